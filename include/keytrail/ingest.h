@@ -1,0 +1,109 @@
+/*
+ * ingest.h - the input stage: expands paths (files, '-', directories recursively in
+ * name order), opens them (gzip detected by magic bytes, multi-member, with a
+ * decompression-ratio limit), detects or applies the format, normalizes each
+ * KtEventView into a KtRecord and hands it to a record callback. Keeps per-input
+ * statistics and the first rejected lines.
+ *
+ * Ownership rule: a KtIngest owns its KtDict, its statistics and its reject samples;
+ * records passed to the callback are borrowed for the call. Inputs can be fed whole
+ * (kt_ingest_run_path) or from an offset (for watch cursors).
+ */
+#ifndef KEYTRAIL_INGEST_H
+#define KEYTRAIL_INGEST_H
+
+#include <sys/types.h>
+
+#include "keytrail/common.h"
+#include "keytrail/dict.h"
+#include "keytrail/event.h"
+#include "keytrail/format.h"
+#include "keytrail/timeparse.h"
+
+typedef void (*KtRecordFn)(gpointer ud, const KtRecord *rec);
+
+/* Per-input statistics, for --stats and for JSON `input`. */
+typedef struct {
+    char *path;                     /* as given or found in a directory ("-" = stdin) */
+    const char *format;             /* format name used (static string) */
+    const char *preset;             /* preset used, nullable (static string) */
+    gboolean gzip;                  /* the input was gzip-compressed */
+    guint64 bytes;                  /* bytes read (compressed size for gzip) */
+    guint64 lines;                  /* lines or records seen */
+    guint64 events;                 /* accepted events */
+    guint64 skipped;                /* headers, comments, blank lines, vault requests */
+    guint64 rejected;               /* sum of by_reason */
+    guint64 by_reason[KT_REJECT_COUNT];
+    guint64 ip_warnings;            /* IPv4 with leading zeros, read as decimal */
+    gint64 first_ms, last_ms;       /* time range; G_MAXINT64 / G_MININT64 when empty */
+    GHashTable *keys;               /* distinct key ids (GUINT_TO_POINTER) */
+    char *error;                    /* nullable: why the input could not be read at all */
+} KtInputStats;
+
+/* One rejected line, reported in detail. */
+typedef struct {
+    char *path;     /* input */
+    guint64 line;   /* 1-based line or record index */
+    KtReject reason;
+    char *detail;   /* nullable */
+    char *excerpt;  /* sanitized start of the line, at most 80 characters */
+} KtRejectSample;
+
+typedef struct {
+    const char *format;      /* nullable: force a format (--format) */
+    KtFormatOptions fmt;     /* format options (preset, --field, limits) */
+    const char *tz;          /* nullable: zone for stamps without one (--tz) */
+    guint max_gzip_ratio;    /* KT_MAX_GZIP_RATIO_DEFAULT; 0 = unlimited */
+    guint reject_samples;    /* KT_REJECT_SAMPLES */
+    gboolean quiet;          /* no progress on stderr */
+    gboolean hold_partial;   /* watch: leave a last line without newline for the next run
+                                (end_offset stops before it) instead of parsing it */
+} KtIngestOptions;
+
+void kt_ingest_options_init(KtIngestOptions *opts);
+
+typedef struct _KtIngest KtIngest;
+
+/* Creates an ingest stage writing into @dict (transfer none, must outlive it; NULL =
+ * own dict). Returns NULL and sets @error for a bad --tz or --format. */
+KtIngest *kt_ingest_new(const KtIngestOptions *opts, KtDict *dict, KtRecordFn fn,
+                        gpointer ud, GError **error);
+void kt_ingest_free(KtIngest *in);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtIngest, kt_ingest_free)
+
+/* Expands @paths (files, "-", directories recursively in name order) into a sorted
+ * list of files (transfer full, char*). Unreadable entries are returned as they are so
+ * that reading them reports the error. */
+GPtrArray *kt_ingest_expand(const char *const *paths, GError **error);
+
+/*
+ * Reads one input from byte @offset (0 = start; only for uncompressed regular files)
+ * up to its end. Bad lines are counted, never an error. Returns FALSE and sets @error
+ * (KT_ERROR_IO / KT_ERROR_INPUT) when the file cannot be opened or read, or a gzip
+ * stream is corrupt or exceeds the ratio limit; the input's statistics then carry
+ * the error and the events read before it stay delivered. @end_offset (nullable)
+ * receives the offset just after the last complete line consumed.
+ */
+gboolean kt_ingest_run_path(KtIngest *in, const char *path, guint64 offset,
+                            guint64 *end_offset, GError **error);
+
+/* Reads from an already open file descriptor (used for stdin and by tests); @label
+ * names it in messages. Same contract as kt_ingest_run_path. */
+gboolean kt_ingest_run_fd(KtIngest *in, int fd, const char *label, GError **error);
+
+/* (transfer none) Statistics of every input read so far, in reading order. */
+GPtrArray *kt_ingest_stats(KtIngest *in);
+
+/* (transfer none) The first rejected lines over all inputs (KtRejectSample*). */
+GPtrArray *kt_ingest_rejects(KtIngest *in);
+
+/* (transfer none) The dictionary records refer to. */
+KtDict *kt_ingest_dict(KtIngest *in);
+
+/* (transfer none) The time parser (zone from --tz). */
+KtTimeParser *kt_ingest_time_parser(KtIngest *in);
+
+/* Totals over all inputs. */
+void kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *lines);
+
+#endif

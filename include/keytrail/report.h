@@ -1,0 +1,58 @@
+/*
+ * report.h - the reporters: turn engine results and ingest statistics into text
+ * (terminal, optional colour), one JSON document (schema 1, docs/JSON.md) or JSON
+ * lines. Reporters never include curses and never print a full key unless asked.
+ *
+ * Ownership rule: reporters borrow everything they are given and write to a FILE*.
+ */
+#ifndef KEYTRAIL_REPORT_H
+#define KEYTRAIL_REPORT_H
+
+#include <stdio.h>
+
+#include "keytrail/engine.h"
+#include "keytrail/ingest.h"
+
+typedef enum {
+    KT_OUTPUT_TEXT = 0,
+    KT_OUTPUT_JSON,
+    KT_OUTPUT_JSONL,
+} KtOutputKind;
+
+typedef struct {
+    KtOutputKind kind;
+    gboolean color;        /* ANSI colour (text only) */
+    gboolean reveal_keys;  /* print full keys */
+    gboolean pretty;       /* indent JSON */
+    gint64 leak_time_ms;   /* G_MININT64 when none, shown in `window` */
+    KtEntityMode entity;   /* principal mode adds `entity` fields */
+    KtSeverity min_severity; /* text: hide incidents below this (default info: show all) */
+} KtReportOptions;
+
+void kt_report_options_init(KtReportOptions *o);
+
+/* Everything a report shows. */
+typedef struct {
+    KtIngest *ingest;          /* input statistics, rejects, dict */
+    const KtResults *results;  /* nullable for --stats */
+    KtEngine *engine;          /* nullable: for consumers / detail */
+} KtReportInput;
+
+/* Writes the --stats report (per input: format, lines, events, rejected by reason,
+ * distinct keys, time range). Returns FALSE and sets @error on a write error. */
+gboolean kt_report_stats(const KtReportInput *in, const KtReportOptions *o, FILE *out,
+                         GError **error);
+
+/* Writes the findings report in the chosen output kind. Returns FALSE and sets @error
+ * on a write error. */
+gboolean kt_report_findings(const KtReportInput *in, const KtReportOptions *o, FILE *out,
+                            GError **error);
+
+/* (transfer full) One anomaly or incident as a compact JSON object (the jsonl line
+ * and the watch alert shape); @dict resolves ids. */
+cJSON *kt_report_anomaly_json(const KtAnomaly *a, const KtDict *dict,
+                              const KtReportOptions *o);
+cJSON *kt_report_incident_json(const KtIncident *inc, const KtDict *dict,
+                               const KtReportOptions *o);
+
+#endif

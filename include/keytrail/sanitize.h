@@ -1,0 +1,33 @@
+/*
+ * sanitize.h - making attacker-controlled log fields and secrets safe to show.
+ * Every string that came from a log passes through kt_sanitize() before it reaches a
+ * terminal, a text report, an error message or the TUI; keys pass through
+ * kt_mask_key() unless the user asked for --reveal-keys.
+ *
+ * Ownership rule: functions append to or return newly allocated strings (transfer full).
+ */
+#ifndef KEYTRAIL_SANITIZE_H
+#define KEYTRAIL_SANITIZE_H
+
+#include "keytrail/common.h"
+
+/*
+ * Appends @s to @out with every C0/C1 control character, DEL, ESC sequence start,
+ * bidi override/isolate (U+202A-202E, U+2066-2069), zero-width and other invisible
+ * format characters written as visible escapes (\x1b, \r, \u202e), and invalid
+ * UTF-8 bytes as \xNN. Backslashes are kept as they are. Cannot fail.
+ */
+void kt_sanitize_append(GString *out, const char *s, gsize len);
+
+/* (transfer full) The sanitized copy of @s (NUL-terminated input). */
+char *kt_sanitize(const char *s);
+
+/* (transfer full) A valid UTF-8 copy of @s for JSON output: invalid bytes become
+ * U+FFFD; control characters are left for the JSON encoder to escape. */
+char *kt_utf8_valid(const char *s, gsize len);
+
+/* (transfer full) @key masked to its first 4 and last 4 characters ("AKIA...MG0M"), or
+ * "****" for keys of 12 characters or fewer (too short to show 8); the full key when @reveal. */
+char *kt_mask_key(const char *key, gboolean reveal);
+
+#endif

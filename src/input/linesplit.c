@@ -1,0 +1,124 @@
+/*
+ * linesplit.c - splits a byte stream into lines for the line-based formats (input
+ * stage). Complete lines inside a block are passed without copying; only a line that
+ * straddles two blocks is assembled in a carry buffer. Lines over the limit are
+ * rejected and their excess is dropped, never buffered.
+ */
+#include "keytrail/format.h"
+
+struct _KtLineSplitter {
+    gsize max_line;      /* longest accepted line, bytes */
+    KtLineFn fn;         /* receives each line */
+    const KtSink *sink;  /* for too-long rejects */
+    gpointer ud;         /* passed to fn */
+    GString *carry;      /* start of a line that continues in the next block */
+    guint64 lineno;      /* lines completed so far */
+    gboolean skipping;   /* inside an over-long line: drop until newline */
+    gboolean at_eof;     /* the line being delivered has no newline */
+};
+
+KtLineSplitter *
+kt_line_splitter_new(gsize max_line, KtLineFn fn, const KtSink *sink, gpointer ud)
+{
+    KtLineSplitter *ls = g_new0(KtLineSplitter, 1);
+    ls->max_line = max_line ? max_line : KT_MAX_LINE_DEFAULT;
+    ls->fn = fn;
+    ls->sink = sink;
+    ls->ud = ud;
+    ls->carry = g_string_sized_new(4096);
+    return ls;
+}
+
+void
+kt_line_splitter_free(KtLineSplitter *ls)
+{
+    if (ls == NULL)
+        return;
+    g_string_free(ls->carry, TRUE);
+    g_free(ls);
+}
+
+static void
+deliver(KtLineSplitter *ls, const char *line, gsize len)
+{
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    ls->fn(ls->ud, line, len, ls->lineno);
+}
+
+static void
+reject_long(KtLineSplitter *ls, const char *start)
+{
+    ls->sink->reject(ls->sink->ud, ls->lineno, KT_REJECT_TOO_LONG, "line longer than --max-line",
+                     kt_sv_len(start, MIN((gsize)80, ls->carry->len)));
+}
+
+void
+kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
+{
+    const char *p = buf, *end = buf + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (gsize)(end - p));
+        if (nl == NULL) {
+            if (!ls->skipping) {
+                gsize add = (gsize)(end - p);
+                if (ls->carry->len + add > ls->max_line) {
+                    ls->lineno++;
+                    g_string_append_len(ls->carry, p, (gssize)MIN(add, (gsize)80));
+                    reject_long(ls, ls->carry->str);
+                    g_string_truncate(ls->carry, 0);
+                    ls->skipping = TRUE;
+                } else {
+                    g_string_append_len(ls->carry, p, (gssize)add);
+                }
+            }
+            return;
+        }
+        gsize seg = (gsize)(nl - p);
+        if (ls->skipping) {
+            ls->skipping = FALSE; /* the over-long line ends here; already counted */
+        } else if (ls->carry->len > 0) {
+            ls->lineno++;
+            if (ls->carry->len + seg > ls->max_line) {
+                g_string_append_len(ls->carry, p, (gssize)MIN(seg, (gsize)80));
+                reject_long(ls, ls->carry->str);
+            } else {
+                g_string_append_len(ls->carry, p, (gssize)seg);
+                deliver(ls, ls->carry->str, ls->carry->len);
+            }
+            g_string_truncate(ls->carry, 0);
+        } else {
+            ls->lineno++;
+            if (seg > ls->max_line) {
+                ls->sink->reject(ls->sink->ud, ls->lineno, KT_REJECT_TOO_LONG,
+                                 "line longer than --max-line", kt_sv_len(p, 80));
+            } else {
+                deliver(ls, p, seg);
+            }
+        }
+        p = nl + 1;
+    }
+}
+
+gboolean
+kt_line_splitter_finish(KtLineSplitter *ls)
+{
+    if (ls->skipping) {
+        ls->skipping = FALSE;
+        return FALSE;
+    }
+    if (ls->carry->len == 0)
+        return FALSE;
+    ls->lineno++;
+    ls->at_eof = TRUE;
+    deliver(ls, ls->carry->str, ls->carry->len);
+    ls->at_eof = FALSE;
+    g_string_truncate(ls->carry, 0);
+    return TRUE;
+}
+
+gboolean
+kt_line_splitter_at_eof(const KtLineSplitter *ls)
+{
+    return ls->at_eof;
+}
