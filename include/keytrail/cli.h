@@ -1,0 +1,80 @@
+/*
+ * cli.h - what the subcommands (scan, watch, tui) share: the scan options as a
+ * GOptionGroup, their conversion into stage configurations, and the pipeline that
+ * wires ingest -> order -> engine.
+ *
+ * Ownership rule: KtCliOptions owns every string GOption fills and every list it
+ * loads; kt_cli_options_clear() frees them. A KtPipeline owns its dict, ingest,
+ * sorter and engine.
+ */
+#ifndef KEYTRAIL_CLI_H
+#define KEYTRAIL_CLI_H
+
+#include "keytrail/engine.h"
+#include "keytrail/ingest.h"
+#include "keytrail/order.h"
+#include "keytrail/report.h"
+
+typedef struct {
+    /* raw option values (filled by GOption) */
+    char *format, *preset, *log_format, *tz, *delimiter;
+    char **fields;             /* --field NAME=SOURCE, repeatable */
+    char *entity, *leak_time, *learn, *forget, *dormant;
+    char **enable, **disable;  /* --detectors a,b / --disable a,b (comma lists) */
+    char **allow;              /* --allow CIDR|UA or @FILE, repeatable */
+    char **known_bad;          /* --known-bad FILE (CIDRs and UA substrings), repeatable */
+    char *revoked;             /* --revoked FILE */
+    char *output, *fail_on;
+    gboolean reveal_keys, pretty, stats, quiet, no_color;
+    gint jobs;
+    gint64 max_line;
+    /* converted configurations (valid after kt_cli_options_finish) */
+    KtIngestOptions ingest;
+    KtEngineConfig engine;
+    KtReportOptions report;
+    KtSeverity fail_on_sev;
+    GPtrArray *field_overrides; /* KtFieldOverride* */
+} KtCliOptions;
+
+/* Initializes @o with defaults. */
+void kt_cli_options_init(KtCliOptions *o);
+/* Frees what @o owns; @o can be initialized again. */
+void kt_cli_options_clear(KtCliOptions *o);
+
+/* (transfer full) The GOptionGroup of the scan options, filling @o. */
+GOptionGroup *kt_cli_scan_group(KtCliOptions *o);
+
+/* Converts the raw values into the stage configurations and loads the list files.
+ * Returns FALSE and sets @error (KT_ERROR_USAGE or KT_ERROR_CONFIG) with a message that
+ * names the option or file and what to do. */
+gboolean kt_cli_options_finish(KtCliOptions *o, GError **error);
+
+typedef struct {
+    KtDict *dict;
+    KtIngest *ingest;
+    KtSorter *sorter;
+    KtEngine *engine;
+} KtPipeline;
+
+/* Creates the pipeline for @o (finished). Returns NULL and sets @error on bad options. */
+KtPipeline *kt_pipeline_new(const KtCliOptions *o, GError **error);
+void kt_pipeline_free(KtPipeline *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtPipeline, kt_pipeline_free)
+
+/* Reads one input (file or "-") from @offset into the sorter; see kt_ingest_run_path()
+ * for the contract. Returns FALSE and sets @error when the input cannot be read. */
+gboolean kt_pipeline_read(KtPipeline *p, const char *path, guint64 offset, guint64 *end_offset,
+                          GError **error);
+
+/* Feeds everything read so far to the engine, in time order. Returns FALSE and sets
+ * @error on a temporary-file error. */
+gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
+
+/* Exit status for findings: KT_EXIT_FINDINGS when an incident or anomaly in @r is at
+ * or above @fail_on, else KT_EXIT_OK. */
+int kt_cli_findings_status(const KtResults *r, KtSeverity fail_on);
+
+/* Prints "keytrail: MESSAGE" (sanitized) to stderr. */
+void kt_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
+
+#endif
