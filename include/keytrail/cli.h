@@ -74,6 +74,15 @@ gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
  * or above @fail_on, else KT_EXIT_OK. */
 int kt_cli_findings_status(const KtResults *r, KtSeverity fail_on);
 
+/* Subcommands: each parses its own argv (argv[0] is the subcommand name) and returns
+ * the process exit status (KT_EXIT_*). */
+int kt_cmd_scan(int argc, char **argv);
+int kt_cmd_formats(int argc, char **argv);
+int kt_cmd_watch(int argc, char **argv);   /* src/cli/watch.c */
+int kt_cmd_state(int argc, char **argv);   /* src/cli/watch.c: state show|export|prune */
+int kt_cmd_accept(int argc, char **argv);  /* src/cli/watch.c */
+int kt_cmd_tui(int argc, char **argv);     /* src/cli/tui.c */
+
 /* Prints "keytrail: MESSAGE" (sanitized) to stderr. */
 void kt_cli_error(const char *fmt, ...) G_GNUC_PRINTF(1, 2);
 

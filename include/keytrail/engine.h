@@ -47,8 +47,9 @@ const char *kt_detector_name(KtDetectorKind k);
 gboolean kt_detector_parse(const char *name, KtDetectorKind *out);
 
 typedef enum {
-    KT_ENTITY_KEY = 0,  /* judge each key id on its own */
-    KT_ENTITY_PRINCIPAL /* judge by the principal / role session issuer (falls back to key) */
+    KT_ENTITY_KEY = 0,   /* judge each key id on its own */
+    KT_ENTITY_PRINCIPAL, /* judge by the principal / role session issuer (falls back to key) */
+    KT_ENTITY_AUTO,      /* principal for temporary keys (KT_EV_TEMP_KEY), key otherwise */
 } KtEntityMode;
 
 /* A revoked or decoy key (--revoked FILE). */
@@ -81,6 +82,7 @@ typedef struct {
     guint64 id;          /* 1-based, assigned in (time, entity, kind) order at finish */
     KtDetectorKind kind;
     guint32 entity;      /* key id, or principal id in principal mode */
+    gboolean entity_is_principal; /* entity indexes KT_SPACE_PRINCIPAL, not KT_SPACE_KEY */
     guint32 key;         /* the key id used */
     guint32 source;      /* source id */
     gint64 time_ms;
@@ -102,6 +104,7 @@ typedef struct {
 typedef struct {
     guint64 id;            /* 1-based, in (first_seen, entity, source) order */
     guint32 entity;
+    gboolean entity_is_principal;
     guint32 key;           /* first key id the source used */
     guint32 source;        /* source id (IP or named source) */
     char network[64];      /* "198.51.100.0/24", "" for named sources */
@@ -129,6 +132,7 @@ typedef struct {
 /* Summary of one entity. */
 typedef struct {
     guint32 entity;
+    gboolean entity_is_principal;
     guint32 key;              /* first key id seen */
     gint64 first_ms, last_ms;
     guint64 events, denied, errors;
@@ -183,8 +187,9 @@ typedef struct {
     gint64 timeline_start_ms, timeline_bucket_ms;
 } KtKeyDetail;
 
-/* (transfer full) Detail of @entity, or NULL if unknown. */
-KtKeyDetail *kt_engine_key_detail(KtEngine *e, guint32 entity);
+/* (transfer full) Detail of @entity (a principal id when @is_principal), or NULL if
+ * unknown. */
+KtKeyDetail *kt_engine_key_detail(KtEngine *e, guint32 entity, gboolean is_principal);
 void kt_key_detail_free(KtKeyDetail *d);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtKeyDetail, kt_key_detail_free)
 

@@ -47,6 +47,7 @@ typedef struct {
 enum {
     KT_EV_IP_LEADING_ZERO = 1 << 0, /* an IPv4 octet had leading zeros (warning) */
     KT_EV_TIME_SET = 1 << 1,        /* time_ms is already set; time_text is ignored */
+    KT_EV_TEMP_KEY = 1 << 2,        /* a temporary credential (CloudTrail ASIA..., session) */
 };
 
 /* One event as a parser sees it: views into the current line or record. */
