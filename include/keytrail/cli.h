@@ -66,6 +66,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtPipeline, kt_pipeline_free)
 gboolean kt_pipeline_read(KtPipeline *p, const char *path, guint64 offset, guint64 *end_offset,
                           GError **error);
 
+/* Reads every file of @files (char*) into the sorter, with @jobs parser threads (<= 1:
+ * in this thread). Records, statistics and findings are the same for any @jobs. Each
+ * input that cannot be read adds its message to @errors (char*) and reading goes on.
+ * Returns FALSE and sets @error only for a failure that stops everything (temporary
+ * files for sorting). */
+gboolean kt_pipeline_read_all(KtPipeline *p, GPtrArray *files, int jobs, GPtrArray *errors,
+                              GError **error);
+
 /* Feeds everything read so far to the engine, in time order. Returns FALSE and sets
  * @error on a temporary-file error. */
 gboolean kt_pipeline_flush(KtPipeline *p, GError **error);

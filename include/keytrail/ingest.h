@@ -46,7 +46,8 @@ typedef struct {
     guint64 line;   /* 1-based line or record index */
     KtReject reason;
     char *detail;   /* nullable */
-    char *excerpt;  /* sanitized start of the line, at most 80 characters */
+    char *excerpt;  /* raw start of the line, at most 80 bytes: sanitize before showing */
+    guint32 input;  /* index of the input in kt_ingest_stats() */
 } KtRejectSample;
 
 typedef struct {
@@ -100,8 +101,20 @@ GPtrArray *kt_ingest_rejects(KtIngest *in);
 /* (transfer none) The dictionary records refer to. */
 KtDict *kt_ingest_dict(KtIngest *in);
 
+/* (transfer none) The options the stage was created with. */
+const KtIngestOptions *kt_ingest_options(KtIngest *in);
+
 /* (transfer none) The time parser (zone from --tz). */
 KtTimeParser *kt_ingest_time_parser(KtIngest *in);
+
+/*
+ * Parallel reading support: moves the statistics and reject samples of @src (a stage
+ * that read other inputs with its own dict) into @dst. @input_map[i] is the index that
+ * @src's i-th input gets in @dst (slots are created as needed); keys in the statistics
+ * are translated from @src's dict to @dst's. Reject samples stay the first N in
+ * (input, line) order. @src is left empty.
+ */
+void kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map);
 
 /* Totals over all inputs. */
 void kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *lines);
