@@ -82,6 +82,16 @@ gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
  * or above @fail_on, else KT_EXIT_OK. */
 int kt_cli_findings_status(const KtResults *r, KtSeverity fail_on);
 
+/* Progress of long scans on stderr (only on a terminal, never with --quiet). */
+typedef struct _KtProgress KtProgress;
+/* (transfer full) Progress over @files (char*; their sizes are the total). */
+KtProgress *kt_progress_new(GPtrArray *files, gboolean quiet);
+/* A KtProgressFn (ud = KtProgress*); thread-safe. */
+void kt_progress_update(gpointer ud, guint64 bytes, guint64 events);
+/* Clears the progress line and frees @p. */
+void kt_progress_free(KtProgress *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtProgress, kt_progress_free)
+
 /* Subcommands: each parses its own argv (argv[0] is the subcommand name) and returns
  * the process exit status (KT_EXIT_*). */
 int kt_cmd_scan(int argc, char **argv);

@@ -22,6 +22,10 @@
 
 typedef void (*KtRecordFn)(gpointer ud, const KtRecord *rec);
 
+/* Progress callback: @bytes more input bytes were read, @events more events accepted.
+ * May be called from several parser threads at once. */
+typedef void (*KtProgressFn)(gpointer ud, guint64 bytes, guint64 events);
+
 /* Per-input statistics, for --stats and for JSON `input`. */
 typedef struct {
     char *path;                     /* as given or found in a directory ("-" = stdin) */
@@ -57,6 +61,8 @@ typedef struct {
     guint max_gzip_ratio;    /* KT_MAX_GZIP_RATIO_DEFAULT; 0 = unlimited */
     guint reject_samples;    /* KT_REJECT_SAMPLES */
     gboolean quiet;          /* no progress on stderr */
+    KtProgressFn progress;   /* nullable: called after every block read */
+    gpointer progress_ud;
     gboolean hold_partial;   /* watch: leave a last line without newline for the next run
                                 (end_offset stops before it) instead of parsing it */
 } KtIngestOptions;
@@ -100,6 +106,9 @@ GPtrArray *kt_ingest_rejects(KtIngest *in);
 
 /* (transfer none) The dictionary records refer to. */
 KtDict *kt_ingest_dict(KtIngest *in);
+
+/* Sets the progress callback (nullable) for the following reads. */
+void kt_ingest_set_progress(KtIngest *in, KtProgressFn fn, gpointer ud);
 
 /* (transfer none) The options the stage was created with. */
 const KtIngestOptions *kt_ingest_options(KtIngest *in);

@@ -52,7 +52,11 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
     }
     int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-    if (!kt_pipeline_read_all(p, files, jobs, errors, &error)) {
+    g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
+    kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
+    gboolean ok = kt_pipeline_read_all(p, files, jobs, errors, &error);
+    kt_ingest_set_progress(p->ingest, NULL, NULL);
+    if (!ok) {
         kt_cli_error("%s", error->message);
         g_error_free(error);
         return KT_EXIT_INPUT;

@@ -237,6 +237,13 @@ kt_ingest_dict(KtIngest *in)
     return in->dict;
 }
 
+void
+kt_ingest_set_progress(KtIngest *in, KtProgressFn fn, gpointer ud)
+{
+    in->opts.progress = fn;
+    in->opts.progress_ud = ud;
+}
+
 const KtIngestOptions *
 kt_ingest_options(KtIngest *in)
 {
