@@ -6,13 +6,14 @@
 typedef struct {
     KtPipeline pub;    /* what callers see */
     GError *add_error; /* first error from the sorter (temporary files) */
+    gboolean parse_only; /* --stats: records are counted by ingest, not kept */
 } KtPipelinePriv;
 
 static void
 on_record(gpointer ud, const KtRecord *rec)
 {
     KtPipelinePriv *p = ud;
-    if (p->add_error == NULL)
+    if (p->add_error == NULL && !p->parse_only)
         kt_sorter_add(p->pub.sorter, rec, &p->add_error);
 }
 
@@ -26,6 +27,7 @@ KtPipeline *
 kt_pipeline_new(const KtCliOptions *o, GError **error)
 {
     KtPipelinePriv *p = g_new0(KtPipelinePriv, 1);
+    p->parse_only = o->stats;
     p->pub.dict = kt_dict_new();
     p->pub.ingest = kt_ingest_new(&o->ingest, p->pub.dict, on_record, p, error);
     if (p->pub.ingest == NULL) {
@@ -101,7 +103,7 @@ static void
 worker_record(gpointer ud, const KtRecord *rec)
 {
     KtWorker *w = ud;
-    if (w->fatal != NULL)
+    if (w->fatal != NULL || w->sh->p->parse_only)
         return;
     KtRecord r = *rec;
     r.input = w->cur;
