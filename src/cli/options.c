@@ -144,7 +144,7 @@ kt_cli_scan_group(KtCliOptions *o)
         { "max-keys", 0, 0, G_OPTION_ARG_INT, &o->max_keys,
           "Distinct keys kept; further new keys are rejected (default 1000000)", "N" },
         { "max-gzip-ratio", 0, 0, G_OPTION_ARG_INT, &o->max_gzip_ratio,
-          "Refuse gzip files that inflate more than N times (default 1000; 0 = no limit)",
+          "Refuse gzip files that inflate more than N times (default 250; 0 = no limit)",
           "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
