@@ -54,7 +54,7 @@ parse_wait(const char *name, const char *value, gpointer data, GError **error)
 {
     WatchOptions *w = data;
     guint64 secs = 0;
-    if (value == NULL) {
+    if (value == NULL || strcmp(value, "forever") == 0) {
         w->wait = -1;
         return TRUE;
     }
@@ -84,6 +84,24 @@ static const char watch_description[] =
     "/var/log/keytrail/alerts.jsonl /var/log/api/access.log\n"
     "See docs/WATCH.md.";
 
+/* GOption would take the word after a bare --wait as its value (even a file name):
+ * a --wait not followed by a number becomes --wait=forever. */
+static void
+fix_bare_wait(int argc, char **argv)
+{
+    static char forever[] = "--wait=forever";
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--") == 0)
+            return;
+        if (strcmp(argv[i], "--wait") != 0)
+            continue;
+        const char *next = i + 1 < argc ? argv[i + 1] : "";
+        gboolean number = next[0] != '\0' && strspn(next, "0123456789") == strlen(next);
+        if (!number)
+            argv[i] = forever;
+    }
+}
+
 static gboolean
 parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GError **error)
 {
@@ -107,6 +125,7 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
     g_option_group_add_entries(main_group, entries);
     g_option_context_set_main_group(ctx, main_group);
     g_option_context_add_group(ctx, kt_cli_scan_group(o));
+    fix_bare_wait(*argc, *argv);
     if (!g_option_context_parse(ctx, argc, argv, error))
         return FALSE;
     if (w->state == NULL || w->state[0] == '\0') {

@@ -312,7 +312,7 @@ kt_state_load(const char *path, GError **error)
     close(fd);
     if (!ok)
         return NULL;
-    cJSON *doc = cJSON_ParseWithLength(text->str, text->len);
+    cJSON *doc = cJSON_ParseWithLengthOpts(text->str, text->len, NULL, TRUE); /* no trailer */
     if (doc == NULL) {
         corrupt(error, path, text->len == 0 ? "empty" : "not valid JSON");
         return NULL;

@@ -184,6 +184,12 @@ test_corrupt_json(Fixture *fx, gconstpointer data)
     expect_refused(fx, KT_ERROR_STATE_CORRUPT, "Move it away");
     write_text(fx->path, "");
     expect_refused(fx, KT_ERROR_STATE_CORRUPT, "empty");
+    g_autoptr(KtState) st = sample_state(fx->path, 1);
+    g_assert_true(kt_state_save(st, NULL));
+    g_autofree char *good = read_text(fx->path);
+    g_autofree char *trailer = g_strconcat(good, "garbage", NULL);
+    write_text(fx->path, trailer);
+    expect_refused(fx, KT_ERROR_STATE_CORRUPT, "not valid JSON");
     write_text(fx->path, "[1,2]");
     expect_refused(fx, KT_ERROR_STATE_CORRUPT, "not a JSON object");
     write_text(fx->path, "{\"format\":\"other\",\"version\":1}");
