@@ -312,7 +312,8 @@ kt_state_load(const char *path, GError **error)
     close(fd);
     if (!ok)
         return NULL;
-    cJSON *doc = cJSON_ParseWithLengthOpts(text->str, text->len, NULL, TRUE); /* no trailer */
+    /* len + 1: the NUL GString keeps must follow the document (no trailing data) */
+    cJSON *doc = cJSON_ParseWithLengthOpts(text->str, text->len + 1, NULL, TRUE);
     if (doc == NULL) {
         corrupt(error, path, text->len == 0 ? "empty" : "not valid JSON");
         return NULL;
