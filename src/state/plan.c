@@ -145,7 +145,8 @@ scan_siblings(Scan *s, const char *path)
         g_autofree char *other = kt_cursor_stem(name);
         if (strcmp(other, stem) != 0 || strcmp(name, base) == 0)
             continue;
-        g_autofree char *sib = g_build_filename(dir, name, NULL);
+        g_autofree char *sib =
+            strcmp(dir, ".") == 0 ? g_strdup(name) : g_build_filename(dir, name, NULL);
         struct stat sb;
         if (lstat(sib, &sb) == 0 && S_ISREG(sb.st_mode))
             scan_add(s, sib, FALSE);

@@ -51,6 +51,14 @@ check $? "the cursor stands at the end of the file"
 check $((! $?)) "state export masks keys"
 check $([ "$(stat -c %a s1)" = 600 ]; echo $?) "state file mode 0600"
 
+# --- CSV: a resumed run still knows the header line -------------------------------------
+gen_log 1 5 | jq -r '[.timestamp, .api_key, .ip, .op, .user_agent] | @csv' > tmp.csv
+(echo "timestamp,api_key,ip,op,user_agent"; cat tmp.csv) > app.csv
+$W --state s5 app.csv > csv1.jsonl
+gen_log 6 10 | jq -r '[.timestamp, .api_key, .ip, .op, .user_agent] | @csv' >> app.csv
+$W --state s5 app.csv > csv2.jsonl
+grep -q '"203.0.113' csv2.jsonl; check $? "CSV appended after the first run is judged with its header"
+
 # --- the crontab line of docs/WATCH.md and the systemd ExecStart line -----------------
 # run_doc_cmd CMD: the documented command with our binary and temporary paths
 run_doc_cmd() {
