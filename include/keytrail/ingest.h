@@ -60,6 +60,8 @@ typedef struct {
     const char *tz;          /* nullable: zone for stamps without one (--tz) */
     guint max_gzip_ratio;    /* KT_MAX_GZIP_RATIO_DEFAULT; 0 = unlimited */
     guint reject_samples;    /* KT_REJECT_SAMPLES */
+    guint max_keys;          /* KT_MAX_KEYS_DEFAULT: further new keys are rejected */
+    guint max_values;        /* KT_MAX_VALUES_DEFAULT: further new values become "(other)" */
     gboolean quiet;          /* no progress on stderr */
     KtProgressFn progress;   /* nullable: called after every block read */
     gpointer progress_ud;

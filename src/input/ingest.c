@@ -25,6 +25,19 @@ kt_ingest_options_init(KtIngestOptions *opts)
     kt_format_options_init(&opts->fmt);
     opts->max_gzip_ratio = KT_MAX_GZIP_RATIO_DEFAULT;
     opts->reject_samples = KT_REJECT_SAMPLES;
+    opts->max_keys = KT_MAX_KEYS_DEFAULT;
+    opts->max_values = KT_MAX_VALUES_DEFAULT;
+}
+
+/* Interns @v, or maps it to "(other)" once the space holds max_values values, so hostile
+ * input with ever-new user agents cannot grow memory without bound. */
+static guint32
+intern_capped(KtIngest *in, KtSpace space, KtStrView v)
+{
+    if (kt_dict_size(in->dict, space) <= in->opts.max_values)
+        return kt_dict_intern(in->dict, space, v);
+    guint32 id = kt_dict_lookup(in->dict, space, v);
+    return id != 0 || kt_sv_empty(v) ? id : kt_dict_intern(in->dict, space, kt_sv("(other)"));
 }
 
 void
@@ -120,11 +133,23 @@ kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
         return;
     }
     gboolean lz = FALSE;
-    r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
-    r.principal = kt_dict_intern(in->dict, KT_SPACE_PRINCIPAL, ev->principal);
-    r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
-    r.op = kt_dict_intern(in->dict, KT_SPACE_OP, ev->op);
-    r.ua = kt_dict_intern(in->dict, KT_SPACE_UA, ev->ua);
+    if (kt_dict_size(in->dict, KT_SPACE_KEY) > in->opts.max_keys) {
+        r.key = kt_dict_lookup(in->dict, KT_SPACE_KEY, ev->key);
+        if (r.key == 0) {
+            add_reject(in, line, KT_REJECT_KEY_LIMIT, "more distinct keys than --max-keys",
+                       KT_SV_NULL);
+            return;
+        }
+    } else {
+        r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
+    }
+    r.principal = intern_capped(in, KT_SPACE_PRINCIPAL, ev->principal);
+    if (kt_dict_size(in->dict, KT_SPACE_SOURCE) <= in->opts.max_values)
+        r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
+    else
+        r.source = intern_capped(in, KT_SPACE_SOURCE, ev->source);
+    r.op = intern_capped(in, KT_SPACE_OP, ev->op);
+    r.ua = intern_capped(in, KT_SPACE_UA, ev->ua);
     r.bytes = ev->bytes;
     r.line = line;
     r.input = in->cur_index;
