@@ -6,6 +6,7 @@
  * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
  */
 #include "keytrail/format.h"
+#include "webpath.h"
 
 #define KT_CLF_MAX_STEPS 64     /* steps in one compiled format */
 #define KT_CLF_MAX_HEADERS 16   /* %{NAME}i fields in one format */
@@ -377,113 +378,6 @@ run_program(KtClfParser *cp, const char *p, const char *end)
 
 /* ---- values ---------------------------------------------------------------------- */
 
-static gboolean
-is_hex(char c)
-{
-    return g_ascii_isxdigit(c);
-}
-
-/* TRUE for path segments that name one object rather than an endpoint: all digits,
- * UUIDs, hex of 8+ characters, and long tokens that mix letters and digits. */
-static gboolean
-is_id_segment(const char *s, gsize n)
-{
-    if (n == 0)
-        return FALSE;
-    gsize digits = 0, hex = 0, word = 0, switches = 0;
-    int prev = 0; /* 1 letter, 2 digit */
-    for (gsize i = 0; i < n; i++) {
-        char c = s[i];
-        int cls = g_ascii_isdigit(c) ? 2 : g_ascii_isalpha(c) ? 1 : 0;
-        digits += cls == 2;
-        hex += is_hex(c);
-        word += cls != 0 || c == '_' || c == '-';
-        if (cls != 0 && prev != 0 && cls != prev)
-            switches++;
-        if (cls != 0)
-            prev = cls;
-    }
-    if (digits == n)
-        return TRUE;
-    if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && hex == 32)
-        return TRUE;
-    if (n >= 8 && hex == n)
-        return TRUE;
-    return n >= 10 && word == n && digits > 0 && digits < n && switches >= 2;
-}
-
-/* Appends @n bytes to the operation buffer at *@o, never past its end. */
-static void
-op_append(KtClfParser *cp, gsize *o, const char *s, gsize n)
-{
-    gsize room = KT_CLF_OP_MAX - 1 - *o;
-    n = MIN(n, room);
-    memcpy(cp->op + *o, s, n);
-    *o += n;
-}
-
-/* Writes METHOD + " " + the normalized path into cp->op; returns its view. */
-static KtStrView
-normalize_op(KtClfParser *cp, KtStrView method, KtStrView path)
-{
-    gsize o = 0;
-    op_append(cp, &o, method.ptr, method.len);
-    op_append(cp, &o, " ", 1);
-    const char *p = path.ptr, *end = path.ptr + path.len;
-    const char *scheme = path.len > 8 ? memchr(p, ':', MIN(path.len, (gsize)8)) : NULL;
-    if (scheme != NULL && end - scheme > 3 && scheme[1] == '/' && scheme[2] == '/') {
-        const char *slash = memchr(scheme + 3, '/', (gsize)(end - scheme - 3));
-        p = slash != NULL ? slash : end; /* absolute-form request: keep the path */
-    }
-    for (const char *q = p; q < end; q++) {
-        if (*q == '?' || *q == '#') {
-            end = q;
-            break;
-        }
-    }
-    while (p < end) {
-        const char *seg_end = memchr(p, '/', (gsize)(end - p));
-        if (seg_end == NULL)
-            seg_end = end;
-        gsize n = (gsize)(seg_end - p);
-        if (is_id_segment(p, n))
-            op_append(cp, &o, "{id}", 4);
-        else
-            op_append(cp, &o, p, n);
-        if (seg_end < end)
-            op_append(cp, &o, "/", 1);
-        p = seg_end + 1;
-    }
-    return kt_sv_len(cp->op, o);
-}
-
-static gboolean
-is_method(KtStrView m)
-{
-    if (m.len == 0 || m.len > 16)
-        return FALSE;
-    for (gsize i = 0; i < m.len; i++) {
-        if (!(g_ascii_isupper(m.ptr[i]) || m.ptr[i] == '-' || m.ptr[i] == '_'))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-/* Splits %r into method and path (path keeps its query string). */
-static gboolean
-split_request(KtStrView r, KtStrView *method, KtStrView *path)
-{
-    const char *end = r.ptr + r.len;
-    const char *sp = r.len > 0 ? memchr(r.ptr, ' ', r.len) : NULL;
-    if (sp == NULL)
-        return FALSE;
-    *method = kt_sv_len(r.ptr, (gsize)(sp - r.ptr));
-    const char *ps = sp + 1;
-    const char *pe = memchr(ps, ' ', (gsize)(end - ps));
-    *path = kt_sv_len(ps, (gsize)((pe != NULL ? pe : end) - ps));
-    return is_method(*method) && path->len > 0;
-}
-
 /* The operation of the current line. */
 static KtStrView
 build_op(KtClfParser *cp, KtStrView *path_out)
@@ -491,7 +385,7 @@ build_op(KtClfParser *cp, KtStrView *path_out)
     KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
     KtStrView r = cp->vals[F_REQUEST];
     if (r.ptr != NULL) {
-        if (!split_request(r, &method, &path)) {
+        if (!kt_web_split_request(r, &method, &path)) {
             *path_out = KT_SV_NULL;
             if (r.len == 0 || kt_sv_eq(r, "-"))
                 return KT_SV_NULL;
@@ -500,66 +394,23 @@ build_op(KtClfParser *cp, KtStrView *path_out)
     } else {
         method = cp->vals[F_METHOD];
         path = cp->vals[F_PATH];
-        if (!is_method(method) || path.len == 0) {
+        if (!kt_web_is_method(method) || path.len == 0) {
             *path_out = path;
             return KT_SV_NULL;
         }
     }
     *path_out = path;
-    return normalize_op(cp, method, path);
+    return kt_web_normalize_op(cp->op, sizeof(cp->op) - 1, method, path);
 }
 
-/* Looks up the query-string parameter @name in the query of @path or in %q. */
+/* The query string of the request path, else %q. */
 static KtStrView
-query_param(KtClfParser *cp, KtStrView path, const char *name, gsize nlen)
+query_of(const KtClfParser *cp, KtStrView path)
 {
-    KtStrView qs = cp->vals[F_QUERY];
-    if (path.ptr != NULL) {
-        const char *q = memchr(path.ptr, '?', path.len);
-        if (q != NULL)
-            qs = kt_sv_len(q, (gsize)(path.ptr + path.len - q));
-    }
-    const char *p = qs.ptr, *end = qs.ptr + qs.len;
-    if (p == NULL)
-        return KT_SV_NULL;
-    if (p < end && *p == '?')
-        p++;
-    while (p < end) {
-        const char *amp = memchr(p, '&', (gsize)(end - p));
-        const char *pe = amp != NULL ? amp : end;
-        const char *hash = memchr(p, '#', (gsize)(pe - p));
-        if (hash != NULL)
-            pe = hash;
-        if ((gsize)(pe - p) > nlen && p[nlen] == '=' && memcmp(p, name, nlen) == 0)
-            return kt_sv_len(p + nlen + 1, (gsize)(pe - p - nlen - 1));
-        if (hash != NULL)
-            break;
-        p = pe + 1;
-    }
-    return KT_SV_NULL;
-}
-
-/* A header value as a key or address: the first comma-separated item, trimmed, without
- * an authorization scheme ("Bearer ..."). */
-static KtStrView
-header_item(KtStrView v)
-{
-    if (v.ptr == NULL)
-        return v;
-    const char *comma = memchr(v.ptr, ',', v.len);
-    if (comma != NULL)
-        v.len = (gsize)(comma - v.ptr);
-    if (v.len > 7 && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
-        v.ptr += 7;
-        v.len -= 7;
-    }
-    while (v.len > 0 && *v.ptr == ' ') {
-        v.ptr++;
-        v.len--;
-    }
-    while (v.len > 0 && v.ptr[v.len - 1] == ' ')
-        v.len--;
-    return v;
+    const char *q = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
+    if (q != NULL)
+        return kt_sv_len(q, (gsize)(path.ptr + path.len - q));
+    return cp->vals[F_QUERY];
 }
 
 static KtStrView
@@ -582,10 +433,10 @@ resolve(KtClfParser *cp, const KtClfSource *src, KtStrView path)
         v = cp->vals[F_IDENT];
         break;
     case SRC_QUERY:
-        v = query_param(cp, path, src->name, src->name_len);
+        v = kt_web_query_param(query_of(cp, path), src->name, src->name_len);
         break;
     case SRC_HEADER:
-        v = header_item(cp->hdr[src->header]);
+        v = kt_web_header_item(cp->hdr[src->header]);
         break;
     }
     if (v.len == 0 || kt_sv_eq(v, "-"))
@@ -789,7 +640,7 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
     memset(cp->vals, 0, sizeof(cp->vals));
-    memset(cp->hdr, 0, sizeof(cp->hdr));
+    memset(cp->hdr, 0, cp->prog.n_headers * sizeof(cp->hdr[0]));
     KtClfMatch m = run_program(cp, line, line + len);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);
