@@ -229,6 +229,7 @@ test_auto_preset(void)
     g_autoptr(GPtrArray) c = run_syslog(NULL, NULL, AUTHN_OK "\n", strlen(AUTHN_OK) + 1, 0,
                                         &used, NULL);
     g_assert_cmpstr(used, ==, "conjur-audit");
+    g_assert_cmpuint(c->len, ==, 1);
     static const char other[] = "<165>1 2003-10-11T22:14:15.003Z h app - ID47 [x@1 user=\"u\"] m\n";
     g_autoptr(GPtrArray) g = run_syslog(NULL, NULL, other, sizeof(other) - 1, 0, &used, NULL);
     g_assert_cmpstr(used, ==, "generic");
