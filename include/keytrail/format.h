@@ -91,6 +91,9 @@ typedef struct {
     void (*free)(gpointer parser);
     /* Writes this format's presets and field mappings for `keytrail formats` into @out. */
     void (*describe)(GString *out);
+    /* Nullable (formats without presets). (transfer none, static) The preset @parser uses,
+     * or NULL while it is still to be chosen from the first record (or none applies). */
+    const char *(*preset_name)(gpointer parser);
 } KtFormatOps;
 
 /* (transfer none) All registered formats, NULL-terminated. */
