@@ -247,6 +247,8 @@ gboolean kt_incident_has(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDete
 void kt_incident_count(KtEngine *e, KtEntity *ent, const KtRecord *rec);
 guint64 kt_incident_group(KtEngine *e, KtEntity *ent, guint32 source);
 void kt_incident_free(KtInc *inc);
+/* Creates an open incident for a loaded state (persist.c). */
+KtInc *kt_incident_restore(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group);
 int kt_incident_score(const KtInc *inc);
 /* Fills ids, scores, severities and sorted arrays of all anomalies and incidents. */
 void kt_incident_finish(KtEngine *e);

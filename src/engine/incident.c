@@ -95,6 +95,12 @@ new_incident(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group)
     return inc;
 }
 
+KtInc *
+kt_incident_restore(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group)
+{
+    return new_incident(e, ent, rec, group);
+}
+
 gint64
 kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind,
                         int score, gboolean strong, char *observed, char *baseline,
