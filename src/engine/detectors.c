@@ -133,7 +133,9 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return; /* a new /24 inside a known range of a key whose networks churn */
     const char *net = kt_engine_str(e, c->net);
     if (c->net_new) {
-        /* new_network is disabled (or has no baseline): the IP carries the evidence */
+        if (kt_valset_base_count(&ent->nets) == 0)
+            return; /* nothing to compare with */
+        /* new_network is disabled: the IP carries the evidence */
         g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
         emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", c->src),
              g_strdup_printf("known networks %s", known),
@@ -151,7 +153,8 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 static void
 rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (!c->fam_new || kt_valset_churny(&ent->uas, ent->base_days))
+    if (!c->fam_new || kt_valset_churny(&ent->uas, ent->base_days) ||
+        kt_valset_base_count(&ent->uas) == 0)
         return;
     const char *fam = kt_engine_str(e, c->fam);
     g_autofree char *known = kt_engine_list_values(e, &ent->uas, KT_SPACE_UA, TRUE, 4);
@@ -170,7 +173,7 @@ static const int op_scores[KT_OP_CLASS_COUNT] = {
 static void
 rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (!c->op_new || ent->ops.saturated)
+    if (!c->op_new || ent->ops.saturated || kt_valset_base_count(&ent->ops) == 0)
         return;
     KtOpClass cls = kt_engine_op_class(e, rec->op);
     int score = op_scores[cls];
@@ -353,14 +356,16 @@ static const KtRule rules[KT_DET_COUNT] = {
     [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
 };
 
-/* Looks @id up; in online mode a value unseen for forget_ms is dropped (new again). */
+/* Looks @id up. In online mode a value the entity has not used for forget_ms of its own
+ * activity is dropped (new again); measuring from the entity's last use, not from now,
+ * keeps a dormant key's baseline for dormant_key to judge. */
 static gboolean
-is_new(KtEngine *e, KtValSet *s, guint32 id, gint64 now_ms)
+is_new(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
 {
     if (id == 0)
         return FALSE;
     KtVal *v = kt_valset_find(s, id);
-    if (v != NULL && !kt_engine_leak_mode(e) && now_ms - v->last_ms > e->cfg.forget_ms) {
+    if (v != NULL && !kt_engine_leak_mode(e) && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
         kt_valset_remove(s, id);
         v = NULL;
     }
@@ -385,11 +390,11 @@ prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *
     c->src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
     if (!judge)
         return; /* learning: only the signature rules run */
-    c->ip_new = (c->sf & KT_SRC_IP) && is_new(e, &ent->ips, rec->source, rec->time_ms);
-    c->net_new = is_new(e, &ent->nets, c->net, rec->time_ms);
-    c->wide_new = is_new(e, &ent->wide, c->wide, rec->time_ms);
-    c->fam_new = is_new(e, &ent->uas, c->fam, rec->time_ms);
-    c->op_new = is_new(e, &ent->ops, rec->op, rec->time_ms);
+    c->ip_new = (c->sf & KT_SRC_IP) && is_new(e, ent, &ent->ips, rec->source);
+    c->net_new = is_new(e, ent, &ent->nets, c->net);
+    c->wide_new = is_new(e, ent, &ent->wide, c->wide);
+    c->fam_new = is_new(e, ent, &ent->uas, c->fam);
+    c->op_new = is_new(e, ent, &ent->ops, rec->op);
     c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
     if (c->net_new && enabled(e, KT_DET_NEW_NETWORK) && kt_valset_base_count(&ent->nets) > 0) {
         if (!(c->sf & KT_SRC_IP) || !c->net_churny)

@@ -202,6 +202,8 @@ kt_incident_score(const KtInc *inc)
     int score = (int)lround(100.0 * (1.0 - keep));
     if (!inc->strong)
         score = MIN(score, 39); /* only drift of a known source: low at most */
+    if (!inc->kind_score[KT_DET_KNOWN_BAD] && !inc->kind_score[KT_DET_REVOKED_KEY])
+        score = MIN(score, 89); /* critical is for signatures: known bad, revoked */
     return CLAMP(score, 0, 100);
 }
 

@@ -79,14 +79,23 @@ static const char *const iam_priv_prefixes[] = { "Create", "Attach", "Put", "Add
 static const char *const iam_services[] = { "iam", "sso", "sso-admin", "identitystore",
                                             "organizations", NULL };
 
+/* TRUE when s[0..len) is in @list; ASCII case is ignored unless @exact. */
 static gboolean
-in_list(const char *s, gsize len, const char *const *list)
+in_list_case(const char *s, gsize len, const char *const *list, gboolean exact)
 {
     for (int i = 0; list[i] != NULL; i++) {
-        if (strlen(list[i]) == len && g_ascii_strncasecmp(s, list[i], len) == 0)
+        if (strlen(list[i]) != len)
+            continue;
+        if (exact ? strncmp(s, list[i], len) == 0 : g_ascii_strncasecmp(s, list[i], len) == 0)
             return TRUE;
     }
     return FALSE;
+}
+
+static gboolean
+in_list(const char *s, gsize len, const char *const *list)
+{
+    return in_list_case(s, len, list, FALSE);
 }
 
 static gboolean
@@ -181,9 +190,9 @@ kt_op_classify(const char *op)
     if (sp != NULL) {
         gsize wlen = (gsize)(sp - op);
         const char *rest = sp + 1;
-        if (in_list(op, wlen, http_methods))
+        if (in_list_case(op, wlen, http_methods, TRUE)) /* methods are upper case */
             return classify_http(op, wlen, rest);
-        if (in_list(op, wlen, vault_verbs))
+        if (in_list_case(op, wlen, vault_verbs, TRUE)) /* Vault verbs are lower case */
             return classify_vault(op, wlen, rest);
     }
     if (g_ascii_strncasecmp(op, "fetch", 5) == 0 && (op[5] == '\0' || op[5] == ' '))
