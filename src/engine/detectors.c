@@ -173,7 +173,8 @@ static const int op_scores[KT_OP_CLASS_COUNT] = {
 static void
 rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (!c->op_new || ent->ops.saturated || kt_valset_base_count(&ent->ops) == 0)
+    if (!c->op_new || kt_valset_churny(&ent->ops, ent->base_days) ||
+        kt_valset_base_count(&ent->ops) == 0)
         return;
     KtOpClass cls = kt_engine_op_class(e, rec->op);
     int score = op_scores[cls];

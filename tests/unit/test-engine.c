@@ -625,12 +625,14 @@ test_caps_churn(void)
     /* A CI key on ephemeral IPs spread over four /16s: thousands of IPs, judged by range. */
     Fx f;
     fx_init(&f, NULL);
+    GStringChunk *strs = g_string_chunk_new(4096); /* owns the generated addresses */
     guint k = 0;
     for (gint64 h = 0; h < 12 * 24; h++) {
         for (int i = 0; i < 20; i++, k++) {
             char ip[32];
             g_snprintf(ip, sizeof(ip), "10.%u.%u.%u", k % 4, (k / 4) % 256, 1 + (k * 7) % 250);
-            Spec s = { T0 + h * HOUR + i * MIN_MS, "AKIACI", g_intern_string(ip), "s3:PutObject",
+            Spec s = { T0 + h * HOUR + i * MIN_MS, "AKIACI", g_string_chunk_insert_const(strs, ip),
+                       "s3:PutObject",
                        UA_CLI, KT_OUTCOME_OK, 100, NULL, FALSE };
             feed_spec(&f, &s);
         }
@@ -651,6 +653,7 @@ test_caps_churn(void)
     g_assert_cmpuint(count_kind(r, KT_DET_NEW_NETWORK), ==, 1);
     g_assert_nonnull(strstr(get_kind(r, KT_DET_NEW_NETWORK)->message, "172.16.0.0/16"));
     fx_clear(&f);
+    g_string_chunk_free(strs);
 }
 
 static void
@@ -662,11 +665,12 @@ test_entity_modes(void)
         cfg.entity = (KtEntityMode)mode;
         Fx f;
         fx_init(&f, &cfg);
+        GStringChunk *strs = g_string_chunk_new(4096);
         /* hourly rotating session keys of one role, 10 days, from one instance */
         for (gint64 h = 0; h < 240; h++) {
             char key[32];
             g_snprintf(key, sizeof(key), "ASIA%04d", (int)h);
-            Spec s = { T0 + h * HOUR, g_intern_string(key), IP_A, "s3:GetObject", UA_CLI,
+            Spec s = { T0 + h * HOUR, g_string_chunk_insert_const(strs, key), IP_A, "s3:GetObject", UA_CLI,
                        KT_OUTCOME_OK, 100, "arn:aws:iam::1:role/app", TRUE };
             feed_spec(&f, &s);
         }
@@ -687,6 +691,7 @@ test_entity_modes(void)
                             "arn:aws:iam::1:role/app");
         }
         fx_clear(&f);
+        g_string_chunk_free(strs);
     }
 }
 
