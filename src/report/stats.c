@@ -1,0 +1,230 @@
+/*
+ * stats.c - the `scan --stats` text report (last pipeline stage): one aligned row per
+ * input (format, preset, lines, events, rejected, distinct keys), a detail line with
+ * gzip, time range and rejects by reason, totals, and the first rejected lines.
+ */
+#include "report-private.h"
+
+#include "keytrail/sanitize.h"
+
+enum { COL_FILE, COL_FORMAT, COL_PRESET, COL_LINES, COL_EVENTS, COL_REJECTED, COL_KEYS,
+       COL_COUNT };
+
+static const char *const col_names[COL_COUNT] = { "FILE",   "FORMAT",   "PRESET", "LINES",
+                                                  "EVENTS", "REJECTED", "KEYS" };
+#define COL_GAP 2
+#define MIN_FILE_WIDTH 12
+
+typedef struct {
+    char *cells[COL_COUNT]; /* sanitized text */
+} StatsRow;
+
+static char *
+field(const char *text, guint max_chars)
+{
+    GString *s = g_string_new(NULL);
+    kt_report_text_field(s, text != NULL && *text ? text : "-", max_chars);
+    return g_string_free(s, FALSE);
+}
+
+/* A path keeps its end (the file name) when cut. */
+static char *
+path_field(const char *path, guint max_chars)
+{
+    g_autofree char *clean = kt_sanitize(path != NULL ? path : "-");
+    glong chars = g_utf8_strlen(clean, -1);
+    if (chars <= (glong)max_chars || max_chars < 4)
+        return g_steal_pointer(&clean);
+    const char *tail = g_utf8_offset_to_pointer(clean, chars - ((glong)max_chars - 3));
+    return g_strconcat("...", tail, NULL);
+}
+
+static char *
+num(guint64 n)
+{
+    return g_strdup_printf("%" G_GUINT64_FORMAT, n);
+}
+
+static void
+row_fill(StatsRow *row, const KtInputStats *st, guint path_max)
+{
+    row->cells[COL_FILE] = path_field(st->path, path_max);
+    row->cells[COL_FORMAT] = field(st->format, 12);
+    row->cells[COL_PRESET] = field(st->preset, 14);
+    row->cells[COL_LINES] = num(st->lines);
+    row->cells[COL_EVENTS] = num(st->events);
+    row->cells[COL_REJECTED] = num(st->rejected);
+    row->cells[COL_KEYS] = num(st->keys != NULL ? g_hash_table_size(st->keys) : 0);
+}
+
+static void
+row_clear(StatsRow *row)
+{
+    for (int c = 0; c < COL_COUNT; c++)
+        g_free(row->cells[c]);
+}
+
+static void
+append_cell(GString *s, const char *text, guint width, gboolean right, gboolean last)
+{
+    guint w = kt_report_text_width(text, strlen(text));
+    guint fill = width > w ? width - w : 0;
+    if (right) {
+        for (guint i = 0; i < fill; i++)
+            g_string_append_c(s, ' ');
+        g_string_append(s, text);
+    } else {
+        g_string_append(s, text);
+        if (!last) {
+            for (guint i = 0; i < fill; i++)
+                g_string_append_c(s, ' ');
+        }
+    }
+}
+
+static void
+append_row(GString *s, char *const *cells, const guint *widths)
+{
+    for (int c = 0; c < COL_COUNT; c++) {
+        if (c > 0)
+            g_string_append(s, "  ");
+        append_cell(s, cells[c], widths[c], c >= COL_LINES, c == COL_COUNT - 1);
+    }
+    g_string_append_c(s, '\n');
+}
+
+/* "gzip; 2024-07-01T00:00:00Z .. 2024-07-31T23:59:59Z; rejected: malformed 3" */
+static void
+append_detail(GString *s, const KtInputStats *st)
+{
+    g_autoptr(GString) line = g_string_new(st->gzip ? "gzip; " : "");
+    char a[32], b[32];
+    if (kt_report_time_set(st->first_ms))
+        g_string_append_printf(line, "%s .. %s", kt_report_time(st->first_ms, a),
+                               kt_report_time(st->last_ms, b));
+    else
+        g_string_append(line, "no events");
+    if (st->skipped > 0)
+        g_string_append_printf(line, "; %" G_GUINT64_FORMAT " skipped", st->skipped);
+    gboolean first = TRUE;
+    for (int r = 0; r < KT_REJECT_COUNT; r++) {
+        if (st->by_reason[r] == 0)
+            continue;
+        g_string_append_printf(line, "%s%s %" G_GUINT64_FORMAT, first ? "; rejected: " : ", ",
+                               kt_reject_name((KtReject)r), st->by_reason[r]);
+        first = FALSE;
+    }
+    if (st->ip_warnings > 0)
+        g_string_append_printf(line, "; %" G_GUINT64_FORMAT " IPv4 with leading zeros",
+                               st->ip_warnings);
+    if (st->error != NULL) {
+        g_string_append(line, "; not read: ");
+        kt_report_text_field(line, st->error, 200);
+    }
+    kt_report_text_wrap(s, line->str, 4, 6);
+}
+
+/* Widths of every column over the header, @rows and the total row. */
+static void
+compute_widths(guint *widths, const StatsRow *rows, guint n, char *const *total)
+{
+    for (int c = 0; c < COL_COUNT; c++)
+        widths[c] = (guint)strlen(col_names[c]);
+    for (guint i = 0; i <= n; i++) {
+        char *const *cells = i < n ? rows[i].cells : total;
+        for (int c = 0; c < COL_COUNT; c++)
+            widths[c] = MAX(widths[c], kt_report_text_width(cells[c], strlen(cells[c])));
+    }
+}
+
+void
+kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString *s)
+{
+    guint n = d->stats != NULL ? d->stats->len : 0;
+    guint64 events, rejected, lines;
+    kt_report_totals(d->stats, &events, &rejected, &lines);
+    guint64 keys = 0; /* distinct over all inputs */
+    g_autoptr(GHashTable) all = g_hash_table_new(NULL, NULL);
+    for (guint i = 0; i < n; i++) {
+        const KtInputStats *st = g_ptr_array_index(d->stats, i);
+        if (st->keys == NULL)
+            continue;
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, st->keys);
+        while (g_hash_table_iter_next(&it, &k, NULL))
+            g_hash_table_add(all, k);
+    }
+    keys = g_hash_table_size(all);
+    char *total[COL_COUNT] = { g_strdup_printf("total (%u)", n), g_strdup(""), g_strdup(""),
+                               num(lines), num(events), num(rejected), num(keys) };
+
+    /* the file column gets what the other columns leave of 80 */
+    StatsRow *rows = g_new0(StatsRow, MAX(n, 1));
+    guint widths[COL_COUNT];
+    guint path_max = 60;
+    for (int pass = 0; pass < 2; pass++) {
+        for (guint i = 0; i < n; i++) {
+            row_clear(&rows[i]);
+            row_fill(&rows[i], g_ptr_array_index(d->stats, i), path_max);
+        }
+        compute_widths(widths, rows, n, total);
+        guint rest = 0;
+        for (int c = 1; c < COL_COUNT; c++)
+            rest += widths[c] + COL_GAP;
+        if (widths[COL_FILE] + rest <= KT_REPORT_WIDTH)
+            break;
+        path_max = rest + MIN_FILE_WIDTH < KT_REPORT_WIDTH ? KT_REPORT_WIDTH - rest
+                                                           : MIN_FILE_WIDTH;
+    }
+
+    if (o->color)
+        g_string_append(s, "\033[1m");
+    append_row(s, (char *const *)col_names, widths);
+    if (o->color) {
+        g_string_truncate(s, s->len - 1);
+        g_string_append(s, "\033[0m\n");
+    }
+    for (guint i = 0; i < n; i++) {
+        append_row(s, rows[i].cells, widths);
+        append_detail(s, g_ptr_array_index(d->stats, i));
+    }
+    append_row(s, total, widths);
+    for (guint i = 0; i < n; i++)
+        row_clear(&rows[i]);
+    g_free(rows);
+    for (int c = 0; c < COL_COUNT; c++)
+        g_free(total[c]);
+
+    if (d->rejects != NULL && d->rejects->len > 0) {
+        g_string_append_printf(s, "\nFirst %u rejected lines:\n", d->rejects->len);
+        kt_report_text_rejects(d, d->rejects->len, "  ", s);
+    }
+}
+
+void
+kt_report_text_rejects(const KtReportData *d, guint max, const char *indent, GString *s)
+{
+    guint n = d->rejects != NULL ? d->rejects->len : 0;
+    guint ind = (guint)strlen(indent);
+    g_autoptr(GString) line = g_string_new(NULL);
+    for (guint i = 0; i < n && i < max; i++) {
+        const KtRejectSample *rs = g_ptr_array_index(d->rejects, i);
+        g_string_truncate(line, 0);
+        kt_report_text_field(line, rs->path, 50);
+        g_string_append_printf(line, ":%" G_GUINT64_FORMAT " %s", rs->line,
+                               kt_reject_name(rs->reason));
+        if (rs->detail != NULL && *rs->detail) {
+            g_string_append(line, " (");
+            kt_report_text_field(line, rs->detail, 80);
+            g_string_append_c(line, ')');
+        }
+        if (rs->excerpt != NULL && *rs->excerpt) {
+            g_string_append(line, ": ");
+            kt_report_text_field(line, rs->excerpt, 60);
+        }
+        kt_report_text_wrap(s, line->str, ind, ind + 2);
+    }
+    if (n > max)
+        g_string_append_printf(s, "%s(and %u more)\n", indent, n - max);
+}
