@@ -91,6 +91,8 @@ typedef struct {
     void (*free)(gpointer parser);
     /* Writes this format's presets and field mappings for `keytrail formats` into @out. */
     void (*describe)(GString *out);
+    /* (nullable member) The preset a parser chose (static string), or NULL. */
+    const char *(*preset_name)(gpointer parser);
 } KtFormatOps;
 
 /* (transfer none) All registered formats, NULL-terminated. */
