@@ -138,7 +138,7 @@ json_input_file(const KtInputStats *st, const char *type)
 }
 
 static cJSON *
-json_reject(const KtRejectSample *rs, const char *type)
+json_reject(const KtRejectSample *rs, const KtReportOptions *o, const char *type)
 {
     cJSON *r = jcheck(cJSON_CreateObject());
     if (type != NULL)
@@ -147,12 +147,13 @@ json_reject(const KtRejectSample *rs, const char *type)
     jadd_num(r, "line", (double)rs->line);
     jadd_str(r, "reason", kt_reject_name(rs->reason));
     jadd_str_or_null(r, "detail", rs->detail);
-    jadd_str(r, "excerpt", rs->excerpt != NULL ? rs->excerpt : "");
+    g_autofree char *excerpt = kt_report_redact(rs->excerpt, o->reveal_keys);
+    jadd_str(r, "excerpt", excerpt);
     return r;
 }
 
 cJSON *
-kt_report_json_input(const KtReportData *d)
+kt_report_json_input(const KtReportData *d, const KtReportOptions *o)
 {
     cJSON *in = jcheck(cJSON_CreateObject());
     cJSON *files = jcheck(cJSON_CreateArray());
@@ -165,7 +166,7 @@ kt_report_json_input(const KtReportData *d)
     jadd_num(in, "rejected", (double)rejected);
     cJSON *rejects = jcheck(cJSON_CreateArray());
     for (guint i = 0; d->rejects != NULL && i < d->rejects->len; i++)
-        jpush(rejects, json_reject(g_ptr_array_index(d->rejects, i), NULL));
+        jpush(rejects, json_reject(g_ptr_array_index(d->rejects, i), o, NULL));
     jadd(in, "rejects", rejects);
     return in;
 }
@@ -260,9 +261,12 @@ json_anomaly(const KtAnomaly *a, const KtDict *dict, const KtReportOptions *o,
     jadd_time(j, "time", a->time_ms);
     jadd_str(j, "severity", kt_severity_name(a->severity));
     jadd_num(j, "score", CLAMP(a->score, 0, 100));
-    jadd_str_or_null(j, "observed", a->observed);
-    jadd_str_or_null(j, "baseline", a->baseline);
-    jadd_str(j, "message", a->message != NULL ? a->message : "");
+    g_autofree char *observed = kt_report_redact_key(a->observed, dict, a->key, o);
+    g_autofree char *baseline = kt_report_redact_key(a->baseline, dict, a->key, o);
+    g_autofree char *message = kt_report_redact_key(a->message, dict, a->key, o);
+    jadd_str_or_null(j, "observed", observed);
+    jadd_str_or_null(j, "baseline", baseline);
+    jadd_str(j, "message", message != NULL ? message : "");
     jadd(j, "incident", a->incident != 0 ? cJSON_CreateNumber((double)a->incident)
                                          : cJSON_CreateNull());
     return j;
@@ -329,7 +333,7 @@ kt_report_json_document(const KtReportData *d, const KtReportOptions *o, gboolea
     jadd_str(kt, "version", KT_VERSION);
     jadd_num(kt, "schema", KT_REPORT_SCHEMA);
     jadd(doc, "keytrail", kt);
-    jadd(doc, "input", kt_report_json_input(d));
+    jadd(doc, "input", kt_report_json_input(d, o));
     jadd(doc, "window", json_window(d, o));
     if (!stats_only)
         json_findings(doc, d, o);
@@ -408,7 +412,7 @@ kt_report_json_stats(const KtReportData *d, const KtReportOptions *o, FILE *out,
             cJSON_Delete(j);
         }
         for (guint i = 0; d->rejects != NULL && i < d->rejects->len; i++) {
-            cJSON *j = json_reject(g_ptr_array_index(d->rejects, i), "reject");
+            cJSON *j = json_reject(g_ptr_array_index(d->rejects, i), o, "reject");
             kt_report_json_print(j, FALSE, s);
             cJSON_Delete(j);
         }

@@ -36,6 +36,16 @@ char *kt_report_key(const KtDict *dict, guint32 key, const KtReportOptions *o);
  * (not secret, shown as is), else NULL. (transfer none) */
 const char *kt_report_principal(const KtDict *dict, guint32 entity, gboolean is_principal);
 
+/* (transfer full) @text (nullable: "") with every secret-looking token (16 or more of
+ * [A-Za-z0-9_+=-] mixing letters and digits) masked like a key, unless @reveal. For
+ * excerpts of rejected lines, which may hold keys the dictionary never saw. */
+char *kt_report_redact(const char *text, gboolean reveal);
+
+/* (transfer full, nullable) @text with every occurrence of the full key @key masked,
+ * unless o->reveal_keys. For engine messages that may quote the key. */
+char *kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
+                           const KtReportOptions *o);
+
 /* The detector's name ("new_ip"), as kt_detector_name() gives it. */
 const char *kt_report_kind_name(KtDetectorKind k);
 
@@ -55,8 +65,9 @@ gboolean kt_report_write(FILE *out, const GString *s, GError **error);
 cJSON *kt_report_json_document(const KtReportData *d, const KtReportOptions *o,
                                gboolean stats_only);
 
-/* (transfer full) The `input` member: files, totals, rejects. */
-cJSON *kt_report_json_input(const KtReportData *d);
+/* (transfer full) The `input` member: files, totals, rejects (excerpts redacted unless
+ * o->reveal_keys). */
+cJSON *kt_report_json_input(const KtReportData *d, const KtReportOptions *o);
 
 /* Prints @doc (pretty or compact) with terminal-unsafe code points (DEL, C1 controls,
  * bidi and invisible format characters, U+2028/2029) written as \uXXXX escapes, plus
@@ -80,9 +91,10 @@ void kt_report_text_render(const KtReportData *d, const KtReportOptions *o, GStr
 /* Appends the text --stats table to @s. Cannot fail. */
 void kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString *s);
 
-/* Appends the first rejected lines ("file:line reason detail: excerpt"), at most @max,
- * to @s with @indent; sanitized. */
-void kt_report_text_rejects(const KtReportData *d, guint max, const char *indent, GString *s);
+/* Appends the first rejected lines ("file:line reason (detail): excerpt"), at most @max,
+ * to @s with @indent; sanitized, excerpts redacted unless o->reveal_keys. */
+void kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint max,
+                            const char *indent, GString *s);
 
 /* Display width of @s (@len bytes): wide characters count 2, our own ANSI colour
  * sequences 0. */

@@ -5,9 +5,9 @@
 #include "report-private.h"
 
 #include <errno.h>
-#include <time.h>
 
 #include "keytrail/sanitize.h"
+#include "keytrail/timeparse.h"
 
 void
 kt_report_options_init(KtReportOptions *o)
@@ -28,36 +28,18 @@ kt_report_time_set(gint64 ms)
     return ms != G_MININT64 && ms != G_MAXINT64;
 }
 
-/*
- * RFC 3339 UTC with seconds, milliseconds only when non-zero: the same text as
- * kt_time_format() (src/util/timeparse.c), kept here so that the reporters do not
- * depend on the timestamp parser.
- */
+/* Years 0000-9999 only: anything else is not a time a log could hold. */
+#define KT_REPORT_TIME_MIN (-62167219200000LL) /* 0000-01-01T00:00:00Z */
+#define KT_REPORT_TIME_MAX 253402300799999LL   /* 9999-12-31T23:59:59.999Z */
+
 char *
 kt_report_time(gint64 ms, char *buf)
 {
-    if (!kt_report_time_set(ms)) {
+    if (!kt_report_time_set(ms) || ms < KT_REPORT_TIME_MIN || ms > KT_REPORT_TIME_MAX) {
         g_strlcpy(buf, "-", 32);
         return buf;
     }
-    gint64 secs = ms / 1000, frac = ms % 1000;
-    if (frac < 0) {
-        secs--;
-        frac += 1000;
-    }
-    time_t t = (time_t)secs;
-    struct tm tm;
-    if (gmtime_r(&t, &tm) == NULL || tm.tm_year + 1900 > 9999 || tm.tm_year + 1900 < 0 ||
-        strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm) == 0) {
-        g_strlcpy(buf, "-", 32);
-        return buf;
-    }
-    gsize n = strlen(buf);
-    if (frac != 0)
-        g_snprintf(buf + n, 32 - n, ".%03dZ", (int)frac);
-    else
-        g_strlcpy(buf + n, "Z", 32 - n);
-    return buf;
+    return kt_time_format(ms, buf);
 }
 
 char *
@@ -131,4 +113,74 @@ kt_report_kind_name(KtDetectorKind k)
     if ((unsigned)k >= KT_DET_COUNT)
         return "unknown";
     return detector_names[k];
+}
+
+static gboolean
+is_token_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+' || c == '=';
+}
+
+/* Appends @tok (@len bytes) masked when it looks like a secret: at least 16 token
+ * characters with both letters and digits (AKIA..., sk_live_..., ghp_..., hex tokens). */
+static void
+append_token(GString *out, const char *tok, gsize len)
+{
+    gboolean alpha = FALSE, digit = FALSE;
+    for (gsize i = 0; i < len; i++) {
+        alpha = alpha || g_ascii_isalpha(tok[i]);
+        digit = digit || g_ascii_isdigit(tok[i]);
+    }
+    if (len < 16 || !alpha || !digit) {
+        g_string_append_len(out, tok, (gssize)len);
+        return;
+    }
+    g_autofree char *copy = g_strndup(tok, len);
+    g_autofree char *masked = kt_mask_key(copy, FALSE);
+    g_string_append(out, masked);
+}
+
+char *
+kt_report_redact(const char *text, gboolean reveal)
+{
+    if (text == NULL)
+        return g_strdup("");
+    if (reveal)
+        return g_strdup(text);
+    GString *out = g_string_sized_new(strlen(text) + 1);
+    const char *p = text;
+    while (*p) {
+        const char *start = p;
+        while (*p && is_token_char(*p))
+            p++;
+        if (p > start) {
+            append_token(out, start, (gsize)(p - start));
+            continue;
+        }
+        g_string_append_c(out, *p);
+        p++;
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
+                     const KtReportOptions *o)
+{
+    if (text == NULL)
+        return NULL;
+    const char *full = kt_dict_str(dict, KT_SPACE_KEY, key);
+    gsize flen = strlen(full);
+    if (o->reveal_keys || flen == 0 || strstr(text, full) == NULL)
+        return g_strdup(text);
+    g_autofree char *masked = kt_mask_key(full, FALSE);
+    GString *out = g_string_sized_new(strlen(text) + 1);
+    const char *p = text;
+    for (const char *hit = strstr(p, full); hit != NULL; hit = strstr(p, full)) {
+        g_string_append_len(out, p, hit - p);
+        g_string_append(out, masked);
+        p = hit + flen;
+    }
+    g_string_append(out, p);
+    return g_string_free(out, FALSE);
 }

@@ -93,11 +93,12 @@ append_row(GString *s, char *const *cells, const guint *widths)
     g_string_append_c(s, '\n');
 }
 
-/* "gzip; 2024-07-01T00:00:00Z .. 2024-07-31T23:59:59Z; rejected: malformed 3" */
+/* "gzip, 2024-07-01T00:00:00Z .. 2024-07-31T23:59:59Z, 2 skipped" then
+ * "rejected: malformed=3 bad_time=1" and "not read: ..." lines. */
 static void
 append_detail(GString *s, const KtInputStats *st)
 {
-    g_autoptr(GString) line = g_string_new(st->gzip ? "gzip; " : "");
+    g_autoptr(GString) line = g_string_new(st->gzip ? "gzip, " : "");
     char a[32], b[32];
     if (kt_report_time_set(st->first_ms))
         g_string_append_printf(line, "%s .. %s", kt_report_time(st->first_ms, a),
@@ -105,23 +106,25 @@ append_detail(GString *s, const KtInputStats *st)
     else
         g_string_append(line, "no events");
     if (st->skipped > 0)
-        g_string_append_printf(line, "; %" G_GUINT64_FORMAT " skipped", st->skipped);
-    gboolean first = TRUE;
-    for (int r = 0; r < KT_REJECT_COUNT; r++) {
-        if (st->by_reason[r] == 0)
-            continue;
-        g_string_append_printf(line, "%s%s %" G_GUINT64_FORMAT, first ? "; rejected: " : ", ",
-                               kt_reject_name((KtReject)r), st->by_reason[r]);
-        first = FALSE;
-    }
+        g_string_append_printf(line, ", %" G_GUINT64_FORMAT " skipped", st->skipped);
     if (st->ip_warnings > 0)
-        g_string_append_printf(line, "; %" G_GUINT64_FORMAT " IPv4 with leading zeros",
+        g_string_append_printf(line, ", %" G_GUINT64_FORMAT " leading-zero IPs",
                                st->ip_warnings);
-    if (st->error != NULL) {
-        g_string_append(line, "; not read: ");
-        kt_report_text_field(line, st->error, 200);
-    }
     kt_report_text_wrap(s, line->str, 4, 6);
+    if (st->rejected > 0) {
+        g_string_assign(line, "rejected:");
+        for (int r = 0; r < KT_REJECT_COUNT; r++) {
+            if (st->by_reason[r] > 0)
+                g_string_append_printf(line, " %s=%" G_GUINT64_FORMAT,
+                                       kt_reject_name((KtReject)r), st->by_reason[r]);
+        }
+        kt_report_text_wrap(s, line->str, 4, 6);
+    }
+    if (st->error != NULL) {
+        g_string_assign(line, "not read: ");
+        kt_report_text_field(line, st->error, 200);
+        kt_report_text_wrap(s, line->str, 4, 6);
+    }
 }
 
 /* Widths of every column over the header, @rows and the total row. */
@@ -198,20 +201,21 @@ kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString 
 
     if (d->rejects != NULL && d->rejects->len > 0) {
         g_string_append_printf(s, "\nFirst %u rejected lines:\n", d->rejects->len);
-        kt_report_text_rejects(d, d->rejects->len, "  ", s);
+        kt_report_text_rejects(d, o, d->rejects->len, "  ", s);
     }
 }
 
 void
-kt_report_text_rejects(const KtReportData *d, guint max, const char *indent, GString *s)
+kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint max,
+                       const char *indent, GString *s)
 {
     guint n = d->rejects != NULL ? d->rejects->len : 0;
     guint ind = (guint)strlen(indent);
     g_autoptr(GString) line = g_string_new(NULL);
     for (guint i = 0; i < n && i < max; i++) {
         const KtRejectSample *rs = g_ptr_array_index(d->rejects, i);
-        g_string_truncate(line, 0);
-        kt_report_text_field(line, rs->path, 50);
+        g_autofree char *path = path_field(rs->path, 50);
+        g_string_assign(line, path);
         g_string_append_printf(line, ":%" G_GUINT64_FORMAT " %s", rs->line,
                                kt_reject_name(rs->reason));
         if (rs->detail != NULL && *rs->detail) {
@@ -220,8 +224,9 @@ kt_report_text_rejects(const KtReportData *d, guint max, const char *indent, GSt
             g_string_append_c(line, ')');
         }
         if (rs->excerpt != NULL && *rs->excerpt) {
+            g_autofree char *excerpt = kt_report_redact(rs->excerpt, o->reveal_keys);
             g_string_append(line, ": ");
-            kt_report_text_field(line, rs->excerpt, 60);
+            kt_report_text_field(line, excerpt, 60);
         }
         kt_report_text_wrap(s, line->str, ind, ind + 2);
     }

@@ -208,6 +208,24 @@ append_span(GString *s, gint64 first, gint64 last)
         g_string_append_printf(s, "from %.10s %.5s to %.10s %.5s UTC", a, a + 11, b, b + 11);
 }
 
+/* "48.0 kB" (decimal units, plain space: g_format_size uses U+00A0) */
+static void
+append_bytes(GString *s, guint64 n)
+{
+    static const char *const units[] = { "kB", "MB", "GB", "TB", "PB" };
+    if (n < 1000) {
+        g_string_append_printf(s, ", %" G_GUINT64_FORMAT " bytes", n);
+        return;
+    }
+    double v = (double)n / 1000.0;
+    guint u = 0;
+    while (v >= 999.95 && u + 1 < G_N_ELEMENTS(units)) {
+        v /= 1000.0;
+        u++;
+    }
+    g_string_append_printf(s, ", %.1f %s", v, units[u]);
+}
+
 /* "iam:ListUsers (120), s3:ListBuckets (80) ..." */
 static void
 append_counts(GString *s, const GArray *counts, const KtDict *dict, KtSpace space, guint max,
@@ -367,10 +385,8 @@ render_evidence(GString *s, const KtIncident *inc, const KtDict *dict,
         g_string_append(line, ", ");
         append_plural(line, inc->errors, "error", "errors");
     }
-    if (inc->bytes > 0) {
-        g_autofree char *size = g_format_size((guint64)inc->bytes);
-        g_string_append_printf(line, ", %s", size);
-    }
+    if (inc->bytes > 0)
+        append_bytes(line, (guint64)inc->bytes);
     if (inc->ops != NULL && inc->ops->len > 0) {
         g_string_append(line, ", ops: ");
         append_counts(line, inc->ops, dict, KT_SPACE_OP, MAX_OPS, 48);
@@ -384,21 +400,24 @@ render_evidence(GString *s, const KtIncident *inc, const KtDict *dict,
 }
 
 static void
-render_reason(GString *s, const KtAnomaly *a, const KtReportOptions *o)
+render_reason(GString *s, const KtAnomaly *a, const KtDict *dict, const KtReportOptions *o)
 {
+    g_autofree char *message = kt_report_redact_key(a->message, dict, a->key, o);
+    g_autofree char *observed = kt_report_redact_key(a->observed, dict, a->key, o);
+    g_autofree char *baseline = kt_report_redact_key(a->baseline, dict, a->key, o);
     g_autoptr(GString) line = g_string_new("- ");
     g_string_append(line, kt_report_kind_name(a->kind));
     g_string_append(line, " [");
     append_sev(line, o, a->severity);
     g_string_append(line, "]: ");
-    kt_report_text_field(line, a->message != NULL ? a->message : "", 400);
+    kt_report_text_field(line, message != NULL ? message : "", 400);
     kt_report_text_wrap(s, line->str, 6, 8);
-    if ((a->observed == NULL || !*a->observed) && (a->baseline == NULL || !*a->baseline))
+    if ((observed == NULL || !*observed) && (baseline == NULL || !*baseline))
         return;
     g_string_assign(line, "observed ");
-    kt_report_text_field(line, a->observed != NULL && *a->observed ? a->observed : "-", 200);
+    kt_report_text_field(line, observed != NULL && *observed ? observed : "-", 200);
     g_string_append(line, "; baseline ");
-    kt_report_text_field(line, a->baseline != NULL && *a->baseline ? a->baseline : "-", 200);
+    kt_report_text_field(line, baseline != NULL && *baseline ? baseline : "-", 200);
     kt_report_text_wrap(s, line->str, 8, 10);
 }
 
@@ -424,7 +443,7 @@ render_incident(GString *s, const KtIncident *inc, const KtReportData *d,
         const KtAnomaly *a =
             find_anomaly(d->results, g_array_index(inc->anomalies, guint64, i));
         if (a != NULL)
-            render_reason(s, a, o);
+            render_reason(s, a, d->dict, o);
     }
     if (n > MAX_ANOMALIES)
         g_string_append_printf(s, "      (and %u more anomalies)\n", n - MAX_ANOMALIES);
@@ -532,8 +551,31 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     }
     if (d->rejects != NULL && d->rejects->len > 0) {
         kt_report_text_wrap(s, "first rejected lines:", 2, 4);
-        kt_report_text_rejects(d, MAX_REJECTS_SHOWN, "    ", s);
+        kt_report_text_rejects(d, o, MAX_REJECTS_SHOWN, "    ", s);
     }
+}
+
+/* The clear statement of a clean run (or of one whose findings are all below
+ * o->min_severity). */
+static void
+render_nothing(GString *s, const KtResults *r, const KtReportOptions *o)
+{
+    guint keys = r->keys != NULL ? r->keys->len : 0;
+    guint hidden = r->incidents != NULL ? r->incidents->len : 0;
+    g_autoptr(GString) line = g_string_new(NULL);
+    g_string_append_c(s, '\n');
+    if (hidden > 0) {
+        g_string_printf(line, "Nothing at or above %s: ", kt_severity_name(o->min_severity));
+        append_plural(line, hidden, "incident", "incidents");
+        g_string_append(line, " below it not shown.");
+    } else if (keys == 0) {
+        g_string_assign(line, "Nothing found: no API key events were read.");
+    } else {
+        g_string_assign(line, "Nothing found: ");
+        append_plural(line, keys, "key was", "keys were");
+        g_string_append(line, " checked and none shows signs of use by someone else.");
+    }
+    kt_report_text_wrap(s, line->str, 0, 2);
 }
 
 void
@@ -546,22 +588,8 @@ kt_report_text_render(const KtReportData *d, const KtReportOptions *o, GString *
     render_summary(s, &dd, o);
     guint keys = render_keys(s, &dd, o);
     guint incs = render_incidents(s, &dd, o);
-    if (keys == 0 && incs == 0) {
-        g_string_append_c(s, '\n');
-        guint n = dd.results->keys != NULL ? dd.results->keys->len : 0;
-        g_autoptr(GString) line = g_string_new("Nothing found: ");
-        if (n == 0) {
-            g_string_append(line, "no API key events were read.");
-        } else {
-            append_plural(line, n, "key was", "keys were");
-            g_string_append(line, " checked and none shows use by someone else");
-            if (o->min_severity > KT_SEV_INFO)
-                g_string_append_printf(line, " at or above %s",
-                                       kt_severity_name(o->min_severity));
-            g_string_append_c(line, '.');
-        }
-        kt_report_text_wrap(s, line->str, 0, 2);
-    }
+    if (keys == 0 && incs == 0)
+        render_nothing(s, dd.results, o);
     if (dd.results->anomalies_dropped > 0) {
         g_autoptr(GString) line = g_string_new("note: ");
         append_count(line, dd.results->anomalies_dropped);
