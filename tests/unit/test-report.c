@@ -354,7 +354,9 @@ test_json_document(Fixture *f, gconstpointer unused)
 {
     f->opts.kind = KT_OUTPUT_JSON;
     f->opts.leak_time_ms = T0 - 86400000;
+    f->opts.pretty = TRUE;
     g_autofree char *text = capture(kt_report_json_findings, f, &f->opts);
+    g_test_message("%s", text);
     cJSON *doc = cJSON_Parse(text);
     g_assert_nonnull(doc);
     static const char *const top[] = { "keytrail", "input",     "window",           "keys",
