@@ -140,16 +140,13 @@ compute_widths(guint *widths, const StatsRow *rows, guint n, char *const *total)
     }
 }
 
-void
-kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString *s)
+/* Distinct keys over all inputs (ids are shared through the dictionary). */
+static guint
+distinct_keys(GPtrArray *stats)
 {
-    guint n = d->stats != NULL ? d->stats->len : 0;
-    guint64 events, rejected, lines;
-    kt_report_totals(d->stats, &events, &rejected, &lines);
-    guint64 keys = 0; /* distinct over all inputs */
     g_autoptr(GHashTable) all = g_hash_table_new(NULL, NULL);
-    for (guint i = 0; i < n; i++) {
-        const KtInputStats *st = g_ptr_array_index(d->stats, i);
+    for (guint i = 0; stats != NULL && i < stats->len; i++) {
+        const KtInputStats *st = g_ptr_array_index(stats, i);
         if (st->keys == NULL)
             continue;
         GHashTableIter it;
@@ -158,9 +155,18 @@ kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString 
         while (g_hash_table_iter_next(&it, &k, NULL))
             g_hash_table_add(all, k);
     }
-    keys = g_hash_table_size(all);
+    return g_hash_table_size(all);
+}
+
+void
+kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString *s)
+{
+    guint n = d->stats != NULL ? d->stats->len : 0;
+    guint64 events, rejected, lines;
+    kt_report_totals(d->stats, &events, &rejected, &lines);
     char *total[COL_COUNT] = { g_strdup_printf("total (%u)", n), g_strdup(""), g_strdup(""),
-                               num(lines), num(events), num(rejected), num(keys) };
+                               num(lines), num(events), num(rejected),
+                               num(distinct_keys(d->stats)) };
 
     /* the file column gets what the other columns leave of 80 */
     StatsRow *rows = g_new0(StatsRow, MAX(n, 1));

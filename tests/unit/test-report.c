@@ -771,28 +771,33 @@ test_wrap(void)
     g_string_free(s, TRUE);
 }
 
-#define ADD(path, fn, findings)                                                                \
-    g_test_add(path, Fixture, GINT_TO_POINTER(findings), fixture_setup, fn, fixture_teardown)
+typedef void (*FixtureFn)(Fixture *f, gconstpointer data);
+
+static void
+add_test(const char *path, FixtureFn fn, int findings)
+{
+    g_test_add(path, Fixture, GINT_TO_POINTER(findings), fixture_setup, fn, fixture_teardown);
+}
 
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
-    ADD("/report/json/document", test_json_document, 1);
-    ADD("/report/json/incident-anomaly", test_json_incident_anomaly, 1);
-    ADD("/report/json/input", test_json_input, 1);
-    ADD("/report/json/terminal-safe", test_json_terminal_safe, 1);
-    ADD("/report/json/alert-objects", test_alert_objects, 1);
-    ADD("/report/jsonl/lines", test_jsonl, 1);
-    ADD("/report/secrets/no-full-key", test_no_full_key, 1);
-    ADD("/report/text/findings", test_text_findings, 1);
-    ADD("/report/text/color", test_text_color, 1);
-    ADD("/report/text/clean", test_text_clean, 0);
-    ADD("/report/text/min-severity", test_text_min_severity, 1);
-    ADD("/report/text/long-fields", test_text_long_fields, 1);
-    ADD("/report/stats/text", test_stats_text, 1);
-    ADD("/report/stats/json", test_stats_json, 1);
-    ADD("/report/write-error", test_write_error, 1);
+    add_test("/report/json/document", test_json_document, 1);
+    add_test("/report/json/incident-anomaly", test_json_incident_anomaly, 1);
+    add_test("/report/json/input", test_json_input, 1);
+    add_test("/report/json/terminal-safe", test_json_terminal_safe, 1);
+    add_test("/report/json/alert-objects", test_alert_objects, 1);
+    add_test("/report/jsonl/lines", test_jsonl, 1);
+    add_test("/report/secrets/no-full-key", test_no_full_key, 1);
+    add_test("/report/text/findings", test_text_findings, 1);
+    add_test("/report/text/color", test_text_color, 1);
+    add_test("/report/text/clean", test_text_clean, 0);
+    add_test("/report/text/min-severity", test_text_min_severity, 1);
+    add_test("/report/text/long-fields", test_text_long_fields, 1);
+    add_test("/report/stats/text", test_stats_text, 1);
+    add_test("/report/stats/json", test_stats_json, 1);
+    add_test("/report/write-error", test_write_error, 1);
     g_test_add_func("/report/time", test_time);
     g_test_add_func("/report/wrap", test_wrap);
     return g_test_run();
