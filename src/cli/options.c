@@ -32,6 +32,7 @@ kt_cli_options_init(KtCliOptions *o)
     kt_report_options_init(&o->report);
     o->fail_on_sev = KT_SEV_MEDIUM;
     o->jobs = 0;
+    o->max_gzip_ratio = -1;
 }
 
 static void
@@ -140,6 +141,11 @@ kt_cli_scan_group(KtCliOptions *o)
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Parser threads (default: cores)", "N" },
         { "max-line", 0, 0, G_OPTION_ARG_INT64, &o->max_line,
           "Longest accepted line in bytes (default 1048576)", "BYTES" },
+        { "max-keys", 0, 0, G_OPTION_ARG_INT, &o->max_keys,
+          "Distinct keys kept; further new keys are rejected (default 1000000)", "N" },
+        { "max-gzip-ratio", 0, 0, G_OPTION_ARG_INT, &o->max_gzip_ratio,
+          "Refuse gzip files that inflate more than N times (default 250; 0 = no limit)",
+          "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionGroup *g = g_option_group_new("scan", "Input, detection and report options:",
@@ -318,6 +324,10 @@ finish_ingest(KtCliOptions *o, GError **error)
     o->ingest.fmt.log_format = o->log_format;
     if (o->max_line > 0)
         o->ingest.fmt.max_line = (gsize)o->max_line;
+    if (o->max_keys > 0)
+        o->ingest.max_keys = (guint)o->max_keys;
+    if (o->max_gzip_ratio >= 0)
+        o->ingest.max_gzip_ratio = (guint)o->max_gzip_ratio;
     if (o->delimiter != NULL) {
         const char *d = o->delimiter;
         if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)

@@ -46,18 +46,24 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
-    int status = KT_EXIT_OK;
     if (files->len == 0) {
         kt_cli_error("no log files found under the given directories");
         return KT_EXIT_INPUT;
     }
-    for (guint i = 0; i < files->len; i++) {
-        if (!kt_pipeline_read(p, g_ptr_array_index(files, i), 0, NULL, &error)) {
-            kt_cli_error("%s", error->message);
-            g_clear_error(&error);
-            status = KT_EXIT_INPUT;
-        }
+    int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
+    g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
+    kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
+    gboolean ok = kt_pipeline_read_all(p, files, jobs, errors, &error);
+    kt_ingest_set_progress(p->ingest, NULL, NULL);
+    if (!ok) {
+        kt_cli_error("%s", error->message);
+        g_error_free(error);
+        return KT_EXIT_INPUT;
     }
+    for (guint i = 0; i < errors->len; i++)
+        kt_cli_error("%s", (const char *)g_ptr_array_index(errors, i));
+    int status = errors->len > 0 ? KT_EXIT_INPUT : KT_EXIT_OK;
     return status;
 }
 

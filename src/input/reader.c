@@ -23,6 +23,8 @@ typedef struct {
     guint64 in_bytes;       /* bytes read from fd */
     guint64 out_bytes;      /* bytes produced (== in_bytes when not gzip) */
     guint max_ratio;        /* decompression ratio limit, 0 = none */
+    KtIngest *in;           /* for progress reports */
+    guint64 events_seen;    /* events already reported as progress */
 } KtSource;
 
 static gssize
@@ -32,6 +34,12 @@ read_fd(KtSource *src, guint8 *buf, gsize cap, GError **error)
         gssize n = read(src->fd, buf, cap);
         if (n >= 0) {
             src->in_bytes += (guint64)n;
+            if (src->in != NULL && src->in->opts.progress != NULL) {
+                guint64 ev = src->in->cur->events;
+                src->in->opts.progress(src->in->opts.progress_ud, (guint64)n,
+                                       ev - src->events_seen);
+                src->events_seen = ev;
+            }
             return n;
         }
         if (errno != EINTR) {
@@ -300,7 +308,7 @@ gboolean
 kt_ingest_run_fd(KtIngest *in, int fd, const char *label, GError **error)
 {
     begin_input(in, label);
-    KtSource src = { .fd = fd, .label = label, .max_ratio = in->opts.max_gzip_ratio };
+    KtSource src = { .fd = fd, .label = label, .max_ratio = in->opts.max_gzip_ratio, .in = in };
     GError *local = NULL;
     gboolean ok = run_source(in, &src, 0, NULL, &local);
     if (!ok)
@@ -329,7 +337,7 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
     if (end_offset != NULL)
         *end_offset = offset;
     if (strcmp(path, "-") == 0) {
-        KtSource src = { .fd = 0, .label = "-", .max_ratio = in->opts.max_gzip_ratio };
+        KtSource src = { .fd = 0, .label = "-", .max_ratio = in->opts.max_gzip_ratio, .in = in };
         return run_source(in, &src, 0, end_offset, error);
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -356,7 +364,7 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
         close(fd);
         return FALSE;
     }
-    KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio };
+    KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio, .in = in };
     gboolean ok = run_source(in, &src, offset, end_offset, error);
     close(fd);
     return ok;
