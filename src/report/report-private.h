@@ -91,6 +91,10 @@ void kt_report_text_render(const KtReportData *d, const KtReportOptions *o, GStr
 /* Appends the text --stats table to @s. Cannot fail. */
 void kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString *s);
 
+/* Length in bytes of the directory prefix ("/var/log/app/", with the slash) that every
+ * input path in @stats shares, when there are two inputs or more; 0 otherwise. */
+gsize kt_report_common_dir(GPtrArray *stats);
+
 /* Appends the first rejected lines ("file:line reason (detail): excerpt"), at most @max,
  * to @s with @indent; sanitized, excerpts redacted unless o->reveal_keys. */
 void kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint max,

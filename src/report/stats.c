@@ -7,10 +7,9 @@
 
 #include "keytrail/sanitize.h"
 
-enum { COL_FILE, COL_FORMAT, COL_PRESET, COL_LINES, COL_EVENTS, COL_REJECTED, COL_KEYS,
-       COL_COUNT };
+enum { COL_FILE, COL_FORMAT, COL_LINES, COL_EVENTS, COL_REJECTED, COL_KEYS, COL_COUNT };
 
-static const char *const col_names[COL_COUNT] = { "FILE",   "FORMAT",   "PRESET", "LINES",
+static const char *const col_names[COL_COUNT] = { "FILE",   "FORMAT",   "LINES",
                                                   "EVENTS", "REJECTED", "KEYS" };
 #define COL_GAP 2
 #define MIN_FILE_WIDTH 12
@@ -45,12 +44,51 @@ num(guint64 n)
     return g_strdup_printf("%" G_GUINT64_FORMAT, n);
 }
 
-static void
-row_fill(StatsRow *row, const KtInputStats *st, guint path_max)
+/* "cloudtrail", or "clf/combined" when the preset is not named like the format */
+static char *
+format_field(const KtInputStats *st)
 {
-    row->cells[COL_FILE] = path_field(st->path, path_max);
-    row->cells[COL_FORMAT] = field(st->format, 12);
-    row->cells[COL_PRESET] = field(st->preset, 14);
+    if (st->preset == NULL || *st->preset == '\0' || g_strcmp0(st->preset, st->format) == 0)
+        return field(st->format, 12);
+    g_autofree char *both = g_strdup_printf("%s/%s", st->format != NULL ? st->format : "-",
+                                            st->preset);
+    return field(both, 26);
+}
+
+gsize
+kt_report_common_dir(GPtrArray *stats)
+{
+    if (stats == NULL || stats->len < 2)
+        return 0;
+    const KtInputStats *first = g_ptr_array_index(stats, 0);
+    gsize len = first->path != NULL ? strlen(first->path) : 0;
+    for (guint i = 1; i < stats->len && len > 0; i++) {
+        const KtInputStats *st = g_ptr_array_index(stats, i);
+        gsize j = 0;
+        while (j < len && st->path != NULL && st->path[j] == first->path[j])
+            j++;
+        len = j;
+    }
+    while (len > 0 && first->path[len - 1] != '/')
+        len--;
+    return len;
+}
+
+/* @path without the common directory @skip (when it has it). */
+static const char *
+relative(const char *path, const char *dir, gsize skip)
+{
+    if (path != NULL && skip > 0 && strncmp(path, dir, skip) == 0 && path[skip] != '\0')
+        return path + skip;
+    return path;
+}
+
+static void
+row_fill(StatsRow *row, const KtInputStats *st, guint path_max, gsize skip)
+{
+    gboolean cut = st->path != NULL && strlen(st->path) > skip;
+    row->cells[COL_FILE] = path_field(cut ? st->path + skip : st->path, path_max);
+    row->cells[COL_FORMAT] = format_field(st);
     row->cells[COL_LINES] = num(st->lines);
     row->cells[COL_EVENTS] = num(st->events);
     row->cells[COL_REJECTED] = num(st->rejected);
@@ -93,8 +131,8 @@ append_row(GString *s, char *const *cells, const guint *widths)
     g_string_append_c(s, '\n');
 }
 
-/* "gzip, 2024-07-01T00:00:00Z .. 2024-07-31T23:59:59Z, 2 skipped" then
- * "rejected: malformed=3 bad_time=1" and "not read: ..." lines. */
+/* "gzip, 2024-07-01T00:00:00Z .. 2024-07-31T23:59:59Z, 2 skipped", then lines for IPv4
+ * warnings, "rejected: malformed=3 bad_time=1" and "not read: ...". */
 static void
 append_detail(GString *s, const KtInputStats *st)
 {
@@ -107,10 +145,12 @@ append_detail(GString *s, const KtInputStats *st)
         g_string_append(line, "no events");
     if (st->skipped > 0)
         g_string_append_printf(line, ", %" G_GUINT64_FORMAT " skipped", st->skipped);
-    if (st->ip_warnings > 0)
-        g_string_append_printf(line, ", %" G_GUINT64_FORMAT " leading-zero IPs",
-                               st->ip_warnings);
     kt_report_text_wrap(s, line->str, 4, 6);
+    if (st->ip_warnings > 0) {
+        g_string_printf(line, "%" G_GUINT64_FORMAT " IPv4 address%s with leading zeros, read as "
+                        "decimal", st->ip_warnings, st->ip_warnings == 1 ? "" : "es");
+        kt_report_text_wrap(s, line->str, 4, 6);
+    }
     if (st->rejected > 0) {
         g_string_assign(line, "rejected:");
         for (int r = 0; r < KT_REJECT_COUNT; r++) {
@@ -164,9 +204,16 @@ kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString 
     guint n = d->stats != NULL ? d->stats->len : 0;
     guint64 events, rejected, lines;
     kt_report_totals(d->stats, &events, &rejected, &lines);
-    char *total[COL_COUNT] = { g_strdup_printf("total (%u)", n), g_strdup(""), g_strdup(""),
-                               num(lines), num(events), num(rejected),
-                               num(distinct_keys(d->stats)) };
+    char *total[COL_COUNT] = { g_strdup_printf("total (%u)", n), g_strdup(""), num(lines),
+                               num(events), num(rejected), num(distinct_keys(d->stats)) };
+    gsize skip = kt_report_common_dir(d->stats);
+    if (skip > 0) {
+        const KtInputStats *st0 = g_ptr_array_index(d->stats, 0);
+        g_autofree char *dir = g_strndup(st0->path, skip);
+        g_autoptr(GString) line = g_string_new("Inputs under ");
+        kt_report_text_field(line, dir, 200);
+        kt_report_text_wrap(s, line->str, 0, 2);
+    }
 
     /* the file column gets what the other columns leave of 80 */
     StatsRow *rows = g_new0(StatsRow, MAX(n, 1));
@@ -175,7 +222,7 @@ kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString 
     for (int pass = 0; pass < 2; pass++) {
         for (guint i = 0; i < n; i++) {
             row_clear(&rows[i]);
-            row_fill(&rows[i], g_ptr_array_index(d->stats, i), path_max);
+            row_fill(&rows[i], g_ptr_array_index(d->stats, i), path_max, skip);
         }
         compute_widths(widths, rows, n, total);
         guint rest = 0;
@@ -217,10 +264,13 @@ kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint ma
 {
     guint n = d->rejects != NULL ? d->rejects->len : 0;
     guint ind = (guint)strlen(indent);
+    gsize skip = kt_report_common_dir(d->stats);
+    const char *dir = skip > 0 ? ((const KtInputStats *)g_ptr_array_index(d->stats, 0))->path
+                               : "";
     g_autoptr(GString) line = g_string_new(NULL);
     for (guint i = 0; i < n && i < max; i++) {
         const KtRejectSample *rs = g_ptr_array_index(d->rejects, i);
-        g_autofree char *path = path_field(rs->path, 50);
+        g_autofree char *path = path_field(relative(rs->path, dir, skip), 50);
         g_string_assign(line, path);
         g_string_append_printf(line, ":%" G_GUINT64_FORMAT " %s", rs->line,
                                kt_reject_name(rs->reason));

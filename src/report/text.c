@@ -531,6 +531,13 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     heading(s, o, "INPUT");
     g_autoptr(GString) line = g_string_new(NULL);
     append_plural(line, files, "file", "files");
+    gsize skip = kt_report_common_dir(d->stats);
+    if (skip > 0) {
+        const KtInputStats *st0 = g_ptr_array_index(d->stats, 0);
+        g_autofree char *dir = g_strndup(st0->path, skip);
+        g_string_append(line, " under ");
+        kt_report_text_field(line, dir, 120);
+    }
     g_string_append(line, ", ");
     append_plural(line, lines, "line", "lines");
     g_string_append(line, ", ");
@@ -568,8 +575,11 @@ render_nothing(GString *s, const KtResults *r, const KtReportOptions *o)
         g_string_printf(line, "Nothing at or above %s: ", kt_severity_name(o->min_severity));
         append_plural(line, hidden, "incident", "incidents");
         g_string_append(line, " below it not shown.");
-    } else if (keys == 0) {
+    } else if (r->events == 0) {
         g_string_assign(line, "Nothing found: no API key events were read.");
+    } else if (keys == 0) {
+        g_string_assign(line, "Nothing found in ");
+        append_plural(line, r->events, "event.", "events.");
     } else {
         g_string_assign(line, "Nothing found: ");
         append_plural(line, keys, "key was", "keys were");

@@ -681,7 +681,7 @@ test_stats_text(Fixture *f, gconstpointer unused)
     assert_no_controls(t);
     assert_width(t, KT_REPORT_WIDTH);
     g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
-    g_assert_true(g_str_has_prefix(lines[0], "FILE"));
+    g_assert_true(g_str_has_prefix(lines[0], "FILE")); /* no common directory */
     /* columns line up: LINES ends where each row's line count ends */
     const char *h = strstr(lines[0], "LINES");
     gsize end = (gsize)(h - lines[0]) + 5;
@@ -690,14 +690,43 @@ test_stats_text(Fixture *f, gconstpointer unused)
     g_assert_nonnull(strstr(t, "cloudtrail"));
     g_assert_nonnull(strstr(t, "    gzip, 2024-07-01T02:13:20Z .. 2024-07-31T02:49:20Z, 2 skipped"));
     g_assert_nonnull(strstr(t, "\n    rejected: malformed=2 bad_time=1\n"));
-    g_assert_nonnull(strstr(t, ", 4 leading-zero IPs\n"));
-    g_assert_nonnull(strstr(t, "/on/access.log  cloudtrail")); /* the name survives the cut */
+    g_assert_nonnull(strstr(t, "\n    4 IPv4 addresses with leading zeros, read as decimal\n"));
+    g_assert_null(strstr(t, "cloudtrail/cloudtrail")); /* preset named like the format */
+    g_assert_nonnull(strstr(t, "/on/access.log  cloudtrail  ")); /* the name survives the cut */
     g_assert_nonnull(strstr(t, "    not read: gzip stream exceeds the ratio limit\n"));
     g_assert_nonnull(strstr(t, "logs/\\x1b[31mtrail\\u202e.json.gz"));
     g_assert_nonnull(strstr(t, "total (2)"));
     g_assert_nonnull(strstr(t, "First 2 rejected lines:"));
     g_assert_nonnull(strstr(t, "...g/directory/name/that/goes/on/and/on/access.log:17 malformed"));
     g_assert_null(strstr(t, KEY_AKIA)); /* the reject excerpt holds the key: masked */
+}
+
+/* Inputs under one directory are shown relative to it; format/preset when they differ. */
+static void
+test_stats_common_dir(Fixture *f, gconstpointer unused)
+{
+    g_ptr_array_set_size(f->stats, 0);
+    g_ptr_array_set_size(f->rejects, 0);
+    add_input(f, "/srv/logs/2024/07/web-01.log.gz", 1);
+    add_input(f, "/srv/logs/2024/07/web-02.log.gz", 1);
+    add_input(f, "/srv/logs/2024/api.log", 1);
+    KtInputStats *st = g_ptr_array_index(f->stats, 2);
+    st->format = "clf";
+    st->preset = "combined";
+    g_assert_cmpuint(kt_report_common_dir(f->stats), ==, strlen("/srv/logs/2024/"));
+    GString *s = g_string_new(NULL);
+    kt_report_stats_render(&f->data, &f->opts, s);
+    g_autofree char *t = g_string_free(s, FALSE);
+    g_test_message("%s", t);
+    g_assert_true(g_str_has_prefix(t, "Inputs under /srv/logs/2024/\nFILE "));
+    g_assert_nonnull(strstr(t, "\n07/web-01.log.gz "));
+    g_assert_nonnull(strstr(t, "\napi.log "));
+    g_assert_nonnull(strstr(t, " clf/combined "));
+    g_assert_nonnull(strstr(t, "\n  07/web-02.log.gz:17 malformed"));
+    g_assert_nonnull(strstr(t, "total (3)"));
+    /* one input: no common directory */
+    g_ptr_array_set_size(f->stats, 1);
+    g_assert_cmpuint(kt_report_common_dir(f->stats), ==, 0);
 }
 
 static void
@@ -796,6 +825,7 @@ main(int argc, char **argv)
     add_test("/report/text/min-severity", test_text_min_severity, 1);
     add_test("/report/text/long-fields", test_text_long_fields, 1);
     add_test("/report/stats/text", test_stats_text, 1);
+    add_test("/report/stats/common-dir", test_stats_common_dir, 1);
     add_test("/report/stats/json", test_stats_json, 1);
     add_test("/report/write-error", test_write_error, 1);
     g_test_add_func("/report/time", test_time);
