@@ -5,6 +5,8 @@
  */
 #include "report-private.h"
 
+#include <errno.h>
+
 #include "keytrail/sanitize.h"
 
 /* --- building blocks (a NULL from cJSON means out of memory) -------------------------- */
@@ -354,15 +356,35 @@ append_json_escape(GString *s, gunichar c)
     }
 }
 
-void
-kt_report_json_print(const cJSON *doc, gboolean pretty, GString *s)
+/*
+ * Prints @v and appends it to @s with terminal-unsafe code points escaped and, when
+ * @depth > 0, every line after the first indented by @depth more tabs (so that a value
+ * printed on its own nests inside a streamed document). Every string went through
+ * kt_utf8_valid, so the text is valid UTF-8; unsafe code points and newlines only
+ * occur where the encoder put them: inside strings (as \uXXXX they mean the same) and
+ * between members.
+ */
+static void
+append_value(GString *s, const cJSON *v, gboolean pretty, guint depth)
 {
-    char *text = pretty ? cJSON_Print(doc) : cJSON_PrintUnformatted(doc);
+    char *text = pretty ? cJSON_Print(v) : cJSON_PrintUnformatted(v);
     if (text == NULL)
         g_error("out of memory while printing the JSON report");
-    /* Every string went through kt_utf8_valid, so @text is valid UTF-8; unsafe code
-     * points only occur inside strings, where \uXXXX means the same. */
-    for (const char *p = text; *p;) {
+    const char *p = text;
+    while (*p) {
+        const char *run = p;
+        while ((guchar)*p >= 0x20 && (guchar)*p < 0x7f)
+            p++;
+        g_string_append_len(s, run, p - run);
+        if (*p == '\0')
+            break;
+        if (*p == '\n') {
+            g_string_append_c(s, '\n');
+            for (guint i = 0; i < depth; i++)
+                g_string_append_c(s, '\t');
+            p++;
+            continue;
+        }
         gunichar c = g_utf8_get_char(p);
         const char *next = g_utf8_next_char(p);
         if (c >= 0x7f && kt_sanitize_needs_escape(c))
@@ -371,33 +393,171 @@ kt_report_json_print(const cJSON *doc, gboolean pretty, GString *s)
             g_string_append_len(s, p, next - p);
         p = next;
     }
-    g_string_append_c(s, '\n');
     cJSON_free(text);
+}
+
+void
+kt_report_json_print(const cJSON *doc, gboolean pretty, GString *s)
+{
+    append_value(s, doc, pretty, 0);
+    g_string_append_c(s, '\n');
+}
+
+/* A JSON document written piece by piece, so that memory holds one element at a time
+ * rather than the whole report. */
+typedef struct {
+    FILE *out;
+    GString *buf;
+    gboolean pretty;
+    gboolean failed; /* a write failed; later writes are skipped */
+    int err;         /* its errno */
+} JsonStream;
+
+#define JSON_STREAM_CHUNK (64 * 1024)
+
+static void
+js_flush(JsonStream *js, gboolean force)
+{
+    if (js->buf->len == 0 || (!force && js->buf->len < JSON_STREAM_CHUNK))
+        return;
+    errno = 0;
+    if (!js->failed && fwrite(js->buf->str, 1, js->buf->len, js->out) != js->buf->len) {
+        js->failed = TRUE;
+        js->err = errno != 0 ? errno : EIO;
+    }
+    g_string_truncate(js->buf, 0);
+}
+
+/* `"name": ` at depth 1 of the document */
+static void
+js_name(JsonStream *js, const char *name, gboolean first)
+{
+    if (!first)
+        g_string_append_c(js->buf, ',');
+    if (js->pretty)
+        g_string_append_printf(js->buf, "\n\t\"%s\":\t", name);
+    else
+        g_string_append_printf(js->buf, "\"%s\":", name);
+}
+
+/* A member whose value is small (consumed). */
+static void
+js_member(JsonStream *js, const char *name, cJSON *v, gboolean first)
+{
+    js_name(js, name, first);
+    append_value(js->buf, v, js->pretty, 1);
+    cJSON_Delete(v);
+    js_flush(js, FALSE);
+}
+
+/* One element of an array member (consumed). */
+static void
+js_element(JsonStream *js, cJSON *v, gboolean first)
+{
+    if (!first)
+        g_string_append_c(js->buf, ',');
+    if (js->pretty)
+        g_string_append(js->buf, "\n\t\t");
+    append_value(js->buf, v, js->pretty, 2);
+    cJSON_Delete(v);
+    js_flush(js, FALSE);
+}
+
+static void
+js_array_end(JsonStream *js, guint n)
+{
+    g_string_append(js->buf, js->pretty && n > 0 ? "\n\t]" : "]");
+}
+
+typedef cJSON *(*ElementFn)(gconstpointer item, const KtReportData *d, const KtReportOptions *o);
+
+static cJSON *
+key_element(gconstpointer item, const KtReportData *d, const KtReportOptions *o)
+{
+    return json_key(item, d->dict, o);
+}
+
+static cJSON *
+incident_element(gconstpointer item, const KtReportData *d, const KtReportOptions *o)
+{
+    return json_incident(item, d->dict, o, FALSE);
+}
+
+static cJSON *
+anomaly_element(gconstpointer item, const KtReportData *d, const KtReportOptions *o)
+{
+    return json_anomaly(item, d->dict, o, FALSE);
+}
+
+static void
+js_array(JsonStream *js, const char *name, GPtrArray *items, ElementFn fn,
+         const KtReportData *d, const KtReportOptions *o)
+{
+    guint n = items != NULL ? items->len : 0;
+    js_name(js, name, FALSE);
+    g_string_append_c(js->buf, '[');
+    for (guint i = 0; i < n; i++)
+        js_element(js, fn(g_ptr_array_index(items, i), d, o), i == 0);
+    js_array_end(js, n);
+}
+
+/* The findings document, member order as kt_report_json_document(). */
+static void
+stream_document(JsonStream *js, const KtReportData *d, const KtReportOptions *o)
+{
+    static const KtResults empty = { 0 };
+    const KtResults *r = d->results != NULL ? d->results : &empty;
+    cJSON *kt = jcheck(cJSON_CreateObject());
+    jadd_str(kt, "version", KT_VERSION);
+    jadd_num(kt, "schema", KT_REPORT_SCHEMA);
+    g_string_append_c(js->buf, '{');
+    js_member(js, "keytrail", kt, TRUE);
+    js_member(js, "input", kt_report_json_input(d, o), FALSE);
+    js_member(js, "window", json_window(d, o), FALSE);
+    js_array(js, "keys", r->keys, key_element, d, o);
+    js_array(js, "incidents", r->incidents, incident_element, d, o);
+    js_array(js, "anomalies", r->anomalies, anomaly_element, d, o);
+    js_member(js, "anomalies_dropped", cJSON_CreateNumber((double)r->anomalies_dropped),
+              FALSE);
+    g_string_append(js->buf, js->pretty ? "\n}\n" : "}\n");
+}
+
+static void
+stream_lines(JsonStream *js, const KtReportData *d, const KtReportOptions *o)
+{
+    const KtResults *r = d->results;
+    for (guint i = 0; r != NULL && r->incidents != NULL && i < r->incidents->len; i++) {
+        cJSON *j = json_incident(g_ptr_array_index(r->incidents, i), d->dict, o, TRUE);
+        kt_report_json_print(j, FALSE, js->buf);
+        cJSON_Delete(j);
+        js_flush(js, FALSE);
+    }
+    for (guint i = 0; r != NULL && r->anomalies != NULL && i < r->anomalies->len; i++) {
+        cJSON *j = json_anomaly(g_ptr_array_index(r->anomalies, i), d->dict, o, TRUE);
+        kt_report_json_print(j, FALSE, js->buf);
+        cJSON_Delete(j);
+        js_flush(js, FALSE);
+    }
 }
 
 gboolean
 kt_report_json_findings(const KtReportData *d, const KtReportOptions *o, FILE *out,
                         GError **error)
 {
-    g_autoptr(GString) s = g_string_sized_new(16384);
-    if (o->kind == KT_OUTPUT_JSONL) {
-        const KtResults *r = d->results;
-        for (guint i = 0; r != NULL && r->incidents != NULL && i < r->incidents->len; i++) {
-            cJSON *j = json_incident(g_ptr_array_index(r->incidents, i), d->dict, o, TRUE);
-            kt_report_json_print(j, FALSE, s);
-            cJSON_Delete(j);
-        }
-        for (guint i = 0; r != NULL && r->anomalies != NULL && i < r->anomalies->len; i++) {
-            cJSON *j = json_anomaly(g_ptr_array_index(r->anomalies, i), d->dict, o, TRUE);
-            kt_report_json_print(j, FALSE, s);
-            cJSON_Delete(j);
-        }
-    } else {
-        cJSON *doc = kt_report_json_document(d, o, FALSE);
-        kt_report_json_print(doc, o->pretty, s);
-        cJSON_Delete(doc);
+    g_autoptr(GString) buf = g_string_sized_new(JSON_STREAM_CHUNK + 4096);
+    JsonStream js = { out, buf, o->pretty && o->kind == KT_OUTPUT_JSON, FALSE, 0 };
+    if (o->kind == KT_OUTPUT_JSONL)
+        stream_lines(&js, d, o);
+    else
+        stream_document(&js, d, o);
+    js_flush(&js, TRUE);
+    if (js.failed) {
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write the report: %s",
+                    g_strerror(js.err));
+        return FALSE;
     }
-    return kt_report_write(out, s, error);
+    g_string_truncate(buf, 0);
+    return kt_report_write(out, buf, error); /* flushes and checks the stream */
 }
 
 gboolean

@@ -396,6 +396,28 @@ test_json_document(Fixture *f, gconstpointer unused)
     cJSON_Delete(doc);
 }
 
+/* The streamed document (compact and pretty) is the same value as the one built whole. */
+static void
+test_json_stream_equal(Fixture *f, gconstpointer unused)
+{
+    f->opts.kind = KT_OUTPUT_JSON;
+    cJSON *whole = kt_report_json_document(&f->data, &f->opts, FALSE);
+    for (int pretty = 0; pretty <= 1; pretty++) {
+        f->opts.pretty = pretty;
+        g_autofree char *text = capture(kt_report_json_findings, f, &f->opts);
+        cJSON *streamed = cJSON_Parse(text);
+        g_assert_nonnull(streamed);
+        g_assert_true(cJSON_Compare(whole, streamed, TRUE));
+        cJSON_Delete(streamed);
+    }
+    /* without results: empty arrays, not missing members */
+    f->data.results = NULL;
+    f->opts.pretty = FALSE;
+    g_autofree char *text = capture(kt_report_json_findings, f, &f->opts);
+    g_assert_nonnull(strstr(text, "\"keys\":[],\"incidents\":[],\"anomalies\":[]"));
+    cJSON_Delete(whole);
+}
+
 static void
 test_json_incident_anomaly(Fixture *f, gconstpointer unused)
 {
@@ -773,6 +795,47 @@ test_write_error(Fixture *f, gconstpointer unused)
     fclose(full);
 }
 
+/* Perf (-m perf): many keys, incidents and anomalies through every reporter. */
+static void
+test_perf(Fixture *f, gconstpointer unused)
+{
+    if (!g_test_perf()) {
+        g_test_skip("perf only (-m perf)");
+        return;
+    }
+    guint nkeys = 100000, nincs = 10000;
+    for (guint i = 0; i < nkeys; i++) {
+        char key[32];
+        g_snprintf(key, sizeof(key), "AKIA%016u", i);
+        add_key(f, intern(f, KT_SPACE_KEY, key), 0, i < nincs ? 80 : 0,
+                i < nincs ? KT_SEV_HIGH : KT_SEV_NONE, i < nincs ? 1 : 0);
+    }
+    for (guint i = 0; i < nincs; i++) {
+        add_incident(f, 1);
+        KtIncident *inc = g_ptr_array_index(f->results.incidents, i + 1);
+        inc->id = i + 2;
+        add_anomaly(f, KT_DET_NEW_IP, 1, "203.0.113.7", T0, KT_SEV_HIGH, "o", "b", "m");
+        add_anomaly(f, KT_DET_NEW_OP, 1, "203.0.113.7", T0, KT_SEV_HIGH, "o", "b", "m");
+    }
+    static const KtOutputKind kinds[] = { KT_OUTPUT_TEXT, KT_OUTPUT_JSON, KT_OUTPUT_JSONL };
+    for (guint k = 0; k < G_N_ELEMENTS(kinds); k++) {
+        f->opts.kind = kinds[k];
+        g_test_timer_start();
+        gsize len;
+        if (kinds[k] == KT_OUTPUT_TEXT) {
+            g_autofree char *t = render_text(f, &f->opts);
+            len = strlen(t);
+        } else {
+            g_autofree char *t = capture(kt_report_json_findings, f, &f->opts);
+            len = strlen(t);
+        }
+        double secs = g_test_timer_elapsed();
+        g_test_minimized_result(secs, "output %u: %u keys, %u incidents, %u anomalies, "
+                                "%" G_GSIZE_FORMAT " bytes in %.3f s", k, nkeys, nincs + 1,
+                                f->results.anomalies->len, len, secs);
+    }
+}
+
 static void
 test_time(void)
 {
@@ -815,6 +878,7 @@ main(int argc, char **argv)
     add_test("/report/json/document", test_json_document, 1);
     add_test("/report/json/incident-anomaly", test_json_incident_anomaly, 1);
     add_test("/report/json/input", test_json_input, 1);
+    add_test("/report/json/stream-equal", test_json_stream_equal, 1);
     add_test("/report/json/terminal-safe", test_json_terminal_safe, 1);
     add_test("/report/json/alert-objects", test_alert_objects, 1);
     add_test("/report/jsonl/lines", test_jsonl, 1);
@@ -828,6 +892,7 @@ main(int argc, char **argv)
     add_test("/report/stats/common-dir", test_stats_common_dir, 1);
     add_test("/report/stats/json", test_stats_json, 1);
     add_test("/report/write-error", test_write_error, 1);
+    add_test("/report/perf", test_perf, 1);
     g_test_add_func("/report/time", test_time);
     g_test_add_func("/report/wrap", test_wrap);
     return g_test_run();
