@@ -95,13 +95,15 @@ jadd_entity(cJSON *obj, const KtDict *dict, guint32 entity, gboolean is_principa
 
 /* [{@label: name, count: n}] over a KtCount array of ids in @space. */
 static cJSON *
-jcounts(const GArray *counts, const KtDict *dict, KtSpace space, const char *label)
+jcounts(const GArray *counts, const KtDict *dict, KtSpace space, const char *label,
+        const KtReportOptions *ro)
 {
     cJSON *arr = jcheck(cJSON_CreateArray());
     for (guint i = 0; counts != NULL && i < counts->len; i++) {
         const KtCount *c = &g_array_index(counts, KtCount, i);
         cJSON *o = jcheck(cJSON_CreateObject());
-        jadd_str(o, label, kt_dict_str(dict, space, c->id));
+        g_autofree char *text = kt_report_log_str(dict, space, c->id, ro);
+        jadd_str(o, label, text);
         jadd_num(o, "count", (double)c->count);
         jpush(arr, o);
     }
@@ -176,12 +178,12 @@ kt_report_json_input(const KtReportData *d, const KtReportOptions *o)
 /* --- findings --------------------------------------------------------------------------- */
 
 static cJSON *
-json_consumer(const KtConsumer *c, const KtDict *dict)
+json_consumer(const KtConsumer *c, const KtDict *dict, const KtReportOptions *ro)
 {
     cJSON *o = jcheck(cJSON_CreateObject());
     jadd_str_or_null(o, "network", c->network);
     jadd_str_or_null(o, "user_agent", c->ua_family);
-    jadd(o, "ops", jcounts(c->ops, dict, KT_SPACE_OP, "op"));
+    jadd(o, "ops", jcounts(c->ops, dict, KT_SPACE_OP, "op", ro));
     jadd_num(o, "events", (double)c->events);
     jadd_time(o, "first_seen", c->first_ms);
     jadd_time(o, "last_seen", c->last_ms);
@@ -206,7 +208,7 @@ json_key(const KtKeySummary *k, const KtDict *dict, const KtReportOptions *o)
     jadd_str(j, "severity", kt_severity_name(k->severity));
     cJSON *cons = jcheck(cJSON_CreateArray());
     for (guint i = 0; k->consumers != NULL && i < k->consumers->len; i++)
-        jpush(cons, json_consumer(g_ptr_array_index(k->consumers, i), dict));
+        jpush(cons, json_consumer(g_ptr_array_index(k->consumers, i), dict, o));
     jadd(j, "consumers", cons);
     return j;
 }
@@ -221,7 +223,8 @@ json_incident(const KtIncident *inc, const KtDict *dict, const KtReportOptions *
     jadd_num(j, "id", (double)inc->id);
     jadd_key(j, dict, inc->key, o);
     jadd_entity(j, dict, inc->entity, inc->entity_is_principal);
-    jadd_str_or_null(j, "ip", kt_dict_str(dict, KT_SPACE_SOURCE, inc->source));
+    g_autofree char *ip = kt_report_log_str(dict, KT_SPACE_SOURCE, inc->source, o);
+    jadd_str_or_null(j, "ip", ip);
     jadd_str_or_null(j, "network", inc->network);
     jadd_time(j, "first_seen", inc->first_ms);
     jadd_time(j, "last_seen", inc->last_ms);
@@ -230,8 +233,8 @@ json_incident(const KtIncident *inc, const KtDict *dict, const KtReportOptions *
     jadd_num(j, "errors", (double)inc->errors);
     jadd(j, "bytes", inc->bytes >= 0 ? cJSON_CreateNumber((double)inc->bytes)
                                      : cJSON_CreateNull());
-    jadd(j, "ops", jcounts(inc->ops, dict, KT_SPACE_OP, "op"));
-    jadd(j, "user_agents", jcounts(inc->uas, dict, KT_SPACE_UA, "user_agent"));
+    jadd(j, "ops", jcounts(inc->ops, dict, KT_SPACE_OP, "op", o));
+    jadd(j, "user_agents", jcounts(inc->uas, dict, KT_SPACE_UA, "user_agent", o));
     cJSON *reasons = jcheck(cJSON_CreateArray());
     for (int k = 0; k < KT_DET_COUNT; k++) {
         if (inc->reasons & (1u << k))
@@ -259,7 +262,8 @@ json_anomaly(const KtAnomaly *a, const KtDict *dict, const KtReportOptions *o,
     jadd_str(j, "kind", kt_report_kind_name(a->kind));
     jadd_key(j, dict, a->key, o);
     jadd_entity(j, dict, a->entity, a->entity_is_principal);
-    jadd_str_or_null(j, "ip", kt_dict_str(dict, KT_SPACE_SOURCE, a->source));
+    g_autofree char *ip = kt_report_log_str(dict, KT_SPACE_SOURCE, a->source, o);
+    jadd_str_or_null(j, "ip", ip);
     jadd_time(j, "time", a->time_ms);
     jadd_str(j, "severity", kt_severity_name(a->severity));
     jadd_num(j, "score", CLAMP(a->score, 0, 100));

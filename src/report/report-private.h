@@ -38,13 +38,21 @@ const char *kt_report_principal(const KtDict *dict, guint32 entity, gboolean is_
 
 /* (transfer full) @text (nullable: "") with every secret-looking token (16 or more of
  * [A-Za-z0-9_+=-] mixing letters and digits) masked like a key, unless @reveal. For
- * excerpts of rejected lines, which may hold keys the dictionary never saw. */
+ * every log string shown (excerpts, operations, user agents, named sources, messages),
+ * which may hold keys; not for input paths (the user's own file names). */
 char *kt_report_redact(const char *text, gboolean reveal);
 
-/* (transfer full, nullable) @text with every occurrence of the full key @key masked,
- * unless o->reveal_keys. For engine messages that may quote the key. */
+/* (transfer full, nullable) @text with every occurrence of the full key @key masked and
+ * then kt_report_redact() applied, unless o->reveal_keys. For engine messages that may
+ * quote the key or other log text. */
 char *kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
                            const KtReportOptions *o);
+
+/* (transfer full) The interned log string @id of @space (operation, user agent, source),
+ * redacted like kt_report_redact() unless o->reveal_keys: a key quoted in a URL path or a
+ * user agent is not printed. */
+char *kt_report_log_str(const KtDict *dict, KtSpace space, guint32 id,
+                        const KtReportOptions *o);
 
 /* The detector's name ("new_ip"), as kt_detector_name() gives it. */
 const char *kt_report_kind_name(KtDetectorKind k);

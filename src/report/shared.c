@@ -163,15 +163,12 @@ kt_report_redact(const char *text, gboolean reveal)
     return g_string_free(out, FALSE);
 }
 
-char *
-kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
-                     const KtReportOptions *o)
+/* @text with every occurrence of @full replaced by its masked form. */
+static char *
+mask_occurrences(const char *text, const char *full)
 {
-    if (text == NULL)
-        return NULL;
-    const char *full = kt_dict_str(dict, KT_SPACE_KEY, key);
     gsize flen = strlen(full);
-    if (o->reveal_keys || flen == 0 || strstr(text, full) == NULL)
+    if (flen == 0 || strstr(text, full) == NULL)
         return g_strdup(text);
     g_autofree char *masked = kt_mask_key(full, FALSE);
     GString *out = g_string_sized_new(strlen(text) + 1);
@@ -183,4 +180,22 @@ kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
     }
     g_string_append(out, p);
     return g_string_free(out, FALSE);
+}
+
+char *
+kt_report_redact_key(const char *text, const KtDict *dict, guint32 key,
+                     const KtReportOptions *o)
+{
+    if (text == NULL)
+        return NULL;
+    if (o->reveal_keys)
+        return g_strdup(text);
+    g_autofree char *exact = mask_occurrences(text, kt_dict_str(dict, KT_SPACE_KEY, key));
+    return kt_report_redact(exact, FALSE);
+}
+
+char *
+kt_report_log_str(const KtDict *dict, KtSpace space, guint32 id, const KtReportOptions *o)
+{
+    return kt_report_redact(kt_dict_str(dict, space, id), o->reveal_keys);
 }

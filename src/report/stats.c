@@ -26,15 +26,25 @@ field(const char *text, guint max_chars)
     return g_string_free(s, FALSE);
 }
 
-/* A path keeps its end (the file name) when cut. */
+/* A path keeps its end (the file name) when cut to @max_width columns. */
 static char *
-path_field(const char *path, guint max_chars)
+path_field(const char *path, guint max_width)
 {
     g_autofree char *clean = kt_sanitize(path != NULL ? path : "-");
-    glong chars = g_utf8_strlen(clean, -1);
-    if (chars <= (glong)max_chars || max_chars < 4)
+    gsize len = strlen(clean);
+    if (kt_report_text_width(clean, len) <= max_width || max_width < 4)
         return g_steal_pointer(&clean);
-    const char *tail = g_utf8_offset_to_pointer(clean, chars - ((glong)max_chars - 3));
+    /* walk back from the end while the tail still fits after "..." */
+    const char *tail = clean + len;
+    guint w = 0;
+    while (tail > clean) {
+        const char *prev = g_utf8_find_prev_char(clean, tail);
+        guint cw = kt_report_text_width(prev, (gsize)(tail - prev));
+        if (w + cw > max_width - 3)
+            break;
+        w += cw;
+        tail = prev;
+    }
     return g_strconcat("...", tail, NULL);
 }
 

@@ -229,14 +229,15 @@ append_bytes(GString *s, guint64 n)
 /* "iam:ListUsers (120), s3:ListBuckets (80) ..." */
 static void
 append_counts(GString *s, const GArray *counts, const KtDict *dict, KtSpace space, guint max,
-              guint max_chars)
+              guint max_chars, const KtReportOptions *o)
 {
     guint n = counts != NULL ? counts->len : 0;
     for (guint i = 0; i < n && i < max; i++) {
         const KtCount *c = &g_array_index(counts, KtCount, i);
         if (i > 0)
             g_string_append(s, ", ");
-        kt_report_text_field(s, kt_dict_str(dict, space, c->id), max_chars);
+        g_autofree char *text = kt_report_log_str(dict, space, c->id, o);
+        kt_report_text_field(s, text, max_chars);
         g_string_append(s, " (");
         append_count(s, c->count);
         g_string_append_c(s, ')');
@@ -248,7 +249,7 @@ append_counts(GString *s, const GArray *counts, const KtDict *dict, KtSpace spac
 /* --- keys at risk ------------------------------------------------------------------------- */
 
 static void
-render_consumer(GString *s, const KtConsumer *c, const KtDict *dict)
+render_consumer(GString *s, const KtConsumer *c, const KtDict *dict, const KtReportOptions *o)
 {
     g_autoptr(GString) line = g_string_new("- ");
     kt_report_text_field(line, *c->network ? c->network : "(unknown source)", 50);
@@ -263,7 +264,7 @@ render_consumer(GString *s, const KtConsumer *c, const KtDict *dict)
                            kt_report_time(c->last_ms, b));
     if (c->ops != NULL && c->ops->len > 0) {
         g_string_append(line, "; ops: ");
-        append_counts(line, c->ops, dict, KT_SPACE_OP, 3, 40);
+        append_counts(line, c->ops, dict, KT_SPACE_OP, 3, 40, o);
     }
     kt_report_text_wrap(s, line->str, 6, 8);
 }
@@ -309,7 +310,7 @@ render_key(GString *s, const KtKeySummary *k, const KtDict *dict, const KtReport
     }
     kt_report_text_wrap(s, "What breaks if you revoke it (legitimate consumers):", 4, 6);
     for (guint i = 0; i < n && i < MAX_CONSUMERS; i++)
-        render_consumer(s, g_ptr_array_index(k->consumers, i), dict);
+        render_consumer(s, g_ptr_array_index(k->consumers, i), dict, o);
     if (n > MAX_CONSUMERS)
         g_string_append_printf(s, "      (and %u more)\n", n - MAX_CONSUMERS);
 }
@@ -365,7 +366,7 @@ render_evidence(GString *s, const KtIncident *inc, const KtDict *dict,
                 const KtReportOptions *o)
 {
     g_autoptr(GString) line = g_string_new(NULL);
-    const char *src = kt_dict_str(dict, KT_SPACE_SOURCE, inc->source);
+    g_autofree char *src = kt_report_log_str(dict, KT_SPACE_SOURCE, inc->source, o);
     g_string_append(line, *inc->network ? "IP " : "Source ");
     kt_report_text_field(line, *src ? src : "(unknown)", 60);
     g_string_append(line, " used key ");
@@ -389,12 +390,12 @@ render_evidence(GString *s, const KtIncident *inc, const KtDict *dict,
         append_bytes(line, (guint64)inc->bytes);
     if (inc->ops != NULL && inc->ops->len > 0) {
         g_string_append(line, ", ops: ");
-        append_counts(line, inc->ops, dict, KT_SPACE_OP, MAX_OPS, 48);
+        append_counts(line, inc->ops, dict, KT_SPACE_OP, MAX_OPS, 48, o);
     }
     kt_report_text_wrap(s, line->str, 4, 6);
     if (inc->uas != NULL && inc->uas->len > 0) {
         g_string_assign(line, "user agents: ");
-        append_counts(line, inc->uas, dict, KT_SPACE_UA, MAX_UAS, 60);
+        append_counts(line, inc->uas, dict, KT_SPACE_UA, MAX_UAS, 60, o);
         kt_report_text_wrap(s, line->str, 4, 6);
     }
 }

@@ -687,6 +687,69 @@ test_text_long_fields(Fixture *f, gconstpointer unused)
     assert_width(t, KT_REPORT_WIDTH);
 }
 
+/* (transfer full) Random bytes biased towards escapes, bidi and broken UTF-8. */
+static char *
+random_hostile(gboolean with_key)
+{
+    static const char *const pieces[] = { "\x1b[", "\x1b]0;", "\x07", "\r", "\b", "\x9b",
+                                          "\xc2\x9b", "\xe2\x80\xae", "\xe2\x81\xa6",
+                                          "\xef\xbb\xbf", "\xf3\xa0\x80\x81", "\xff", "\xc3",
+                                          "AKIAIOSFODNN7EXAMPLE", "\xe6\x9d\xb1", " ", "a" };
+    GString *s = g_string_new(NULL);
+    guint n = (guint)g_test_rand_int_range(0, 40);
+    for (guint i = 0; i < n; i++) {
+        const char *piece = pieces[g_test_rand_int_range(0, G_N_ELEMENTS(pieces))];
+        if (!with_key && strcmp(piece, KEY_AKIA) == 0)
+            continue;
+        if (g_test_rand_bit())
+            g_string_append(s, piece);
+        else
+            g_string_append_c(s, (char)g_test_rand_int_range(1, 256));
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* Random hostile strings in every field: text stays terminal-safe and 80 columns wide,
+ * JSON stays parseable, valid UTF-8 and free of raw controls. */
+static void
+test_hostile_random(Fixture *f, gconstpointer unused)
+{
+    for (int round = 0; round < 200; round++) {
+        KtIncident *inc = g_ptr_array_index(f->results.incidents, 0);
+        KtAnomaly *a = g_ptr_array_index(f->results.anomalies, 0);
+        KtInputStats *st = g_ptr_array_index(f->stats, 0);
+        KtRejectSample *rs = g_ptr_array_index(f->rejects, 0);
+        g_autofree char *r1 = random_hostile(TRUE), *r2 = random_hostile(TRUE);
+        g_autofree char *r3 = random_hostile(TRUE), *r4 = random_hostile(FALSE);
+        g_array_index(inc->ops, KtCount, 0).id = intern(f, KT_SPACE_OP, r1);
+        g_array_index(inc->uas, KtCount, 0).id = intern(f, KT_SPACE_UA, r2);
+        inc->source = kt_dict_intern_source(f->dict, kt_sv(r3), NULL);
+        g_strlcpy(inc->network, r4, sizeof(inc->network)); /* computed, never a key */
+        g_free(a->message);
+        a->message = random_hostile(TRUE);
+        g_free(st->path);
+        st->path = random_hostile(FALSE); /* the user's own file names are not redacted */
+        g_free(rs->excerpt);
+        rs->excerpt = random_hostile(TRUE);
+        g_autofree char *t = render_text(f, &f->opts);
+        assert_no_controls(t);
+        assert_width(t, KT_REPORT_WIDTH);
+        GString *stats = g_string_new(NULL);
+        kt_report_stats_render(&f->data, &f->opts, stats);
+        assert_no_controls(stats->str);
+        assert_width(stats->str, KT_REPORT_WIDTH);
+        g_string_free(stats, TRUE);
+        f->opts.kind = KT_OUTPUT_JSON;
+        g_autofree char *j = capture(kt_report_json_findings, f, &f->opts);
+        assert_no_controls(j);
+        cJSON *doc = cJSON_Parse(j);
+        g_assert_nonnull(doc);
+        cJSON_Delete(doc);
+        g_assert_null(strstr(j, KEY_AKIA));
+        g_assert_null(strstr(t, KEY_AKIA));
+    }
+}
+
 /* --- stats --------------------------------------------------------------------------------- */
 
 static void
@@ -888,6 +951,7 @@ main(int argc, char **argv)
     add_test("/report/text/clean", test_text_clean, 0);
     add_test("/report/text/min-severity", test_text_min_severity, 1);
     add_test("/report/text/long-fields", test_text_long_fields, 1);
+    add_test("/report/hostile/random", test_hostile_random, 1);
     add_test("/report/stats/text", test_stats_text, 1);
     add_test("/report/stats/common-dir", test_stats_common_dir, 1);
     add_test("/report/stats/json", test_stats_json, 1);
