@@ -37,7 +37,7 @@ char *kt_report_key(const KtDict *dict, guint32 key, const KtReportOptions *o);
 const char *kt_report_principal(const KtDict *dict, guint32 entity, gboolean is_principal);
 
 /* (transfer full) @text (nullable: "") with every secret-looking token (16 or more of
- * [A-Za-z0-9_+=-] mixing letters and digits) masked like a key, unless @reveal. For
+ * [A-Za-z0-9_+-] mixing letters and digits) masked like a key, unless @reveal. For
  * every log string shown (excerpts, operations, user agents, named sources, messages),
  * which may hold keys; not for input paths (the user's own file names). */
 char *kt_report_redact(const char *text, gboolean reveal);

@@ -118,7 +118,7 @@ kt_report_kind_name(KtDetectorKind k)
 static gboolean
 is_token_char(char c)
 {
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+' || c == '=';
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+';
 }
 
 /* Appends @tok (@len bytes) masked when it looks like a secret: at least 16 token

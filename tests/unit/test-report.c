@@ -913,6 +913,32 @@ test_time(void)
 }
 
 static void
+test_redact(void)
+{
+    static const struct {
+        const char *in, *out;
+    } cases[] = {
+        { "GET /v1/charges?api_key=sk_live_4eC39HqLyjWDarjtT1zdp7dc&x=1",
+          "GET /v1/charges?api_key=sk_l...p7dc&x=1" },
+        { "aws-cli/2.15.30 Python/3.11.8 Linux/5.10.223-211.872.amzn2.x86_64",
+          "aws-cli/2.15.30 Python/3.11.8 Linux/5.10.223-211.872.amzn2.x86_64" },
+        { "iam.CreateAccessKeyForServiceAccount", "iam.CreateAccessKeyForServiceAccount" },
+        { "key " KEY_AKIA " used", "key AKIA...MPLE used" },
+        { "token=ghp_16C7e42F292c6912E7710c838347Ae178B4a", "token=ghp_...8B4a" },
+        { "1234567890123456789", "1234567890123456789" }, /* digits only: an id, kept */
+        { "", "" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autofree char *r = kt_report_redact(cases[i].in, FALSE);
+        g_assert_cmpstr(r, ==, cases[i].out);
+        g_autofree char *keep = kt_report_redact(cases[i].in, TRUE);
+        g_assert_cmpstr(keep, ==, cases[i].in);
+    }
+    g_autofree char *n = kt_report_redact(NULL, FALSE);
+    g_assert_cmpstr(n, ==, "");
+}
+
+static void
 test_wrap(void)
 {
     GString *s = g_string_new(NULL);
@@ -959,5 +985,6 @@ main(int argc, char **argv)
     add_test("/report/perf", test_perf, 1);
     g_test_add_func("/report/time", test_time);
     g_test_add_func("/report/wrap", test_wrap);
+    g_test_add_func("/report/redact", test_redact);
     return g_test_run();
 }
