@@ -516,11 +516,36 @@ render_summary(GString *s, const KtReportData *d, const KtReportOptions *o)
         g_string_append_c(line, ')');
     kt_report_text_wrap(s, line->str, 0, 2);
     char a[32], b[32];
-    g_string_printf(line, "window %s .. %s", kt_report_time(r->first_ms, a),
-                    kt_report_time(r->last_ms, b));
+    if (r->events > 0 && kt_report_time_set(r->first_ms))
+        g_string_printf(line, "window %s .. %s", kt_report_time(r->first_ms, a),
+                        kt_report_time(r->last_ms, b));
+    else
+        g_string_assign(line, "window: no events");
     if (kt_report_time_set(o->leak_time_ms))
         g_string_append_printf(line, ", leak time %s", kt_report_time(o->leak_time_ms, a));
     kt_report_text_wrap(s, line->str, 0, 2);
+}
+
+/* " (missing_key 9,999, malformed 1)": rejects by reason over all inputs */
+static void
+append_reasons(GString *s, GPtrArray *stats)
+{
+    guint64 by[KT_REJECT_COUNT] = { 0 };
+    for (guint i = 0; stats != NULL && i < stats->len; i++) {
+        const KtInputStats *st = g_ptr_array_index(stats, i);
+        for (int r = 0; r < KT_REJECT_COUNT; r++)
+            by[r] += st->by_reason[r];
+    }
+    gboolean first = TRUE;
+    for (int r = 0; r < KT_REJECT_COUNT; r++) {
+        if (by[r] == 0)
+            continue;
+        g_string_append_printf(s, "%s%s ", first ? " (" : ", ", kt_reject_name((KtReject)r));
+        append_count(s, by[r]);
+        first = FALSE;
+    }
+    if (!first)
+        g_string_append_c(s, ')');
 }
 
 static void
@@ -546,6 +571,7 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     g_string_append(line, ", ");
     append_count(line, rejected);
     g_string_append(line, " rejected");
+    append_reasons(line, d->stats);
     kt_report_text_wrap(s, line->str, 2, 4);
     for (guint i = 0; i < files; i++) {
         const KtInputStats *st = g_ptr_array_index(d->stats, i);

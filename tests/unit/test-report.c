@@ -618,7 +618,7 @@ test_text_findings(Fixture *f, gconstpointer unused)
     g_assert_nonnull(strstr(t, "- error_burst [CRITICAL]: 92% of calls denied: probing"));
     g_assert_nonnull(strstr(t, "observed 313 of 340 denied; baseline p99 1% denied"));
     /* input summary with the first rejects, sanitized */
-    g_assert_nonnull(strstr(t, "1 file, 12,350 lines, 12,345 events, 3 rejected"));
+    g_assert_nonnull(strstr(t, "1 file, 12,350 lines, 12,345 events, 3 rejected (malformed 2, bad_time 1)"));
     g_assert_nonnull(strstr(t, ":17 malformed (no closing quote)"));
     g_assert_null(strstr(t, "Nothing found"));
 }
@@ -650,6 +650,10 @@ test_text_clean(Fixture *f, gconstpointer unused)
     g_assert_null(strstr(t, "KEYS AT RISK"));
     g_assert_null(strstr(t, "INCIDENTS"));
     g_assert_nonnull(strstr(t, "0 incidents"));
+    f->results.events = 0;
+    g_autofree char *none = render_text(f, &f->opts);
+    g_assert_nonnull(strstr(none, "\nwindow: no events\n"));
+    g_assert_nonnull(strstr(none, "Nothing found: no API key events were read."));
 }
 
 static void
