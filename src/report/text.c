@@ -297,9 +297,10 @@ render_key(GString *s, const KtKeySummary *k, const KtDict *dict, const KtReport
     append_plural(line, k->distinct_networks, "network", "networks");
     g_string_append(line, ", ");
     append_plural(line, k->incidents, "incident", "incidents");
+    kt_report_text_wrap(s, line->str, 4, 6);
     char a[32], b[32];
-    g_string_append_printf(line, "; seen %s .. %s", kt_report_time(k->first_ms, a),
-                           kt_report_time(k->last_ms, b));
+    g_string_printf(line, "first seen %s, last seen %s", kt_report_time(k->first_ms, a),
+                    kt_report_time(k->last_ms, b));
     kt_report_text_wrap(s, line->str, 4, 6);
 
     guint n = k->consumers != NULL ? k->consumers->len : 0;

@@ -604,6 +604,7 @@ test_text_findings(Fixture *f, gconstpointer unused)
     g_assert_true(keys < incs && incs < input);
     g_assert_nonnull(strstr(t, "AKIA...MPLE  risk 92  CRITICAL"));
     g_assert_nonnull(strstr(t, "What breaks if you revoke it"));
+    g_assert_nonnull(strstr(t, "\n    first seen 2024-07-01T02:13:20Z, last seen 2024-07-31T02:49:20Z\n"));
     g_assert_nonnull(strstr(t, "198.51.100.0/24  aws-cli/2: 12,005 events"));
     /* the key without incidents is not at risk */
     g_assert_null(strstr(keys, "ASIA...VV7A"));
