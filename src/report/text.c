@@ -423,6 +423,19 @@ render_reason(GString *s, const KtAnomaly *a, const KtDict *dict, const KtReport
     kt_report_text_wrap(s, line->str, 8, 10);
 }
 
+/* Most severe first, then by score, then by id (time). */
+static gint
+anomaly_cmp(gconstpointer pa, gconstpointer pb)
+{
+    const KtAnomaly *a = *(KtAnomaly *const *)pa;
+    const KtAnomaly *b = *(KtAnomaly *const *)pb;
+    if (a->severity != b->severity)
+        return a->severity > b->severity ? -1 : 1;
+    if (a->score != b->score)
+        return a->score > b->score ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
 static void
 render_incident(GString *s, const KtIncident *inc, const KtReportData *d,
                 const KtReportOptions *o)
@@ -440,13 +453,18 @@ render_incident(GString *s, const KtIncident *inc, const KtReportData *d,
     guint n = inc->anomalies != NULL ? inc->anomalies->len : 0;
     if (n == 0)
         return;
-    kt_report_text_wrap(s, "reasons:", 4, 6);
-    for (guint i = 0; i < n && i < MAX_ANOMALIES; i++) {
-        const KtAnomaly *a =
-            find_anomaly(d->results, g_array_index(inc->anomalies, guint64, i));
+    /* the most severe reasons first, so that the cap never hides them */
+    g_autoptr(GPtrArray) reasons = g_ptr_array_sized_new(n);
+    for (guint i = 0; i < n; i++) {
+        KtAnomaly *a = (KtAnomaly *)find_anomaly(d->results,
+                                                 g_array_index(inc->anomalies, guint64, i));
         if (a != NULL)
-            render_reason(s, a, d->dict, o);
+            g_ptr_array_add(reasons, a);
     }
+    g_ptr_array_sort(reasons, anomaly_cmp);
+    kt_report_text_wrap(s, "reasons:", 4, 6);
+    for (guint i = 0; i < reasons->len && i < MAX_ANOMALIES; i++)
+        render_reason(s, g_ptr_array_index(reasons, i), d->dict, o);
     if (n > MAX_ANOMALIES)
         g_string_append_printf(s, "      (and %u more anomalies)\n", n - MAX_ANOMALIES);
 }

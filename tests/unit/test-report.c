@@ -618,6 +618,8 @@ test_text_findings(Fixture *f, gconstpointer unused)
     /* reasons with observed vs baseline */
     g_assert_nonnull(strstr(t, "- error_burst [CRITICAL]: 92% of calls denied: probing"));
     g_assert_nonnull(strstr(t, "observed 313 of 340 denied; baseline p99 1% denied"));
+    /* the critical reason comes before the high one although it happened later */
+    g_assert_true(strstr(t, "- error_burst [CRITICAL]") < strstr(t, "- new_ip [HIGH]"));
     /* input summary with the first rejects, sanitized */
     g_assert_nonnull(strstr(t, "1 file, 12,350 lines, 12,345 events, 3 rejected (malformed 2, bad_time 1)"));
     g_assert_nonnull(strstr(t, ":17 malformed (no closing quote)"));
