@@ -26,7 +26,7 @@ kg_sink_open(const char *path, gboolean gzip, GError **error)
     s->buf = g_malloc(s->cap);
     s->day_cache = s->clf_cache = G_MININT64;
     if (gzip) {
-        s->gz = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 6));
+        s->gz = G_CONVERTER(g_zlib_compressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP, 3));
         s->zcap = 256 * 1024;
         s->zbuf = g_malloc(s->zcap);
     }
@@ -186,7 +186,11 @@ kg_put_clf_time(KgSink *s, gint64 ms)
 void
 kg_put_json_str(KgSink *s, const char *str)
 {
-    for (const char *p = str; *p; p++) {
+    gsize plain = strcspn(str, "\"\\\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f"
+                                  "\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d"
+                                  "\x1e\x1f");
+    kg_put_n(s, str, plain);
+    for (const char *p = str + plain; *p; p++) {
         unsigned char c = (unsigned char)*p;
         if (c == '"' || c == '\\') {
             kg_put_c(s, '\\');
@@ -206,6 +210,8 @@ void
 kg_put_hex(KgSink *s, guint64 h, guint n)
 {
     static const char hex[] = "0123456789abcdef";
+    h = (h ^ (h >> 33)) * G_GUINT64_CONSTANT(0xff51afd7ed558ccd);
+    h ^= h >> 29;
     for (guint i = 0; i < n; i++) {
         if (i && i % 16 == 0)
             h = (h ^ (h >> 31)) * G_GUINT64_CONSTANT(0x94d049bb133111eb) + i;
@@ -218,15 +224,15 @@ kg_put_uuid(KgSink *s, guint64 a, guint64 b)
 {
     kg_put_hex(s, a, 8);
     kg_put_c(s, '-');
-    kg_put_hex(s, a >> 32, 4);
+    kg_put_hex(s, a + 1, 4);
     kg_put_c(s, '-');
     kg_put_c(s, '4');
-    kg_put_hex(s, a >> 48, 3);
+    kg_put_hex(s, a + 2, 3);
     kg_put_c(s, '-');
     kg_put_c(s, "89ab"[b & 3]);
-    kg_put_hex(s, b >> 2, 3);
+    kg_put_hex(s, b + 3, 3);
     kg_put_c(s, '-');
-    kg_put_hex(s, b >> 16, 12);
+    kg_put_hex(s, b + 4, 12);
 }
 
 /* ---- the writer ------------------------------------------------------------------------- */
