@@ -22,7 +22,7 @@ put_identity(KgSink *s, const KgModel *m, const KgKey *k)
         kg_put(s, "{\"type\":\"AssumedRole\",\"principalId\":\"AROA");
         kg_put_hex(s, g_str_hash(arn), 16);
         kg_put(s, ":");
-        kg_put(s, slash ? slash + 1 : k->name);
+        kg_put_json_str(s, slash ? slash + 1 : k->name);
         kg_put(s, "\",\"arn\":\"");
         kg_put_json_str(s, arn);
         kg_put(s, "\",\"accountId\":\"");
@@ -31,14 +31,24 @@ put_identity(KgSink *s, const KgModel *m, const KgKey *k)
         kg_put(s, k->id);
         kg_put(s, "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROA");
         kg_put_hex(s, g_str_hash(arn), 16);
-        kg_put(s, "\",\"arn\":\"arn:aws:iam::");
-        kg_put(s, acct);
-        kg_put(s, ":role/");
-        kg_put_n(s, role_name, MIN(rn, 128));
-        kg_put(s, "\",\"accountId\":\"");
-        kg_put(s, acct);
-        kg_put(s, "\",\"userName\":\"");
-        kg_put_n(s, role_name, MIN(rn, 128));
+        kg_put(s, "\",\"arn\":\"");
+        if (k->issuer) {
+            const char *last = strrchr(k->issuer, '/');
+            kg_put_json_str(s, k->issuer);
+            kg_put(s, "\",\"accountId\":\"");
+            kg_put(s, acct);
+            kg_put(s, "\",\"userName\":\"");
+            kg_put_json_str(s, last ? last + 1 : k->issuer);
+        } else {
+            kg_put(s, "arn:aws:iam::");
+            kg_put(s, acct);
+            kg_put(s, ":role/");
+            kg_put_n(s, role_name, MIN(rn, 128));
+            kg_put(s, "\",\"accountId\":\"");
+            kg_put(s, acct);
+            kg_put(s, "\",\"userName\":\"");
+            kg_put_n(s, role_name, MIN(rn, 128));
+        }
         kg_put(s, "\"},\"attributes\":{\"creationDate\":\"2024-01-01T00:00:00Z\","
                   "\"mfaAuthenticated\":\"false\"}}}");
         return;

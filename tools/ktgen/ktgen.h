@@ -146,6 +146,7 @@ typedef struct {
     char *id;                 /* full key as written in the logs */
     char *principal;          /* identity behind it (ARN, email, user), nullable */
     char *account;            /* AWS account / GCP project / org, nullable */
+    char *issuer;             /* AWS temporary keys: the role ARN that minted them, nullable */
     char *name;               /* short human-readable owner name */
     gboolean temporary;       /* AWS ASIA session credential */
     KgArchetype arch;
@@ -227,7 +228,7 @@ typedef struct {
     gint64 start_ms;          /* first hour */
     gint64 leak_ms;           /* leak time */
     guint32 scenarios;        /* bit per KgScenarioKind */
-    char **key_file_lines;    /* nullable: "KEYID [PRINCIPAL_ARN]" per line */
+    char **key_file_lines;    /* nullable: "KEYID [PRINCIPAL_ARN [ISSUER_ARN]]" per line */
 } KgParams;
 
 typedef struct {

@@ -287,13 +287,17 @@ assign_archetypes(KgModel *m, KgArchetype *out, guint n, KgRng *r)
     }
 }
 
-/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL]". */
+/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL [ISSUER]]". */
 static void
 apply_key_line(KgModel *m, KgKey *k, const char *line)
 {
-    g_auto(GStrv) f = g_strsplit_set(line, " \t", 3);
-    if (!f[0] || !*f[0])
+    g_auto(GStrv) f = g_strsplit_set(line, " \t", 4);
+    if (!f[0] || !*f[0] || strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                         "0123456789_:/+=.@-") != strlen(f[0]))
         return;
+    for (guint i = 1; f[i]; i++)
+        if (strpbrk(f[i], "\"\\"))
+            return;
     g_free(k->id);
     k->id = g_strdup(f[0]);
     k->temporary = g_str_has_prefix(k->id, "ASIA");
@@ -305,6 +309,8 @@ apply_key_line(KgModel *m, KgKey *k, const char *line)
             g_free(k->account);
             k->account = g_strdup(parts[4]);
         }
+        if (f[2] && *f[2])
+            k->issuer = g_strdup(f[2]);
     }
 }
 
@@ -315,6 +321,7 @@ key_free(gpointer p)
     g_free(k->id);
     g_free(k->principal);
     g_free(k->account);
+    g_free(k->issuer);
     g_free(k->name);
     g_free(k);
 }
