@@ -92,7 +92,7 @@ check: deps
 	@sh tests/lib/summary.sh build/test-results.txt build-san/test-results.txt
 
 check-suite: all $(UNIT_BIN)
-	@sh tests/lib/run-all.sh $(BUILD)
+	@sh tests/lib/run-all.sh $(BUILD) unit golden shell $(if $(filter 1,$(SAN)),,fuzz)
 
 check-unit: all $(UNIT_BIN)
 	@sh tests/lib/run-all.sh $(BUILD) unit

@@ -26,7 +26,8 @@
     X(KT_REJECT_NO_KEY, "missing_key")            /* no API key field */                      \
     X(KT_REJECT_NO_TIME, "missing_time")          /* no timestamp field */                    \
     X(KT_REJECT_BAD_TIME, "bad_time")             /* timestamp not understood */              \
-    X(KT_REJECT_BAD_FIELD_COUNT, "field_count")   /* CSV row width differs from header */
+    X(KT_REJECT_BAD_FIELD_COUNT, "field_count")   /* CSV row width differs from header */   \
+    X(KT_REJECT_KEY_LIMIT, "key_limit")           /* a new key beyond --max-keys */
 
 #define KT_REJECT_ENUM(e, s) e,
 typedef enum { KT_REJECT_REASONS(KT_REJECT_ENUM) KT_REJECT_COUNT } KtReject;
@@ -91,6 +92,8 @@ typedef struct {
     void (*free)(gpointer parser);
     /* Writes this format's presets and field mappings for `keytrail formats` into @out. */
     void (*describe)(GString *out);
+    /* (nullable member) The preset a parser chose (static string), or NULL. */
+    const char *(*preset_name)(gpointer parser);
 } KtFormatOps;
 
 /* (transfer none) All registered formats, NULL-terminated. */

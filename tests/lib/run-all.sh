@@ -57,6 +57,9 @@ for suite in $suites; do
     golden)
         sh tests/lib/golden.sh "$build" > "$tmp/golden" 2>&1
         count_tap golden "$tmp/golden" $? ;;
+    fuzz)
+        sh tests/fuzz/run.sh "${KT_FUZZ_SECONDS:-2}" 1 > "$tmp/fuzz" 2>&1
+        count_tap fuzz "$tmp/fuzz" $? ;;
     shell)
         for t in tests/shell/t*.sh; do
             [ -f "$t" ] || continue

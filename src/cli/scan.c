@@ -1,0 +1,160 @@
+/*
+ * scan.c - `keytrail scan` (analyse logs, or --stats) and `keytrail formats`.
+ */
+#include <stdio.h>
+#include <unistd.h>
+
+#include "keytrail/cli.h"
+
+static const char scan_summary[] =
+    "Reads API access logs (files, directories, '-' for stdin; gzip detected), learns a\n"
+    "baseline per API key and reports what departs from it: new IPs and networks, odd\n"
+    "hours, volume and error bursts, new operations, dormant keys waking up, known-bad\n"
+    "sources and revoked keys, grouped into incidents.";
+
+static const char scan_description[] =
+    "Exit status: 0 nothing at or above --fail-on, 1 findings, 2 usage error,\n"
+    "3 input or I/O error (1 wins when there are also findings).\n"
+    "Examples:\n"
+    "  keytrail scan --leak-time 2024-03-14T09:00:00Z AWSLogs/\n"
+    "  keytrail scan --output json access.log.gz > report.json\n"
+    "  keytrail scan --stats exports/";
+
+/* Parses argv with the scan group; returns the remaining paths or NULL on error. */
+static gboolean
+parse_scan_args(KtCliOptions *o, int *argc, char ***argv, GError **error)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE|DIR|-]...");
+    g_option_context_set_summary(ctx, scan_summary);
+    g_option_context_set_description(ctx, scan_description);
+    g_option_context_set_main_group(ctx, kt_cli_scan_group(o));
+    if (!g_option_context_parse(ctx, argc, argv, error))
+        return FALSE;
+    return kt_cli_options_finish(o, error);
+}
+
+/* Reads every input; returns KT_EXIT_OK, or KT_EXIT_INPUT when one could not be read. */
+static int
+read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
+{
+    const char *stdin_only[] = { "-", NULL };
+    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : stdin_only;
+    GError *error = NULL;
+    g_autoptr(GPtrArray) files = kt_ingest_expand(paths, &error);
+    if (files == NULL) {
+        kt_cli_error("%s", error->message);
+        g_error_free(error);
+        return KT_EXIT_INPUT;
+    }
+    if (files->len == 0) {
+        kt_cli_error("no log files found under the given directories");
+        return KT_EXIT_INPUT;
+    }
+    int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
+    g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
+    kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
+    gboolean ok = kt_pipeline_read_all(p, files, jobs, errors, &error);
+    kt_ingest_set_progress(p->ingest, NULL, NULL);
+    if (!ok) {
+        kt_cli_error("%s", error->message);
+        g_error_free(error);
+        return KT_EXIT_INPUT;
+    }
+    for (guint i = 0; i < errors->len; i++)
+        kt_cli_error("%s", (const char *)g_ptr_array_index(errors, i));
+    int status = errors->len > 0 ? KT_EXIT_INPUT : KT_EXIT_OK;
+    return status;
+}
+
+static void
+warn_rejects(KtPipeline *p, const KtCliOptions *o)
+{
+    if (o->quiet || o->report.kind != KT_OUTPUT_TEXT || o->stats)
+        return;
+    guint64 events, rejected, lines;
+    kt_ingest_totals(p->ingest, &events, &rejected, &lines);
+    if (rejected > 0)
+        kt_cli_error("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT
+                     " lines rejected (details in the report; --stats for counts by reason)",
+                     rejected, lines);
+}
+
+int
+kt_cmd_scan(int argc, char **argv)
+{
+    KtCliOptions o;
+    kt_cli_options_init(&o);
+    GError *error = NULL;
+    int status = KT_EXIT_OK;
+    KtPipeline *p = NULL;
+    if (!parse_scan_args(&o, &argc, &argv, &error)) {
+        kt_cli_error("%s", error->message);
+        status = KT_EXIT_USAGE;
+        goto out;
+    }
+    if (argc < 2 && isatty(STDIN_FILENO)) {
+        kt_cli_error("no input: name log files or directories, or pipe logs to stdin "
+                     "(see 'keytrail scan --help')");
+        status = KT_EXIT_USAGE;
+        goto out;
+    }
+    p = kt_pipeline_new(&o, &error);
+    if (p == NULL) {
+        kt_cli_error("%s", error->message);
+        status = KT_EXIT_USAGE;
+        goto out;
+    }
+    int input_status = read_inputs(p, argc, argv, &o);
+    KtReportInput ri = { p->ingest, NULL, p->engine };
+    if (o.stats) {
+        if (!kt_report_stats(&ri, &o.report, stdout, &error)) {
+            kt_cli_error("%s", error->message);
+            input_status = KT_EXIT_INPUT;
+        }
+        status = input_status;
+        goto out;
+    }
+    if (!kt_pipeline_flush(p, &error)) {
+        kt_cli_error("%s", error->message);
+        status = KT_EXIT_INPUT;
+        goto out;
+    }
+    ri.results = kt_engine_results(p->engine);
+    if (!kt_report_findings(&ri, &o.report, stdout, &error)) {
+        kt_cli_error("%s", error->message);
+        status = KT_EXIT_INPUT;
+        goto out;
+    }
+    warn_rejects(p, &o);
+    status = kt_cli_findings_status(ri.results, o.fail_on_sev);
+    if (status == KT_EXIT_OK)
+        status = input_status;
+out:
+    g_clear_error(&error);
+    kt_pipeline_free(p);
+    kt_cli_options_clear(&o);
+    return status;
+}
+
+int
+kt_cmd_formats(int argc, char **argv)
+{
+    g_autoptr(GOptionContext) ctx = g_option_context_new("");
+    g_option_context_set_summary(ctx, "Lists the input formats, their presets and field "
+                                      "mappings.");
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error)) {
+        kt_cli_error("%s", error->message);
+        g_error_free(error);
+        return KT_EXIT_USAGE;
+    }
+    g_autoptr(GString) out = g_string_new(NULL);
+    for (const KtFormatOps *const *f = kt_format_all(); *f != NULL; f++) {
+        g_string_append_printf(out, "%s - %s\n", (*f)->name, (*f)->summary);
+        (*f)->describe(out);
+        g_string_append_c(out, '\n');
+    }
+    fputs(out->str, stdout);
+    return ferror(stdout) ? KT_EXIT_INPUT : KT_EXIT_OK;
+}

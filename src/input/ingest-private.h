@@ -1,0 +1,35 @@
+/*
+ * ingest-private.h - the KtIngest struct, shared by ingest.c (normalization, stats)
+ * and reader.c (opening, gzip, feeding formats). Private to src/input/.
+ */
+#ifndef KEYTRAIL_INGEST_PRIVATE_H
+#define KEYTRAIL_INGEST_PRIVATE_H
+
+#include "keytrail/ingest.h"
+
+#define KT_BLOCK (256 * 1024)        /* read size */
+#define KT_SNIFF_BYTES (64 * 1024)   /* decompressed bytes looked at to detect a format */
+#define KT_GZIP_RATIO_MIN (8u << 20) /* the ratio limit applies past this many output bytes */
+
+struct _KtIngest {
+    KtIngestOptions opts;   /* copy; strings borrowed from the caller */
+    KtDict *dict;           /* records' ids */
+    gboolean own_dict;      /* free dict with the stage */
+    KtTimeParser *tp;       /* zone for stamps without one */
+    KtRecordFn fn;          /* next stage */
+    gpointer ud;
+    GPtrArray *stats;       /* KtInputStats*, one per input */
+    GPtrArray *rejects;     /* KtRejectSample*, first N over all inputs */
+    KtInputStats *cur;      /* stats of the input being read */
+    guint32 cur_index;      /* its index */
+    KtSink sink;            /* callbacks handed to formats */
+};
+
+/* Sink callbacks (ud = KtIngest*). */
+void kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line);
+void kt_ingest_sink_reject(gpointer ud, guint64 line, KtReject reason, const char *detail,
+                           KtStrView excerpt);
+void kt_ingest_sink_skip(gpointer ud, guint64 line);
+void kt_input_stats_free(gpointer p);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * ingest.c - the input stage: opens inputs (files, stdin, gzip by magic bytes),
+ * detects their format, feeds blocks to the format's push parser and normalizes each
+ * event into a KtRecord for the next stage. Bad lines are counted and sampled.
+ */
+#include "keytrail/ingest.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keytrail/addr.h"
+#include "keytrail/sanitize.h"
+#include "ingest-private.h"
+
+
+
+
+void
+kt_ingest_options_init(KtIngestOptions *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    kt_format_options_init(&opts->fmt);
+    opts->max_gzip_ratio = KT_MAX_GZIP_RATIO_DEFAULT;
+    opts->reject_samples = KT_REJECT_SAMPLES;
+    opts->max_keys = KT_MAX_KEYS_DEFAULT;
+    opts->max_values = KT_MAX_VALUES_DEFAULT;
+}
+
+/* Interns @v, or maps it to "(other)" once the space holds max_values values, so hostile
+ * input with ever-new user agents cannot grow memory without bound. */
+static guint32
+intern_capped(KtIngest *in, KtSpace space, KtStrView v)
+{
+    if (kt_dict_size(in->dict, space) <= in->opts.max_values)
+        return kt_dict_intern(in->dict, space, v);
+    guint32 id = kt_dict_lookup(in->dict, space, v);
+    return id != 0 || kt_sv_empty(v) ? id : kt_dict_intern(in->dict, space, kt_sv("(other)"));
+}
+
+void
+kt_input_stats_free(gpointer p)
+{
+    KtInputStats *s = p;
+    if (s == NULL)
+        return;
+    g_free(s->path);
+    g_free(s->error);
+    if (s->keys != NULL)
+        g_hash_table_destroy(s->keys);
+    g_free(s);
+}
+
+static void
+reject_sample_free(gpointer p)
+{
+    KtRejectSample *r = p;
+    if (r == NULL)
+        return;
+    g_free(r->path);
+    g_free(r->detail);
+    g_free(r->excerpt);
+    g_free(r);
+}
+
+/* ---- sink callbacks ------------------------------------------------------------------ */
+
+static guint64
+fnv1a(guint64 h, KtStrView v)
+{
+    for (gsize i = 0; i < v.len; i++) {
+        h ^= (guint8)v.ptr[i];
+        h *= 1099511628211ull;
+    }
+    h ^= 0xff; /* field separator */
+    h *= 1099511628211ull;
+    return h;
+}
+
+static void
+add_reject(KtIngest *in, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
+{
+    KtInputStats *s = in->cur;
+    s->rejected++;
+    s->by_reason[reason]++;
+    if (in->rejects->len >= in->opts.reject_samples)
+        return;
+    KtRejectSample *r = g_new0(KtRejectSample, 1);
+    r->path = g_strdup(s->path);
+    r->line = line;
+    r->reason = reason;
+    r->detail = g_strdup(detail);
+    gsize n = excerpt.ptr != NULL ? MIN(excerpt.len, (gsize)80) : 0;
+    r->excerpt = g_strndup(n > 0 ? excerpt.ptr : "", n);
+    r->input = in->cur_index;
+    g_ptr_array_add(in->rejects, r);
+}
+
+static guint16
+http_status(KtStrView st)
+{
+    if (st.len != 3)
+        return 0;
+    int v = 0;
+    for (int i = 0; i < 3; i++) {
+        if (st.ptr[i] < '0' || st.ptr[i] > '9')
+            return 0;
+        v = v * 10 + (st.ptr[i] - '0');
+    }
+    return (v >= 100 && v <= 599) ? (guint16)v : 0;
+}
+
+void
+kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
+{
+    KtIngest *in = ud;
+    KtInputStats *s = in->cur;
+    s->lines++;
+    if (kt_sv_empty(ev->key)) {
+        add_reject(in, line, KT_REJECT_NO_KEY, "no API key in this record", KT_SV_NULL);
+        return;
+    }
+    KtRecord r = { 0 };
+    if (ev->flags & KT_EV_TIME_SET) {
+        r.time_ms = ev->time_ms;
+    } else if (kt_sv_empty(ev->time_text)) {
+        add_reject(in, line, KT_REJECT_NO_TIME, "no timestamp in this record", KT_SV_NULL);
+        return;
+    } else if (!kt_time_parse(in->tp, ev->time_text, &r.time_ms)) {
+        add_reject(in, line, KT_REJECT_BAD_TIME, "timestamp not understood", ev->time_text);
+        return;
+    }
+    gboolean lz = FALSE;
+    if (kt_dict_size(in->dict, KT_SPACE_KEY) > in->opts.max_keys) {
+        r.key = kt_dict_lookup(in->dict, KT_SPACE_KEY, ev->key);
+        if (r.key == 0) {
+            add_reject(in, line, KT_REJECT_KEY_LIMIT, "more distinct keys than --max-keys",
+                       KT_SV_NULL);
+            return;
+        }
+    } else {
+        r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
+    }
+    r.principal = intern_capped(in, KT_SPACE_PRINCIPAL, ev->principal);
+    if (kt_dict_size(in->dict, KT_SPACE_SOURCE) <= in->opts.max_values)
+        r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
+    else
+        r.source = intern_capped(in, KT_SPACE_SOURCE, ev->source);
+    r.op = intern_capped(in, KT_SPACE_OP, ev->op);
+    r.ua = intern_capped(in, KT_SPACE_UA, ev->ua);
+    r.bytes = ev->bytes;
+    r.line = line;
+    r.input = in->cur_index;
+    r.status = ev->status_grpc ? 0 : http_status(ev->status);
+    r.outcome = (guint8)(ev->outcome_set ? ev->outcome
+                                         : kt_outcome_classify(ev->status, ev->status_grpc));
+    r.flags = (guint8)(ev->flags & ~(guint32)KT_EV_TIME_SET);
+    if (lz) {
+        r.flags |= KT_EV_IP_LEADING_ZERO;
+        s->ip_warnings++;
+    }
+    guint64 h = 14695981039346656037ull;
+    h = fnv1a(h, ev->key);
+    h = fnv1a(h, ev->principal);
+    h = fnv1a(h, kt_sv(kt_dict_str(in->dict, KT_SPACE_SOURCE, r.source)));
+    h = fnv1a(h, ev->op);
+    h = fnv1a(h, ev->ua);
+    h = fnv1a(h, ev->status);
+    h ^= (guint64)r.bytes * 0x9e3779b97f4a7c15ull;
+    r.tiebreak = h;
+
+    s->events++;
+    if (r.time_ms < s->first_ms)
+        s->first_ms = r.time_ms;
+    if (r.time_ms > s->last_ms)
+        s->last_ms = r.time_ms;
+    g_hash_table_add(s->keys, GUINT_TO_POINTER(r.key));
+    in->fn(in->ud, &r);
+}
+
+void
+kt_ingest_sink_reject(gpointer ud, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
+{
+    KtIngest *in = ud;
+    in->cur->lines++;
+    add_reject(in, line, reason, detail, excerpt);
+}
+
+void
+kt_ingest_sink_skip(gpointer ud, guint64 line)
+{
+    KtIngest *in = ud;
+    in->cur->lines++;
+    in->cur->skipped++;
+}
+
+/* ---- lifecycle ----------------------------------------------------------------------- */
+
+KtIngest *
+kt_ingest_new(const KtIngestOptions *opts, KtDict *dict, KtRecordFn fn, gpointer ud,
+              GError **error)
+{
+    g_return_val_if_fail(opts != NULL && fn != NULL, NULL);
+    if (opts->format != NULL && kt_format_find(opts->format) == NULL) {
+        GString *names = g_string_new(NULL);
+        for (const KtFormatOps *const *f = kt_format_all(); *f != NULL; f++)
+            g_string_append_printf(names, "%s%s", names->len ? ", " : "", (*f)->name);
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
+                    "unknown --format '%s'; known formats: %s (see 'keytrail formats')",
+                    opts->format, names->str);
+        g_string_free(names, TRUE);
+        return NULL;
+    }
+    KtTimeParser *tp = kt_time_parser_new(opts->tz, error);
+    if (tp == NULL) {
+        g_prefix_error(error, "--tz: ");
+        return NULL;
+    }
+    KtIngest *in = g_new0(KtIngest, 1);
+    in->opts = *opts;
+    in->tp = tp;
+    in->own_dict = dict == NULL;
+    in->dict = dict != NULL ? dict : kt_dict_new();
+    in->fn = fn;
+    in->ud = ud;
+    in->stats = g_ptr_array_new_with_free_func(kt_input_stats_free);
+    in->rejects = g_ptr_array_new_with_free_func(reject_sample_free);
+    in->sink = (KtSink){ kt_ingest_sink_event, kt_ingest_sink_reject, kt_ingest_sink_skip, in };
+    return in;
+}
+
+void
+kt_ingest_free(KtIngest *in)
+{
+    if (in == NULL)
+        return;
+    if (in->own_dict)
+        kt_dict_free(in->dict);
+    kt_time_parser_free(in->tp);
+    g_ptr_array_free(in->stats, TRUE);
+    g_ptr_array_free(in->rejects, TRUE);
+    g_free(in);
+}
+
+GPtrArray *
+kt_ingest_stats(KtIngest *in)
+{
+    return in->stats;
+}
+
+GPtrArray *
+kt_ingest_rejects(KtIngest *in)
+{
+    return in->rejects;
+}
+
+KtDict *
+kt_ingest_dict(KtIngest *in)
+{
+    return in->dict;
+}
+
+void
+kt_ingest_set_progress(KtIngest *in, KtProgressFn fn, gpointer ud)
+{
+    in->opts.progress = fn;
+    in->opts.progress_ud = ud;
+}
+
+const KtIngestOptions *
+kt_ingest_options(KtIngest *in)
+{
+    return &in->opts;
+}
+
+KtTimeParser *
+kt_ingest_time_parser(KtIngest *in)
+{
+    return in->tp;
+}
+
+void
+kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *lines)
+{
+    guint64 e = 0, r = 0, l = 0;
+    for (guint i = 0; i < in->stats->len; i++) {
+        const KtInputStats *s = g_ptr_array_index(in->stats, i);
+        if (s == NULL)
+            continue;
+        e += s->events;
+        r += s->rejected;
+        l += s->lines;
+    }
+    if (events != NULL)
+        *events = e;
+    if (rejected != NULL)
+        *rejected = r;
+    if (lines != NULL)
+        *lines = l;
+}
+
+static gint
+cmp_reject(gconstpointer a, gconstpointer b)
+{
+    const KtRejectSample *x = *(KtRejectSample *const *)a, *y = *(KtRejectSample *const *)b;
+    if (x->input != y->input)
+        return x->input < y->input ? -1 : 1;
+    return x->line < y->line ? -1 : (x->line > y->line ? 1 : 0);
+}
+
+void
+kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map)
+{
+    for (guint i = 0; i < src->stats->len; i++) {
+        KtInputStats *s = g_ptr_array_index(src->stats, i);
+        g_ptr_array_index(src->stats, i) = NULL;
+        GHashTable *keys = g_hash_table_new(g_direct_hash, g_direct_equal);
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, s->keys);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            const char *str = kt_dict_str(src->dict, KT_SPACE_KEY, GPOINTER_TO_UINT(k));
+            guint32 id = kt_dict_intern(dst->dict, KT_SPACE_KEY, kt_sv(str));
+            g_hash_table_add(keys, GUINT_TO_POINTER(id));
+        }
+        g_hash_table_destroy(s->keys);
+        s->keys = keys;
+        guint32 at = input_map[i];
+        if (dst->stats->len <= at)
+            g_ptr_array_set_size(dst->stats, at + 1);
+        kt_input_stats_free(g_ptr_array_index(dst->stats, at));
+        g_ptr_array_index(dst->stats, at) = s;
+    }
+    g_ptr_array_set_size(src->stats, 0);
+    for (guint i = 0; i < src->rejects->len; i++) {
+        KtRejectSample *r = g_ptr_array_index(src->rejects, i);
+        g_ptr_array_index(src->rejects, i) = NULL;
+        r->input = input_map[r->input];
+        g_ptr_array_add(dst->rejects, r);
+    }
+    g_ptr_array_set_size(src->rejects, 0);
+    g_ptr_array_sort(dst->rejects, cmp_reject);
+    if (dst->rejects->len > dst->opts.reject_samples)
+        g_ptr_array_set_size(dst->rejects, dst->opts.reject_samples);
+}
+
+/* ---- path expansion ------------------------------------------------------------------ */
+
+static gint
+cmp_str(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Adds the regular files under @dir (recursively, name order, hidden entries skipped). */
+static gboolean
+expand_dir(const char *dir, GPtrArray *out, int depth, GError **error)
+{
+    if (depth > 64) {
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: directories nested too deep", dir);
+        return FALSE;
+    }
+    GDir *d = g_dir_open(dir, 0, error);
+    if (d == NULL)
+        return FALSE;
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+    while ((name = g_dir_read_name(d)) != NULL) {
+        if (name[0] != '.')
+            g_ptr_array_add(names, g_strdup(name));
+    }
+    g_dir_close(d);
+    g_ptr_array_sort(names, cmp_str);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename(dir, g_ptr_array_index(names, i), NULL);
+        struct stat st;
+        if (stat(path, &st) != 0)
+            continue; /* dangling link: nothing to read */
+        if (S_ISDIR(st.st_mode)) {
+            if (!expand_dir(path, out, depth + 1, error))
+                return FALSE;
+        } else if (S_ISREG(st.st_mode)) {
+            g_ptr_array_add(out, g_steal_pointer(&path));
+        }
+    }
+    return TRUE;
+}
+
+GPtrArray *
+kt_ingest_expand(const char *const *paths, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func(g_free);
+    for (gsize i = 0; paths != NULL && paths[i] != NULL; i++) {
+        struct stat st;
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            if (!expand_dir(paths[i], out, 0, error))
+                return NULL;
+        } else {
+            g_ptr_array_add(out, g_strdup(paths[i]));
+        }
+    }
+    return g_steal_pointer(&out);
+}

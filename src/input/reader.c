@@ -1,0 +1,371 @@
+/*
+ * reader.c - reads one input for the ingest stage: block reads from a file
+ * descriptor, gzip detected by its magic bytes and inflated with GIO's zlib converter
+ * (multi-member streams, decompression-ratio limit), format detection from the first
+ * bytes, and feeding the format's push parser.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gio/gio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ingest-private.h"
+
+typedef struct {
+    int fd;                 /* input */
+    const char *label;      /* name for messages */
+    GConverter *gz;         /* nullable: inflater when gzip */
+    guint8 *raw;            /* compressed bytes not yet inflated */
+    gsize raw_len, raw_pos; /* fill and read position in raw */
+    gboolean raw_eof;       /* fd at end of file */
+    gboolean gz_done;       /* last gzip member finished and nothing follows */
+    guint64 in_bytes;       /* bytes read from fd */
+    guint64 out_bytes;      /* bytes produced (== in_bytes when not gzip) */
+    guint max_ratio;        /* decompression ratio limit, 0 = none */
+    KtIngest *in;           /* for progress reports */
+    guint64 events_seen;    /* events already reported as progress */
+} KtSource;
+
+static gssize
+read_fd(KtSource *src, guint8 *buf, gsize cap, GError **error)
+{
+    for (;;) {
+        gssize n = read(src->fd, buf, cap);
+        if (n >= 0) {
+            src->in_bytes += (guint64)n;
+            if (src->in != NULL && src->in->opts.progress != NULL) {
+                guint64 ev = src->in->cur->events;
+                src->in->opts.progress(src->in->opts.progress_ud, (guint64)n,
+                                       ev - src->events_seen);
+                src->events_seen = ev;
+            }
+            return n;
+        }
+        if (errno != EINTR) {
+            int e = errno;
+            g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: read failed: %s", src->label,
+                        g_strerror(e));
+            return -1;
+        }
+    }
+}
+
+static gboolean
+refill_raw(KtSource *src, GError **error)
+{
+    if (src->raw_pos < src->raw_len || src->raw_eof)
+        return TRUE;
+    gssize n = read_fd(src, src->raw, KT_BLOCK, error);
+    if (n < 0)
+        return FALSE;
+    src->raw_len = (gsize)n;
+    src->raw_pos = 0;
+    if (n == 0)
+        src->raw_eof = TRUE;
+    return TRUE;
+}
+
+/* Inflates into @buf; returns bytes written, 0 at the end, -1 on error. */
+static gssize
+read_gzip(KtSource *src, guint8 *buf, gsize cap, GError **error)
+{
+    while (!src->gz_done) {
+        if (!refill_raw(src, error))
+            return -1;
+        gsize avail = src->raw_len - src->raw_pos;
+        if (avail == 0 && src->raw_eof) {
+            g_set_error(error, KT_ERROR, KT_ERROR_INPUT,
+                        "%s: gzip stream is truncated (file cut off or still being written)",
+                        src->label);
+            return -1;
+        }
+        gsize br = 0, bw = 0;
+        GError *cerr = NULL;
+        GConverterFlags flags = src->raw_eof ? G_CONVERTER_INPUT_AT_END : G_CONVERTER_NO_FLAGS;
+        GConverterResult r = g_converter_convert(src->gz, src->raw + src->raw_pos, avail, buf,
+                                                 cap, flags, &br, &bw, &cerr);
+        if (r == G_CONVERTER_ERROR) {
+            if (g_error_matches(cerr, G_IO_ERROR, G_IO_ERROR_PARTIAL_INPUT) && !src->raw_eof) {
+                g_clear_error(&cerr);
+                src->raw_pos = src->raw_len; /* all consumed into zlib's window: read more */
+                continue;
+            }
+            g_set_error(error, KT_ERROR, KT_ERROR_INPUT, "%s: gzip stream is corrupt: %s",
+                        src->label, cerr->message);
+            g_error_free(cerr);
+            return -1;
+        }
+        src->raw_pos += br;
+        src->out_bytes += bw;
+        if (src->max_ratio > 0 && src->out_bytes > KT_GZIP_RATIO_MIN &&
+            src->out_bytes / MAX(src->in_bytes, (guint64)1) > src->max_ratio) {
+            g_set_error(error, KT_ERROR, KT_ERROR_INPUT,
+                        "%s: refused: decompresses more than %u times its size (a gzip bomb?); "
+                        "use --max-gzip-ratio to raise the limit if the file is genuine",
+                        src->label, src->max_ratio);
+            return -1;
+        }
+        if (r == G_CONVERTER_FINISHED) {
+            /* Another member may follow (concatenated .gz files). */
+            if (!refill_raw(src, error))
+                return -1;
+            gsize left = src->raw_len - src->raw_pos;
+            if (left >= 2 && src->raw[src->raw_pos] == 0x1f && src->raw[src->raw_pos + 1] == 0x8b)
+                g_converter_reset(src->gz);
+            else
+                src->gz_done = TRUE;
+        }
+        if (bw > 0)
+            return (gssize)bw;
+    }
+    return 0;
+}
+
+/* Reads decompressed bytes; 0 at the end, -1 on error. */
+static gssize
+source_read(KtSource *src, guint8 *buf, gsize cap, GError **error)
+{
+    if (src->gz != NULL)
+        return read_gzip(src, buf, cap, error);
+    if (src->raw_pos < src->raw_len) {
+        gsize n = MIN(cap, src->raw_len - src->raw_pos);
+        memcpy(buf, src->raw + src->raw_pos, n);
+        src->raw_pos += n;
+        src->out_bytes += n;
+        return (gssize)n;
+    }
+    gssize n = read_fd(src, buf, cap, error);
+    if (n > 0)
+        src->out_bytes += (guint64)n;
+    return n;
+}
+
+/* Feeds a parser, holding back a trailing partial line when asked (watch). */
+typedef struct {
+    const KtFormatOps *ops;
+    gpointer parser;
+    gboolean hold;          /* hold a trailing partial line */
+    GByteArray *pending;    /* held bytes after the last newline */
+    guint64 consumed;       /* bytes handed to the parser */
+} KtFeeder;
+
+static void
+feeder_push(KtFeeder *f, const guint8 *buf, gsize len)
+{
+    if (!f->hold) {
+        f->ops->feed(f->parser, (const char *)buf, len);
+        f->consumed += len;
+        return;
+    }
+    const guint8 *nl = NULL;
+    for (gsize i = len; i > 0; i--) {
+        if (buf[i - 1] == '\n') {
+            nl = buf + i - 1;
+            break;
+        }
+    }
+    if (nl == NULL) {
+        g_byte_array_append(f->pending, buf, (guint)len);
+        return;
+    }
+    gsize upto = (gsize)(nl - buf) + 1;
+    if (f->pending->len > 0) {
+        f->ops->feed(f->parser, (const char *)f->pending->data, f->pending->len);
+        f->consumed += f->pending->len;
+        g_byte_array_set_size(f->pending, 0);
+    }
+    f->ops->feed(f->parser, (const char *)buf, upto);
+    f->consumed += upto;
+    g_byte_array_append(f->pending, buf + upto, (guint)(len - upto));
+}
+
+static const KtFormatOps *
+choose_format(KtIngest *in, const guint8 *head, gsize len, GError **error)
+{
+    if (in->opts.format != NULL)
+        return kt_format_find(in->opts.format);
+    const KtFormatOps *ops = kt_format_sniff((const char *)head, len);
+    if (ops == NULL)
+        g_set_error(error, KT_ERROR, KT_ERROR_INPUT,
+                    "%s: cannot tell the log format from its first bytes; name it with "
+                    "--format (see 'keytrail formats')",
+                    in->cur->path);
+    return ops;
+}
+
+/* Reads the first bytes for format detection into @head; strips a UTF-8 BOM. */
+static gboolean
+read_head(KtSource *src, GByteArray *head, gboolean at_start, GError **error)
+{
+    guint8 *buf = g_malloc(KT_BLOCK);
+    gboolean ok = TRUE;
+    while (head->len < KT_SNIFF_BYTES) {
+        gssize n = source_read(src, buf, KT_BLOCK, error);
+        if (n < 0) {
+            ok = FALSE;
+            break;
+        }
+        if (n == 0)
+            break;
+        g_byte_array_append(head, buf, (guint)n);
+    }
+    g_free(buf);
+    if (ok && at_start && head->len >= 3 && memcmp(head->data, "\xef\xbb\xbf", 3) == 0)
+        g_byte_array_remove_range(head, 0, 3);
+    return ok;
+}
+
+static gboolean
+run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GError **error)
+{
+    KtInputStats *s = in->cur;
+    src->raw = g_malloc(KT_BLOCK);
+    gboolean ok = FALSE;
+    GByteArray *head = g_byte_array_new();
+    KtFeeder f = { 0 };
+    guint8 *buf = NULL;
+
+    if (!refill_raw(src, error))
+        goto out;
+    if (src->raw_len >= 2 && src->raw[0] == 0x1f && src->raw[1] == 0x8b) {
+        if (offset > 0) {
+            g_set_error(error, KT_ERROR, KT_ERROR_INPUT,
+                        "%s: a gzip file cannot be resumed from an offset", s->path);
+            goto out;
+        }
+        src->gz = G_CONVERTER(g_zlib_decompressor_new(G_ZLIB_COMPRESSOR_FORMAT_GZIP));
+        s->gzip = TRUE;
+    }
+    if (!read_head(src, head, offset == 0, error))
+        goto out;
+    if (head->len == 0) {
+        s->format = "empty";
+        ok = TRUE;
+        goto out;
+    }
+    f.ops = choose_format(in, head->data, head->len, error);
+    if (f.ops == NULL)
+        goto out;
+    s->format = f.ops->name;
+    KtFormatOptions fo = in->opts.fmt;
+    fo.label = s->path;
+    f.parser = f.ops->new(&fo, &in->sink, error);
+    if (f.parser == NULL)
+        goto out;
+    f.hold = in->opts.hold_partial && !s->gzip;
+    f.pending = g_byte_array_new();
+    feeder_push(&f, head->data, head->len);
+    buf = g_malloc(KT_BLOCK);
+    ok = TRUE;
+    for (;;) {
+        gssize n = source_read(src, buf, KT_BLOCK, error);
+        if (n < 0) {
+            ok = FALSE;
+            break;
+        }
+        if (n == 0)
+            break;
+        feeder_push(&f, buf, (gsize)n);
+    }
+    if (ok || !f.hold)
+        f.ops->finish(f.parser);
+    if (f.ops->preset_name != NULL)
+        s->preset = f.ops->preset_name(f.parser);
+    f.ops->free(f.parser);
+out:
+    if (end_offset != NULL)
+        *end_offset = offset + (f.hold ? f.consumed : src->in_bytes);
+    s->bytes = src->in_bytes;
+    if (f.pending != NULL)
+        g_byte_array_free(f.pending, TRUE);
+    g_byte_array_free(head, TRUE);
+    g_free(buf);
+    g_free(src->raw);
+    if (src->gz != NULL)
+        g_object_unref(src->gz);
+    if (!ok && error != NULL && *error != NULL && s->error == NULL)
+        s->error = g_strdup((*error)->message);
+    return ok;
+}
+
+static KtInputStats *
+begin_input(KtIngest *in, const char *path)
+{
+    KtInputStats *s = g_new0(KtInputStats, 1);
+    s->path = g_strdup(path);
+    s->format = "unknown";
+    s->first_ms = G_MAXINT64;
+    s->last_ms = G_MININT64;
+    s->keys = g_hash_table_new(g_direct_hash, g_direct_equal);
+    in->cur_index = in->stats->len;
+    g_ptr_array_add(in->stats, s);
+    in->cur = s;
+    return s;
+}
+
+gboolean
+kt_ingest_run_fd(KtIngest *in, int fd, const char *label, GError **error)
+{
+    begin_input(in, label);
+    KtSource src = { .fd = fd, .label = label, .max_ratio = in->opts.max_gzip_ratio, .in = in };
+    GError *local = NULL;
+    gboolean ok = run_source(in, &src, 0, NULL, &local);
+    if (!ok)
+        g_propagate_error(error, local);
+    return ok;
+}
+
+static gboolean run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset,
+                         GError **error);
+
+gboolean
+kt_ingest_run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset,
+                   GError **error)
+{
+    GError *local = NULL;
+    gboolean ok = run_path(in, path, offset, end_offset, &local);
+    if (!ok)
+        g_propagate_error(error, local);
+    return ok;
+}
+
+static gboolean
+run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GError **error)
+{
+    KtInputStats *s = begin_input(in, path);
+    if (end_offset != NULL)
+        *end_offset = offset;
+    if (strcmp(path, "-") == 0) {
+        KtSource src = { .fd = 0, .label = "-", .max_ratio = in->opts.max_gzip_ratio, .in = in };
+        return run_source(in, &src, 0, end_offset, error);
+    }
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: cannot open: %s%s", path, g_strerror(e),
+                    e == EACCES ? " (check its permissions)"
+                    : e == ENOENT ? " (check the path)" : "");
+        s->error = g_strdup((*error)->message);
+        return FALSE;
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: is a directory", path);
+        s->error = g_strdup((*error)->message);
+        close(fd);
+        return FALSE;
+    }
+    if (offset > 0 && lseek(fd, (off_t)offset, SEEK_SET) < 0) {
+        int e = errno;
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: cannot seek to %" G_GUINT64_FORMAT ": %s",
+                    path, offset, g_strerror(e));
+        s->error = g_strdup((*error)->message);
+        close(fd);
+        return FALSE;
+    }
+    KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio, .in = in };
+    gboolean ok = run_source(in, &src, offset, end_offset, error);
+    close(fd);
+    return ok;
+}

@@ -1,0 +1,142 @@
+/* test-record.c - record stage: interning, outcome classes, line splitting. */
+#include "keytrail/dict.h"
+#include "keytrail/format.h"
+
+static void
+test_dict_intern(void)
+{
+    g_autoptr(KtDict) d = kt_dict_new();
+    guint32 a = kt_dict_intern(d, KT_SPACE_KEY, kt_sv("AKIAEXAMPLE"));
+    guint32 b = kt_dict_intern(d, KT_SPACE_KEY, kt_sv_len("AKIAEXAMPLEXX", 11));
+    g_assert_cmpuint(a, ==, 1);
+    g_assert_cmpuint(a, ==, b);
+    g_assert_cmpuint(kt_dict_intern(d, KT_SPACE_KEY, kt_sv("")), ==, 0);
+    g_assert_cmpuint(kt_dict_intern(d, KT_SPACE_OP, kt_sv("AKIAEXAMPLE")), ==, 1);
+    g_assert_cmpstr(kt_dict_str(d, KT_SPACE_KEY, a), ==, "AKIAEXAMPLE");
+    g_assert_cmpstr(kt_dict_str(d, KT_SPACE_KEY, 99), ==, "");
+    g_assert_cmpuint(kt_dict_lookup(d, KT_SPACE_KEY, kt_sv("nope")), ==, 0);
+    g_assert_cmpuint(kt_dict_size(d, KT_SPACE_KEY), ==, 2);
+}
+
+static void
+test_dict_sources(void)
+{
+    g_autoptr(KtDict) d = kt_dict_new();
+    gboolean lz = FALSE;
+    guint32 a = kt_dict_intern_source(d, kt_sv("10.0.0.1"), &lz);
+    g_assert_false(lz);
+    guint32 b = kt_dict_intern_source(d, kt_sv("010.000.000.001"), &lz);
+    g_assert_true(lz);
+    guint32 c = kt_dict_intern_source(d, kt_sv("::ffff:10.0.0.1"), &lz);
+    guint32 e = kt_dict_intern_source(d, kt_sv("10.0.0.1:443"), &lz);
+    g_assert_cmpuint(a, ==, b);
+    g_assert_cmpuint(a, ==, c);
+    g_assert_cmpuint(a, ==, e);
+    g_assert_cmpint(kt_dict_addr(d, a)->family, ==, KT_ADDR_V4);
+    guint32 n = kt_dict_intern_source(d, kt_sv("ec2.amazonaws.com"), &lz);
+    g_assert_cmpuint(n, !=, a);
+    g_assert_cmpint(kt_dict_addr(d, n)->family, ==, KT_ADDR_NAMED);
+    g_assert_cmpstr(kt_dict_str(d, KT_SPACE_SOURCE, n), ==, "ec2.amazonaws.com");
+}
+
+static void
+test_outcome(void)
+{
+    static const struct {
+        const char *status;
+        gboolean grpc;
+        KtOutcome want;
+    } cases[] = {
+        { "", FALSE, KT_OUTCOME_OK },
+        { "200", FALSE, KT_OUTCOME_OK },
+        { "304", FALSE, KT_OUTCOME_OK },
+        { "401", FALSE, KT_OUTCOME_DENIED },
+        { "403", FALSE, KT_OUTCOME_DENIED },
+        { "404", FALSE, KT_OUTCOME_ERROR },
+        { "503", FALSE, KT_OUTCOME_ERROR },
+        { "AccessDenied", FALSE, KT_OUTCOME_DENIED },
+        { "Client.UnauthorizedOperation", FALSE, KT_OUTCOME_DENIED },
+        { "UnauthorizedOperation", FALSE, KT_OUTCOME_DENIED },
+        { "AccessDeniedException", FALSE, KT_OUTCOME_DENIED },
+        { "NotAuthorizedException", FALSE, KT_OUTCOME_DENIED },
+        { "permission denied", FALSE, KT_OUTCOME_DENIED },
+        { "1 error occurred:\n\t* permission denied\n\n", FALSE, KT_OUTCOME_DENIED },
+        { "failure", FALSE, KT_OUTCOME_DENIED },
+        { "success", FALSE, KT_OUTCOME_OK },
+        { "api_key_expired", FALSE, KT_OUTCOME_DENIED },
+        { "ThrottlingException", FALSE, KT_OUTCOME_ERROR },
+        { "NoSuchBucket", FALSE, KT_OUTCOME_ERROR },
+        { "0", TRUE, KT_OUTCOME_OK },
+        { "7", TRUE, KT_OUTCOME_DENIED },
+        { "16", TRUE, KT_OUTCOME_DENIED },
+        { "5", TRUE, KT_OUTCOME_ERROR },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        KtOutcome got = kt_outcome_classify(kt_sv(cases[i].status), cases[i].grpc);
+        if (got != cases[i].want)
+            g_error("'%s': got %s, want %s", cases[i].status, kt_outcome_name(got),
+                    kt_outcome_name(cases[i].want));
+    }
+}
+
+typedef struct {
+    GPtrArray *lines;
+    guint rejects;
+    KtLineSplitter *ls;
+} Lines;
+
+static void
+on_line(gpointer ud, const char *line, gsize len, guint64 no)
+{
+    Lines *l = ud;
+    g_ptr_array_add(l->lines, g_strdup_printf("%" G_GUINT64_FORMAT ":%.*s%s", no, (int)len,
+                                              line, kt_line_splitter_at_eof(l->ls) ? "$" : ""));
+}
+
+static void
+on_reject(gpointer ud, guint64 line, KtReject r, const char *d, KtStrView e)
+{
+    Lines *l = ud;
+    g_assert_cmpint(r, ==, KT_REJECT_TOO_LONG);
+    l->rejects++;
+    g_ptr_array_add(l->lines, g_strdup_printf("%" G_GUINT64_FORMAT ":REJECT", line));
+}
+
+static void
+split_in_blocks(const char *text, gsize block, gsize max_line, const char *want)
+{
+    Lines l = { g_ptr_array_new_with_free_func(g_free), 0, NULL };
+    KtSink sink = { NULL, on_reject, NULL, &l };
+    l.ls = kt_line_splitter_new(max_line, on_line, &sink, &l);
+    gsize n = strlen(text);
+    for (gsize off = 0; off < n; off += block)
+        kt_line_splitter_feed(l.ls, text + off, MIN(block, n - off));
+    kt_line_splitter_finish(l.ls);
+    g_ptr_array_add(l.lines, NULL);
+    g_autofree char *got = g_strjoinv("|", (char **)l.lines->pdata);
+    g_assert_cmpstr(got, ==, want);
+    kt_line_splitter_free(l.ls);
+    g_ptr_array_free(l.lines, TRUE);
+}
+
+static void
+test_linesplit(void)
+{
+    for (gsize b = 1; b <= 12; b++) {
+        split_in_blocks("a\nbb\r\n\nccc", b, 100, "1:a|2:bb|3:|4:ccc$");
+        split_in_blocks("a\n0123456789\nb\n", b, 5, "1:a|2:REJECT|3:b");
+        split_in_blocks("0123456789", b, 5, "1:REJECT");
+        split_in_blocks("", b, 5, "");
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+    g_test_add_func("/record/dict/intern", test_dict_intern);
+    g_test_add_func("/record/dict/sources", test_dict_sources);
+    g_test_add_func("/record/outcome", test_outcome);
+    g_test_add_func("/record/linesplit", test_linesplit);
+    return g_test_run();
+}
