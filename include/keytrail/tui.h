@@ -240,6 +240,8 @@ guint kt_tui_model_apply(KtTuiModel *m, const KtTuiAction *a);
 /* Maps @key through kt_tui_input_action() in the model's prompt state and applies it. */
 guint kt_tui_model_key(KtTuiModel *m, const KtTuiKey *key);
 
+/* Shows full keys (TRUE, --reveal-keys) or masked keys. */
+void kt_tui_model_set_reveal(KtTuiModel *m, gboolean reveal);
 /* TRUE while a text prompt (search, export path, reveal question) is open. */
 gboolean kt_tui_model_in_prompt(const KtTuiModel *m);
 /* Shows @msg (copied) in the status bar until the next key. */

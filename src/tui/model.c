@@ -665,6 +665,12 @@ kt_tui_model_event_rows(const KtTuiModel *m)
     return m->ev_rows->len;
 }
 
+void
+kt_tui_model_set_reveal(KtTuiModel *m, gboolean reveal)
+{
+    m->reveal = reveal;
+}
+
 gboolean
 kt_tui_model_in_prompt(const KtTuiModel *m)
 {
