@@ -61,9 +61,26 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
-    for (guint i = 0; i < errors->len; i++)
-        kt_cli_error("%s", (const char *)g_ptr_array_index(errors, i));
-    int status = errors->len > 0 ? KT_EXIT_INPUT : KT_EXIT_OK;
+    /* Files found inside a directory whose format cannot be told (a README next to the
+     * logs) are skipped with a warning; named files that cannot be read are errors. */
+    g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
+    for (gsize i = 0; paths[i] != NULL; i++)
+        g_hash_table_add(named, (gpointer)paths[i]);
+    int status = KT_EXIT_OK;
+    GPtrArray *stats = kt_ingest_stats(p->ingest);
+    for (guint i = 0; i < stats->len; i++) {
+        KtInputStats *s = g_ptr_array_index(stats, i);
+        if (s->error == NULL)
+            continue;
+        if (strcmp(s->format, "unknown") == 0 && s->lines == 0 &&
+            !g_hash_table_contains(named, s->path)) {
+            if (!o->quiet)
+                kt_cli_error("skipped %s: not a recognised log format", s->path);
+            continue;
+        }
+        kt_cli_error("%s", s->error);
+        status = KT_EXIT_INPUT;
+    }
     return status;
 }
 
