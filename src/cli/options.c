@@ -23,6 +23,29 @@ kt_cli_error(const char *fmt, ...)
     fprintf(stderr, "keytrail: %s\n", safe);
 }
 
+char **
+kt_cli_split_args(int argc, char **argv)
+{
+    /* short options that take a value */
+    static const char with_value[] = "jFpLo";
+    GPtrArray *out = g_ptr_array_new();
+    gboolean rest = FALSE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            rest = TRUE;
+        if (!rest && i > 0 && a[0] == '-' && a[1] != '\0' && a[1] != '-' && a[2] != '\0' &&
+            strchr(with_value, a[1]) != NULL) {
+            g_ptr_array_add(out, g_strndup(a, 2));
+            g_ptr_array_add(out, g_strdup(a + 2));
+        } else {
+            g_ptr_array_add(out, g_strdup(a));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 void
 kt_cli_options_init(KtCliOptions *o)
 {

@@ -22,13 +22,13 @@ static const char scan_description[] =
 
 /* Parses argv with the scan group; returns the remaining paths or NULL on error. */
 static gboolean
-parse_scan_args(KtCliOptions *o, int *argc, char ***argv, GError **error)
+parse_scan_args(KtCliOptions *o, char ***args, GError **error)
 {
     g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE|DIR|-]...");
     g_option_context_set_summary(ctx, scan_summary);
     g_option_context_set_description(ctx, scan_description);
     g_option_context_set_main_group(ctx, kt_cli_scan_group(o));
-    if (!g_option_context_parse(ctx, argc, argv, error))
+    if (!g_option_context_parse_strv(ctx, args, error))
         return FALSE;
     return kt_cli_options_finish(o, error);
 }
@@ -98,18 +98,23 @@ warn_rejects(KtPipeline *p, const KtCliOptions *o)
 }
 
 int
-kt_cmd_scan(int argc, char **argv)
+kt_cmd_scan(int argc_in, char **argv_in)
 {
+    g_auto(GStrv) args = kt_cli_split_args(argc_in, argv_in);
+    int argc = 0;
+    char **argv = NULL;
     KtCliOptions o;
     kt_cli_options_init(&o);
     GError *error = NULL;
     int status = KT_EXIT_OK;
     KtPipeline *p = NULL;
-    if (!parse_scan_args(&o, &argc, &argv, &error)) {
+    if (!parse_scan_args(&o, &args, &error)) {
         kt_cli_error("%s", error->message);
         status = KT_EXIT_USAGE;
         goto out;
     }
+    argc = (int)g_strv_length(args);
+    argv = args;
     if (argc < 2 && isatty(STDIN_FILENO)) {
         kt_cli_error("no input: name log files or directories, or pipe logs to stdin "
                      "(see 'keytrail scan --help')");
