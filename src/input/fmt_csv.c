@@ -443,6 +443,37 @@ csv_sniff(const char *buf, gsize len)
 }
 
 static void
+quiet_event(gpointer ud, const KtEventView *ev, guint64 line)
+{
+}
+
+static void
+quiet_reject(gpointer ud, guint64 line, KtReject r, const char *detail, KtStrView ex)
+{
+}
+
+static void
+quiet_skip(gpointer ud, guint64 line)
+{
+}
+
+/* Resuming mid-file (watch): bind the header row from the file's first line without
+ * counting it, so the appended rows map to the right columns. */
+static void
+csv_resume(gpointer parser, const char *head, gsize len)
+{
+    KtCsvParser *p = parser;
+    static const KtSink quiet = { quiet_event, quiet_reject, quiet_skip, NULL };
+    const char *nl = memchr(head, '\n', len);
+    if (nl == NULL || p->have_header)
+        return;
+    const KtSink *saved = p->sink;
+    p->sink = &quiet;
+    kt_line_splitter_feed(p->ls, head, (gsize)(nl - head) + 1);
+    p->sink = saved;
+}
+
+static void
 csv_describe(GString *out)
 {
     g_string_append(out, "  header row names the columns; delimiter , ; or TAB from the header "
@@ -461,4 +492,5 @@ const KtFormatOps kt_format_csv = {
     .free = csv_free_parser,
     .describe = csv_describe,
     .preset_name = csv_preset_name,
+    .resume = csv_resume,
 };
