@@ -448,5 +448,10 @@ guint
 kt_tui_model_key(KtTuiModel *m, const KtTuiKey *key)
 {
     KtTuiAction a = kt_tui_input_action(key, kt_tui_model_in_prompt(m));
+    if (m->help && a.kind == KT_TUI_ACT_NONE && key->code != KT_TUI_KEY_NONE &&
+        key->code != KT_TUI_KEY_TIMEOUT) {
+        m->help = FALSE; /* any key closes the help */
+        return KT_TUI_HANDLED | KT_TUI_REDRAW;
+    }
     return kt_tui_model_apply(m, &a);
 }

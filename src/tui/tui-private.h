@@ -173,6 +173,7 @@ struct _KtTuiPen {
 void kt_tui_frame_reset(KtTuiFrame *f, int width, int height, gboolean utf8);
 /* Display columns of @s (non-ASCII counts 1 without @utf8). */
 int kt_tui_text_width(const char *s, gboolean utf8);
+/* Starts writing line @y of @f from column 0, clearing what it held. */
 void kt_tui_pen_start(KtTuiPen *p, KtTuiFrame *f, int y);
 /* Writes @s (trusted text) in exactly @w columns (-1: the rest of the line), clipped,
  * padded, or ending in an ellipsis; @right aligns right. Unsafe characters become '?'. */
