@@ -30,6 +30,7 @@ typedef struct {
     guint64 *offsets;       /* --follow: end offset per input */
     KtTuiSummary summary;
     char *label;
+    guint input_errors;     /* inputs that could not be read */
 } KtTuiApp;
 
 static void
@@ -207,6 +208,11 @@ read_inputs(KtTuiApp *app, char **paths)
     }
     for (guint i = 0; i < errors->len; i++)
         kt_cli_error("%s", (const char *)g_ptr_array_index(errors, i));
+    app->input_errors = errors->len;
+    guint64 events = 0, rejected = 0, lines = 0;
+    kt_ingest_totals(app->p->ingest, &events, &rejected, &lines);
+    if (ok && errors->len > 0 && events == 0)
+        return KT_EXIT_INPUT; /* nothing could be read: no dashboard */
     if (ok && !kt_pipeline_flush(app->p, &error))
         ok = FALSE;
     if (!ok) {
@@ -360,6 +366,11 @@ run_dashboard(KtTuiApp *app, const KtResults *r)
     g_autoptr(KtTuiModel) m = kt_tui_model_new(&app_ops, app, app_dict(app), kt_tui_view_utf8(view));
     kt_tui_model_set_reveal(m, app->opts.reveal_keys);
     kt_tui_model_set_results(m, r, &app->summary);
+    if (app->input_errors > 0) {
+        g_autofree char *msg = g_strdup_printf("%u input(s) could not be read: see the messages "
+                                               "printed before the dashboard", app->input_errors);
+        kt_tui_model_set_message(m, msg, TRUE);
+    }
     KtTuiLoop lp = { view, replay, 0, headless };
     run_loop(app, m, &lp);
     const char *dump = g_getenv("KT_TUI_DUMP");
