@@ -109,7 +109,8 @@ for d in 01 02 03 04 05 06 07 08 09 10; do
     done
 done > "$TMP/a.jsonl"
 printf '{"timestamp":"2024-03-11T03:00:00Z","api_key":"sk_live_AAAA1111BBBB2222","client_ip":"203.0.113.99","operation":"POST /v1/admin/users","status":403,"user_agent":"x\\u001b[31my"}\n' >> "$TMP/a.jsonl"
-if ! "$KT" scan --quiet "$TMP/a.jsonl" > /dev/null 2>&1 && [ $? -ne 1 ]; then
+"$KT" scan --quiet "$TMP/a.jsonl" > /dev/null 2>&1
+if [ $? -ge 2 ]; then
     skip "tui on a JSON-lines log shows its summary" "this build cannot read JSON lines yet"
     skip "events screen re-reads the raw events of the key" "this build cannot read JSON lines yet"
     done_testing
