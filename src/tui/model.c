@@ -441,11 +441,21 @@ kt_tui_remember(KtTuiModel *m)
 void
 kt_tui_rebuild(KtTuiModel *m)
 {
-    rebuild_keys(m);
-    rebuild_incidents(m);
-    restore_row(m, KT_TUI_LIST_KEYS, &m->sel_id[KT_TUI_LIST_KEYS]);
-    restore_row(m, KT_TUI_LIST_BAND, &m->sel_id[KT_TUI_LIST_BAND]);
-    restore_row(m, KT_TUI_LIST_INCIDENTS, &m->sel_id[KT_TUI_LIST_INCIDENTS]);
+    kt_tui_rebuild_some(m, TRUE, TRUE);
+}
+
+void
+kt_tui_rebuild_some(KtTuiModel *m, gboolean keys, gboolean incidents)
+{
+    if (keys) {
+        rebuild_keys(m);
+        restore_row(m, KT_TUI_LIST_KEYS, &m->sel_id[KT_TUI_LIST_KEYS]);
+    }
+    if (incidents) {
+        rebuild_incidents(m);
+        restore_row(m, KT_TUI_LIST_BAND, &m->sel_id[KT_TUI_LIST_BAND]);
+        restore_row(m, KT_TUI_LIST_INCIDENTS, &m->sel_id[KT_TUI_LIST_INCIDENTS]);
+    }
     kt_tui_clamp_lists(m);
     kt_tui_remember(m);
 }

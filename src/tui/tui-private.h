@@ -135,6 +135,8 @@ void kt_tui_ensure_events(KtTuiModel *m, const KtTuiScope *scope);
 gboolean kt_tui_scope_for_key(const KtKeySummary *k, KtTuiScope *out);
 gboolean kt_tui_scope_for_incident(const KtIncident *inc, KtTuiScope *out);
 void kt_tui_rebuild(KtTuiModel *m);
+/* Rebuilds the key list and/or the incident lists, keeping their selection. */
+void kt_tui_rebuild_some(KtTuiModel *m, gboolean keys, gboolean incidents);
 void kt_tui_rebuild_events(KtTuiModel *m);
 void kt_tui_remember(KtTuiModel *m);
 void kt_tui_clamp_lists(KtTuiModel *m);
