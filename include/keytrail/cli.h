@@ -37,6 +37,10 @@ typedef struct {
     GPtrArray *field_overrides; /* KtFieldOverride* */
 } KtCliOptions;
 
+/* (transfer full) A copy of @argv where attached short-option values such as "-j2" are
+ * split into "-j" "2" (GOption does not accept them attached). */
+char **kt_cli_split_args(int argc, char **argv);
+
 /* Initializes @o with defaults. */
 void kt_cli_options_init(KtCliOptions *o);
 /* Frees what @o owns; @o can be initialized again. */

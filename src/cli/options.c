@@ -23,6 +23,29 @@ kt_cli_error(const char *fmt, ...)
     fprintf(stderr, "keytrail: %s\n", safe);
 }
 
+char **
+kt_cli_split_args(int argc, char **argv)
+{
+    /* short options that take a value */
+    static const char with_value[] = "jFpLo";
+    GPtrArray *out = g_ptr_array_new();
+    gboolean rest = FALSE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            rest = TRUE;
+        if (!rest && i > 0 && a[0] == '-' && a[1] != '\0' && a[1] != '-' && a[2] != '\0' &&
+            strchr(with_value, a[1]) != NULL) {
+            g_ptr_array_add(out, g_strndup(a, 2));
+            g_ptr_array_add(out, g_strdup(a + 2));
+        } else {
+            g_ptr_array_add(out, g_strdup(a));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 void
 kt_cli_options_init(KtCliOptions *o)
 {
@@ -135,6 +158,9 @@ kt_cli_scan_group(KtCliOptions *o)
         { "reveal-keys", 0, 0, G_OPTION_ARG_NONE, &o->reveal_keys,
           "Print full API keys (masked by default)", NULL },
         { "pretty", 0, 0, G_OPTION_ARG_NONE, &o->pretty, "Indent JSON output", NULL },
+        { "stats", 0, 0, G_OPTION_ARG_NONE, &o->stats,
+          "Parse only: per input format, lines, events, rejects by reason, keys, time range",
+          NULL },
         { "no-color", 0, 0, G_OPTION_ARG_NONE, &o->no_color, "No colour in text output", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or warnings on stderr",
           NULL },

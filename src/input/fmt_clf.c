@@ -1,17 +1,796 @@
-/* fmt_clf.c - placeholder until the clf format lands (input stage). */
+/*
+ * fmt_clf.c - web access logs (input stage): common, combined and vhost_combined log
+ * formats and custom layouts written with Apache/GoAccess-like %-specifiers. The format
+ * string is compiled once into a program of literal and field steps; each line is cut
+ * by that program in place (views into the line, no per-field allocation).
+ * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
+ */
 #include "keytrail/format.h"
+#include "webpath.h"
 
-static int sniff_none(const char *buf, gsize len) { return 0; }
-static gpointer new_none(const KtFormatOptions *o, const KtSink *s, GError **error)
+#define KT_CLF_MAX_STEPS 64     /* steps in one compiled format */
+#define KT_CLF_MAX_HEADERS 16   /* %{NAME}i fields in one format */
+#define KT_CLF_MAX_FORMAT 4096  /* bytes in a format string */
+#define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
+#define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
+
+/* What a field step fills. */
+typedef enum {
+    F_HOST,    /* %h %a: client address */
+    F_IDENT,   /* %l */
+    F_USER,    /* %u */
+    F_TIME,    /* %t: [10/Oct/2000:13:55:36 -0700] */
+    F_ISOTIME, /* %x: ISO 8601 */
+    F_REQUEST, /* %r: METHOD PATH PROTO */
+    F_METHOD,  /* %m */
+    F_PATH,    /* %U */
+    F_QUERY,   /* %q */
+    F_PROTO,   /* %H */
+    F_STATUS,  /* %s %>s */
+    F_BYTES,   /* %b %B %O */
+    F_VHOST,   /* %v %V */
+    F_SKIP,    /* %^ %D %T and other ignored fields */
+    F_HEADER,  /* %{NAME}i: request header, index in .arg */
+    F_NFIELDS
+} KtClfField;
+
+typedef enum { STEP_LIT, STEP_FIELD } KtClfStepKind;
+
+typedef struct {
+    guint8 kind;    /* KtClfStepKind */
+    guint8 field;   /* KtClfField for STEP_FIELD */
+    guint8 quoted;  /* the field sits between double quotes: ends at an unescaped '"' */
+    guint8 arg;     /* header index for F_HEADER; 1 on F_PATH when %q follows (%U%q) */
+    char stop;      /* an unquoted field ends at this byte (first byte of the next literal) */
+    guint16 off;    /* literal: offset in KtClfProgram.text */
+    guint16 len;    /* literal: length */
+} KtClfStep;
+
+/* A compiled format. */
+typedef struct {
+    KtClfStep steps[KT_CLF_MAX_STEPS];
+    guint n_steps;
+    guint optional_from;   /* a line may end before this step (combined accepts common) */
+    char text[KT_CLF_MAX_FORMAT]; /* literal bytes */
+    char headers[KT_CLF_MAX_HEADERS][64]; /* header names, NUL-terminated */
+    guint n_headers;
+    gboolean has[F_NFIELDS]; /* fields present */
+} KtClfProgram;
+
+/* Where a mapped value (key, principal, ip, ua) comes from. */
+typedef enum {
+    SRC_NONE,
+    SRC_USER,   /* %u */
+    SRC_HOST,   /* %h */
+    SRC_VHOST,  /* %v */
+    SRC_IDENT,  /* %l */
+    SRC_QUERY,  /* a query-string parameter of the request path */
+    SRC_HEADER, /* a %{NAME}i field (first comma-separated item) */
+} KtClfSourceKind;
+
+typedef struct {
+    KtClfSourceKind kind;
+    guint header;   /* SRC_HEADER: index */
+    char name[64];  /* SRC_QUERY: parameter name */
+    gsize name_len;
+} KtClfSource;
+
+typedef struct {
+    KtClfProgram prog;
+    const char *preset;     /* static preset name, NULL for a custom format */
+    gboolean auto_preset;   /* no preset given: choose combined/vhost_combined on line 1 */
+    gboolean decided;       /* auto choice made */
+    KtClfSource key, principal, ip, ua;
+    const KtSink *sink;
+    KtLineSplitter *ls;
+    KtStrView vals[F_NFIELDS];
+    KtStrView hdr[KT_CLF_MAX_HEADERS];
+    char op[KT_CLF_OP_MAX];
+} KtClfParser;
+
+static const struct {
+    const char *name, *format;
+    const char *optional_after; /* the format prefix after which the rest may be missing */
+} presets[] = {
+    { "combined", "%h %l %u %t \"%r\" %>s %b \"%{Referer}i\" \"%{User-agent}i\"",
+      "%h %l %u %t \"%r\" %>s %b" },
+    { "common", "%h %l %u %t \"%r\" %>s %b", NULL },
+    { "vhost_combined", "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-agent}i\"",
+      "%v:%p %h %l %u %t \"%r\" %>s %O" },
+};
+
+/* ---- format compiler ------------------------------------------------------------- */
+
+/* Maps a one-letter specifier to a field; returns FALSE for an unknown letter. */
+static gboolean
+field_for_letter(char c, KtClfField *f)
 {
-    g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC, "format clf is not built yet");
+    static const char letters[] = "hauUltxrmqHsbBOvVD^TAkpPLXRfIeCn";
+    static const guint8 fields[] = {
+        F_HOST,  F_HOST,   F_USER,    F_PATH,  F_IDENT, F_TIME,  F_ISOTIME, F_REQUEST,
+        F_METHOD, F_QUERY, F_PROTO,   F_STATUS, F_BYTES, F_BYTES, F_BYTES,  F_VHOST,
+        F_VHOST, F_SKIP,   F_SKIP,    F_SKIP,  F_SKIP,  F_SKIP,  F_SKIP,    F_SKIP,
+        F_SKIP,  F_SKIP,   F_SKIP,    F_SKIP,  F_SKIP,  F_SKIP,  F_SKIP,    F_SKIP,
+    };
+    G_STATIC_ASSERT(sizeof(letters) - 1 == sizeof(fields));
+    const char *hit = c != '\0' ? strchr(letters, c) : NULL;
+    if (hit == NULL)
+        return FALSE;
+    *f = (KtClfField)fields[hit - letters];
+    return TRUE;
+}
+
+static gboolean
+add_step(KtClfProgram *pg, KtClfStep st, GError **error)
+{
+    if (pg->n_steps >= KT_CLF_MAX_STEPS) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format has more than %d parts", KT_CLF_MAX_STEPS);
+        return FALSE;
+    }
+    pg->steps[pg->n_steps++] = st;
+    return TRUE;
+}
+
+/* Reads "%{NAME}X" at @p (just after '%' and modifiers); returns the end or NULL. */
+static const char *
+compile_braced(KtClfProgram *pg, const char *p, KtClfStep *st, GError **error)
+{
+    const char *close = strchr(p, '}');
+    if (close == NULL || close[1] == '\0' || close - p - 1 <= 0 || close - p - 1 >= 64) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format: bad %%{NAME}i specifier near '%.20s'", p - 1);
+        return NULL;
+    }
+    char kind = close[1];
+    if (kind != 'i') {
+        st->field = F_SKIP; /* %{...}t/e/C/o/n/x: present but not used */
+        return close + 2;
+    }
+    if (pg->n_headers >= KT_CLF_MAX_HEADERS) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format: more than %d %%{NAME}i fields", KT_CLF_MAX_HEADERS);
+        return NULL;
+    }
+    gsize n = (gsize)(close - p - 1);
+    memcpy(pg->headers[pg->n_headers], p + 1, n);
+    pg->headers[pg->n_headers][n] = '\0';
+    st->field = F_HEADER;
+    st->arg = (guint8)pg->n_headers++;
+    return close + 2;
+}
+
+/* Compiles one specifier at @p (just after '%'); returns the end or NULL. */
+static const char *
+compile_spec(KtClfProgram *pg, const char *p, GError **error)
+{
+    KtClfStep st = { .kind = STEP_FIELD };
+    while (*p == '>' || *p == '<' || *p == '!' || *p == ',' || (*p >= '0' && *p <= '9'))
+        p++; /* Apache modifiers: %>s, %400,501{X}i */
+    if (*p == '{') {
+        p = compile_braced(pg, p, &st, error);
+        if (p == NULL)
+            return NULL;
+    } else {
+        KtClfField f;
+        if (!field_for_letter(*p, &f)) {
+            g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                        "log format: unknown specifier '%%%c' (see 'keytrail formats')",
+                        *p != '\0' ? *p : '?');
+            return NULL;
+        }
+        st.field = (guint8)f;
+        p++;
+    }
+    KtClfStep *prev = pg->n_steps > 0 ? &pg->steps[pg->n_steps - 1] : NULL;
+    if (prev != NULL && prev->kind == STEP_FIELD && prev->field == F_PATH &&
+        st.field == F_QUERY && prev->arg == 0) {
+        prev->arg = 1; /* "%U%q": the path step cuts the query off at '?' */
+        pg->has[F_QUERY] = TRUE;
+        return p;
+    }
+    if (prev != NULL && prev->kind == STEP_FIELD) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format: two fields without a separator near '%.20s'", p);
+        return NULL;
+    }
+    pg->has[st.field] = TRUE;
+    return add_step(pg, st, error) ? p : NULL;
+}
+
+/* Fills each field's stop byte and quoting from its neighbouring literals. */
+static void
+link_steps(KtClfProgram *pg)
+{
+    for (guint i = 0; i < pg->n_steps; i++) {
+        KtClfStep *st = &pg->steps[i];
+        if (st->kind != STEP_FIELD)
+            continue;
+        const KtClfStep *prev = i > 0 ? &pg->steps[i - 1] : NULL;
+        const KtClfStep *next = i + 1 < pg->n_steps ? &pg->steps[i + 1] : NULL;
+        st->stop = next != NULL ? pg->text[next->off] : ' ';
+        st->quoted = prev != NULL && next != NULL && prev->len > 0 &&
+                     pg->text[prev->off + prev->len - 1] == '"' && st->stop == '"';
+    }
+}
+
+static gboolean
+compile_format(KtClfProgram *pg, const char *fmt, GError **error)
+{
+    memset(pg, 0, sizeof(*pg));
+    gsize used = 0;
+    if (fmt == NULL || *fmt == '\0' || strlen(fmt) >= KT_CLF_MAX_FORMAT) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format is empty or longer than %d bytes", KT_CLF_MAX_FORMAT - 1);
+        return FALSE;
+    }
+    const char *p = fmt;
+    while (*p != '\0') {
+        if (*p == '%' && p[1] != '%') {
+            p = compile_spec(pg, p + 1, error);
+            if (p == NULL)
+                return FALSE;
+            continue;
+        }
+        /* a literal run; "%%" is a literal '%' */
+        KtClfStep st = { .kind = STEP_LIT, .off = (guint16)used };
+        while (*p != '\0' && !(*p == '%' && p[1] != '%')) {
+            if (*p == '%')
+                p++;
+            pg->text[used++] = *p++;
+        }
+        st.len = (guint16)(used - st.off);
+        if (!add_step(pg, st, error))
+            return FALSE;
+    }
+    if (!pg->has[F_TIME] && !pg->has[F_ISOTIME]) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "log format has no time field (%%t or %%x)");
+        return FALSE;
+    }
+    link_steps(pg);
+    pg->optional_from = pg->n_steps;
+    return TRUE;
+}
+
+/* ---- line matching --------------------------------------------------------------- */
+
+/* Matches a literal; a space in it matches one or more spaces. Returns the end or NULL. */
+static const char *
+match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
+{
+    const char *l = pg->text + st->off, *le = l + st->len;
+    while (l < le) {
+        if (p >= end)
+            return NULL;
+        if (*l == ' ') {
+            if (*p != ' ')
+                return NULL;
+            while (p < end && *p == ' ')
+                p++;
+            while (l < le && *l == ' ')
+                l++;
+            continue;
+        }
+        if (*p != *l)
+            return NULL;
+        p++;
+        l++;
+    }
+    return p;
+}
+
+/* Finds the closing unescaped '"' from @p; NULL when the quotes do not close. */
+static const char *
+find_close_quote(const char *p, const char *end)
+{
+    while (p < end) {
+        const char *q = memchr(p, '"', (gsize)(end - p));
+        if (q == NULL)
+            return NULL;
+        gsize bs = 0;
+        for (const char *b = q; b > p && b[-1] == '\\'; b--)
+            bs++;
+        if (bs % 2 == 0)
+            return q;
+        p = q + 1;
+    }
     return NULL;
 }
-static void feed_none(gpointer p, const char *buf, gsize len) {}
-static void finish_none(gpointer p) {}
-static void free_none(gpointer p) {}
-static void describe_none(GString *out) {}
+
+/* Cuts a CLF time field: "[...]" or "dd/Mon/yyyy:hh:mm:ss +zzzz". */
+static const char *
+cut_time(const char *p, const char *end, char stop, KtStrView *v)
+{
+    if (p < end && *p == '[') {
+        const char *rb = memchr(p, ']', (gsize)(end - p));
+        if (rb == NULL)
+            return NULL;
+        *v = kt_sv_len(p + 1, (gsize)(rb - p - 1));
+        return rb + 1;
+    }
+    const char *e = memchr(p, stop, (gsize)(end - p));
+    if (e == NULL)
+        e = end;
+    if (stop == ' ' && end - e >= 6 && (e[1] == '+' || e[1] == '-'))
+        e = e + 6 <= end ? e + 6 : end; /* the zone after the space */
+    *v = kt_sv_len(p, (gsize)(e - p));
+    return e;
+}
+
+typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+
+/* Runs the program over one line, filling the value views. */
+static KtClfMatch
+run_program(KtClfParser *cp, const char *p, const char *end)
+{
+    const KtClfProgram *pg = &cp->prog;
+    for (guint i = 0; i < pg->n_steps; i++) {
+        const KtClfStep *st = &pg->steps[i];
+        if (p == end && i >= pg->optional_from)
+            return MATCH_OK;
+        if (st->kind == STEP_LIT) {
+            p = match_lit(pg, st, p, end);
+            if (p == NULL)
+                return MATCH_FAIL;
+            continue;
+        }
+        KtStrView v;
+        if (st->quoted) {
+            const char *q = find_close_quote(p, end);
+            if (q == NULL)
+                return MATCH_UNCLOSED;
+            v = kt_sv_len(p, (gsize)(q - p));
+            p = q;
+        } else if (st->field == F_TIME) {
+            p = cut_time(p, end, st->stop, &v);
+            if (p == NULL)
+                return MATCH_FAIL;
+        } else if (st->field == F_REQUEST && i + 1 == pg->n_steps) {
+            v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
+            p = end;
+        } else {
+            const char *e = memchr(p, st->stop, (gsize)(end - p));
+            if (e == NULL) {
+                if (i + 1 < pg->n_steps && !(i + 1 >= pg->optional_from))
+                    return MATCH_FAIL;
+                e = end;
+            }
+            v = kt_sv_len(p, (gsize)(e - p));
+            p = e;
+        }
+        if (st->field == F_PATH && st->arg == 1) {
+            const char *q = v.len > 0 ? memchr(v.ptr, '?', v.len) : NULL;
+            if (q != NULL) {
+                cp->vals[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
+                v.len = (gsize)(q - v.ptr);
+            }
+        }
+        if (st->field == F_HEADER)
+            cp->hdr[st->arg] = v;
+        else
+            cp->vals[st->field] = v;
+    }
+    /* Text after the last step is accepted after a space (extra fields such as
+     * nginx's "$http_x_forwarded_for" or Apache's %I %O). */
+    return p == end || *p == ' ' ? MATCH_OK : MATCH_FAIL;
+}
+
+/* ---- values ---------------------------------------------------------------------- */
+
+/* The operation of the current line. */
+static KtStrView
+build_op(KtClfParser *cp, KtStrView *path_out)
+{
+    KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
+    KtStrView r = cp->vals[F_REQUEST];
+    if (r.ptr != NULL) {
+        if (!kt_web_split_request(r, &method, &path)) {
+            *path_out = KT_SV_NULL;
+            if (r.len == 0 || kt_sv_eq(r, "-"))
+                return KT_SV_NULL;
+            return kt_sv_len(r.ptr, MIN(r.len, (gsize)KT_CLF_RAW_OP_MAX));
+        }
+    } else {
+        method = cp->vals[F_METHOD];
+        path = cp->vals[F_PATH];
+        if (!kt_web_is_method(method) || path.len == 0) {
+            *path_out = path;
+            return KT_SV_NULL;
+        }
+    }
+    *path_out = path;
+    return kt_web_normalize_op(cp->op, sizeof(cp->op) - 1, method, path);
+}
+
+/* The query string of the request path, else %q. */
+static KtStrView
+query_of(const KtClfParser *cp, KtStrView path)
+{
+    const char *q = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
+    if (q != NULL)
+        return kt_sv_len(q, (gsize)(path.ptr + path.len - q));
+    return cp->vals[F_QUERY];
+}
+
+static KtStrView
+resolve(KtClfParser *cp, const KtClfSource *src, KtStrView path)
+{
+    KtStrView v = KT_SV_NULL;
+    switch (src->kind) {
+    case SRC_NONE:
+        break;
+    case SRC_USER:
+        v = cp->vals[F_USER];
+        break;
+    case SRC_HOST:
+        v = cp->vals[F_HOST];
+        break;
+    case SRC_VHOST:
+        v = cp->vals[F_VHOST];
+        break;
+    case SRC_IDENT:
+        v = cp->vals[F_IDENT];
+        break;
+    case SRC_QUERY:
+        v = kt_web_query_param(query_of(cp, path), src->name, src->name_len);
+        break;
+    case SRC_HEADER:
+        v = kt_web_header_item(cp->hdr[src->header]);
+        break;
+    }
+    if (v.len == 0 || kt_sv_eq(v, "-"))
+        return KT_SV_NULL;
+    return v;
+}
+
+static gint64
+parse_bytes(KtStrView v)
+{
+    if (v.len == 0 || v.len > 18)
+        return -1;
+    gint64 n = 0;
+    for (gsize i = 0; i < v.len; i++) {
+        if (!g_ascii_isdigit(v.ptr[i]))
+            return -1;
+        n = n * 10 + (v.ptr[i] - '0');
+    }
+    return n;
+}
+
+static void
+emit_event(KtClfParser *cp, guint64 lineno)
+{
+    KtEventView ev;
+    kt_event_view_clear(&ev);
+    KtStrView path = KT_SV_NULL;
+    ev.op = build_op(cp, &path);
+    ev.key = resolve(cp, &cp->key, path);
+    ev.principal = resolve(cp, &cp->principal, path);
+    ev.source = resolve(cp, &cp->ip, path);
+    ev.ua = resolve(cp, &cp->ua, path);
+    ev.time_text = cp->prog.has[F_TIME] ? cp->vals[F_TIME] : cp->vals[F_ISOTIME];
+    ev.status = cp->vals[F_STATUS];
+    if (kt_sv_eq(ev.status, "-"))
+        ev.status = KT_SV_NULL;
+    ev.bytes = parse_bytes(cp->vals[F_BYTES]);
+    cp->sink->event(cp->sink->ud, &ev, lineno);
+}
+
+/* ---- set-up ---------------------------------------------------------------------- */
+
+/* Compiles preset @i, with the combined extras optional after its common prefix. */
+static gboolean
+compile_preset(KtClfParser *cp, gsize i, GError **error)
+{
+    if (!compile_format(&cp->prog, presets[i].format, error))
+        return FALSE;
+    cp->preset = presets[i].name;
+    if (presets[i].optional_after != NULL) {
+        KtClfProgram prefix;
+        if (!compile_format(&prefix, presets[i].optional_after, error))
+            return FALSE;
+        cp->prog.optional_from = prefix.n_steps;
+    }
+    return TRUE;
+}
+
+static gint
+find_header(const KtClfProgram *pg, const char *name, gsize n)
+{
+    for (guint i = 0; i < pg->n_headers; i++) {
+        if (strlen(pg->headers[i]) == n && g_ascii_strncasecmp(pg->headers[i], name, n) == 0)
+            return (gint)i;
+    }
+    return -1;
+}
+
+/* Parses a --field source for this format: user, host, vhost, ident, query:NAME,
+ * header:NAME. */
+static gboolean
+parse_source(const KtClfProgram *pg, const char *field, const char *s, KtClfSource *out,
+             GError **error)
+{
+    memset(out, 0, sizeof(*out));
+    static const struct {
+        const char *name;
+        KtClfSourceKind kind;
+    } simple[] = {
+        { "user", SRC_USER }, { "host", SRC_HOST },   { "ip", SRC_HOST },
+        { "client", SRC_HOST }, { "vhost", SRC_VHOST }, { "ident", SRC_IDENT },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(simple); i++) {
+        if (g_ascii_strcasecmp(s, simple[i].name) == 0) {
+            out->kind = simple[i].kind;
+            return TRUE;
+        }
+    }
+    const char *arg = NULL;
+    if (g_ascii_strncasecmp(s, "query:", 6) == 0) {
+        out->kind = SRC_QUERY;
+        arg = s + 6;
+    } else if (g_ascii_strncasecmp(s, "header:", 7) == 0) {
+        out->kind = SRC_HEADER;
+        arg = s + 7;
+    }
+    gsize n = arg != NULL ? strlen(arg) : 0;
+    if (arg == NULL || n == 0 || n >= sizeof(out->name)) {
+        g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                    "--field %s=%s: web logs take user, host, vhost, ident, query:NAME or "
+                    "header:NAME",
+                    field, s);
+        return FALSE;
+    }
+    memcpy(out->name, arg, n);
+    out->name_len = n;
+    if (out->kind == SRC_HEADER) {
+        gint h = find_header(pg, arg, n);
+        if (h < 0) {
+            g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                        "--field %s=%s: the log format has no %%{%s}i field; give one with "
+                        "--log-format",
+                        field, s, arg);
+            return FALSE;
+        }
+        out->header = (guint)h;
+    }
+    return TRUE;
+}
+
+/* Default mapping, then --field overrides (key, principal, ip, ua). */
+static gboolean
+setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
+{
+    cp->key.kind = SRC_USER;
+    cp->ip.kind = SRC_HOST;
+    gint ua = find_header(&cp->prog, "User-agent", 10);
+    if (ua >= 0) {
+        cp->ua.kind = SRC_HEADER;
+        cp->ua.header = (guint)ua;
+    }
+    for (guint i = 0; opts->fields != NULL && i < opts->fields->len; i++) {
+        const KtFieldOverride *fo = g_ptr_array_index(opts->fields, i);
+        KtClfSource *dst = NULL;
+        if (g_strcmp0(fo->name, "key") == 0)
+            dst = &cp->key;
+        else if (g_strcmp0(fo->name, "principal") == 0)
+            dst = &cp->principal;
+        else if (g_strcmp0(fo->name, "ip") == 0)
+            dst = &cp->ip;
+        else if (g_strcmp0(fo->name, "ua") == 0)
+            dst = &cp->ua;
+        if (dst == NULL) {
+            g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                        "--field %s: web logs map only key, principal, ip and ua (time, op, "
+                        "status and bytes come from the log format)",
+                        fo->name);
+            return FALSE;
+        }
+        if (!parse_source(&cp->prog, fo->name, fo->source, dst, error))
+            return FALSE;
+    }
+    /* The remote user is the principal when the key comes from somewhere else. */
+    if (cp->key.kind != SRC_USER && cp->principal.kind == SRC_NONE && cp->prog.has[F_USER])
+        cp->principal.kind = SRC_USER;
+    return TRUE;
+}
+
+/* On the first line of an input without a preset: "vhost:port host ..." lines (four
+ * fields before '[') are vhost_combined; everything else stays combined. */
+static void
+decide_preset(KtClfParser *cp, const char *line, gsize len)
+{
+    cp->decided = TRUE;
+    const char *br = memchr(line, '[', MIN(len, (gsize)512));
+    if (br == NULL)
+        return;
+    int spaces = 0;
+    for (const char *p = line; p < br; p++)
+        spaces += *p == ' ';
+    const char *colon = memchr(line, ':', (gsize)(br - line));
+    const char *sp = memchr(line, ' ', (gsize)(br - line));
+    if (spaces == 4 && colon != NULL && sp != NULL && colon < sp)
+        compile_preset(cp, 2, NULL); /* cannot fail: a built-in format */
+}
+
+static gboolean
+line_is_blank(const char *line, gsize len)
+{
+    for (gsize i = 0; i < len; i++) {
+        if (line[i] != ' ' && line[i] != '\t')
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static void
+on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
+{
+    KtClfParser *cp = ud;
+    const KtSink *sink = cp->sink;
+    if (line_is_blank(line, len)) {
+        sink->skip(sink->ud, lineno);
+        return;
+    }
+    KtStrView excerpt = kt_sv_len(line, MIN(len, (gsize)80));
+    if (memchr(line, '\0', len) != NULL) {
+        sink->reject(sink->ud, lineno, KT_REJECT_BINARY, "NUL bytes in the line", excerpt);
+        return;
+    }
+    if (cp->auto_preset && !cp->decided)
+        decide_preset(cp, line, len);
+    memset(cp->vals, 0, sizeof(cp->vals));
+    memset(cp->hdr, 0, cp->prog.n_headers * sizeof(cp->hdr[0]));
+    KtClfMatch m = run_program(cp, line, line + len);
+    if (m == MATCH_OK) {
+        emit_event(cp, lineno);
+        return;
+    }
+    gboolean eof = kt_line_splitter_at_eof(cp->ls);
+    const char *detail = m == MATCH_UNCLOSED ? "no closing quote" : "does not match the log format";
+    sink->reject(sink->ud, lineno, eof ? KT_REJECT_TRUNCATED : KT_REJECT_MALFORMED, detail,
+                 excerpt);
+}
+
+static gpointer
+clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
+{
+    g_autofree KtClfParser *cp = g_new0(KtClfParser, 1);
+    cp->sink = sink;
+    if (opts->log_format != NULL && *opts->log_format != '\0') {
+        gsize i = 0;
+        while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->log_format, presets[i].name))
+            i++;
+        if (i < G_N_ELEMENTS(presets) ? !compile_preset(cp, i, error)
+                                      : !compile_format(&cp->prog, opts->log_format, error))
+            return NULL;
+    } else if (opts->preset != NULL && *opts->preset != '\0') {
+        gsize i = 0;
+        while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->preset, presets[i].name))
+            i++;
+        if (i == G_N_ELEMENTS(presets)) {
+            g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
+                        "unknown web log preset '%s'; use combined, common, vhost_combined "
+                        "or --log-format",
+                        opts->preset);
+            return NULL;
+        }
+        if (!compile_preset(cp, i, error))
+            return NULL;
+    } else {
+        if (!compile_preset(cp, 0, error))
+            return NULL;
+        cp->auto_preset = TRUE;
+    }
+    if (!setup_sources(cp, opts, error))
+        return NULL;
+    cp->ls = kt_line_splitter_new(opts->max_line, on_line, sink, cp);
+    return g_steal_pointer(&cp);
+}
+
+static void
+clf_feed(gpointer parser, const char *buf, gsize len)
+{
+    KtClfParser *cp = parser;
+    kt_line_splitter_feed(cp->ls, buf, len);
+}
+
+static void
+clf_finish(gpointer parser)
+{
+    KtClfParser *cp = parser;
+    kt_line_splitter_finish(cp->ls);
+}
+
+static void
+clf_free(gpointer parser)
+{
+    KtClfParser *cp = parser;
+    if (cp == NULL)
+        return;
+    kt_line_splitter_free(cp->ls);
+    g_free(cp);
+}
+
+static const char *
+clf_preset_name(gpointer parser)
+{
+    const KtClfParser *cp = parser;
+    return cp->preset != NULL ? cp->preset : "custom";
+}
+
+/* Skips a run of non-space bytes and one space; NULL at the end. */
+static const char *
+skip_token(const char *p, const char *end)
+{
+    while (p < end && *p != ' ')
+        p++;
+    return p < end ? p + 1 : NULL;
+}
+
+/* "[dd/Mon/yyyy:hh:mm:ss +zzzz] \"" at @p. */
+static gboolean
+looks_like_clf_time(const char *p, const char *end)
+{
+    static const char shape[] = "[00/Aaa/0000:00:00:00 +0000] \"";
+    gsize n = sizeof(shape) - 1;
+    if ((gsize)(end - p) < n)
+        return FALSE;
+    for (gsize i = 0; i < n; i++) {
+        char s = shape[i], c = p[i];
+        gboolean ok = s == '0'   ? g_ascii_isdigit(c)
+                      : s == 'A' ? g_ascii_isalpha(c)
+                      : s == 'a' ? g_ascii_isalpha(c)
+                      : s == '+' ? (c == '+' || c == '-')
+                                 : c == s;
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+static int
+clf_sniff(const char *buf, gsize len)
+{
+    const char *end = buf + MIN(len, (gsize)8192);
+    const char *nl = memchr(buf, '\n', (gsize)(end - buf));
+    if (nl != NULL)
+        end = nl;
+    const char *p = buf;
+    for (int tokens = 0; tokens < 4 && p != NULL; tokens++) {
+        p = skip_token(p, end);
+        if (p != NULL && tokens >= 2 && looks_like_clf_time(p, end))
+            return tokens == 2 ? 90 : 85;
+    }
+    return 0;
+}
+
+static void
+clf_describe(GString *out)
+{
+    g_string_append(out, "  presets (--preset or --log-format NAME):\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(presets); i++)
+        g_string_append_printf(out, "    %-15s %s\n", presets[i].name, presets[i].format);
+    g_string_append(out,
+                    "  specifiers: %h client IP, %l ident, %u remote user, %t [CLF time],\n"
+                    "    %x ISO 8601 time, %r request line, %m method, %U path, %q query,\n"
+                    "    %H protocol, %s/%>s status, %b/%B/%O bytes, %v vhost,\n"
+                    "    %{NAME}i request header, %^ %D %T %p and others: skipped\n"
+                    "  mapping: key = %u (- = none), principal = %u when the key comes from\n"
+                    "    elsewhere, ip = %h, op = METHOD + normalized path, status = %s,\n"
+                    "    bytes = %b, ua = %{User-agent}i\n"
+                    "  --field key|principal|ip|ua=SOURCE: user, host, vhost, ident,\n"
+                    "    query:NAME (request parameter), header:NAME (a %{NAME}i field)\n");
+}
 
 const KtFormatOps kt_format_clf = {
-    "clf", "(not built yet)", sniff_none, new_none, feed_none, finish_none, free_none, describe_none,
+    .name = "clf",
+    .summary = "web access logs: common, combined, vhost_combined or --log-format",
+    .sniff = clf_sniff,
+    .new = clf_new,
+    .feed = clf_feed,
+    .finish = clf_finish,
+    .free = clf_free,
+    .describe = clf_describe,
+    .preset_name = clf_preset_name,
 };

@@ -216,6 +216,22 @@ read_head(KtSource *src, GByteArray *head, gboolean at_start, GError **error)
     return ok;
 }
 
+/* The first bytes of a plain file read at an offset (pread: the offset stays). */
+static GByteArray *
+read_file_start(KtSource *src)
+{
+    GByteArray *b = g_byte_array_sized_new(KT_SNIFF_BYTES);
+    g_byte_array_set_size(b, KT_SNIFF_BYTES);
+    gssize n;
+    do
+        n = pread(src->fd, b->data, KT_SNIFF_BYTES, 0);
+    while (n < 0 && errno == EINTR);
+    g_byte_array_set_size(b, n > 0 ? (guint)n : 0);
+    if (b->len >= 3 && memcmp(b->data, "\xef\xbb\xbf", 3) == 0)
+        g_byte_array_remove_range(b, 0, 3);
+    return b;
+}
+
 static gboolean
 run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GError **error)
 {
@@ -240,19 +256,26 @@ run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GEr
     if (!read_head(src, head, offset == 0, error))
         goto out;
     if (head->len == 0) {
-        s->format = "empty";
+        s->format = offset > 0 ? "unchanged" : "empty";
         ok = TRUE;
         goto out;
     }
-    f.ops = choose_format(in, head->data, head->len, error);
-    if (f.ops == NULL)
-        goto out;
-    s->format = f.ops->name;
+    /* Resuming mid-file: detect the format (and let it read a CSV header) from the
+     * file's start, not from the resume point. */
+    GByteArray *start = offset > 0 ? read_file_start(src) : NULL;
+    GByteArray *sniff = start != NULL ? start : head;
+    f.ops = choose_format(in, sniff->data, sniff->len, error);
     KtFormatOptions fo = in->opts.fmt;
     fo.label = s->path;
-    f.parser = f.ops->new(&fo, &in->sink, error);
+    if (f.ops != NULL)
+        f.parser = f.ops->new(&fo, &in->sink, error);
+    if (f.parser != NULL && start != NULL && f.ops->resume != NULL)
+        f.ops->resume(f.parser, (const char *)start->data, start->len);
+    if (start != NULL)
+        g_byte_array_free(start, TRUE);
     if (f.parser == NULL)
         goto out;
+    s->format = f.ops->name;
     f.hold = in->opts.hold_partial && !s->gzip;
     f.pending = g_byte_array_new();
     feeder_push(&f, head->data, head->len);

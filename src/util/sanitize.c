@@ -55,8 +55,8 @@ is_invisible_extra(gunichar c)
 }
 
 /* TRUE for a code point that must not reach a terminal as is. */
-static gboolean
-needs_escape(gunichar c)
+gboolean
+kt_sanitize_needs_escape(gunichar c)
 {
     if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f))
         return TRUE;
@@ -127,7 +127,7 @@ kt_sanitize_append(GString *out, const char *s, gsize len)
         if (n == 0) {
             g_string_append_printf(out, "\\x%02x", (unsigned)p[i]);
             i++;
-        } else if (needs_escape(c)) {
+        } else if (kt_sanitize_needs_escape(c)) {
             append_escape(out, c);
             i += n;
         } else {

@@ -92,6 +92,7 @@ python3 -c "
 import gzip
 line=b'{\"timestamp\":\"2024-03-01T00:00:00Z\",\"api_key\":\"k123456789012\",\"client_ip\":\"1.2.3.4\"}\n'
 with gzip.open('$TMP/bomb.gz','wb',9) as f:
+    f.write(line)
     f.write(b' ' * (64<<20))
 "
 "$KT" scan --stats "$TMP/bomb.gz" >/dev/null 2>"$TMP/err"; test $? -eq 3; check $? "gzip bomb refused with exit 3"
@@ -106,8 +107,8 @@ head -c 4096 /dev/urandom > "$TMP/garbage.bin"
 "$KT" scan --format jsonl --stats "$TMP/garbage.bin" >/dev/null 2>&1; test $? -le 1; check $? "binary garbage does not crash"
 
 # order independence and -j equivalence of the findings
-"$KT" scan -j1 --output json --reveal-keys "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/r1.json"
-"$KT" scan -j1 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r2.json"
+"$KT" scan -j 1 --output json --reveal-keys "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/r1.json"
+"$KT" scan -j 1 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r2.json"
 "$KT" scan -j2 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r3.json"
 strip() { python3 -c "
 import json,sys

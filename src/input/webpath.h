@@ -1,0 +1,35 @@
+/*
+ * webpath.h - private to the web log format (input stage): request-line splitting,
+ * operation normalization (id-like path segments become "{id}"), query-string and
+ * header value lookup. Everything works on views and caller buffers; nothing allocates.
+ */
+#ifndef KEYTRAIL_WEBPATH_H
+#define KEYTRAIL_WEBPATH_H
+
+#include "keytrail/common.h"
+
+/* TRUE for a path segment that names one object: all digits, a UUID, hex of 8+
+ * characters, or a long token mixing letters and digits ("ch_3Nx9abcDEF12"). */
+gboolean kt_web_is_id_segment(const char *s, gsize n);
+
+/* TRUE for an HTTP method token (upper-case letters, '-', '_'; 1-16 bytes). */
+gboolean kt_web_is_method(KtStrView m);
+
+/* Splits a request line "METHOD PATH [PROTO]"; the path keeps its query string.
+ * Returns FALSE when the line has no method and path. */
+gboolean kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path);
+
+/* Writes "METHOD /normalized/path" (query and fragment removed, scheme and host of an
+ * absolute-form request removed, id-like segments as "{id}") into @buf of @cap bytes,
+ * truncating; returns the view of what was written. */
+KtStrView kt_web_normalize_op(char *buf, gsize cap, KtStrView method, KtStrView path);
+
+/* The value of parameter @name (@nlen bytes) in query string @qs (with or without
+ * the leading '?'); an empty view when absent. Values are returned raw (not decoded). */
+KtStrView kt_web_query_param(KtStrView qs, const char *name, gsize nlen);
+
+/* A header value used as a key or address: the first comma-separated item, trimmed,
+ * without a "Bearer " scheme. */
+KtStrView kt_web_header_item(KtStrView v);
+
+#endif
