@@ -92,7 +92,7 @@ test $? -eq 2; check $? "a bad KT_TUI_KEYS exits 2"
 test $? -eq 4; check $? "a missing state file exits 4"
 echo '{"format":"something-else"}' > "$TMP/bad.state"
 "$KT" tui --state "$TMP/bad.state" > /dev/null 2> "$TMP/err"
-test $? -eq 4 && grep -q "not a keytrail state file" "$TMP/err"; check $? "a foreign state file exits 4"
+test $? -eq 4 && grep -q "bad.state" "$TMP/err"; check $? "a foreign state file exits 4"
 "$KT" tui --state "$TMP/bad.state" "$TMP/bad.state" > /dev/null 2>&1
 test $? -eq 2; check $? "--state with FILE exits 2"
 "$KT" tui "$TMP/nosuch.log" > /dev/null 2>&1
@@ -116,6 +116,10 @@ if [ $? -ge 2 ]; then
     done_testing
     exit 0
 fi
+"$KT" watch --state "$TMP/w.state" "$TMP/a.jsonl" > /dev/null 2>&1
+tui_run state "" --state "$TMP/w.state"
+test $? -eq 0 && grep -q "^ state .*w.state  51 events" "$TMP/state.out" && grep -q "Keys (1 of 1)" "$TMP/state.out"
+check $? "--state browses what watch learned"
 tui_run real "" "$TMP/a.jsonl"
 test $? -eq 0 && grep -q "a.jsonl  51 events (0 rejected)  2024-03-01 09:05 .. 2024-03-11 03:00" "$TMP/real.out"
 check $? "tui on a JSON-lines log shows its summary"
