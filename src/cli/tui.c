@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "keytrail/cli.h"
+#include "keytrail/state.h"
 #include "keytrail/tui.h"
 
 typedef struct {
@@ -30,6 +31,7 @@ typedef struct {
     guint64 *offsets;       /* --follow: end offset per input */
     KtTuiSummary summary;
     char *label;
+    guint input_errors;     /* inputs that could not be read */
 } KtTuiApp;
 
 static void
@@ -207,6 +209,11 @@ read_inputs(KtTuiApp *app, char **paths)
     }
     for (guint i = 0; i < errors->len; i++)
         kt_cli_error("%s", (const char *)g_ptr_array_index(errors, i));
+    app->input_errors = errors->len;
+    guint64 events = 0, rejected = 0, lines = 0;
+    kt_ingest_totals(app->p->ingest, &events, &rejected, &lines);
+    if (ok && errors->len > 0 && events == 0)
+        return KT_EXIT_INPUT; /* nothing could be read: no dashboard */
     if (ok && !kt_pipeline_flush(app->p, &error))
         ok = FALSE;
     if (!ok) {
@@ -218,36 +225,31 @@ read_inputs(KtTuiApp *app, char **paths)
 }
 
 /*
- * Loads what `watch` learned: the state file's "engine" object through kt_engine_load.
- * Read-only (no lock is taken: browsing never writes the state).
- * TODO(#4): use the state loader of include/keytrail/state.h (checksum, version).
+ * Loads what `watch` learned: the state file (checksum and version checked by the state
+ * module) and its engine object through kt_engine_load. Read-only: browsing never writes
+ * the state, so no lock is taken.
  */
 static int
 load_state(KtTuiApp *app)
 {
-    g_autofree char *text = NULL;
-    gsize len = 0;
     GError *error = NULL;
-    if (!g_file_get_contents(app->state_path, &text, &len, &error)) {
-        kt_cli_error("cannot read the state file: %s", error->message);
+    g_autoptr(KtState) st = kt_state_load(app->state_path, &error);
+    int status = KT_EXIT_OK;
+    if (st == NULL) {
+        kt_cli_error("%s", error->message);
         g_error_free(error);
         return KT_EXIT_STATE;
     }
-    cJSON *root = cJSON_ParseWithLength(text, len);
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-    const cJSON *engine = cJSON_GetObjectItemCaseSensitive(root, "engine");
-    int status = KT_EXIT_OK;
-    if (root == NULL || !cJSON_IsObject(engine) ||
-        (fmt != NULL && g_strcmp0(cJSON_GetStringValue(fmt), "keytrail-state") != 0)) {
-        kt_cli_error("%s is not a keytrail state file (written by `keytrail watch --state`)",
-                     app->state_path);
+    const cJSON *engine = kt_state_engine(st);
+    if (!kt_state_existed(st) || engine == NULL) {
+        kt_cli_error("%s: no state there yet (run `keytrail watch --state %s` first)",
+                     app->state_path, app->state_path);
         status = KT_EXIT_STATE;
     } else if (!kt_engine_load(app->p->engine, engine, &error)) {
         kt_cli_error("cannot load the state %s: %s", app->state_path, error->message);
         g_error_free(error);
         status = KT_EXIT_STATE;
     }
-    cJSON_Delete(root);
     app->files = g_ptr_array_new_with_free_func(g_free);
     return status;
 }
@@ -360,6 +362,11 @@ run_dashboard(KtTuiApp *app, const KtResults *r)
     g_autoptr(KtTuiModel) m = kt_tui_model_new(&app_ops, app, app_dict(app), kt_tui_view_utf8(view));
     kt_tui_model_set_reveal(m, app->opts.reveal_keys);
     kt_tui_model_set_results(m, r, &app->summary);
+    if (app->input_errors > 0) {
+        g_autofree char *msg = g_strdup_printf("%u input(s) could not be read: see the messages "
+                                               "printed before the dashboard", app->input_errors);
+        kt_tui_model_set_message(m, msg, TRUE);
+    }
     KtTuiLoop lp = { view, replay, 0, headless };
     run_loop(app, m, &lp);
     const char *dump = g_getenv("KT_TUI_DUMP");

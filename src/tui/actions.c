@@ -193,7 +193,7 @@ act_sort(KtTuiModel *m)
         id = KT_TUI_LIST_EVENTS;
     } else if (id == KT_TUI_LIST_KEYS || id == KT_TUI_LIST_INCIDENTS) {
         kt_tui_cycle_sort(m, id);
-        kt_tui_rebuild(m);
+        kt_tui_rebuild_some(m, id == KT_TUI_LIST_KEYS, id == KT_TUI_LIST_INCIDENTS);
     } else {
         kt_tui_model_set_message(m, "this list is sorted by count", FALSE);
         return;
@@ -281,12 +281,12 @@ accept_search(KtTuiModel *m)
         g_free(m->key_search);
         m->key_search = s;
         m->lists[KT_TUI_LIST_KEYS].sel = 0;
-        kt_tui_rebuild(m);
+        kt_tui_rebuild_some(m, TRUE, FALSE);
         m->lists[KT_TUI_LIST_KEYS].sel = 0;
     } else if (m->search_target == KT_TUI_LIST_INCIDENTS) {
         g_free(m->inc_search);
         m->inc_search = s;
-        kt_tui_rebuild(m);
+        kt_tui_rebuild_some(m, FALSE, TRUE);
         m->lists[KT_TUI_LIST_INCIDENTS].sel = 0;
     } else {
         g_free(m->ev_search);
@@ -448,5 +448,10 @@ guint
 kt_tui_model_key(KtTuiModel *m, const KtTuiKey *key)
 {
     KtTuiAction a = kt_tui_input_action(key, kt_tui_model_in_prompt(m));
+    if (m->help && a.kind == KT_TUI_ACT_NONE && key->code != KT_TUI_KEY_NONE &&
+        key->code != KT_TUI_KEY_TIMEOUT) {
+        m->help = FALSE; /* any key closes the help */
+        return KT_TUI_HANDLED | KT_TUI_REDRAW;
+    }
     return kt_tui_model_apply(m, &a);
 }

@@ -294,7 +294,7 @@ evidence_row(KtTuiModel *m, KtTuiPen *p, guint row)
     kt_tui_sep(p);
     kt_tui_put(p, kt_severity_name(a->severity), 8, kt_tui_sev_attr(a->severity), FALSE);
     kt_tui_sep(p);
-    kt_tui_put_log(p, a->observed, rest / 2 - 1, KT_TUI_ATTR_NORMAL);
+    kt_tui_put_log(p, a->observed, rest * 3 / 5 - 1, KT_TUI_ATTR_NORMAL);
     kt_tui_sep(p);
     kt_tui_put_log(p, a->baseline, -1, KT_TUI_ATTR_DIM);
 }
@@ -379,7 +379,7 @@ kt_tui_render_incident(KtTuiModel *m, KtTuiFrame *f)
     if (m->itab == KT_TUI_ITAB_EVIDENCE) {
         static const char *const names[] = { "TIME", "DETECTOR", "SEVERITY", "OBSERVED",
                                              "BASELINE" };
-        int w[] = { 16, 14, 8, rest / 2 - 1, -1 };
+        int w[] = { 16, 14, 8, rest * 3 / 5 - 1, -1 };
         col_header(f, 5, names, w, 5);
         kt_tui_render_list(m, f, 6, rows, KT_TUI_LIST_INCIDENT, evidence_row, "no anomalies");
         const KtAnomaly *a = evidence_at(m, m->lists[KT_TUI_LIST_INCIDENT].sel);

@@ -130,7 +130,8 @@ kt_tui_events_offer(KtTuiEvents *ev, const KtRecord *rec)
 void
 kt_tui_events_finish(KtTuiEvents *ev)
 {
-    qsort(ev->recs->data, ev->recs->len, sizeof(KtRecord), rec_qsort_cmp);
+    if (ev->recs->len > 1)
+        qsort(ev->recs->data, ev->recs->len, sizeof(KtRecord), rec_qsort_cmp);
 }
 
 guint

@@ -230,7 +230,8 @@ sort_item_cmp(const void *pa, const void *pb)
 static void
 sort_rows(GArray *rows, GArray *items)
 {
-    qsort(items->data, items->len, sizeof(KtSortItem), sort_item_cmp);
+    if (items->len > 1)
+        qsort(items->data, items->len, sizeof(KtSortItem), sort_item_cmp);
     g_array_set_size(rows, items->len);
     for (guint i = 0; i < items->len; i++)
         g_array_index(rows, guint32, i) = g_array_index(items, KtSortItem, i).idx;
@@ -440,11 +441,21 @@ kt_tui_remember(KtTuiModel *m)
 void
 kt_tui_rebuild(KtTuiModel *m)
 {
-    rebuild_keys(m);
-    rebuild_incidents(m);
-    restore_row(m, KT_TUI_LIST_KEYS, &m->sel_id[KT_TUI_LIST_KEYS]);
-    restore_row(m, KT_TUI_LIST_BAND, &m->sel_id[KT_TUI_LIST_BAND]);
-    restore_row(m, KT_TUI_LIST_INCIDENTS, &m->sel_id[KT_TUI_LIST_INCIDENTS]);
+    kt_tui_rebuild_some(m, TRUE, TRUE);
+}
+
+void
+kt_tui_rebuild_some(KtTuiModel *m, gboolean keys, gboolean incidents)
+{
+    if (keys) {
+        rebuild_keys(m);
+        restore_row(m, KT_TUI_LIST_KEYS, &m->sel_id[KT_TUI_LIST_KEYS]);
+    }
+    if (incidents) {
+        rebuild_incidents(m);
+        restore_row(m, KT_TUI_LIST_BAND, &m->sel_id[KT_TUI_LIST_BAND]);
+        restore_row(m, KT_TUI_LIST_INCIDENTS, &m->sel_id[KT_TUI_LIST_INCIDENTS]);
+    }
     kt_tui_clamp_lists(m);
     kt_tui_remember(m);
 }
@@ -460,11 +471,12 @@ void
 kt_tui_model_set_results(KtTuiModel *m, const KtResults *r, const KtTuiSummary *s)
 {
     m->res = r;
-    g_free(m->label);
-    m->label = g_strdup(s != NULL && s->label != NULL ? s->label : "");
-    if (s != NULL)
+    if (s != NULL) {
+        g_free(m->label);
+        m->label = g_strdup(s->label != NULL ? s->label : "");
         m->summary = *s;
-    m->summary.label = m->label;
+        m->summary.label = m->label;
+    }
     index_keys(m);
     kt_tui_rebuild(m);
     load_detail(m);

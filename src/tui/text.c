@@ -113,6 +113,10 @@ kt_tui_pen_start(KtTuiPen *p, KtTuiFrame *f, int y)
     p->frame = f;
     p->line = (y >= 0 && y < f->height) ? &f->lines[y] : NULL;
     p->col = 0;
+    if (p->line != NULL) {
+        g_string_truncate(p->line->text, 0);
+        g_array_set_size(p->line->spans, 0);
+    }
 }
 
 static void

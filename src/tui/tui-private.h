@@ -135,6 +135,8 @@ void kt_tui_ensure_events(KtTuiModel *m, const KtTuiScope *scope);
 gboolean kt_tui_scope_for_key(const KtKeySummary *k, KtTuiScope *out);
 gboolean kt_tui_scope_for_incident(const KtIncident *inc, KtTuiScope *out);
 void kt_tui_rebuild(KtTuiModel *m);
+/* Rebuilds the key list and/or the incident lists, keeping their selection. */
+void kt_tui_rebuild_some(KtTuiModel *m, gboolean keys, gboolean incidents);
 void kt_tui_rebuild_events(KtTuiModel *m);
 void kt_tui_remember(KtTuiModel *m);
 void kt_tui_clamp_lists(KtTuiModel *m);
@@ -173,6 +175,7 @@ struct _KtTuiPen {
 void kt_tui_frame_reset(KtTuiFrame *f, int width, int height, gboolean utf8);
 /* Display columns of @s (non-ASCII counts 1 without @utf8). */
 int kt_tui_text_width(const char *s, gboolean utf8);
+/* Starts writing line @y of @f from column 0, clearing what it held. */
 void kt_tui_pen_start(KtTuiPen *p, KtTuiFrame *f, int y);
 /* Writes @s (trusted text) in exactly @w columns (-1: the rest of the line), clipped,
  * padded, or ending in an ellipsis; @right aligns right. Unsafe characters become '?'. */
