@@ -10,7 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$top" || exit 2
 export KT_BUILD="$top/$build" KT_TOP="$top" TZ=UTC LC_ALL=C
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0
 export LSAN_OPTIONS="suppressions=$top/tests/lib/lsan.supp:print_suppressions=0"
 export G_DEBUG=gc-friendly G_SLICE=always-malloc
 log="$top/$build/test-log.txt"
