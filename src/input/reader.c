@@ -216,6 +216,17 @@ read_head(KtSource *src, GByteArray *head, gboolean at_start, GError **error)
     return ok;
 }
 
+/* The message for KtInputStats.error: without the "PATH: " prefix, which the reports
+ * print themselves. */
+static char *
+stats_error(const char *msg, const char *path)
+{
+    gsize n = strlen(path);
+    if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ')
+        msg += n + 2;
+    return g_strdup(msg);
+}
+
 /* The first bytes of a plain file read at an offset (pread: the offset stays). */
 static GByteArray *
 read_file_start(KtSource *src)
@@ -308,7 +319,7 @@ out:
     if (src->gz != NULL)
         g_object_unref(src->gz);
     if (!ok && error != NULL && *error != NULL && s->error == NULL)
-        s->error = g_strdup((*error)->message);
+        s->error = stats_error((*error)->message, s->path);
     return ok;
 }
 
@@ -369,13 +380,13 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: cannot open: %s%s", path, g_strerror(e),
                     e == EACCES ? " (check its permissions)"
                     : e == ENOENT ? " (check the path)" : "");
-        s->error = g_strdup((*error)->message);
+        s->error = stats_error((*error)->message, path);
         return FALSE;
     }
     struct stat st;
     if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: is a directory", path);
-        s->error = g_strdup((*error)->message);
+        s->error = stats_error((*error)->message, path);
         close(fd);
         return FALSE;
     }
@@ -383,7 +394,7 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
         int e = errno;
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: cannot seek to %" G_GUINT64_FORMAT ": %s",
                     path, offset, g_strerror(e));
-        s->error = g_strdup((*error)->message);
+        s->error = stats_error((*error)->message, path);
         close(fd);
         return FALSE;
     }
