@@ -78,7 +78,7 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
                 kt_cli_error("skipped %s: not a recognised log format", s->path);
             continue;
         }
-        kt_cli_error("%s", s->error);
+        kt_cli_error("%s: %s", s->path, s->error);
         status = KT_EXIT_INPUT;
     }
     return status;
