@@ -37,6 +37,10 @@ guint32 kt_dict_lookup(const KtDict *dict, KtSpace space, KtStrView s);
 /* (transfer none) The string for @id, "" for 0 or an unknown id. */
 const char *kt_dict_str(const KtDict *dict, KtSpace space, guint32 id);
 
+/* The content hash of the string of @id (0 for id 0): the same string has the same hash
+ * in every dict, so it can order records independently of interning order. */
+guint64 kt_dict_hash(const KtDict *dict, KtSpace space, guint32 id);
+
 /* Number of ids in @space, including the reserved 0. */
 guint32 kt_dict_size(const KtDict *dict, KtSpace space);
 

@@ -67,18 +67,6 @@ reject_sample_free(gpointer p)
 
 /* ---- sink callbacks ------------------------------------------------------------------ */
 
-static guint64
-fnv1a(guint64 h, KtStrView v)
-{
-    for (gsize i = 0; i < v.len; i++) {
-        h ^= (guint8)v.ptr[i];
-        h *= 1099511628211ull;
-    }
-    h ^= 0xff; /* field separator */
-    h *= 1099511628211ull;
-    return h;
-}
-
 static void
 add_reject(KtIngest *in, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
 {
@@ -161,15 +149,16 @@ kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
         r.flags |= KT_EV_IP_LEADING_ZERO;
         s->ip_warnings++;
     }
-    guint64 h = 14695981039346656037ull;
-    h = fnv1a(h, ev->key);
-    h = fnv1a(h, ev->principal);
-    h = fnv1a(h, kt_sv(kt_dict_str(in->dict, KT_SPACE_SOURCE, r.source)));
-    h = fnv1a(h, ev->op);
-    h = fnv1a(h, ev->ua);
-    h = fnv1a(h, ev->status);
-    h ^= (guint64)r.bytes * 0x9e3779b97f4a7c15ull;
-    r.tiebreak = h;
+    /* content hash from the interned strings' hashes: equal events from different
+     * inputs order the same way whatever the order of the inputs */
+    guint64 h = kt_dict_hash(in->dict, KT_SPACE_KEY, r.key);
+    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_PRINCIPAL, r.principal)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_SOURCE, r.source)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_OP, r.op)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_UA, r.ua)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ ((guint64)r.status << 8 | r.outcome)) * 0x9e3779b97f4a7c15ull;
+    h ^= (guint64)r.bytes * 0xc4ceb9fe1a85ec53ull;
+    r.tiebreak = h ^ (h >> 31);
 
     s->events++;
     if (r.time_ms < s->first_ms)

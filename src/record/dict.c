@@ -188,6 +188,13 @@ kt_dict_str(const KtDict *d, KtSpace space, guint32 id)
     return g_ptr_array_index(t->strs, id);
 }
 
+guint64
+kt_dict_hash(const KtDict *d, KtSpace space, guint32 id)
+{
+    const KtSpaceTable *t = &d->spaces[space];
+    return id < t->hashes->len ? g_array_index(t->hashes, guint64, id) : 0;
+}
+
 guint32
 kt_dict_size(const KtDict *d, KtSpace space)
 {
