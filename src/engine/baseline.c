@@ -1,0 +1,372 @@
+/*
+ * baseline.c - per-entity baselines of the detection engine: value sets, the
+ * hour-of-week profile, the hourly volume history (a ring of 28 days of hours), the
+ * timeline for charts, and the daily statistics derived from them.
+ */
+#include "engine-private.h"
+
+#include "stats.h"
+
+KtEntity *
+kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
+{
+    KtEntity *ent = g_new0(KtEntity, 1);
+    ent->id = id;
+    ent->is_principal = is_principal;
+    ent->index = index;
+    kt_valset_init(&ent->ips, KT_CAP_IPS);
+    kt_valset_init(&ent->nets, KT_CAP_NETS);
+    kt_valset_init(&ent->wide, KT_CAP_WIDE);
+    kt_valset_init(&ent->ops, KT_CAP_OPS);
+    kt_valset_init(&ent->uas, KT_CAP_UAS);
+    ent->ring_req = g_new0(guint32, KT_RING_HOURS);
+    ent->ring_bytes = g_new0(float, KT_RING_HOURS);
+    ent->ring_first_hour = G_MININT64;
+    ent->ring_last_hour = G_MININT64;
+    ent->cur_hour = G_MININT64;
+    ent->cur_day = G_MININT64;
+    ent->stat_day = G_MININT64;
+    ent->spike_req_anom = -1;
+    ent->spike_bytes_anom = -1;
+    ent->tl_start = G_MININT64;
+    ent->tl_width = KT_MS_HOUR;
+    ent->incidents = g_array_new(FALSE, FALSE, sizeof(guint32));
+    ent->open = g_array_new(FALSE, FALSE, sizeof(guint32));
+    return ent;
+}
+
+void
+kt_entity_free(KtEntity *ent)
+{
+    if (ent == NULL)
+        return;
+    kt_valset_clear(&ent->ips);
+    kt_valset_clear(&ent->nets);
+    kt_valset_clear(&ent->wide);
+    kt_valset_clear(&ent->ops);
+    kt_valset_clear(&ent->uas);
+    g_free(ent->ring_req);
+    g_free(ent->ring_bytes);
+    g_array_free(ent->incidents, TRUE);
+    g_array_free(ent->open, TRUE);
+    g_free(ent);
+}
+
+static gint64
+floor_div(gint64 a, gint64 b)
+{
+    return a >= 0 ? a / b : -1 - (-a - 1) / b;
+}
+
+static guint32
+ring_slot(gint64 hour)
+{
+    return (guint32)(((hour % KT_RING_HOURS) + KT_RING_HOURS) % KT_RING_HOURS);
+}
+
+/* Last hour whose count may enter the history: frozen at the leak time. */
+static gboolean
+hour_learnable(const KtEngine *e, gint64 hour)
+{
+    if (!kt_engine_leak_mode(e))
+        return TRUE;
+    return (hour + 1) * KT_MS_HOUR <= e->cfg.leak_time_ms;
+}
+
+/* Writes the finished current hour into the ring, zero-filling skipped hours. */
+static void
+ring_push(KtEngine *e, KtEntity *ent)
+{
+    gint64 h = ent->cur_hour;
+    if (h == G_MININT64 || !hour_learnable(e, h))
+        return;
+    if (ent->ring_first_hour == G_MININT64) {
+        ent->ring_first_hour = h;
+        ent->ring_last_hour = h - 1;
+    }
+    gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
+    for (gint64 z = from; z < h; z++) {
+        ent->ring_req[ring_slot(z)] = 0;
+        ent->ring_bytes[ring_slot(z)] = 0;
+    }
+    ent->ring_req[ring_slot(h)] = (guint32)MIN(ent->cur_req, G_MAXUINT32);
+    ent->ring_bytes[ring_slot(h)] = (float)ent->cur_bytes;
+    ent->ring_last_hour = MAX(ent->ring_last_hour, h);
+}
+
+void
+kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
+{
+    gint64 hour = floor_div(rec->time_ms, KT_MS_HOUR);
+    if (hour > ent->cur_hour) {
+        kt_detect_refresh(e, ent);
+        ring_push(e, ent);
+        ent->cur_hour = hour;
+        ent->cur_req = ent->cur_fail = 0;
+        ent->cur_bytes = 0;
+        ent->thr_req = 0;
+        ent->fired_req = ent->fired_bytes = ent->fired_burst = ent->fired_off = FALSE;
+        ent->spike_req_anom = ent->spike_bytes_anom = -1;
+    }
+    gint64 day = floor_div(rec->time_ms, KT_MS_DAY);
+    if (day > ent->cur_day) {
+        if (base)
+            ent->base_days++;
+        if (!kt_engine_leak_mode(e) && ent->cur_day != G_MININT64) {
+            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see is_new() in detectors.c */
+            kt_valset_prune(&ent->ips, cut);
+            kt_valset_prune(&ent->nets, cut);
+            kt_valset_prune(&ent->wide, cut);
+            kt_valset_prune(&ent->ops, cut);
+            kt_valset_prune(&ent->uas, cut);
+        }
+        ent->cur_day = day;
+    }
+    ent->cur_req++;
+    if (rec->outcome != KT_OUTCOME_OK)
+        ent->cur_fail++;
+    if (rec->bytes > 0)
+        ent->cur_bytes += rec->bytes;
+}
+
+/* Timeline: KT_TIMELINE_BUCKETS buckets from the first record; when the next record
+ * falls past the last bucket, pairs are merged and the width doubles. */
+static void
+timeline_add(KtEntity *ent, gint64 ms)
+{
+    if (ent->tl_start == G_MININT64)
+        ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
+    if (ms < ent->tl_start) {
+        ent->tl[0]++;
+        return;
+    }
+    while ((ms - ent->tl_start) / ent->tl_width >= KT_TIMELINE_BUCKETS) {
+        for (int i = 0; i < KT_TIMELINE_BUCKETS / 2; i++)
+            ent->tl[i] = ent->tl[2 * i] + ent->tl[2 * i + 1];
+        memset(&ent->tl[KT_TIMELINE_BUCKETS / 2], 0,
+               sizeof(guint64) * (KT_TIMELINE_BUCKETS / 2));
+        ent->tl_width *= 2;
+    }
+    ent->tl[(ms - ent->tl_start) / ent->tl_width]++;
+}
+
+void
+kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
+{
+    ent->events++;
+    if (rec->outcome == KT_OUTCOME_DENIED)
+        ent->denied++;
+    else if (rec->outcome == KT_OUTCOME_ERROR)
+        ent->errors++;
+    if (rec->bytes > 0)
+        ent->bytes += rec->bytes;
+    ent->last_ms = MAX(ent->last_ms, rec->time_ms);
+    if (ent->key == 0)
+        ent->key = rec->key;
+    timeline_add(ent, rec->time_ms);
+}
+
+/* Learns one value; counts a new learned day for churn. */
+static KtVal *
+learn_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
+            gboolean judged)
+{
+    if (id == 0)
+        return NULL;
+    KtVal *v = kt_valset_find(s, id);
+    if (v == NULL) {
+        v = kt_valset_insert(s, id, rec->time_ms);
+        if (judged)
+            v->flags |= KT_VAL_NEW;
+        if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
+            s->last_new_day != ent->cur_day) {
+            s->new_days++;
+            s->last_new_day = ent->cur_day;
+        }
+    }
+    if (base)
+        v->flags |= KT_VAL_BASE;
+    v->count++;
+    v->last_ms = MAX(v->last_ms, rec->time_ms);
+    return v;
+}
+
+/* Consumer inventory per network: majority UA family, Misra-Gries top operations. */
+static void
+vote_network(KtVal *net, guint32 fam, guint32 op)
+{
+    if (fam != 0) {
+        if (net->ua_fam == fam)
+            net->ua_votes++;
+        else if (net->ua_votes == 0) {
+            net->ua_fam = fam;
+            net->ua_votes = 1;
+        } else
+            net->ua_votes--;
+    }
+    if (op == 0)
+        return;
+    for (int i = 0; i < KT_TOP_OPS; i++) {
+        if (net->top_op[i] == op) {
+            net->top_cnt[i]++;
+            return;
+        }
+    }
+    for (int i = 0; i < KT_TOP_OPS; i++) {
+        if (net->top_cnt[i] == 0) {
+            net->top_op[i] = op;
+            net->top_cnt[i] = 1;
+            return;
+        }
+    }
+    for (int i = 0; i < KT_TOP_OPS; i++)
+        net->top_cnt[i]--;
+}
+
+void
+kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
+{
+    gboolean judged = kt_engine_leak_mode(e) ? !base : rec->time_ms >= ent->learn_end_ms;
+    guint8 sf = kt_engine_src_flags(e, rec->source);
+    guint32 net = kt_engine_src_net(e, rec->source);
+    guint32 fam = kt_engine_ua_fam(e, rec->ua);
+    if (sf & KT_SRC_IP)
+        learn_value(ent, &ent->ips, rec->source, rec, base, judged);
+    KtVal *nv = learn_value(ent, &ent->nets, net, rec, base, judged);
+    learn_value(ent, &ent->wide, kt_engine_src_wide(e, rec->source), rec, base, judged);
+    learn_value(ent, &ent->ops, rec->op, rec, base, judged);
+    learn_value(ent, &ent->uas, fam, rec, base, judged);
+    if ((sf & KT_SRC_IP) && net != 0) {
+        if (base && ent->last_net != 0 && ent->last_net != net &&
+            rec->time_ms - ent->last_net_ms <= KT_CONCURRENT_MS)
+            ent->base_overlaps++;
+        ent->last_net = net;
+        ent->last_net_ms = rec->time_ms;
+    }
+    if (!base)
+        return;
+    if (nv != NULL)
+        vote_network(nv, fam, rec->op);
+    ent->how[kt_engine_how(e, rec->time_ms)]++;
+    ent->base_how_total++;
+    ent->base_events++;
+    if (rec->outcome != KT_OUTCOME_OK)
+        ent->base_fail++;
+    if (rec->bytes >= 0) {
+        ent->base_bytes += rec->bytes;
+        ent->base_bytes_n++;
+    }
+}
+
+/* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
+static void
+collapse_profile(const KtEntity *ent, guint64 bins[48])
+{
+    memset(bins, 0, sizeof(guint64) * 48);
+    for (int how = 0; how < 168; how++) {
+        int weekend = how / 24 >= 5;
+        bins[weekend * 24 + how % 24] += ent->how[how];
+    }
+}
+
+double
+kt_baseline_hour_share(const KtEntity *ent, int how)
+{
+    if (ent->base_how_total == 0)
+        return 1.0;
+    guint64 bins[48];
+    collapse_profile(ent, bins);
+    int weekend = how / 24 >= 5, hod = how % 24;
+    guint64 mass = 0;
+    for (int d = -1; d <= 1; d++)
+        mass += bins[weekend * 24 + (hod + d + 24) % 24];
+    return (double)mass / (double)ent->base_how_total;
+}
+
+/* Median of the non-zero learned hours of @ring (0 when none). */
+static double
+median_nonzero(const KtEntity *ent, gboolean bytes)
+{
+    double v[KT_RING_HOURS];
+    gsize n = 0;
+    if (ent->ring_first_hour == G_MININT64)
+        return 0.0;
+    gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
+    for (gint64 h = from; h <= ent->ring_last_hour; h++) {
+        double x = bytes ? ent->ring_bytes[ring_slot(h)] : ent->ring_req[ring_slot(h)];
+        if (x > 0)
+            v[n++] = x;
+    }
+    return kt_stats_quantile(v, n, 0.5);
+}
+
+void
+kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
+{
+    gint64 day = floor_div(now_ms, KT_MS_DAY);
+    if (day == ent->stat_day)
+        return;
+    ent->stat_day = day;
+    ent->med_req = median_nonzero(ent, FALSE);
+    ent->med_bytes = median_nonzero(ent, TRUE);
+    guint64 bins[48];
+    collapse_profile(ent, bins);
+    ent->conc_bins = kt_stats_concentration(bins, 48, 0.95);
+    /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
+     * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
+    ent->concentrated = ent->base_how_total >= 50 && ent->base_days >= 5 &&
+                        ent->conc_bins > 0 && ent->conc_bins <= 12;
+}
+
+/* Collects the learned counts of the same hour of day (and the hours beside it, so
+ * that a DST change does not matter) over the history into @req and @bytes. */
+static gsize
+seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *bytes,
+                 gint64 *span)
+{
+    gint64 h = ent->cur_hour, vend = h - 1;
+    if (kt_engine_leak_mode(e))
+        vend = MIN(vend, floor_div(e->cfg.leak_time_ms, KT_MS_HOUR) - 1);
+    gint64 vstart = MAX(ent->ring_first_hour, vend - KT_RING_HOURS + 1);
+    *span = vend - vstart + 1;
+    gsize n = 0;
+    for (int k = 1; k <= KT_RING_HOURS / 24; k++) {
+        for (int d = -1; d <= 1; d++) {
+            gint64 hh = h - 24 * (gint64)k + d;
+            if (hh < vstart || hh > vend)
+                continue;
+            gboolean known = hh <= ent->ring_last_hour;
+            req[n] = known ? ent->ring_req[ring_slot(hh)] : 0;
+            bytes[n] = known ? ent->ring_bytes[ring_slot(hh)] : 0;
+            n++;
+        }
+    }
+    return n;
+}
+
+void
+kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
+{
+    double req[3 * KT_RING_HOURS / 24], bytes[3 * KT_RING_HOURS / 24];
+    gint64 span = 0;
+    ent->thr_req = G_MAXUINT64;
+    ent->thr_bytes = G_MAXDOUBLE;
+    if (ent->ring_first_hour == G_MININT64)
+        return;
+    gsize n = seasonal_samples(e, ent, req, bytes, &span);
+    if (span < KT_SPIKE_MIN_HOURS || n == 0)
+        return;
+    kt_baseline_daily(e, ent, ent->cur_hour * KT_MS_HOUR);
+    ent->lambda_req = kt_stats_quantile(req, n, 0.99);
+    double lambda = MAX(MAX(ent->lambda_req, ent->med_req), 1.0);
+    ent->thr_req = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    if (ent->base_bytes_n == 0)
+        return;
+    /* Bytes are not counts: measure them in units of the mean response size, which
+     * makes a compound-Poisson tail of "response-sized units" comparable to requests. */
+    ent->unit_bytes = MAX((double)ent->base_bytes / (double)ent->base_bytes_n, 512.0);
+    ent->lambda_bytes = kt_stats_quantile(bytes, n, 0.99);
+    double lb = MAX(MAX(ent->lambda_bytes, ent->med_bytes), ent->unit_bytes) / ent->unit_bytes;
+    guint64 units = kt_stats_poisson_threshold(lb, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    ent->thr_bytes = MAX((double)units * ent->unit_bytes, KT_SPIKE_MIN_BYTES);
+}

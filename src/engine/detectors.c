@@ -1,0 +1,425 @@
+/*
+ * detectors.c - the detectors of the engine, one rule function per KtDetectorKind in a
+ * table. Each judges one record against what its entity learned before it and, when it
+ * fires, builds an explanation with the observed value next to the baseline. The rules
+ * and their parameters are documented in docs/DETECTORS.md.
+ */
+#include "engine-private.h"
+
+#include <math.h>
+
+#include "stats.h"
+
+/* Facts about one record, computed once and shared by the rules. */
+typedef struct {
+    guint8 sf, uaf;            /* source and UA cache flags */
+    guint32 net, wide, fam;    /* network, /16 (or /32 v6), UA family ids */
+    gboolean ip_new, net_new, wide_new, fam_new, op_new;
+    gboolean net_alert;        /* new_network fires for this record */
+    gboolean net_churny;       /* the entity's networks change often */
+    const char *src;           /* source text */
+} KtCtx;
+
+typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c);
+
+static void
+emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int score,
+     gboolean strong, char *observed, char *baseline, char *message)
+{
+    kt_incident_add_anomaly(e, ent, rec, kind, score, strong, observed, baseline, message);
+}
+
+static const char *
+src_text(const KtCtx *c)
+{
+    return c->src[0] != '\0' ? c->src : "(no source)";
+}
+
+/* --- signature rules (every phase) --------------------------------------------------- */
+
+static void
+rule_revoked(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    gint64 rev = kt_engine_key_revoked(e, rec->key);
+    if (rev == G_MAXINT64 || rec->time_ms < rev ||
+        kt_incident_has(e, ent, rec, KT_DET_REVOKED_KEY))
+        return;
+    char when[48];
+    if (rev <= 1)
+        g_strlcpy(when, "a decoy (any use)", sizeof(when));
+    else
+        kt_engine_local_time(e, rev, when, sizeof(when));
+    emit(e, ent, rec, KT_DET_REVOKED_KEY, 95, TRUE,
+         g_strdup_printf("used from %s", src_text(c)),
+         g_strdup_printf("revoked %s", when),
+         g_strdup_printf("revoked key used from %s; revoked %s", src_text(c), when));
+}
+
+static void
+rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!(c->sf & KT_SRC_BAD) && !(c->uaf & KT_UA_BAD))
+        return;
+    if (kt_incident_has(e, ent, rec, KT_DET_KNOWN_BAD))
+        return;
+    const char *ua = kt_dict_str(e->dict, KT_SPACE_UA, rec->ua);
+    if (c->sf & KT_SRC_BAD) {
+        emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("source %s", src_text(c)),
+             g_strdup("known-bad address list"),
+             g_strdup_printf("source %s is on the known-bad address list", src_text(c)));
+        return;
+    }
+    const char *tool = NULL;
+    if (!kt_ua_is_attack_tool(ua, &tool))
+        tool = "a --known-bad user agent";
+    emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("user agent \"%s\"", ua),
+         g_strdup_printf("matches %s", tool),
+         g_strdup_printf("attack-tool user agent \"%s\" (matches %s) from %s", ua, tool,
+                         src_text(c)));
+}
+
+/* --- baseline rules (judged records of entities with a baseline) ---------------------- */
+
+static void
+rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (ent->events == 0 || rec->time_ms - ent->last_ms < e->cfg.dormant_ms)
+        return;
+    char last[48];
+    kt_engine_local_time(e, ent->last_ms, last, sizeof(last));
+    gint64 days = (rec->time_ms - ent->last_ms) / KT_MS_DAY;
+    emit(e, ent, rec, KT_DET_DORMANT_KEY, 50, TRUE,
+         g_strdup_printf("first use in %" G_GINT64_FORMAT " days", days),
+         g_strdup_printf("last use %s", last),
+         g_strdup_printf("key unused for %" G_GINT64_FORMAT " days (last use %s), then used "
+                         "from %s", days, last, src_text(c)));
+}
+
+static void
+rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!c->net_alert)
+        return;
+    const char *net = kt_engine_str(e, c->net);
+    g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
+    if (!(c->sf & KT_SRC_IP)) {
+        emit(e, ent, rec, KT_DET_NEW_NETWORK, 15, FALSE, g_strdup_printf("source %s", net),
+             g_strdup_printf("known sources %s", known),
+             g_strdup_printf("named source %s never seen; known sources %s", net, known));
+        return;
+    }
+    if (c->net_churny) {
+        const char *wide = kt_engine_str(e, c->wide);
+        g_autofree char *kw = kt_engine_list_values(e, &ent->wide, KT_SPACE_SOURCE, TRUE, 4);
+        emit(e, ent, rec, KT_DET_NEW_NETWORK, 40, TRUE,
+             g_strdup_printf("IP %s in %s", c->src, wide), g_strdup_printf("known ranges %s", kw),
+             g_strdup_printf("IP %s never seen; its range %s is new (this key's /24 networks "
+                             "change often, so ranges are compared); known ranges %s",
+                             c->src, wide, kw));
+        return;
+    }
+    emit(e, ent, rec, KT_DET_NEW_NETWORK, 45, TRUE,
+         g_strdup_printf("IP %s (%s)", c->src, net), g_strdup_printf("known networks %s", known),
+         g_strdup_printf("IP %s never seen; network %s is new; known networks %s", c->src, net,
+                         known));
+}
+
+static void
+rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!c->ip_new || c->net_alert || kt_valset_churny(&ent->ips, ent->base_days))
+        return;
+    if (c->net_new && c->net_churny && !c->wide_new)
+        return; /* a new /24 inside a known range of a key whose networks churn */
+    const char *net = kt_engine_str(e, c->net);
+    if (c->net_new) {
+        if (kt_valset_base_count(&ent->nets) == 0)
+            return; /* nothing to compare with */
+        /* new_network is disabled: the IP carries the evidence */
+        g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
+        emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", c->src),
+             g_strdup_printf("known networks %s", known),
+             g_strdup_printf("IP %s never seen, in a new network %s; known networks %s", c->src,
+                             net, known));
+        return;
+    }
+    const KtVal *nv = kt_valset_find(&ent->nets, c->net);
+    emit(e, ent, rec, KT_DET_NEW_IP, 10, FALSE, g_strdup_printf("IP %s", c->src),
+         g_strdup_printf("network %s known (%" G_GUINT64_FORMAT " events)", net,
+                         nv != NULL ? nv->count : 0),
+         g_strdup_printf("IP %s never seen, in known network %s", c->src, net));
+}
+
+static void
+rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!c->fam_new || kt_valset_churny(&ent->uas, ent->base_days) ||
+        kt_valset_base_count(&ent->uas) == 0)
+        return;
+    const char *fam = kt_engine_str(e, c->fam);
+    g_autofree char *known = kt_engine_list_values(e, &ent->uas, KT_SPACE_UA, TRUE, 4);
+    emit(e, ent, rec, KT_DET_NEW_USER_AGENT, 25, FALSE,
+         g_strdup_printf("\"%s\"", kt_dict_str(e->dict, KT_SPACE_UA, rec->ua)),
+         g_strdup_printf("known families %s", known),
+         g_strdup_printf("user-agent family %s never seen from this key (from %s); known "
+                         "families %s", fam, src_text(c), known));
+}
+
+static const int op_scores[KT_OP_CLASS_COUNT] = {
+    [KT_OP_OTHER] = 10, [KT_OP_DATA] = 15, [KT_OP_RECON] = 25,
+    [KT_OP_CREDENTIAL_ACCESS] = 40, [KT_OP_PRIVILEGE] = 40, [KT_OP_DESTRUCTIVE] = 40,
+};
+
+static void
+rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!c->op_new || kt_valset_churny(&ent->ops, ent->base_days) ||
+        kt_valset_base_count(&ent->ops) == 0)
+        return;
+    KtOpClass cls = kt_engine_op_class(e, rec->op);
+    int score = op_scores[cls];
+    if (!c->net_new)
+        score = MIN(score, 35); /* a known source trying something new: drift at most low */
+    const char *op = kt_dict_str(e->dict, KT_SPACE_OP, rec->op);
+    g_autofree char *known = kt_engine_list_values(e, &ent->ops, KT_SPACE_OP, FALSE, 3);
+    emit(e, ent, rec, KT_DET_NEW_OP, score, FALSE,
+         g_strdup_printf("%s (%s)", op, kt_op_class_name(cls)),
+         g_strdup_printf("%u known operations: %s", kt_valset_base_count(&ent->ops), known),
+         g_strdup_printf("operation %s (%s) never used by this key, from %s; known "
+                         "operations %s", op, kt_op_class_name(cls), src_text(c), known));
+}
+
+static void
+rule_off_hours(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (ent->fired_off)
+        return;
+    kt_baseline_daily(e, ent, rec->time_ms);
+    if (!ent->concentrated)
+        return;
+    int how = kt_engine_how(e, rec->time_ms);
+    double share = kt_baseline_hour_share(ent, how);
+    if (share >= KT_OFF_SHARE)
+        return;
+    ent->fired_off = TRUE;
+    char when[48];
+    kt_engine_local_time(e, rec->time_ms, when, sizeof(when));
+    static const char *const days[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+    emit(e, ent, rec, KT_DET_OFF_HOURS, 45, TRUE,
+         g_strdup_printf("%s %s", days[how / 24], when),
+         g_strdup_printf("95%% of %" G_GUINT64_FORMAT " learned events in %u of 48 "
+                         "hour-of-day x weekday/weekend slots; this hour %.1f%%",
+                         ent->base_how_total, ent->conc_bins, share * 100.0),
+         g_strdup_printf("use at %s %s from %s, an hour this key is not used (%.1f%% of "
+                         "learned events; 95%% fall in %u of 48 weekly hour slots)",
+                         days[how / 24], when, src_text(c), share * 100.0, ent->conc_bins));
+}
+
+/* Writes the three texts of a volume spike of @count (requests, or bytes when @bytes)
+ * in the entity's current hour. */
+static void
+spike_texts(KtEngine *e, const KtEntity *ent, gboolean bytes, double count, char **observed,
+            char **baseline, char **message)
+{
+    char from[48];
+    kt_engine_local_time(e, ent->cur_hour * KT_MS_HOUR, from, sizeof(from));
+    const char *unit = bytes ? "bytes" : "calls";
+    double p99 = bytes ? ent->lambda_bytes : ent->lambda_req;
+    double med = bytes ? ent->med_bytes : ent->med_req;
+    *observed = g_strdup_printf("%.0f %s in the hour from %s", count, unit, from);
+    *baseline = g_strdup_printf("p99 %.0f %s at this hour of day over 28 days, median active "
+                                "hour %.0f", p99, unit, med);
+    *message = g_strdup_printf("%.0f %s in the hour from %s, baseline p99 %.0f (same hour of day), "
+                               "median %.0f", count, unit, from, p99, med);
+}
+
+static void
+replace_texts(KtEngine *e, const KtEntity *ent, gint64 idx, gboolean bytes, double count)
+{
+    if (idx < 0 || (guint64)idx >= e->anoms->len)
+        return;
+    KtAnom *a = g_ptr_array_index(e->anoms, (guint)idx);
+    g_free(a->pub.observed);
+    g_free(a->pub.baseline);
+    g_free(a->pub.message);
+    spike_texts(e, ent, bytes, count, &a->pub.observed, &a->pub.baseline, &a->pub.message);
+}
+
+void
+kt_detect_refresh(KtEngine *e, KtEntity *ent)
+{
+    replace_texts(e, ent, ent->spike_req_anom, FALSE, (double)ent->cur_req);
+    replace_texts(e, ent, ent->spike_bytes_anom, TRUE, (double)ent->cur_bytes);
+}
+
+static gint64
+fire_spike(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean bytes, double count,
+           double lambda)
+{
+    char *o, *b, *m;
+    spike_texts(e, ent, bytes, count, &o, &b, &m);
+    int score = count >= 10.0 * MAX(lambda, 1.0) ? 55 : 45;
+    return kt_incident_add_anomaly(e, ent, rec, KT_DET_VOLUME_SPIKE, score, TRUE, o, b, m);
+}
+
+static void
+rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    gboolean need_req = !ent->fired_req && ent->cur_req >= KT_SPIKE_MIN;
+    gboolean need_bytes = !ent->fired_bytes && rec->bytes > 0 &&
+                          (double)ent->cur_bytes >= KT_SPIKE_MIN_BYTES;
+    if (!need_req && !need_bytes)
+        return;
+    if (ent->thr_req == 0)
+        kt_baseline_thresholds(e, ent);
+    if (need_req && ent->cur_req >= ent->thr_req) {
+        ent->fired_req = TRUE;
+        ent->spike_req_anom = fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
+                                         MAX(ent->lambda_req, ent->med_req));
+    }
+    if (need_bytes && (double)ent->cur_bytes >= ent->thr_bytes) {
+        ent->fired_bytes = TRUE;
+        ent->spike_bytes_anom = fire_spike(e, ent, rec, TRUE, (double)ent->cur_bytes,
+                                           MAX(ent->lambda_bytes, ent->med_bytes));
+    }
+}
+
+static void
+rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN)
+        return;
+    /* Learned failure rate with a half-event prior, so a clean history is not rate 0. */
+    double p = ((double)ent->base_fail + 0.5) / ((double)ent->base_events + 1.0);
+    double n = (double)ent->cur_req, d = (double)ent->cur_fail;
+    /* A tail below 1e-6 needs d well above the mean; skip the sum below 3 sigma. */
+    if (d < n * p + 3.0 * sqrt(n * p * (1.0 - p)) + 1.0)
+        return;
+    double tail = kt_stats_binom_sf(ent->cur_fail, ent->cur_req, p);
+    if (tail >= KT_BURST_ALPHA)
+        return;
+    ent->fired_burst = TRUE;
+    char from[48];
+    kt_engine_local_time(e, ent->cur_hour * KT_MS_HOUR, from, sizeof(from));
+    emit(e, ent, rec, KT_DET_ERROR_BURST, 45, TRUE,
+         g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls denied or failed "
+                         "in the hour from %s", ent->cur_fail, ent->cur_req, from),
+         g_strdup_printf("learned failure rate %.2f%% (%" G_GUINT64_FORMAT " of %"
+                         G_GUINT64_FORMAT ")", p * 100.0, ent->base_fail, ent->base_events),
+         g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls denied or failed "
+                         "in the hour from %s (latest from %s), learned failure rate %.2f%%, "
+                         "binomial tail %.1e", ent->cur_fail, ent->cur_req, from, src_text(c),
+                         p * 100.0, tail));
+}
+
+static void
+rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+{
+    if (!(c->sf & KT_SRC_IP) || c->net == 0 || ent->last_net == 0 || ent->last_net == c->net)
+        return;
+    if (rec->time_ms - ent->last_net_ms > KT_CONCURRENT_MS || ent->base_overlaps > 0)
+        return;
+    const KtVal *cur = kt_valset_find(&ent->nets, c->net);
+    const KtVal *prev = kt_valset_find(&ent->nets, ent->last_net);
+    guint64 cur_n = cur != NULL ? cur->count : 0, prev_n = prev != NULL ? prev->count : 0;
+    /* Blame the less established network of the two. */
+    if (cur_n >= prev_n || kt_incident_has(e, ent, rec, KT_DET_CONCURRENT_USE))
+        return;
+    const char *other = kt_engine_str(e, ent->last_net);
+    gint64 gap = (rec->time_ms - ent->last_net_ms) / 1000;
+    emit(e, ent, rec, KT_DET_CONCURRENT_USE, 50, TRUE,
+         g_strdup_printf("%s and %s active %" G_GINT64_FORMAT " s apart", kt_engine_str(e, c->net),
+                         other, gap),
+         g_strdup_printf("no two networks within %d minutes in %" G_GUINT64_FORMAT " learned "
+                         "events", KT_CONCURRENT_MS / 60000, ent->base_events),
+         g_strdup_printf("IP %s (%s) used %" G_GINT64_FORMAT " s after the key was used from %s; "
+                         "the baseline never shows two networks within %d minutes",
+                         src_text(c), kt_engine_str(e, c->net), gap, other,
+                         KT_CONCURRENT_MS / 60000));
+}
+
+typedef struct {
+    KtRuleFn fn;
+    gboolean baseline; /* needs a judged record and a learned baseline */
+} KtRule;
+
+static const KtRule rules[KT_DET_COUNT] = {
+    [KT_DET_NEW_IP] = { rule_new_ip, TRUE },
+    [KT_DET_NEW_NETWORK] = { rule_new_network, TRUE },
+    [KT_DET_NEW_USER_AGENT] = { rule_new_ua, TRUE },
+    [KT_DET_NEW_OP] = { rule_new_op, TRUE },
+    [KT_DET_OFF_HOURS] = { rule_off_hours, TRUE },
+    [KT_DET_VOLUME_SPIKE] = { rule_volume, TRUE },
+    [KT_DET_ERROR_BURST] = { rule_error_burst, TRUE },
+    [KT_DET_DORMANT_KEY] = { rule_dormant, TRUE },
+    [KT_DET_CONCURRENT_USE] = { rule_concurrent, TRUE },
+    [KT_DET_KNOWN_BAD] = { rule_known_bad, FALSE },
+    [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
+};
+
+/* Looks @id up. In online mode a value the entity has not used for forget_ms of its own
+ * activity is dropped (new again); measuring from the entity's last use, not from now,
+ * keeps a dormant key's baseline for dormant_key to judge. */
+static gboolean
+is_new(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
+{
+    if (id == 0)
+        return FALSE;
+    KtVal *v = kt_valset_find(s, id);
+    if (v != NULL && !kt_engine_leak_mode(e) && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
+        kt_valset_remove(s, id);
+        v = NULL;
+    }
+    return v == NULL;
+}
+
+static gboolean
+enabled(const KtEngine *e, KtDetectorKind k)
+{
+    return (e->cfg.enabled & (1u << k)) != 0;
+}
+
+static void
+prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
+{
+    memset(c, 0, sizeof(*c));
+    c->sf = kt_engine_src_flags(e, rec->source);
+    c->uaf = kt_engine_ua_flags(e, rec->ua);
+    c->net = kt_engine_src_net(e, rec->source);
+    c->wide = kt_engine_src_wide(e, rec->source);
+    c->fam = kt_engine_ua_fam(e, rec->ua);
+    c->src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+    if (!judge)
+        return; /* learning: only the signature rules run */
+    c->ip_new = (c->sf & KT_SRC_IP) && is_new(e, ent, &ent->ips, rec->source);
+    c->net_new = is_new(e, ent, &ent->nets, c->net);
+    c->wide_new = is_new(e, ent, &ent->wide, c->wide);
+    c->fam_new = is_new(e, ent, &ent->uas, c->fam);
+    c->op_new = is_new(e, ent, &ent->ops, rec->op);
+    c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
+    if (c->net_new && enabled(e, KT_DET_NEW_NETWORK) && kt_valset_base_count(&ent->nets) > 0) {
+        if (!(c->sf & KT_SRC_IP) || !c->net_churny)
+            c->net_alert = TRUE;
+        else
+            c->net_alert = c->wide_new && !kt_valset_churny(&ent->wide, ent->base_days);
+    }
+}
+
+void
+kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged)
+{
+    KtCtx c;
+    gboolean judge = judged && ent->base_events > 0;
+    prepare(e, ent, rec, judge, &c);
+    if (enabled(e, KT_DET_REVOKED_KEY))
+        rule_revoked(e, ent, rec, &c);
+    if ((c.sf & KT_SRC_ALLOW) || (c.uaf & KT_UA_ALLOW))
+        return; /* --allow: the user knows this source; only revoked keys still count */
+    for (int k = 0; k < KT_DET_COUNT; k++) {
+        if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
+            continue;
+        if (rules[k].baseline && !judge)
+            continue;
+        rules[k].fn(e, ent, rec, &c);
+    }
+}

@@ -1,0 +1,427 @@
+/*
+ * engine.c - the detection engine's feed loop, configuration, per-id caches and
+ * results (the stage after ordering, before the reporters, the TUI and watch).
+ */
+#include "engine-private.h"
+
+#include <stdio.h>
+
+#include "stats.h"
+
+#define KT_DET_NAME(e, s) s,
+static const char *const detector_names[] = { KT_DETECTORS(KT_DET_NAME) };
+#undef KT_DET_NAME
+
+const char *
+kt_detector_name(KtDetectorKind k)
+{
+    if ((unsigned)k >= KT_DET_COUNT)
+        return "unknown";
+    return detector_names[k];
+}
+
+gboolean
+kt_detector_parse(const char *name, KtDetectorKind *out)
+{
+    for (int i = 0; i < KT_DET_COUNT; i++) {
+        if (g_ascii_strcasecmp(name, detector_names[i]) == 0) {
+            *out = (KtDetectorKind)i;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+void
+kt_engine_config_init(KtEngineConfig *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->entity = KT_ENTITY_KEY;
+    cfg->leak_time_ms = G_MININT64;
+    cfg->learn_ms = 7 * KT_MS_DAY;
+    cfg->forget_ms = 30 * KT_MS_DAY;
+    cfg->dormant_ms = 30 * KT_MS_DAY;
+    cfg->quiet_ms = 30 * 60 * 1000;
+    cfg->enabled = (1u << KT_DET_COUNT) - 1;
+}
+
+static GArray *
+copy_cidrs(const GArray *a)
+{
+    if (a == NULL)
+        return NULL;
+    GArray *c = g_array_sized_new(FALSE, FALSE, sizeof(KtCidr), a->len);
+    g_array_append_vals(c, a->data, a->len);
+    return c;
+}
+
+static GPtrArray *
+copy_strs(const GPtrArray *a)
+{
+    if (a == NULL)
+        return NULL;
+    GPtrArray *c = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < a->len; i++)
+        g_ptr_array_add(c, g_strdup(g_ptr_array_index(a, i)));
+    return c;
+}
+
+static GHashTable *
+revoked_table(const GPtrArray *list)
+{
+    GHashTable *t = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        const KtRevoked *r = g_ptr_array_index(list, i);
+        if (r == NULL || r->key == NULL)
+            continue;
+        gint64 *ms = g_new(gint64, 1);
+        *ms = r->revoked_ms;
+        gint64 *old = g_hash_table_lookup(t, r->key);
+        if (old != NULL && *old < *ms)
+            *ms = *old; /* the earliest revocation wins */
+        g_hash_table_replace(t, g_strdup(r->key), ms);
+    }
+    return t;
+}
+
+KtEngine *
+kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
+{
+    g_return_val_if_fail(cfg != NULL && dict != NULL, NULL);
+    KtEngine *e = g_new0(KtEngine, 1);
+    e->cfg = *cfg;
+    e->cfg.allow_cidrs = copy_cidrs(cfg->allow_cidrs);
+    e->cfg.bad_cidrs = copy_cidrs(cfg->bad_cidrs);
+    e->cfg.allow_uas = copy_strs(cfg->allow_uas);
+    e->cfg.bad_uas = copy_strs(cfg->bad_uas);
+    e->cfg.revoked = NULL;
+    e->revoked = revoked_table(cfg->revoked);
+    if (e->cfg.quiet_ms <= 0)
+        e->cfg.quiet_ms = 30 * 60 * 1000;
+    e->dict = dict;
+    e->tp = tp;
+    e->ents = g_ptr_array_new_with_free_func((GDestroyNotify)kt_entity_free);
+    e->by_key = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->by_principal = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->str_ids = g_hash_table_new(g_str_hash, g_str_equal);
+    e->strs = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(e->strs, g_strdup(""));
+    e->src_flags = g_array_new(FALSE, TRUE, sizeof(guint8));
+    e->src_net = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->src_wide = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->ua_flags = g_array_new(FALSE, TRUE, sizeof(guint8));
+    e->ua_fam = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
+    e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
+    e->how_slot = G_MININT64;
+    e->anoms = g_ptr_array_new_with_free_func(g_free);
+    e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
+    e->first_ms = G_MAXINT64;
+    e->last_ms = G_MININT64;
+    return e;
+}
+
+static void
+anom_free_strings(KtAnom *a)
+{
+    g_free(a->pub.observed);
+    g_free(a->pub.baseline);
+    g_free(a->pub.message);
+}
+
+static void
+results_clear(KtResults *r)
+{
+    if (r->keys != NULL)
+        g_ptr_array_free(r->keys, TRUE);
+    if (r->incidents != NULL)
+        g_ptr_array_free(r->incidents, TRUE);
+    if (r->anomalies != NULL)
+        g_ptr_array_free(r->anomalies, TRUE);
+    memset(r, 0, sizeof(*r));
+}
+
+void
+kt_engine_free(KtEngine *e)
+{
+    if (e == NULL)
+        return;
+    results_clear(&e->res);
+    for (guint i = 0; i < e->anoms->len; i++)
+        anom_free_strings(g_ptr_array_index(e->anoms, i));
+    g_ptr_array_free(e->anoms, TRUE);
+    g_ptr_array_free(e->incs, TRUE);
+    g_ptr_array_free(e->ents, TRUE);
+    g_array_free(e->by_key, TRUE);
+    g_array_free(e->by_principal, TRUE);
+    g_hash_table_destroy(e->str_ids);
+    g_ptr_array_free(e->strs, TRUE);
+    g_array_free(e->src_flags, TRUE);
+    g_array_free(e->src_net, TRUE);
+    g_array_free(e->src_wide, TRUE);
+    g_array_free(e->ua_flags, TRUE);
+    g_array_free(e->ua_fam, TRUE);
+    g_array_free(e->op_class, TRUE);
+    g_array_free(e->key_revoked, TRUE);
+    g_hash_table_destroy(e->revoked);
+    if (e->cfg.allow_cidrs != NULL)
+        g_array_free(e->cfg.allow_cidrs, TRUE);
+    if (e->cfg.bad_cidrs != NULL)
+        g_array_free(e->cfg.bad_cidrs, TRUE);
+    if (e->cfg.allow_uas != NULL)
+        g_ptr_array_free(e->cfg.allow_uas, TRUE);
+    if (e->cfg.bad_uas != NULL)
+        g_ptr_array_free(e->cfg.bad_uas, TRUE);
+    g_free(e);
+}
+
+/* --- engine-side interning (network texts, UA families) ------------------------------ */
+
+guint32
+kt_engine_intern(KtEngine *e, const char *s)
+{
+    if (s == NULL || *s == '\0')
+        return 0;
+    gpointer id = g_hash_table_lookup(e->str_ids, s);
+    if (id != NULL)
+        return GPOINTER_TO_UINT(id);
+    char *copy = g_strdup(s);
+    guint32 n = e->strs->len;
+    g_ptr_array_add(e->strs, copy);
+    g_hash_table_insert(e->str_ids, copy, GUINT_TO_POINTER(n));
+    return n;
+}
+
+const char *
+kt_engine_str(const KtEngine *e, guint32 id)
+{
+    if (id >= e->strs->len)
+        return "";
+    return g_ptr_array_index(e->strs, id);
+}
+
+/* --- per-id caches ------------------------------------------------------------------- */
+
+static void
+ensure_len(GArray *a, guint32 id)
+{
+    if (id >= a->len)
+        g_array_set_size(a, MAX(id + 1, a->len * 2));
+}
+
+static gboolean
+cidr_list_contains(const GArray *list, const KtAddr *a)
+{
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        if (kt_cidr_contains(&g_array_index(list, KtCidr, i), a))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+classify_source(KtEngine *e, guint32 src)
+{
+    const KtAddr *a = kt_dict_addr(e->dict, src);
+    guint8 fl = KT_SRC_DONE;
+    guint32 net = 0, wide = 0;
+    if (a->family == KT_ADDR_V4 || a->family == KT_ADDR_V6) {
+        char buf[KT_ADDR_TEXT_MAX + 8];
+        fl |= KT_SRC_IP;
+        net = kt_engine_intern(e, kt_addr_network(a, buf));
+        KtAddr m;
+        kt_addr_mask(a, a->family == KT_ADDR_V4 ? 16 : 32, &m);
+        char wbuf[KT_ADDR_TEXT_MAX + 8];
+        kt_addr_format(&m, wbuf);
+        g_strlcat(wbuf, a->family == KT_ADDR_V4 ? "/16" : "/32", sizeof(wbuf));
+        wide = kt_engine_intern(e, wbuf);
+        if (cidr_list_contains(e->cfg.allow_cidrs, a))
+            fl |= KT_SRC_ALLOW;
+        if (cidr_list_contains(e->cfg.bad_cidrs, a))
+            fl |= KT_SRC_BAD;
+    } else if (src != 0) {
+        net = wide = kt_engine_intern(e, kt_dict_str(e->dict, KT_SPACE_SOURCE, src));
+    }
+    g_array_index(e->src_flags, guint8, src) = fl;
+    g_array_index(e->src_net, guint32, src) = net;
+    g_array_index(e->src_wide, guint32, src) = wide;
+}
+
+guint8
+kt_engine_src_flags(KtEngine *e, guint32 src)
+{
+    ensure_len(e->src_flags, src);
+    ensure_len(e->src_net, src);
+    ensure_len(e->src_wide, src);
+    if (!(g_array_index(e->src_flags, guint8, src) & KT_SRC_DONE))
+        classify_source(e, src);
+    return g_array_index(e->src_flags, guint8, src);
+}
+
+guint32
+kt_engine_src_net(KtEngine *e, guint32 src)
+{
+    kt_engine_src_flags(e, src);
+    return g_array_index(e->src_net, guint32, src);
+}
+
+guint32
+kt_engine_src_wide(KtEngine *e, guint32 src)
+{
+    kt_engine_src_flags(e, src);
+    return g_array_index(e->src_wide, guint32, src);
+}
+
+static gboolean
+str_list_matches(const GPtrArray *list, const char *s)
+{
+    for (guint i = 0; list != NULL && i < list->len; i++) {
+        if (kt_str_contains_ci(s, g_ptr_array_index(list, i)))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+classify_ua(KtEngine *e, guint32 ua)
+{
+    const char *s = kt_dict_str(e->dict, KT_SPACE_UA, ua);
+    guint8 fl = KT_UA_DONE;
+    if (ua != 0 && str_list_matches(e->cfg.allow_uas, s))
+        fl |= KT_UA_ALLOW;
+    if (ua != 0 && (kt_ua_is_attack_tool(s, NULL) || str_list_matches(e->cfg.bad_uas, s)))
+        fl |= KT_UA_BAD;
+    char fam[KT_UA_FAMILY_MAX];
+    g_array_index(e->ua_fam, guint32, ua) = kt_engine_intern(e, kt_ua_family(s, fam));
+    g_array_index(e->ua_flags, guint8, ua) = fl;
+}
+
+guint8
+kt_engine_ua_flags(KtEngine *e, guint32 ua)
+{
+    ensure_len(e->ua_flags, ua);
+    ensure_len(e->ua_fam, ua);
+    if (!(g_array_index(e->ua_flags, guint8, ua) & KT_UA_DONE))
+        classify_ua(e, ua);
+    return g_array_index(e->ua_flags, guint8, ua);
+}
+
+guint32
+kt_engine_ua_fam(KtEngine *e, guint32 ua)
+{
+    kt_engine_ua_flags(e, ua);
+    return g_array_index(e->ua_fam, guint32, ua);
+}
+
+KtOpClass
+kt_engine_op_class(KtEngine *e, guint32 op)
+{
+    ensure_len(e->op_class, op);
+    guint8 *c = &g_array_index(e->op_class, guint8, op);
+    if (*c == 0)
+        *c = (guint8)(kt_op_classify(kt_dict_str(e->dict, KT_SPACE_OP, op)) + 1);
+    return (KtOpClass)(*c - 1);
+}
+
+gint64
+kt_engine_key_revoked(KtEngine *e, guint32 key)
+{
+    ensure_len(e->key_revoked, key);
+    gint64 *r = &g_array_index(e->key_revoked, gint64, key);
+    if (*r == 0) {
+        const gint64 *ms = g_hash_table_lookup(e->revoked, kt_dict_str(e->dict, KT_SPACE_KEY, key));
+        *r = ms != NULL ? *ms : G_MAXINT64;
+        if (*r == 0)
+            *r = 1; /* revoked at the epoch: keep 0 as "not looked up" */
+    }
+    return *r;
+}
+
+int
+kt_engine_how(KtEngine *e, gint64 ms)
+{
+    /* Zone offsets are multiples of 15 minutes, so the hour of week is constant within a
+     * 15-minute slot; records come in time order, so this cache nearly always hits. */
+    gint64 slot = ms >= 0 ? ms / (15 * 60 * 1000) : -1 - (-ms - 1) / (15 * 60 * 1000);
+    if (slot == e->how_slot)
+        return e->how_value;
+    int how;
+    if (e->tp != NULL) {
+        how = kt_time_hour_of_week(e->tp, ms);
+    } else {
+        gint64 hours = ms >= 0 ? ms / KT_MS_HOUR : -1 - (-ms - 1) / KT_MS_HOUR;
+        /* 1970-01-01 was a Thursday: hour 72 of a Monday-based week */
+        how = (int)(((hours + 72) % 168 + 168) % 168);
+    }
+    e->how_slot = slot;
+    e->how_value = how;
+    return how;
+}
+
+gboolean
+kt_engine_leak_mode(const KtEngine *e)
+{
+    return e->cfg.leak_time_ms != G_MININT64;
+}
+
+/* --- feed ---------------------------------------------------------------------------- */
+
+static KtEntity *
+entity_for(KtEngine *e, const KtRecord *rec)
+{
+    gboolean principal = FALSE;
+    if (rec->principal != 0) {
+        if (e->cfg.entity == KT_ENTITY_PRINCIPAL)
+            principal = TRUE;
+        else if (e->cfg.entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY))
+            principal = TRUE;
+    }
+    guint32 id = principal ? rec->principal : rec->key;
+    GArray *map = principal ? e->by_principal : e->by_key;
+    ensure_len(map, id);
+    guint32 *slot = &g_array_index(map, guint32, id);
+    if (*slot != 0)
+        return g_ptr_array_index(e->ents, *slot - 1);
+    KtEntity *ent = kt_entity_new(id, principal, e->ents->len);
+    ent->key = rec->key;
+    ent->first_ms = rec->time_ms;
+    ent->learn_end_ms = rec->time_ms + e->cfg.learn_ms;
+    g_ptr_array_add(e->ents, ent);
+    *slot = e->ents->len;
+    return ent;
+}
+
+KtEntity *
+kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
+{
+    GArray *map = is_principal ? e->by_principal : e->by_key;
+    if (id == 0 || id >= map->len || g_array_index(map, guint32, id) == 0)
+        return NULL;
+    return g_ptr_array_index(e->ents, g_array_index(map, guint32, id) - 1);
+}
+
+void
+kt_engine_feed(KtEngine *e, const KtRecord *rec)
+{
+    g_return_if_fail(e != NULL && rec != NULL);
+    if (rec->key == 0)
+        return;
+    e->res_valid = FALSE;
+    e->events++;
+    e->first_ms = MIN(e->first_ms, rec->time_ms);
+    e->last_ms = MAX(e->last_ms, rec->time_ms);
+    KtEntity *ent = entity_for(e, rec);
+    gboolean judged, learn;
+    if (kt_engine_leak_mode(e)) {
+        judged = rec->time_ms >= e->cfg.leak_time_ms;
+        learn = !judged;
+    } else {
+        judged = rec->time_ms >= ent->learn_end_ms;
+        learn = TRUE;
+    }
+    kt_baseline_advance(e, ent, rec, learn);
+    kt_detect_record(e, ent, rec, judged);
+    kt_baseline_count(e, ent, rec);
+    kt_incident_count(e, ent, rec);
+    kt_baseline_learn(e, ent, rec, learn);
+}

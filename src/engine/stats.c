@@ -1,0 +1,182 @@
+/*
+ * stats.c - pure statistics for the detection engine: tails of the Poisson and
+ * binomial distributions (computed by summing probability terms in log space from the
+ * requested point outward, so they stay accurate far into the tail), nearest-rank
+ * quantiles, and the concentration of an hour profile.
+ */
+#include "stats.h"
+
+#include <math.h>
+
+/* Terms are summed until they fall below this fraction of the running sum. */
+#define KT_STATS_EPS 1e-17
+/* Hard bound on summed terms; tails decay geometrically well before it. */
+#define KT_STATS_MAX_TERMS 200000
+
+static double
+poisson_log_pmf(guint64 k, double lambda)
+{
+    double kd = (double)k;
+    return kd * log(lambda) - lambda - lgamma(kd + 1.0);
+}
+
+/* Sum of pmf(k) for k >= c, c > lambda: terms decrease from the start. */
+static double
+poisson_sum_up(guint64 c, double lambda)
+{
+    double t = exp(poisson_log_pmf(c, lambda));
+    double sum = 0.0;
+    for (guint64 k = c; k < c + KT_STATS_MAX_TERMS; k++) {
+        sum += t;
+        t *= lambda / (double)(k + 1);
+        if (t <= sum * KT_STATS_EPS || t == 0.0)
+            break;
+    }
+    return sum;
+}
+
+/* Sum of pmf(k) for k <= m, m < lambda: terms decrease going down. */
+static double
+poisson_sum_down(guint64 m, double lambda)
+{
+    double t = exp(poisson_log_pmf(m, lambda));
+    double sum = 0.0;
+    for (guint64 k = m;; k--) {
+        sum += t;
+        if (k == 0)
+            break;
+        t *= (double)k / lambda;
+        if (t <= sum * KT_STATS_EPS || t == 0.0)
+            break;
+    }
+    return sum;
+}
+
+double
+kt_stats_poisson_sf(guint64 c, double lambda)
+{
+    if (c == 0)
+        return 1.0;
+    if (lambda < 1e-9)
+        lambda = 1e-9;
+    double r;
+    if ((double)c > lambda)
+        r = poisson_sum_up(c, lambda);
+    else
+        r = 1.0 - poisson_sum_down(c - 1, lambda);
+    return CLAMP(r, 0.0, 1.0);
+}
+
+guint64
+kt_stats_poisson_threshold(double lambda, double alpha, guint64 min_count)
+{
+    guint64 lo = MAX(min_count, (guint64)(lambda > 0 ? lambda : 0));
+    if (kt_stats_poisson_sf(lo, lambda) < alpha)
+        return lo;
+    /* Exponential search for an upper bound, then bisection (sf is decreasing). */
+    guint64 step = 1 + (guint64)sqrt(lambda + 1.0);
+    guint64 hi = lo + step;
+    while (kt_stats_poisson_sf(hi, lambda) >= alpha) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    while (hi - lo > 1) {
+        guint64 mid = lo + (hi - lo) / 2;
+        if (kt_stats_poisson_sf(mid, lambda) < alpha)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+static double
+binom_log_pmf(guint64 k, guint64 n, double p)
+{
+    double kd = (double)k, nd = (double)n;
+    return lgamma(nd + 1.0) - lgamma(kd + 1.0) - lgamma(nd - kd + 1.0) + kd * log(p) +
+           (nd - kd) * log1p(-p);
+}
+
+double
+kt_stats_binom_sf(guint64 d, guint64 n, double p)
+{
+    if (d == 0)
+        return 1.0;
+    if (d > n || p <= 0.0)
+        return 0.0;
+    if (p >= 1.0)
+        return 1.0;
+    double odds = p / (1.0 - p), sum = 0.0;
+    if ((double)d > (double)n * p) {
+        double t = exp(binom_log_pmf(d, n, p));
+        for (guint64 k = d; k <= n && k < d + KT_STATS_MAX_TERMS; k++) {
+            sum += t;
+            t *= (double)(n - k) / (double)(k + 1) * odds;
+            if (t <= sum * KT_STATS_EPS || t == 0.0)
+                break;
+        }
+        return CLAMP(sum, 0.0, 1.0);
+    }
+    double t = exp(binom_log_pmf(d - 1, n, p));
+    for (guint64 k = d - 1;; k--) {
+        sum += t;
+        if (k == 0)
+            break;
+        t *= (double)k / (double)(n - k + 1) / odds;
+        if (t <= sum * KT_STATS_EPS || t == 0.0)
+            break;
+    }
+    return CLAMP(1.0 - sum, 0.0, 1.0);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+double
+kt_stats_quantile(double *v, gsize n, double q)
+{
+    if (n == 0)
+        return 0.0;
+    q = CLAMP(q, 0.0, 1.0);
+    gsize rank = (gsize)ceil(q * (double)n); /* 1-based nearest rank */
+    if (rank < 1)
+        rank = 1;
+    /* Callers pass at most a few hundred values (hours of history): sorting is fine. */
+    qsort(v, n, sizeof(double), cmp_double);
+    return v[rank - 1];
+}
+
+static int
+cmp_u64_desc(const void *a, const void *b)
+{
+    guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
+    return (x < y) - (x > y);
+}
+
+guint
+kt_stats_concentration(const guint64 *bins, gsize n, double share)
+{
+    guint64 sorted[168];
+    guint64 total = 0;
+    n = MIN(n, G_N_ELEMENTS(sorted));
+    for (gsize i = 0; i < n; i++) {
+        sorted[i] = bins[i];
+        total += bins[i];
+    }
+    if (total == 0)
+        return 0;
+    qsort(sorted, n, sizeof(guint64), cmp_u64_desc);
+    guint64 acc = 0;
+    for (gsize i = 0; i < n; i++) {
+        acc += sorted[i];
+        if ((double)acc >= share * (double)total)
+            return (guint)(i + 1);
+    }
+    return (guint)n;
+}

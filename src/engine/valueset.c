@@ -1,0 +1,159 @@
+/*
+ * valueset.c - the per-entity sets of learned values (IPs, networks, operations, user
+ * agent families): open addressing with linear probing and backward-shift deletion,
+ * a hard cap with least-recently-seen eviction, and churn bookkeeping.
+ */
+#include "engine-private.h"
+
+void
+kt_valset_init(KtValSet *s, guint32 cap)
+{
+    memset(s, 0, sizeof(*s));
+    s->cap = cap;
+    s->last_new_day = G_MININT64;
+}
+
+void
+kt_valset_clear(KtValSet *s)
+{
+    g_free(s->slots);
+    s->slots = NULL;
+    s->mask = 0;
+    s->n = 0;
+}
+
+static guint32
+slot_of(guint32 id, guint32 mask)
+{
+    return (id * 2654435761u) & mask;
+}
+
+KtVal *
+kt_valset_find(const KtValSet *s, guint32 id)
+{
+    if (s->slots == NULL || id == 0)
+        return NULL;
+    for (guint32 i = slot_of(id, s->mask);; i = (i + 1) & s->mask) {
+        KtVal *v = &s->slots[i];
+        if (v->id == id)
+            return v;
+        if (v->id == 0)
+            return NULL;
+    }
+}
+
+static KtVal *
+place(KtValSet *s, const KtVal *v)
+{
+    guint32 i = slot_of(v->id, s->mask);
+    while (s->slots[i].id != 0)
+        i = (i + 1) & s->mask;
+    s->slots[i] = *v;
+    return &s->slots[i];
+}
+
+static void
+grow(KtValSet *s)
+{
+    guint32 old_size = s->slots != NULL ? s->mask + 1 : 0;
+    guint32 size = old_size ? old_size * 2 : 8;
+    KtVal *old = s->slots;
+    s->slots = g_new0(KtVal, size);
+    s->mask = size - 1;
+    for (guint32 i = 0; i < old_size; i++) {
+        if (old[i].id != 0)
+            place(s, &old[i]);
+    }
+    g_free(old);
+}
+
+void
+kt_valset_remove(KtValSet *s, guint32 id)
+{
+    KtVal *v = kt_valset_find(s, id);
+    if (v == NULL)
+        return;
+    guint32 i = (guint32)(v - s->slots);
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    for (guint32 j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
+        KtVal *w = &s->slots[j];
+        if (w->id == 0)
+            break;
+        guint32 home = slot_of(w->id, s->mask);
+        /* w may move to i when its home is not cyclically within (i, j]. */
+        gboolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            s->slots[i] = *w;
+            i = j;
+        }
+    }
+    memset(&s->slots[i], 0, sizeof(KtVal));
+    s->n--;
+}
+
+static void
+evict_oldest(KtValSet *s)
+{
+    KtVal *oldest = NULL;
+    for (guint32 i = 0; i <= s->mask; i++) {
+        KtVal *v = &s->slots[i];
+        if (v->id != 0 && (oldest == NULL || v->last_ms < oldest->last_ms))
+            oldest = v;
+    }
+    if (oldest != NULL)
+        kt_valset_remove(s, oldest->id);
+}
+
+KtVal *
+kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
+{
+    g_assert(id != 0);
+    if (s->cap > 0 && s->n >= s->cap) {
+        evict_oldest(s);
+        s->saturated = TRUE;
+    }
+    if (s->slots == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3)
+        grow(s);
+    KtVal v = { 0 };
+    v.id = id;
+    v.first_ms = now_ms;
+    v.last_ms = now_ms;
+    s->n++;
+    return place(s, &v);
+}
+
+void
+kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
+{
+    if (s->slots == NULL)
+        return;
+    /* Removal shifts entries backwards, so rescan a slot after removing from it. */
+    for (guint32 i = 0; i <= s->mask;) {
+        KtVal *v = &s->slots[i];
+        if (v->id != 0 && v->last_ms < cutoff_ms)
+            kt_valset_remove(s, v->id);
+        else
+            i++;
+    }
+}
+
+guint32
+kt_valset_base_count(const KtValSet *s)
+{
+    guint32 n = 0;
+    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+        if (s->slots[i].id != 0 && (s->slots[i].flags & KT_VAL_BASE))
+            n++;
+    }
+    return n;
+}
+
+gboolean
+kt_valset_churny(const KtValSet *s, guint32 base_days)
+{
+    if (s->saturated)
+        return TRUE;
+    if (s->n < 8 || s->new_days < 3)
+        return FALSE;
+    return (double)s->new_days >= 0.5 * (double)base_days;
+}

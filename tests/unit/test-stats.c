@@ -1,0 +1,105 @@
+/*
+ * test-stats.c - the engine's pure statistics: Poisson and binomial tails against
+ * closed forms and known values, thresholds, quantiles, profile concentration.
+ */
+#include <math.h>
+
+#include "../../src/engine/stats.h"
+
+static void
+test_poisson_small(void)
+{
+    /* P(X >= 1 | 2) = 1 - e^-2; P(X >= 3 | 2) = 1 - e^-2 (1 + 2 + 2) */
+    g_assert_cmpfloat_with_epsilon(kt_stats_poisson_sf(1, 2.0), 1.0 - exp(-2.0), 1e-12);
+    g_assert_cmpfloat_with_epsilon(kt_stats_poisson_sf(3, 2.0), 1.0 - 5.0 * exp(-2.0), 1e-12);
+    g_assert_cmpfloat(kt_stats_poisson_sf(0, 5.0), ==, 1.0);
+    /* deep tail: P(X >= 41 | 3) = e^-3 3^41 / 41! (1 + 3/42 + ...) = 5.84e-32 */
+    double t = kt_stats_poisson_sf(41, 3.0);
+    double first = exp(-3.0 + 41.0 * log(3.0) - lgamma(42.0));
+    g_assert_cmpfloat(t, >, first);
+    g_assert_cmpfloat(t, <, first * 1.08);
+}
+
+static void
+test_poisson_large(void)
+{
+    /* Normal approximation: lambda 10000, 4 sigma above the mean is about 3.2e-5. */
+    double t = kt_stats_poisson_sf(10400, 10000.0);
+    g_assert_cmpfloat(t, >, 1e-5);
+    g_assert_cmpfloat(t, <, 1e-4);
+    /* Below the mean the tail is close to 1. */
+    g_assert_cmpfloat(kt_stats_poisson_sf(9600, 10000.0), >, 0.9999);
+}
+
+static void
+test_poisson_threshold(void)
+{
+    guint64 c = kt_stats_poisson_threshold(3.0, 1e-6, 0);
+    g_assert_cmpfloat(kt_stats_poisson_sf(c, 3.0), <, 1e-6);
+    g_assert_cmpfloat(kt_stats_poisson_sf(c - 1, 3.0), >=, 1e-6);
+    g_assert_cmpuint(kt_stats_poisson_threshold(3.0, 1e-6, 20), ==, 20);
+    guint64 big = kt_stats_poisson_threshold(1000.0, 1e-6, 20);
+    g_assert_cmpuint(big, >, 1100);
+    g_assert_cmpuint(big, <, 1200);
+}
+
+static void
+test_binomial(void)
+{
+    /* P(X >= 1) = 1 - (1-p)^n */
+    g_assert_cmpfloat_with_epsilon(kt_stats_binom_sf(1, 10, 0.1), 1.0 - pow(0.9, 10), 1e-12);
+    /* P(X >= 10 | 10, 0.5) = 2^-10 */
+    g_assert_cmpfloat_with_epsilon(kt_stats_binom_sf(10, 10, 0.5), pow(0.5, 10), 1e-15);
+    /* Symmetry: P(X >= 6 | 10, .5) = P(X <= 4) = 1 - P(X >= 5) */
+    double a = kt_stats_binom_sf(6, 10, 0.5), b = kt_stats_binom_sf(5, 10, 0.5);
+    g_assert_cmpfloat_with_epsilon(a, 1.0 - b, 1e-12);
+    g_assert_cmpfloat(kt_stats_binom_sf(11, 10, 0.5), ==, 0.0);
+    g_assert_cmpfloat(kt_stats_binom_sf(0, 10, 0.5), ==, 1.0);
+    /* 12 failures in 14 calls with a 0.1% learned rate is far beyond chance ... */
+    g_assert_cmpfloat(kt_stats_binom_sf(12, 14, 0.001), <, 1e-20);
+    /* ... but not with a 40% rate. */
+    g_assert_cmpfloat(kt_stats_binom_sf(12, 30, 0.4), >, 0.1);
+}
+
+static void
+test_quantile(void)
+{
+    double v[] = { 5, 1, 4, 2, 3 };
+    g_assert_cmpfloat(kt_stats_quantile(v, 5, 0.5), ==, 3);
+    double w[] = { 5, 1, 4, 2, 3 };
+    g_assert_cmpfloat(kt_stats_quantile(w, 5, 0.99), ==, 5);
+    double x[] = { 5, 1, 4, 2, 3 };
+    g_assert_cmpfloat(kt_stats_quantile(x, 5, 0.0), ==, 1);
+    g_assert_cmpfloat(kt_stats_quantile(NULL, 0, 0.5), ==, 0);
+    double y[100];
+    for (int i = 0; i < 100; i++)
+        y[i] = 100 - i;
+    g_assert_cmpfloat(kt_stats_quantile(y, 100, 0.99), ==, 99);
+}
+
+static void
+test_concentration(void)
+{
+    guint64 bins[48] = { 0 };
+    g_assert_cmpuint(kt_stats_concentration(bins, 48, 0.95), ==, 0);
+    for (int h = 9; h < 18; h++)
+        bins[h] = 100; /* a working day: 9 bins */
+    bins[30] = 1;
+    g_assert_cmpuint(kt_stats_concentration(bins, 48, 0.95), ==, 9);
+    for (int h = 0; h < 48; h++)
+        bins[h] = 10; /* around the clock */
+    g_assert_cmpuint(kt_stats_concentration(bins, 48, 0.95), ==, 46);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
+    g_test_add_func("/stats/poisson/small", test_poisson_small);
+    g_test_add_func("/stats/poisson/large", test_poisson_large);
+    g_test_add_func("/stats/poisson/threshold", test_poisson_threshold);
+    g_test_add_func("/stats/binomial", test_binomial);
+    g_test_add_func("/stats/quantile", test_quantile);
+    g_test_add_func("/stats/concentration", test_concentration);
+    return g_test_run();
+}

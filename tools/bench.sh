@@ -1,0 +1,125 @@
+#!/bin/sh
+# make bench: throughput and memory of keytrail side by side with the tools people use
+# instead, in one run on one machine. Ratios are what to quote: the machine is noisy.
+# usage: bench.sh BUILD   (env: BENCH_EVENTS=2000000 BENCH_KEYS=500 BENCH_RUNS=3
+#                          BENCH_MEM=1 to also run the 10M-event and 100k-key memory checks)
+set -u
+build=$1
+top=$(cd "$(dirname "$0")/.." && pwd)
+KT="$top/$build/keytrail"; GEN="$top/$build/ktgen"
+events=${BENCH_EVENTS:-2000000}; keys=${BENCH_KEYS:-500}; runs=${BENCH_RUNS:-3}
+dir=${BENCH_DIR:-$top/build/bench}
+mkdir -p "$dir"
+out="$top/build/bench.txt"
+: > "$out"
+say() { echo "$*" | tee -a "$out"; }
+
+# peers: GoAccess, jq, Miller, GNU time (installed when missing and we are root)
+need=""
+command -v goaccess >/dev/null || need="$need goaccess"
+command -v jq >/dev/null || need="$need jq"
+command -v mlr >/dev/null || need="$need miller"
+[ -x /usr/bin/time ] || need="$need time"
+if [ -n "$need" ] && [ "$(id -u)" -eq 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 ||
+        echo "bench: could not install$need; those peers are skipped" >&2
+fi
+
+gen() { # gen FORMAT OUT [extra]
+    fmt=$1; o=$2; shift 2
+    [ -e "$o" ] && return 0
+    [ "$fmt" = cloudtrail ] && mkdir -p "$o"
+    "$GEN" logs --seed 7 --format "$fmt" --keys "$keys" --days 30 --events "$events" \
+        --scenario all -q --out "$o" "$@"
+}
+echo "bench: generating $events events over $keys keys in $dir ..." >&2
+gen csv "$dir/b.csv"; gen jsonl "$dir/b.jsonl"; gen combined "$dir/b.log"; gen cloudtrail "$dir/ct"
+
+# median wall seconds and max RSS (KiB) of RUNS runs of a command (stdout discarded)
+measure() {
+    : > "$dir/.times"
+    i=0
+    while [ $i -lt "$runs" ]; do
+        /usr/bin/time -f "%e %M" -o "$dir/.t" sh -c "$1" > /dev/null 2>"$dir/.err"
+        cat "$dir/.t" >> "$dir/.times"
+        i=$((i + 1))
+    done
+    sort -n "$dir/.times" | awk -v n="$runs" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+}
+count_events() { "$KT" scan -q --stats --output json $2 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["events"])'; }
+bytes_of() { du -sb "$1" | awk '{print $1}'; }
+
+row() { # row LABEL EVENTS BYTES "median rss"
+    set -- "$1" "$2" "$3" $4
+    awk -v l="$1" -v e="$2" -v b="$3" -v t="$4" -v m="$5" 'BEGIN {
+        printf "%-44s %7.2f s %10.0f ev/s %7.1f MB/s %7.1f MB RSS\n", l, t, e/t, b/t/1e6, m/1024 }' | tee -a "$out"
+    echo "$1|$2|$4" >> "$dir/.rows"
+}
+rate_of() { awk -F'|' -v l="$1" '$1==l {print $2/$3}' "$dir/.rows"; }
+ratio() { # ratio A B: events/s of A over B
+    a=$(rate_of "$1"); b=$(rate_of "$2")
+    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" -v l="$3" 'BEGIN {printf "  %-60s %6.2fx\n", l, a/b}' | tee -a "$out"
+}
+: > "$dir/.rows"
+
+say "keytrail bench: $events events, $keys keys, median of $runs runs, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+say ""
+for f in csv jsonl log ct; do
+    case $f in
+    csv) in="$dir/b.csv"; x="" ;;
+    jsonl) in="$dir/b.jsonl"; x="" ;;
+    log) in="$dir/b.log"; x="--field key=query:api_key" ;;
+    ct) in="$dir/ct"; x="" ;;
+    esac
+    ev=$(count_events "$in" "$x"); by=$(bytes_of "$in")
+    row "keytrail scan -j1 (all detectors) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --output json $x '$in'")"
+    row "keytrail scan -j1 --stats (parse floor) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --stats $x '$in'")"
+    [ $f = ct ] && row "keytrail scan -j2 (all detectors) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 2 --output json $x '$in'")"
+    eval "ev_$f=$ev by_$f=$by"
+done
+
+# peers doing the per-key aggregation a user would otherwise script:
+# events per key, distinct IPs per key, requests per key and hour
+if command -v goaccess >/dev/null; then
+    row "goaccess (combined log, json report)" "$ev_log" "$by_log" \
+        "$(measure "goaccess '$dir/b.log' --log-format=COMBINED --no-global-config -o '$dir/ga.json'")"
+fi
+if command -v jq >/dev/null; then
+    sub=200000
+    head -n $sub "$dir/b.jsonl" > "$dir/sub.jsonl"
+    row "jq per-key aggregation (jsonl, ${sub} lines)" "$sub" "$(bytes_of "$dir/sub.jsonl")" \
+        "$(measure "jq -n 'reduce inputs as \$e ({}; .[\$e.key.id] |= (.n += 1 | .ips[\$e.client.ip] = 1 | .h[\$e.ts[0:13]] += 1)) | map_values({n, ips: (.ips|length), hours: (.h|length)})' '$dir/sub.jsonl'")"
+fi
+if command -v mlr >/dev/null; then
+    row "miller per-key aggregation (csv)" "$ev_csv" "$by_csv" \
+        "$(measure "mlr --icsv --ojson put -q '@n[\$api_key] += 1; @ips[\$api_key][\$client_ip] = 1; @h[\$api_key][substr(\$timestamp,0,12)] += 1; end { for (k, v in @n) { emit {\"key\": k, \"n\": v, \"ips\": length(@ips[k]), \"hours\": length(@h[k])} } }' '$dir/b.csv'")"
+fi
+row "awk count-only (csv)" "$ev_csv" "$by_csv" \
+    "$(measure "awk -F, 'NR>1 {n[\$2]++} END {for (k in n) print k, n[k]}' '$dir/b.csv'")"
+row "awk per-key aggregation (csv)" "$ev_csv" "$by_csv" \
+    "$(measure "awk -F, 'NR>1 {n[\$2]++; if (!((\$2,\$3) in ip)) {ip[\$2,\$3]=1; d[\$2]++}; h[\$2, substr(\$1,1,13)]++} END {for (k in n) print k, n[k], d[k]}' '$dir/b.csv'")"
+
+say ""
+say "ratios (events/s; targets in parentheses)"
+ratio "keytrail scan -j1 (all detectors) log" "goaccess (combined log, json report)" "keytrail/goaccess on combined (>= 40x)"
+ratio "keytrail scan -j1 (all detectors) jsonl" "jq per-key aggregation (jsonl, 200000 lines)" "keytrail/jq on jsonl (>= 40x)"
+ratio "keytrail scan -j1 (all detectors) csv" "miller per-key aggregation (csv)" "keytrail/miller on csv (>= 3x)"
+ratio "keytrail scan -j1 (all detectors) csv" "awk count-only (csv)" "keytrail/awk count-only on csv (>= 1.5x)"
+for f in csv jsonl log ct; do
+    ratio "keytrail scan -j1 --stats (parse floor) $f" "keytrail scan -j1 (all detectors) $f" "parse floor/full scan on $f (<= 2x)"
+done
+ratio "keytrail scan -j2 (all detectors) ct" "keytrail scan -j1 (all detectors) ct" "speed-up -j2/-j1 on cloudtrail files"
+
+if [ "${BENCH_MEM:-1}" = 1 ]; then
+    say ""
+    say "memory: peak RSS must not grow with events (same keys), and 100k keys fit well under 1 GB"
+    gen csv "$dir/m1.csv" --events 1000000 --keys "$keys"
+    gen csv "$dir/m10.csv" --events 10000000 --keys "$keys"
+    gen csv "$dir/k100.csv" --events 2000000 --keys 100000
+    for m in m1 m10 k100; do
+        set -- $(runs=1 measure "'$KT' scan -q -j 1 --output json '$dir/$m.csv'")
+        say "  $m.csv: $(count_events "$dir/$m.csv" "") events, $(awk -v k="$2" 'BEGIN{printf "%.1f", k/1024}') MB peak RSS, $1 s"
+    done
+fi
+say ""
+say "(written to $out)"
