@@ -350,12 +350,11 @@ run_program(KtClfParser *cp, const char *p, const char *end)
             v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
             p = end;
         } else {
-            const char *e = memchr(p, st->stop, (gsize)(end - p));
-            if (e == NULL) {
-                if (i + 1 < pg->n_steps && !(i + 1 >= pg->optional_from))
-                    return MATCH_FAIL;
-                e = end;
-            }
+            const char *e = p; /* short fields: a plain loop beats a memchr call */
+            while (e < end && *e != st->stop)
+                e++;
+            if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
+                return MATCH_FAIL;
             v = kt_sv_len(p, (gsize)(e - p));
             p = e;
         }
@@ -389,7 +388,10 @@ build_op(KtClfParser *cp, KtStrView *path_out)
             *path_out = KT_SV_NULL;
             if (r.len == 0 || kt_sv_eq(r, "-"))
                 return KT_SV_NULL;
-            return kt_sv_len(r.ptr, MIN(r.len, (gsize)KT_CLF_RAW_OP_MAX));
+            /* kept raw, but never with a query string (it may hold a key) */
+            const char *q = memchr(r.ptr, '?', r.len);
+            gsize n = q != NULL ? (gsize)(q - r.ptr) : r.len;
+            return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
         }
     } else {
         method = cp->vals[F_METHOD];

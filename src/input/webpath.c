@@ -24,14 +24,15 @@ kt_web_is_id_segment(const char *s, gsize n)
         }
         return TRUE;
     }
-    gsize digits = 0, hex = 0, word = 0, switches = 0;
+    gsize digits = 0, hex = 0, switches = 0;
     int prev = 0; /* 1 letter, 2 digit */
     for (gsize i = 0; i < n; i++) {
         char c = s[i];
         int cls = g_ascii_isdigit(c) ? 2 : g_ascii_isalpha(c) ? 1 : 0;
+        if (cls == 0 && c != '_' && c != '-')
+            return FALSE; /* '.', '%', ...: a file name or text, never an id */
         digits += cls == 2;
         hex += is_hex(c);
-        word += cls != 0 || c == '_' || c == '-';
         if (cls != 0 && prev != 0 && cls != prev)
             switches++;
         if (cls != 0)
@@ -41,9 +42,9 @@ kt_web_is_id_segment(const char *s, gsize n)
         return TRUE;
     if (n == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-' && hex == 32)
         return TRUE;
-    if (n >= 8 && hex == n)
+    if (hex == n)
         return TRUE;
-    return n >= 10 && word == n && digits > 0 && digits < n && switches >= 2;
+    return n >= 10 && digits > 0 && switches >= 2;
 }
 
 /* Appends @n bytes to the operation buffer at *@o, never past its end. */
@@ -79,9 +80,9 @@ kt_web_normalize_op(char *buf, gsize cap, KtStrView method, KtStrView path)
         }
     }
     while (p < end) {
-        const char *seg_end = memchr(p, '/', (gsize)(end - p));
-        if (seg_end == NULL)
-            seg_end = end;
+        const char *seg_end = p;
+        while (seg_end < end && *seg_end != '/')
+            seg_end++;
         gsize n = (gsize)(seg_end - p);
         if (kt_web_is_id_segment(p, n))
             op_append(buf, cap, &o, "{id}", 4);

@@ -337,8 +337,9 @@ parse_tail(const char *p, const char *end, int *frac_ms, gboolean *has_zone, gin
     *has_zone = TRUE;
     *off = 0;
     gsize n = (gsize)(end - p);
-    if ((n == 1 && (*p == 'Z' || *p == 'z')) ||
-        (n == 3 && (g_ascii_strncasecmp(p, "UTC", 3) == 0 || g_ascii_strncasecmp(p, "GMT", 3) == 0)))
+    if (n == 1 && (*p == 'Z' || *p == 'z'))
+        return TRUE;
+    if (n == 3 && (g_ascii_strncasecmp(p, "UTC", 3) == 0 || g_ascii_strncasecmp(p, "GMT", 3) == 0))
         return TRUE;
     return parse_offset(p, end, off);
 }

@@ -10,7 +10,8 @@ static void
 ev(gpointer ud, const KtEventView *e, guint64 line)
 {
     volatile char sink = 0;
-    const KtStrView v[] = { e->key, e->principal, e->time_text, e->source, e->op, e->status, e->ua };
+    const KtStrView v[] = { e->key, e->principal, e->time_text, e->source,
+                            e->op,  e->status,    e->ua };
     for (gsize i = 0; i < G_N_ELEMENTS(v); i++) {
         if (v[i].len > 0)
             sink ^= v[i].ptr[0] ^ v[i].ptr[v[i].len - 1];

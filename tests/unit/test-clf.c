@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "keytrail/format.h"
+#include "../../src/input/webpath.h"
 
 /* ---- a sink that keeps copies ---------------------------------------------------- */
 
@@ -130,25 +131,34 @@ typedef struct {
 
 static const ClfCase clf_cases[] = {
     { "combined", NULL, { NULL },
-      "203.0.113.9 - sk_live_7 [10/Oct/2000:13:55:36 -0700] \"GET /v1/charges/ch_3Nx9abcDEF12ghIJ HTTP/1.1\" 200 2326 \"http://ex.com/\" \"" COMBINED_UA "\"\n",
+      "203.0.113.9 - sk_live_7 [10/Oct/2000:13:55:36 -0700] \"GET "
+      "/v1/charges/ch_3Nx9abcDEF12ghIJ HTTP/1.1\" 200 2326 \"http://ex.com/\" "
+      "\"" COMBINED_UA "\"\n",
       EV, "sk_live_7", NULL, "10/Oct/2000:13:55:36 -0700", "203.0.113.9", "GET /v1/charges/{id}",
       "200", COMBINED_UA, 2326 },
     { "common-line-in-combined", NULL, { NULL },
-      "127.0.0.1 user-identifier frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif HTTP/1.0\" 200 2326\n",
-      EV, "frank", NULL, "10/Oct/2000:13:55:36 -0700", "127.0.0.1", "GET /apache_pb.gif", "200", NULL, 2326 },
+      "127.0.0.1 user-identifier frank [10/Oct/2000:13:55:36 -0700] \"GET /apache_pb.gif "
+      "HTTP/1.0\" 200 2326\n",
+      EV, "frank", NULL, "10/Oct/2000:13:55:36 -0700", "127.0.0.1", "GET /apache_pb.gif", "200",
+      NULL, 2326 },
     { "no-user", NULL, { NULL },
-      "10.0.0.1 - - [17/May/2015:10:05:03 +0000] \"POST /users/123/keys HTTP/1.1\" 403 - \"-\" \"-\"\n",
-      EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "POST /users/{id}/keys", "403", NULL, -1 },
+      "10.0.0.1 - - [17/May/2015:10:05:03 +0000] \"POST /users/123/keys HTTP/1.1\" 403 - \"-\" "
+      "\"-\"\n",
+      EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "POST /users/{id}/keys", "403",
+      NULL, -1 },
     { "escaped-quote-in-ua", NULL, { NULL },
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"a \\\"quoted\\\" agent\\\\\"\n",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 5 \"-\" \"a "
+      "\\\"quoted\\\" agent\\\\\"\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "GET /", "200",
       "a \\\"quoted\\\" agent\\\\", 5 },
     { "uuid-hex-digits", NULL, { NULL },
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"DELETE /v2/items/3f2504e0-4f89-11d3-9a0c-0305e82c3301/blobs/deadbeef42/9?x=1 HTTP/1.1\" 204 0\n",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"DELETE "
+      "/v2/items/3f2504e0-4f89-11d3-9a0c-0305e82c3301/blobs/deadbeef42/9?x=1 HTTP/1.1\" 204 0\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1",
       "DELETE /v2/items/{id}/blobs/{id}/{id}", "204", NULL, 0 },
     { "words-stay", NULL, { NULL },
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET /presentations/logstash-monitorama-2013/v1/index.html HTTP/1.1\" 200 1\n",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET "
+      "/presentations/logstash-monitorama-2013/v1/index.html HTTP/1.1\" 200 1\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1",
       "GET /presentations/logstash-monitorama-2013/v1/index.html", "200", NULL, 1 },
     { "absolute-form", NULL, { NULL },
@@ -157,19 +167,33 @@ static const ClfCase clf_cases[] = {
     { "bad-request-line", NULL, { NULL },
       "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"\\x16\\x03\\x01\" 400 0\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "\\x16\\x03\\x01", "400", NULL, 0 },
+    { "raw-request-no-query", NULL, { NULL },
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"get /x?api_key=S3CR3T HTTP/1.1\" 400 0\n",
+      EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "get /x", "400", NULL, 0 },
     { "dash-request", NULL, { NULL },
       "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"-\" 408 0\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", NULL, "408", NULL, 0 },
     { "query-key", NULL, { "key", "query:api_key", NULL },
-      "198.51.100.4 - alice [17/May/2015:10:05:03 +0000] \"GET /v1/data?limit=5&api_key=AKIA123&x=y HTTP/1.1\" 200 10\n",
-      EV, "AKIA123", "alice", "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL, 10 },
+      "198.51.100.4 - alice [17/May/2015:10:05:03 +0000] \"GET "
+      "/v1/data?limit=5&api_key=AKIA123&x=y HTTP/1.1\" 200 10\n",
+      EV, "AKIA123", "alice", "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200",
+      NULL, 10 },
     { "query-key-absent", NULL, { "key", "query:api_key", NULL },
-      "198.51.100.4 - - [17/May/2015:10:05:03 +0000] \"GET /v1/data?api_keyx=1&xapi_key=2 HTTP/1.1\" 200 10\n",
-      EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL, 10 },
-    { "header-key-and-xff", "%h %l %u %t \"%r\" %>s %b \"%{X-Api-Key}i\" \"%{X-Forwarded-For}i\" %D",
+      "198.51.100.4 - - [17/May/2015:10:05:03 +0000] \"GET /v1/data?api_keyx=1&xapi_key=2 "
+      "HTTP/1.1\" 200 10\n",
+      EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL,
+      10 },
+    { "query-key-no-query", NULL, { "key", "query:api_key", NULL },
+      "198.51.100.4 - - [17/May/2015:10:05:03 +0000] \"GET /v1/data HTTP/1.1\" 200 10\n",
+      EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL,
+      10 },
+    { "header-key-and-xff",
+    "%h %l %u %t \"%r\" %>s %b \"%{X-Api-Key}i\" \"%{X-Forwarded-For}i\" %D",
       { "key", "header:x-api-key", "ip", "header:X-Forwarded-For", NULL },
-      "10.0.0.1 - - [17/May/2015:10:05:03 +0000] \"PUT /v1/x HTTP/2.0\" 500 12 \"Bearer tok_9\" \"2001:db8::7, 10.0.0.1\" 1234\n",
-      EV, "tok_9", NULL, "17/May/2015:10:05:03 +0000", "2001:db8::7", "PUT /v1/x", "500", NULL, 12 },
+      "10.0.0.1 - - [17/May/2015:10:05:03 +0000] \"PUT /v1/x HTTP/2.0\" 500 12 \"Bearer tok_9\" "
+      "\"2001:db8::7, 10.0.0.1\" 1234\n",
+      EV, "tok_9", NULL, "17/May/2015:10:05:03 +0000", "2001:db8::7", "PUT /v1/x", "500", NULL,
+      12 },
     { "key-from-host", NULL, { "key", "host", NULL },
       "10.0.0.1 - - [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1\n",
       EV, "10.0.0.1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "GET /", "200", NULL, 1 },
@@ -181,20 +205,24 @@ static const ClfCase clf_cases[] = {
       "xx 192.0.2.1 [10/Oct/2000:13:55:36 -0700] 100% bob GET /a HTTP/1.1\n",
       EV, "bob", NULL, "10/Oct/2000:13:55:36 -0700", "192.0.2.1", "GET /a", NULL, NULL, -1 },
     { "vhost_combined", "vhost_combined", { NULL },
-      "www.example.com:443 10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\n",
+      "www.example.com:443 10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 "
+      "\"-\" \"ua\"\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "GET /", "200", "ua", 1 },
     { "trailing-extra-fields", NULL, { NULL },
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" \"1.2.3.4\" 0.003\n",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\" "
+      "\"1.2.3.4\" 0.003\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "GET /", "200", "ua", 1 },
     { "crlf", NULL, { NULL },
       "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"ua\"\r\n",
       EV, "k1", NULL, "17/May/2015:10:05:03 +0000", "10.0.0.1", "GET /", "200", "ua", 1 },
     /* rejects */
     REJ("unclosed-quote",
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (compatible\n",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 "
+      "(compatible\n",
       KT_REJECT_MALFORMED),
     REJ("unclosed-quote-at-eof",
-      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 (compatible",
+      "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000] \"GET / HTTP/1.1\" 200 1 \"-\" \"Mozilla/5.0 "
+      "(compatible",
       KT_REJECT_TRUNCATED),
     REJ("not-clf", "{\"json\": true}\n", KT_REJECT_MALFORMED),
     REJ("no-bracket-close", "10.0.0.1 - k1 [17/May/2015:10:05:03 +0000\n",
@@ -290,7 +318,8 @@ static void
 test_auto_vhost(void)
 {
     static const char text[] =
-        "api.example.com:443 10.0.0.1 - k [17/May/2015:10:05:03 +0000] \"GET /v1/x HTTP/1.1\" 200 1 \"-\" \"u\"\n";
+        "api.example.com:443 10.0.0.1 - k [17/May/2015:10:05:03 +0000] \"GET /v1/x HTTP/1.1\" "
+        "200 1 \"-\" \"u\"\n";
     g_autoptr(GPtrArray) got = run_clf(NULL, NULL, NULL, text, sizeof(text) - 1, 0, NULL, NULL);
     g_assert_cmpuint(got->len, ==, 1);
     const Got *g = got->pdata[0];
@@ -352,6 +381,46 @@ test_sniff(void)
     }
 }
 
+static void
+test_id_segments(void)
+{
+    static const struct {
+        const char *seg;
+        gboolean id;
+    } cases[] = {
+        { "123", TRUE },
+        { "0", TRUE },
+        { "3f2504e0-4f89-11d3-9a0c-0305e82c3301", TRUE },
+        { "deadbeef", TRUE },
+        { "da39a3ee5e6b4b0d3255bfef95601890afd80709", TRUE },
+        { "ch_3Nx9abcDEF12ghIJ", TRUE },
+        { "cus_NffrFeUfNV2Hib", TRUE },
+        { "v1", FALSE },
+        { "users", FALSE },
+        { "charges", FALSE },
+        { "presentations", FALSE },
+        { "logstash-monitorama-2013", FALSE },
+        { "index.html", FALSE },
+        { "kibana-search.png", FALSE },
+        { "deadbee", FALSE }, /* 7 hex characters: a word */
+        { "", FALSE },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_test_message("segment %s", cases[i].seg);
+        g_assert_cmpint(kt_web_is_id_segment(cases[i].seg, strlen(cases[i].seg)), ==,
+                        cases[i].id);
+    }
+    char buf[16];
+    KtStrView op =
+        kt_web_normalize_op(buf, sizeof(buf), kt_sv("GET"), kt_sv("/very/long/path/here"));
+    g_assert_cmpuint(op.len, ==, sizeof(buf)); /* cut, never past the buffer */
+    g_assert_cmpint(memcmp(op.ptr, "GET /very/long/p", 16), ==, 0);
+    KtStrView q = kt_web_query_param(kt_sv("?a=1&api_key=xyz#frag"), "api_key", 7);
+    g_assert_cmpint(q.len, ==, 3);
+    q = kt_web_query_param(kt_sv("a=1#api_key=xyz"), "api_key", 7);
+    g_assert_cmpint(q.len, ==, 0);
+}
+
 /* ---- the real Apache sample ------------------------------------------------------ */
 
 static char *
@@ -378,7 +447,8 @@ static char *
 shared_data(const char *rel)
 {
     const char *top = g_getenv("KT_TOP");
-    g_autofree char *a = g_build_filename(top != NULL ? top : ".", "..", "shared", "data", rel, NULL);
+    g_autofree char *a = g_build_filename(top != NULL ? top : ".", "..", "shared", "data", rel,
+    NULL);
     if (g_file_test(a, G_FILE_TEST_EXISTS))
         return g_steal_pointer(&a);
     return NULL;
@@ -433,6 +503,7 @@ main(int argc, char **argv)
     g_test_add_func("/clf/auto-vhost", test_auto_vhost);
     g_test_add_func("/clf/bad-formats", test_bad_formats);
     g_test_add_func("/clf/sniff", test_sniff);
+    g_test_add_func("/clf/id-segments", test_id_segments);
     g_test_add_func("/clf/real-apache", test_real_apache);
     return g_test_run();
 }
