@@ -211,7 +211,7 @@ norm_name(const char *s, gsize len, char *out)
             continue;
         if (o + 1 >= NORM_MAX)
             return FALSE;
-        out[o++] = g_ascii_tolower(c);
+        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     out[o] = '\0';
     return TRUE;
@@ -549,7 +549,7 @@ json_value(KtMapper *m, guint slot, const cJSON *item)
         if (d == floor(d) && fabs(d) < 9e15)
             g_snprintf(m->num[slot], sizeof(m->num[slot]), "%" G_GINT64_FORMAT, (gint64)d);
         else
-            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.17g", d);
+            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.15g", d);
         *v = (KtVal){ kt_sv(m->num[slot]), d, KT_VAL_NUM };
     } else if (cJSON_IsBool(item)) {
         *v = (KtVal){ kt_sv(cJSON_IsTrue(item) ? "true" : "false"), 0, KT_VAL_STR };
