@@ -11,8 +11,8 @@ static void
 noop_event(gpointer ud, const KtEventView *ev, guint64 line)
 {
     /* touch every view so that a bad pointer or length shows up under ASan */
-    const KtStrView v[] = { ev->key, ev->principal, ev->time_text, ev->source,
-                            ev->op, ev->status, ev->ua };
+    const KtStrView v[] = {ev->key, ev->principal, ev->time_text, ev->source,
+                           ev->op,  ev->status,    ev->ua};
     volatile unsigned char sum = 0;
     for (gsize i = 0; i < G_N_ELEMENTS(v); i++) {
         for (gsize j = 0; v[i].ptr != NULL && j < v[i].len; j++)
@@ -55,12 +55,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (mode & 2)
         opts.preset = (mode & 4) ? "vault-audit" : "github-audit";
-    KtSink sink = { noop_event, noop_reject, noop_skip, NULL };
+    KtSink sink = {noop_event, noop_reject, noop_skip, NULL};
     gpointer p = kt_format_jsonl.new(&opts, &sink, NULL);
     if (p == NULL)
         abort();
     gsize a = MIN(cut1 * size / 256, size), b = MIN(a + cut2 * (size - a) / 256, size);
-    const gsize cuts[] = { 0, a, b, size };
+    const gsize cuts[] = {0, a, b, size};
     for (gsize i = 0; i < 3; i++) {
         gsize n = cuts[i + 1] - cuts[i];
         if (n == 0)
