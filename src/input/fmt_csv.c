@@ -24,17 +24,17 @@ typedef struct {
     KtStrView *fv;               /* field views of the current record */
     guint fv_cap;                /* allocated entries of fv */
     /* a quoted record read through libcsv, possibly over several lines */
-    gboolean in_record;          /* libcsv holds a record that continues */
-    gboolean record_done;        /* libcsv reported its end */
-    guint64 rec_line;            /* physical line where it started */
-    gsize rec_bytes;             /* its bytes so far */
-    guint quotes;                /* quote characters in it so far */
-    guint nfields;               /* fields so far (counted beyond max_fields too) */
-    GString *rowbuf;             /* their bytes */
-    GArray *offs;                /* gsize start, len pairs into rowbuf */
-    char head[HEAD_LEN];         /* start of the record, for excerpts */
+    gboolean in_record;   /* libcsv holds a record that continues */
+    gboolean record_done; /* libcsv reported its end */
+    guint64 rec_line;     /* physical line where it started */
+    gsize rec_bytes;      /* its bytes so far */
+    guint quotes;         /* quote characters in it so far */
+    guint nfields;        /* fields so far (counted beyond max_fields too) */
+    GString *rowbuf;      /* their bytes */
+    GArray *offs;         /* gsize start, len pairs into rowbuf */
+    char head[HEAD_LEN];  /* start of the record, for excerpts */
     gsize head_len;
-    gboolean skip_quoted;        /* dropping the rest of an over-long quoted record */
+    gboolean skip_quoted; /* dropping the rest of an over-long quoted record */
 } KtCsvParser;
 
 static const char utf8_bom[] = "\xEF\xBB\xBF";
@@ -152,7 +152,7 @@ csv_cb_field(void *s, size_t len, void *data)
     KtCsvParser *p = data;
     if (++p->nfields > p->opts->max_fields)
         return;
-    gsize pos[2] = { p->rowbuf->len, len };
+    gsize pos[2] = {p->rowbuf->len, len};
     g_array_append_vals(p->offs, pos, 2);
     if (len > 0)
         g_string_append_len(p->rowbuf, s, (gssize)len);
@@ -312,8 +312,7 @@ csv_line(gpointer ud, const char *line, gsize len, guint64 lineno)
 /* A physical line over --max-line: rejected by the splitter; a quoted record it was
  * part of ends with it. */
 static void
-csv_split_reject(gpointer ud, guint64 line, KtReject reason, const char *detail,
-                 KtStrView excerpt)
+csv_split_reject(gpointer ud, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
 {
     KtCsvParser *p = ud;
     if (p->in_record)
@@ -348,7 +347,7 @@ csv_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     p->opts = opts;
     p->sink = sink;
     p->mapper = m;
-    p->inner = (KtSink){ csv_split_event, csv_split_reject, csv_split_skip, p };
+    p->inner = (KtSink){csv_split_event, csv_split_reject, csv_split_skip, p};
     p->ls = kt_line_splitter_new(opts->max_line, csv_line, &p->inner, p);
     if (csv_init(&p->csv, CSV_STRICT) != 0)
         g_error("csv_init: out of memory");

@@ -124,8 +124,7 @@ kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len
         return;
     /* aws cloudtrail lookup-events: the record is a JSON string inside the event */
     const cJSON *ct = cJSON_GetObjectItemCaseSensitive(root, "CloudTrailEvent");
-    if (cJSON_IsString(ct) && ct->valuestring != NULL &&
-        !cJSON_HasObjectItem(root, "eventTime")) {
+    if (cJSON_IsString(ct) && ct->valuestring != NULL && !cJSON_HasObjectItem(root, "eventTime")) {
         cJSON *inner =
             parse_record(sink, ct->valuestring, strlen(ct->valuestring), line, max_depth);
         if (inner != NULL)
@@ -148,26 +147,26 @@ typedef enum {
 } KtJsState;
 
 struct _KtJsonSplitter {
-    gsize max_len;        /* longest record, bytes */
-    guint max_depth;      /* deepest record nesting */
-    KtJsonElemFn fn;      /* receives each record */
-    const KtSink *sink;   /* for rejects */
-    gpointer ud;          /* passed to fn */
+    gsize max_len;      /* longest record, bytes */
+    guint max_depth;    /* deepest record nesting */
+    KtJsonElemFn fn;    /* receives each record */
+    const KtSink *sink; /* for rejects */
+    gpointer ud;        /* passed to fn */
     KtJsState state;
-    guint64 depth;        /* nesting in the current document */
-    guint64 arr_depth;    /* depth of the records array's elements (0 = none) */
-    gboolean in_str, esc; /* inside a string; after a backslash */
-    gboolean key_expected; /* the next string at depth 1 is a key */
-    gboolean in_key;      /* reading a key at depth 1 */
-    char key[8];          /* its first bytes */
-    guint keylen;         /* its length (may exceed sizeof key) */
-    gboolean env_key;     /* the current depth-1 key is Records or Events */
-    gboolean envelope;    /* the current top-level object holds a records array */
-    gboolean capturing;   /* the current record continues into the next block */
+    guint64 depth;               /* nesting in the current document */
+    guint64 arr_depth;           /* depth of the records array's elements (0 = none) */
+    gboolean in_str, esc;        /* inside a string; after a backslash */
+    gboolean key_expected;       /* the next string at depth 1 is a key */
+    gboolean in_key;             /* reading a key at depth 1 */
+    char key[8];                 /* its first bytes */
+    guint keylen;                /* its length (may exceed sizeof key) */
+    gboolean env_key;            /* the current depth-1 key is Records or Events */
+    gboolean envelope;           /* the current top-level object holds a records array */
+    gboolean capturing;          /* the current record continues into the next block */
     gboolean too_long, too_deep; /* the current record's faults */
-    gboolean scalar;      /* the current element is not an object or array */
-    GString *buf;         /* the current record (at most max_len bytes) */
-    guint64 index;        /* records seen */
+    gboolean scalar;             /* the current element is not an object or array */
+    GString *buf;                /* the current record (at most max_len bytes) */
+    guint64 index;               /* records seen */
 };
 
 KtJsonSplitter *

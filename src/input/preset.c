@@ -24,9 +24,9 @@ typedef KtMapResult (*KtPresetHook)(KtMapper *m, KtEventView *ev);
 
 /* A preset: candidate sources per slot, in priority order. */
 typedef struct {
-    const char *name;                         /* --preset name */
-    const char *summary;                      /* one line for `keytrail formats` */
-    const char *const *paths[KT_SLOT_COUNT];  /* NULL-terminated candidates, or NULL */
+    const char *name;                        /* --preset name */
+    const char *summary;                     /* one line for `keytrail formats` */
+    const char *const *paths[KT_SLOT_COUNT]; /* NULL-terminated candidates, or NULL */
     gboolean fuzzy;       /* match names case-insensitively, ignoring ' ', '_', '-' */
     gboolean status_grpc; /* status is a gRPC code */
     KtPresetHook hook;    /* nullable: what the table cannot say */
@@ -35,25 +35,25 @@ typedef struct {
 
 /* A compiled dotted path. */
 typedef struct {
-    char *full;    /* as written */
-    char **segs;   /* split at dots */
+    char *full;  /* as written */
+    char **segs; /* split at dots */
     guint nsegs;
 } KtPath;
 
 struct _KtMapper {
-    const KtFormatOptions *opts;        /* borrowed */
-    const KtPresetDef *fallback;        /* used when detection finds nothing */
-    const KtPresetDef *preset;          /* NULL until chosen */
+    const KtFormatOptions *opts;          /* borrowed */
+    const KtPresetDef *fallback;          /* used when detection finds nothing */
+    const KtPresetDef *preset;            /* NULL until chosen */
     const char *override[KT_SLOT_FIELDS]; /* --field sources, borrowed; NULL = none */
     KtPath *override_path[KT_SLOT_FIELDS];
-    GPtrArray *paths[KT_SLOT_COUNT];    /* KtPath* of the preset (exact presets) */
-    GHashTable *fuzzy;                  /* normalized name -> 1 + slot * 256 + rank */
-    GHashTable *fuzzy_parents;          /* normalized object names to look inside */
-    GArray *cols[KT_SLOT_COUNT];        /* CSV: candidate column indices (guint) */
-    KtVal vals[KT_SLOT_COUNT];          /* values of the current record */
-    guint rank[KT_SLOT_COUNT];          /* generic: rank of the current value */
-    char num[KT_SLOT_COUNT][40];        /* formatted JSON numbers */
-    GString *op_buf;                    /* composed operation */
+    GPtrArray *paths[KT_SLOT_COUNT]; /* KtPath* of the preset (exact presets) */
+    GHashTable *fuzzy;               /* normalized name -> 1 + slot * 256 + rank */
+    GHashTable *fuzzy_parents;       /* normalized object names to look inside */
+    GArray *cols[KT_SLOT_COUNT];     /* CSV: candidate column indices (guint) */
+    KtVal vals[KT_SLOT_COUNT];       /* values of the current record */
+    guint rank[KT_SLOT_COUNT];       /* generic: rank of the current value */
+    char num[KT_SLOT_COUNT][40];     /* formatted JSON numbers */
+    GString *op_buf;                 /* composed operation */
 };
 
 static const char *const slot_names[KT_SLOT_FIELDS] = {
@@ -66,116 +66,127 @@ static KtMapResult hook_cloudtrail(KtMapper *m, KtEventView *ev);
 static KtMapResult hook_vault(KtMapper *m, KtEventView *ev);
 static KtMapResult hook_generic(KtMapper *m, KtEventView *ev);
 
+/* clang-format off */
 static const KtPresetDef preset_cloudtrail = {
-    "cloudtrail",
-    "AWS CloudTrail records (S3 delivery, lookup-events, JSON lines, CSV)",
-    {
-        [KT_SLOT_KEY] = (const char *const[]){ "userIdentity.accessKeyId", NULL },
-        [KT_SLOT_PRINCIPAL] = (const char *const[]){ "userIdentity.sessionContext.sessionIssuer.arn",
-                                                     "userIdentity.arn", NULL },
-        [KT_SLOT_TIME] = (const char *const[]){ "eventTime", NULL },
-        [KT_SLOT_IP] = (const char *const[]){ "sourceIPAddress", NULL },
-        [KT_SLOT_STATUS] = (const char *const[]){ "errorCode", NULL },
-        [KT_SLOT_BYTES] = (const char *const[]){ "additionalEventData.bytesTransferredOut", NULL },
-        [KT_SLOT_UA] = (const char *const[]){ "userAgent", NULL },
-        [KT_SLOT_A] = (const char *const[]){ "eventSource", NULL },
-        [KT_SLOT_B] = (const char *const[]){ "eventName", NULL },
-        [KT_SLOT_C] = (const char *const[]){ "userIdentity.type", NULL },
+    .name = "cloudtrail",
+    .summary = "AWS CloudTrail records (S3 delivery, lookup-events, JSON lines, CSV)",
+    .paths = {
+        [KT_SLOT_KEY] = (const char *const[]){"userIdentity.accessKeyId", NULL},
+        [KT_SLOT_PRINCIPAL] = (const char *const[]){
+            "userIdentity.sessionContext.sessionIssuer.arn", "userIdentity.arn", NULL},
+        [KT_SLOT_TIME] = (const char *const[]){"eventTime", NULL},
+        [KT_SLOT_IP] = (const char *const[]){"sourceIPAddress", NULL},
+        [KT_SLOT_STATUS] = (const char *const[]){"errorCode", NULL},
+        [KT_SLOT_BYTES] = (const char *const[]){"additionalEventData.bytesTransferredOut", NULL},
+        [KT_SLOT_UA] = (const char *const[]){"userAgent", NULL},
+        [KT_SLOT_A] = (const char *const[]){"eventSource", NULL},
+        [KT_SLOT_B] = (const char *const[]){"eventName", NULL},
+        [KT_SLOT_C] = (const char *const[]){"userIdentity.type", NULL},
     },
-    FALSE, FALSE, hook_cloudtrail,
-    "op = short service of eventSource + \":\" + eventName (\"iam:CreateUser\"); temporary key "
-    "when the key starts with ASIA or userIdentity.type is AssumedRole/FederatedUser",
+    .hook = hook_cloudtrail,
+    .notes = "op = short service of eventSource + \":\" + eventName (\"iam:CreateUser\"); "
+             "temporary key when the key starts with ASIA or userIdentity.type is "
+             "AssumedRole/FederatedUser",
 };
 
 static const KtPresetDef preset_github = {
-    "github-audit",
-    "GitHub audit log (JSON export, streaming)",
-    {
-        [KT_SLOT_KEY] = (const char *const[]){ "hashed_token", "token_id", NULL },
-        [KT_SLOT_PRINCIPAL] = (const char *const[]){ "actor", NULL },
-        [KT_SLOT_TIME] = (const char *const[]){ "@timestamp", "created_at", NULL },
-        [KT_SLOT_IP] = (const char *const[]){ "actor_ip", NULL },
-        [KT_SLOT_OP] = (const char *const[]){ "action", NULL },
-        [KT_SLOT_UA] = (const char *const[]){ "user_agent", NULL },
+    .name = "github-audit",
+    .summary = "GitHub audit log (JSON export, streaming)",
+    .paths = {
+        [KT_SLOT_KEY] = (const char *const[]){"hashed_token", "token_id", NULL},
+        [KT_SLOT_PRINCIPAL] = (const char *const[]){"actor", NULL},
+        [KT_SLOT_TIME] = (const char *const[]){"@timestamp", "created_at", NULL},
+        [KT_SLOT_IP] = (const char *const[]){"actor_ip", NULL},
+        [KT_SLOT_OP] = (const char *const[]){"action", NULL},
+        [KT_SLOT_UA] = (const char *const[]){"user_agent", NULL},
     },
-    FALSE, FALSE, NULL, "times are epoch milliseconds",
+    .notes = "times are epoch milliseconds",
 };
 
 static const KtPresetDef preset_gcp = {
-    "gcp-audit",
-    "Google Cloud audit logs (LogEntry with protoPayload)",
-    {
-        [KT_SLOT_KEY] =
-            (const char *const[]){ "protoPayload.authenticationInfo.serviceAccountKeyName", NULL },
-        [KT_SLOT_PRINCIPAL] =
-            (const char *const[]){ "protoPayload.authenticationInfo.principalEmail", NULL },
-        [KT_SLOT_TIME] = (const char *const[]){ "timestamp", NULL },
-        [KT_SLOT_IP] = (const char *const[]){ "protoPayload.requestMetadata.callerIp", NULL },
-        [KT_SLOT_OP] = (const char *const[]){ "protoPayload.methodName", NULL },
-        [KT_SLOT_STATUS] = (const char *const[]){ "protoPayload.status.code", NULL },
+    .name = "gcp-audit",
+    .summary = "Google Cloud audit logs (LogEntry with protoPayload)",
+    .paths = {
+        [KT_SLOT_KEY] = (const char *const[]){
+            "protoPayload.authenticationInfo.serviceAccountKeyName", NULL},
+        [KT_SLOT_PRINCIPAL] = (const char *const[]){
+            "protoPayload.authenticationInfo.principalEmail", NULL},
+        [KT_SLOT_TIME] = (const char *const[]){"timestamp", NULL},
+        [KT_SLOT_IP] = (const char *const[]){"protoPayload.requestMetadata.callerIp", NULL},
+        [KT_SLOT_OP] = (const char *const[]){"protoPayload.methodName", NULL},
+        [KT_SLOT_STATUS] = (const char *const[]){"protoPayload.status.code", NULL},
         [KT_SLOT_UA] = (const char *const[]){
-            "protoPayload.requestMetadata.callerSuppliedUserAgent", NULL },
+            "protoPayload.requestMetadata.callerSuppliedUserAgent", NULL},
     },
-    FALSE, TRUE, NULL, "status is a gRPC code (7 PERMISSION_DENIED, 16 UNAUTHENTICATED: denied)",
+    .status_grpc = TRUE,
+    .notes = "status is a gRPC code (7 PERMISSION_DENIED, 16 UNAUTHENTICATED: denied)",
 };
 
 static const KtPresetDef preset_vault = {
-    "vault-audit",
-    "HashiCorp Vault audit device (file/socket JSON lines)",
-    {
-        [KT_SLOT_KEY] = (const char *const[]){ "auth.accessor", NULL },
-        [KT_SLOT_PRINCIPAL] = (const char *const[]){ "auth.display_name", NULL },
-        [KT_SLOT_TIME] = (const char *const[]){ "time", NULL },
-        [KT_SLOT_IP] = (const char *const[]){ "request.remote_address", NULL },
-        [KT_SLOT_STATUS] = (const char *const[]){ "error", NULL },
-        [KT_SLOT_A] = (const char *const[]){ "request.operation", NULL },
-        [KT_SLOT_B] = (const char *const[]){ "request.path", NULL },
-        [KT_SLOT_C] = (const char *const[]){ "type", NULL },
+    .name = "vault-audit",
+    .summary = "HashiCorp Vault audit device (file/socket JSON lines)",
+    .paths = {
+        [KT_SLOT_KEY] = (const char *const[]){"auth.accessor", NULL},
+        [KT_SLOT_PRINCIPAL] = (const char *const[]){"auth.display_name", NULL},
+        [KT_SLOT_TIME] = (const char *const[]){"time", NULL},
+        [KT_SLOT_IP] = (const char *const[]){"request.remote_address", NULL},
+        [KT_SLOT_STATUS] = (const char *const[]){"error", NULL},
+        [KT_SLOT_A] = (const char *const[]){"request.operation", NULL},
+        [KT_SLOT_B] = (const char *const[]){"request.path", NULL},
+        [KT_SLOT_C] = (const char *const[]){"type", NULL},
     },
-    FALSE, FALSE, hook_vault,
-    "op = request.operation + \" \" + request.path; \"request\" entries are skipped, the "
-    "\"response\" entry is the event (one per request); error \"permission denied\" = denied",
+    .hook = hook_vault,
+    .notes = "op = request.operation + \" \" + request.path; \"request\" entries are skipped, "
+             "the \"response\" entry is the event (one per request); error \"permission "
+             "denied\" = denied",
 };
 
 static const KtPresetDef preset_generic = {
-    "generic",
-    "guess fields from common names (case, spaces, '_' and '-' ignored)",
-    {
+    .name = "generic",
+    .summary = "guess fields from common names (case, spaces, '_' and '-' ignored)",
+    .paths = {
         [KT_SLOT_KEY] = (const char *const[]){
             "api_key", "api_key_id", "key_id", "access_key_id", "aws_access_key", "access_key",
             "token", "token_id", "hashed_token", "key", "client_id", "app_key", "credential_id",
-            NULL },
+            NULL},
         [KT_SLOT_PRINCIPAL] = (const char *const[]){
             "principal", "principal_arn", "user_arn", "arn", "principal_email", "actor", "user",
-            "username", "user_id", "email", "owner", NULL },
+            "username", "user_id", "email", "owner", NULL},
         [KT_SLOT_TIME] = (const char *const[]){
             "timestamp", "@timestamp", "time", "ts", "datetime", "date_time", "event_time",
             "event_datetime", "date", "created_at", "request_time", "logged_at", "occurred_at",
-            NULL },
+            NULL},
         [KT_SLOT_IP] = (const char *const[]){
             "ip", "client_ip", "remote_addr", "remote_ip", "remote_address", "source_ip",
             "src_ip", "source_ip_address", "ip_address", "ipaddr", "caller_ip", "actor_ip",
-            "client_address", NULL },
-        [KT_SLOT_OP] = (const char *const[]){ "operation", "op", "action", NULL },
+            "client_address", "request.client_ip", "request.remote_ip", "request.remote_addr",
+            NULL},
+        [KT_SLOT_OP] = (const char *const[]){"operation", "op", "action", NULL},
         [KT_SLOT_STATUS] = (const char *const[]){
             "status", "status_code", "http_status", "http_status_code", "response_status",
             "response_code", "result", "outcome", "error", "error_code", "error.code",
-            "error.type", NULL },
+            "error.type", NULL},
         [KT_SLOT_BYTES] = (const char *const[]){
             "bytes", "size", "response_bytes", "bytes_sent", "body_bytes_sent", "response_size",
-            "bytes_out", NULL },
+            "bytes_out", NULL},
         [KT_SLOT_UA] = (const char *const[]){
-            "user_agent", "ua", "http_user_agent", "request_user_agent", "agent", NULL },
-        [KT_SLOT_A] = (const char *const[]){ "method", "http_method", "request_method", "verb",
-                                             NULL },
-        [KT_SLOT_B] = (const char *const[]){ "path", "uri", "request_path", "request_uri", "url",
-                                             NULL },
-        [KT_SLOT_C] = (const char *const[]){ "endpoint", "event_name", "route", "api", NULL },
+            "user_agent", "ua", "http_user_agent", "request_user_agent", "agent", NULL},
+        [KT_SLOT_A] = (const char *const[]){
+            "method", "http_method", "request_method", "verb", "request.method", "http.method",
+            NULL},
+        [KT_SLOT_B] = (const char *const[]){
+            "path", "uri", "request_path", "request_uri", "url", "request.uri", "request.path",
+            "http.path", NULL},
+        [KT_SLOT_C] = (const char *const[]){"endpoint", "event_name", "route", "api", NULL},
     },
-    TRUE, FALSE, hook_generic,
-    "op = operation|op|action, else method + \" \" + path (\"GET /v1/x\"), else "
-    "endpoint|event_name|route|api, else method or path alone",
+    .fuzzy = TRUE,
+    .hook = hook_generic,
+    .notes = "op = operation|op|action, else method + \" \" + path (\"GET /v1/x\"), else "
+             "endpoint|event_name|route|api, else method or path alone; method = method|"
+             "http_method|request_method|verb|request.method|http.method; path = path|uri|"
+             "request_path|request_uri|url|request.uri|request.path|http.path",
 };
+/* clang-format on */
 
 static const KtPresetDef *const presets[] = {
     &preset_cloudtrail, &preset_github, &preset_gcp, &preset_vault, &preset_generic, NULL,
@@ -184,8 +195,9 @@ static const KtPresetDef *const presets[] = {
 static const struct {
     const char *alias, *name;
 } preset_aliases[] = {
-    { "aws", "cloudtrail" },      { "github", "github-audit" }, { "gcp", "gcp-audit" },
-    { "vault", "vault-audit" },   { "auto", NULL },
+    {"aws", "cloudtrail"}, {"github", "github-audit"},
+    {"gcp", "gcp-audit"},  {"vault", "vault-audit"},
+    {"auto", NULL},
 };
 
 /* ---- small helpers ------------------------------------------------------------------ */
@@ -211,7 +223,7 @@ norm_name(const char *s, gsize len, char *out)
             continue;
         if (o + 1 >= NORM_MAX)
             return FALSE;
-        out[o++] = g_ascii_tolower(c);
+        out[o++] = (char)(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
     }
     out[o] = '\0';
     return TRUE;
@@ -294,7 +306,8 @@ mapper_set_overrides(KtMapper *m, GPtrArray *fields, GError **error)
         if (s == KT_SLOT_FIELDS) {
             g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
                         "unknown field '%s' in --field; valid names: key, principal, time, ip, "
-                        "op, status, bytes, ua", fo->name);
+                        "op, status, bytes, ua",
+                        fo->name);
             return FALSE;
         }
         if (fo->source == NULL || fo->source[0] == '\0') {
@@ -329,7 +342,8 @@ kt_mapper_new(const KtFormatOptions *opts, const char *fallback, GError **error)
         if (def == NULL) {
             g_set_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC,
                         "unknown preset '%s'; valid presets: cloudtrail, github-audit, "
-                        "gcp-audit, vault-audit, generic", opts->preset);
+                        "gcp-audit, vault-audit, generic",
+                        opts->preset);
             return NULL;
         }
         mapper_set_preset(m, def);
@@ -543,16 +557,16 @@ json_value(KtMapper *m, guint slot, const cJSON *item)
 {
     KtVal *v = &m->vals[slot];
     if (cJSON_IsString(item) && item->valuestring != NULL && item->valuestring[0] != '\0') {
-        *v = (KtVal){ kt_sv(item->valuestring), 0, KT_VAL_STR };
+        *v = (KtVal){kt_sv(item->valuestring), 0, KT_VAL_STR};
     } else if (cJSON_IsNumber(item)) {
         double d = item->valuedouble;
         if (d == floor(d) && fabs(d) < 9e15)
             g_snprintf(m->num[slot], sizeof(m->num[slot]), "%" G_GINT64_FORMAT, (gint64)d);
         else
-            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.17g", d);
-        *v = (KtVal){ kt_sv(m->num[slot]), d, KT_VAL_NUM };
+            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.15g", d);
+        *v = (KtVal){kt_sv(m->num[slot]), d, KT_VAL_NUM};
     } else if (cJSON_IsBool(item)) {
-        *v = (KtVal){ kt_sv(cJSON_IsTrue(item) ? "true" : "false"), 0, KT_VAL_STR };
+        *v = (KtVal){kt_sv(cJSON_IsTrue(item) ? "true" : "false"), 0, KT_VAL_STR};
     } else {
         return FALSE;
     }
@@ -571,13 +585,13 @@ json_path(const cJSON *obj, const KtPath *p, gboolean ci)
                  : cJSON_GetObjectItemCaseSensitive(cur, p->segs[i]);
     }
     if (cur == NULL && p->nsegs > 1)
-        cur = ci ? cJSON_GetObjectItem(obj, p->full)
-                 : cJSON_GetObjectItemCaseSensitive(obj, p->full);
+        cur =
+            ci ? cJSON_GetObjectItem(obj, p->full) : cJSON_GetObjectItemCaseSensitive(obj, p->full);
     return cur;
 }
 
-/* Generic preset: one pass over the keys (and one level into known parents such as
- * "error"), keeping the best-ranked candidate per slot. */
+/* Generic preset: one pass over the keys (and one level into the parents that dotted
+ * candidates name: error, request, http), keeping the best-ranked candidate per slot. */
 static void
 json_fuzzy(KtMapper *m, const cJSON *obj, const char *parent)
 {
@@ -691,7 +705,7 @@ csv_bind_fuzzy(KtMapper *m, const KtStrView *cols, guint n)
         guint code = GPOINTER_TO_UINT(g_hash_table_lookup(m->fuzzy, nm));
         if (code == 0)
             continue;
-        KtColRank cr = { (code - 1) / 256, (code - 1) % 256, i };
+        KtColRank cr = {(code - 1) / 256, (code - 1) % 256, i};
         if (cr.slot < KT_SLOT_FIELDS && m->override[cr.slot] != NULL)
             continue;
         g_array_append_val(found, cr);
@@ -706,7 +720,7 @@ csv_bind_fuzzy(KtMapper *m, const KtStrView *cols, guint n)
 void
 kt_mapper_csv_header(KtMapper *m, const KtStrView *cols, guint n)
 {
-    KtColumns ctx = { cols, n };
+    KtColumns ctx = {cols, n};
     mapper_choose(m, csv_has, &ctx);
     for (guint s = 0; s < KT_SLOT_COUNT; s++)
         g_array_set_size(m->cols[s], 0);
@@ -734,8 +748,7 @@ kt_mapper_csv_header(KtMapper *m, const KtStrView *cols, guint n)
 }
 
 KtMapResult
-kt_mapper_csv_row(KtMapper *m, const KtStrView *fields, guint n, KtEventView *ev,
-                  KtReject *reason)
+kt_mapper_csv_row(KtMapper *m, const KtStrView *fields, guint n, KtEventView *ev, KtReject *reason)
 {
     g_return_val_if_fail(m->preset != NULL, KT_MAP_SKIP);
     memset(m->vals, 0, sizeof(m->vals));
@@ -747,7 +760,7 @@ kt_mapper_csv_row(KtMapper *m, const KtStrView *fields, guint n, KtEventView *ev
         for (guint i = 0; i < cols->len; i++) {
             guint c = g_array_index(cols, guint, i);
             if (c < n && fields[c].len > 0) {
-                m->vals[s] = (KtVal){ fields[c], 0, KT_VAL_STR };
+                m->vals[s] = (KtVal){fields[c], 0, KT_VAL_STR};
                 break;
             }
             if (s < KT_SLOT_FIELDS && m->override[s] != NULL)

@@ -25,10 +25,11 @@ typedef enum {
     KT_SLOT_STATUS,
     KT_SLOT_BYTES,
     KT_SLOT_UA,
-    KT_SLOT_FIELDS,        /* number of user-visible fields (--field names) */
-    KT_SLOT_A = KT_SLOT_FIELDS, /* cloudtrail eventSource, vault request.operation, generic method */
-    KT_SLOT_B,             /* cloudtrail eventName, vault request.path, generic path */
-    KT_SLOT_C,             /* cloudtrail userIdentity.type, vault type, generic low-rank op */
+    KT_SLOT_FIELDS, /* number of user-visible fields (--field names) */
+    KT_SLOT_A =
+        KT_SLOT_FIELDS, /* cloudtrail eventSource, vault request.operation, generic method */
+    KT_SLOT_B,          /* cloudtrail eventName, vault request.path, generic path */
+    KT_SLOT_C,          /* cloudtrail userIdentity.type, vault type, generic low-rank op */
     KT_SLOT_COUNT,
 } KtSlot;
 
@@ -81,8 +82,8 @@ gboolean kt_json_too_deep(const char *s, gsize len, guint max_depth);
  * (binary, json_too_deep, malformed, not_an_object, missing_key, missing_time). A record
  * holding a "CloudTrailEvent" JSON string (aws cloudtrail lookup-events) is unwrapped.
  */
-void kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len,
-                         guint64 line, guint max_depth);
+void kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len, guint64 line,
+                         guint max_depth);
 
 /*
  * Streaming splitter for JSON documents: {"Records":[...]}, {"Events":[...]}, bare

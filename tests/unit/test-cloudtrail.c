@@ -58,7 +58,7 @@ static char *
 run(const KtFormatOptions *opts, const char *data, gsize len, gsize block)
 {
     GString *out = g_string_new(NULL);
-    KtSink sink = { col_event, col_reject, col_skip, out };
+    KtSink sink = {col_event, col_reject, col_skip, out};
     g_autoptr(GError) error = NULL;
     gpointer p = kt_format_cloudtrail.new(opts, &sink, &error);
     g_assert_no_error(error);
@@ -83,41 +83,50 @@ typedef struct {
 #define REC(k, t) "{\"eventTime\":\"" t "\",\"userIdentity\":{\"accessKeyId\":\"" k "\"}}"
 
 static const Case cases[] = {
-    { "records", "{\"Records\":[" REC("AKIA1", "t1") "," REC("AKIA2", "t2") "]}\n",
-      "E1 key=AKIA1 time=t1\nE2 key=AKIA2 time=t2\n" },
-    { "records-later-key",
-      "{\"x\":{\"Records\":[1,2]},\"y\":[\"Records\",{}],\"Records\" : [ " REC("K", "t") " ] , \"z\":\"]\"}",
-      "E1 key=K time=t\n" },
-    { "bare-array-pretty", "[\n   {\n      \"eventTime\": \"t\",\n      \"userIdentity\": {\n         "
-      "\"accessKeyId\": \"K\"\n      }\n   }\n]\n", "E1 key=K time=t\n" },
-    { "empty", "{\"Records\":[]}\n[]\n\n", "" },
-    { "lookup-events",
-      "{\"Events\":[{\"EventId\":\"1\",\"CloudTrailEvent\":\"{\\\"eventTime\\\":\\\"t\\\","
-      "\\\"eventSource\\\":\\\"s3.amazonaws.com\\\",\\\"eventName\\\":\\\"GetObject\\\","
-      "\\\"userIdentity\\\":{\\\"accessKeyId\\\":\\\"AKIA9\\\"},\\\"additionalEventData\\\":"
-      "{\\\"bytesTransferredOut\\\":1024.0}}\"},{\"CloudTrailEvent\":\"not json\"}],"
-      "\"NextToken\":\"abc\"}",
-      "E1 key=AKIA9 time=t op=s3:GetObject bytes=1024\nR2 malformed\n" },
-    { "concatenated", "{\"Records\":[" REC("A", "1") "]}{\"Records\":[" REC("B", "2") "]}\n"
-      "[" REC("C", "3") "]\n" REC("D", "4") "\n" REC("E", "5"),
-      "E1 key=A time=1\nE2 key=B time=2\nE3 key=C time=3\nE4 key=D time=4\nE5 key=E time=5\n" },
-    { "non-objects", "[1, \"x\" ,null,true,[]," REC("K", "t") ",{}]",
-      "R1 not_an_object\nR2 not_an_object\nR3 not_an_object\nR4 not_an_object\n"
-      "R5 not_an_object\nE6 key=K time=t\nR7 missing_key\n" },
-    { "strings-with-brackets", "[{\"eventTime\":\"t]}\\\"{[\",\"userIdentity\":{\"accessKeyId\":\"K\\\\\"}}]",
-      "E1 key=K\\ time=t]}\"{[\n" },
-    { "truncated", "{\"Records\":[" REC("A", "1") ",{\"eventTime\":\"2\",\"userId",
-      "E1 key=A time=1\nR2 truncated\n" },
-    { "truncated-after-record", "{\"Records\":[" REC("A", "1") ",", "E1 key=A time=1\n" },
-    { "garbage", "hello world\n{\"Records\":[" REC("A", "1") "]}\n\x01\x02\n[" REC("B", "2") "]",
-      "R1 malformed\nE2 key=A time=1\nR3 malformed\nE4 key=B time=2\n" },
-    { "bad-element", "[{\"eventTime\":\"1\",,}," REC("B", "2") "]", "R1 malformed\nE2 key=B time=2\n" },
-    { "bom", "\xEF\xBB\xBF[" REC("A", "1") "]", "E1 key=A time=1\n" },
-    { "temp-keys",
-      "[{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:u\",\"accessKeyId\":\"AKIA1\"}},"
-      "{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"IAMUser\",\"accessKeyId\":\"ASIA2\"}},"
-      "{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"FederatedUser\",\"accessKeyId\":\"AKIA3\"}}]",
-      "E1 key=AKIA1 time=t principal=arn:u\nE2 key=ASIA2 time=t temp\nE3 key=AKIA3 time=t temp\n" },
+    {"records", "{\"Records\":[" REC("AKIA1", "t1") "," REC("AKIA2", "t2") "]}\n",
+     "E1 key=AKIA1 time=t1\nE2 key=AKIA2 time=t2\n"},
+    {"records-later-key",
+     "{\"x\":{\"Records\":[1,2]},\"y\":[\"Records\",{}],\"Records\" : [ " REC(
+         "K", "t") " ] , \"z\":\"]\"}",
+     "E1 key=K time=t\n"},
+    {"bare-array-pretty",
+     "[\n   {\n      \"eventTime\": \"t\",\n      \"userIdentity\": {\n         "
+     "\"accessKeyId\": \"K\"\n      }\n   }\n]\n",
+     "E1 key=K time=t\n"},
+    {"empty", "{\"Records\":[]}\n[]\n\n", ""},
+    {"lookup-events",
+     "{\"Events\":[{\"EventId\":\"1\",\"CloudTrailEvent\":\"{\\\"eventTime\\\":\\\"t\\\","
+     "\\\"eventSource\\\":\\\"s3.amazonaws.com\\\",\\\"eventName\\\":\\\"GetObject\\\","
+     "\\\"userIdentity\\\":{\\\"accessKeyId\\\":\\\"AKIA9\\\"},\\\"additionalEventData\\\":"
+     "{\\\"bytesTransferredOut\\\":1024.0}}\"},{\"CloudTrailEvent\":\"not json\"}],"
+     "\"NextToken\":\"abc\"}",
+     "E1 key=AKIA9 time=t op=s3:GetObject bytes=1024\nR2 malformed\n"},
+    {"concatenated",
+     "{\"Records\":[" REC("A", "1") "]}{\"Records\":[" REC(
+         "B", "2") "]}\n"
+                   "[" REC("C", "3") "]\n" REC("D", "4") "\n" REC("E", "5"),
+     "E1 key=A time=1\nE2 key=B time=2\nE3 key=C time=3\nE4 key=D time=4\nE5 key=E time=5\n"},
+    {"non-objects", "[1, \"x\" ,null,true,[]," REC("K", "t") ",{}]",
+     "R1 not_an_object\nR2 not_an_object\nR3 not_an_object\nR4 not_an_object\n"
+     "R5 not_an_object\nE6 key=K time=t\nR7 missing_key\n"},
+    {"strings-with-brackets",
+     "[{\"eventTime\":\"t]}\\\"{[\",\"userIdentity\":{\"accessKeyId\":\"K\\\\\"}}]",
+     "E1 key=K\\ time=t]}\"{[\n"},
+    {"truncated", "{\"Records\":[" REC("A", "1") ",{\"eventTime\":\"2\",\"userId",
+     "E1 key=A time=1\nR2 truncated\n"},
+    {"truncated-after-record", "{\"Records\":[" REC("A", "1") ",", "E1 key=A time=1\n"},
+    {"garbage", "hello world\n{\"Records\":[" REC("A", "1") "]}\n\x01\x02\n[" REC("B", "2") "]",
+     "R1 malformed\nE2 key=A time=1\nR3 malformed\nE4 key=B time=2\n"},
+    {"bad-element", "[{\"eventTime\":\"1\",,}," REC("B", "2") "]",
+     "R1 malformed\nE2 key=B time=2\n"},
+    {"bom", "\xEF\xBB\xBF[" REC("A", "1") "]", "E1 key=A time=1\n"},
+    {"temp-keys",
+     "[{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"IAMUser\",\"arn\":\"arn:u\","
+     "\"accessKeyId\":\"AKIA1\"}},"
+     "{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"IAMUser\",\"accessKeyId\":\"ASIA2\"}},"
+     "{\"eventTime\":\"t\",\"userIdentity\":{\"type\":\"FederatedUser\",\"accessKeyId\":\"AKIA3\"}}"
+     "]",
+     "E1 key=AKIA1 time=t principal=arn:u\nE2 key=ASIA2 time=t temp\nE3 key=AKIA3 time=t temp\n"},
 };
 
 static void
@@ -144,11 +153,14 @@ test_limits(void)
     kt_format_options_init(&opts);
     opts.max_line = 60;
     opts.max_json_depth = 3;
-    const char *in = "{\"Records\":[" REC("A", "1") ",{\"eventTime\":\"2\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},"
-                     "{\"a\":{\"b\":{\"c\":{}}}}," REC("B", "3") "]}";
+    const char *in = "{\"Records\":[" REC(
+        "A", "1") ",{\"eventTime\":\"2\",\"pad\":"
+                  "\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"},"
+                  "{\"a\":{\"b\":{\"c\":{}}}}," REC("B", "3") "]}";
     for (gsize b = 0; b < 50; b++) {
         g_autofree char *got = run(&opts, in, strlen(in), b);
-        g_assert_cmpstr(got, ==, "E1 key=A time=1\nR2 line_too_long\nR3 json_too_deep\nE4 key=B time=3\n");
+        g_assert_cmpstr(got, ==,
+                        "E1 key=A time=1\nR2 line_too_long\nR3 json_too_deep\nE4 key=B time=3\n");
     }
     /* deep nesting of the envelope itself costs a counter, not a stack */
     GString *deep = g_string_new("{\"x\":");
@@ -176,10 +188,11 @@ test_preset_auto(void)
     KtFormatOptions opts;
     kt_format_options_init(&opts);
     GString *out = g_string_new(NULL);
-    KtSink sink = { col_event, col_reject, col_skip, out };
+    KtSink sink = {col_event, col_reject, col_skip, out};
     gpointer p = kt_format_cloudtrail.new(&opts, &sink, NULL);
-    const char *in = "[{\"protoPayload\":{\"authenticationInfo\":{\"serviceAccountKeyName\":\"k\"}},"
-                     "\"timestamp\":\"t\"}]";
+    const char *in =
+        "[{\"protoPayload\":{\"authenticationInfo\":{\"serviceAccountKeyName\":\"k\"}},"
+        "\"timestamp\":\"t\"}]";
     kt_format_cloudtrail.feed(p, in, strlen(in));
     kt_format_cloudtrail.finish(p);
     g_assert_cmpstr(kt_format_cloudtrail.preset_name(p), ==, "gcp-audit");
@@ -268,6 +281,35 @@ test_stratus(void)
     g_assert_cmpuint(denied, ==, 51);
 }
 
+/* Seeded random bytes, rich in structure characters: no crash, no leak, and every
+ * callback is well-formed (the collecting sink checks excerpt lengths). */
+static void
+test_random(void)
+{
+    static const char alphabet[] = "\n\n\"\",,;{}[]:\\ \r\tabcAB01\xff\xc3\x80";
+    GRand *r = g_rand_new_with_seed(7);
+    for (int round = 0; round < 50; round++) {
+        gsize len = (gsize)g_rand_int_range(r, 1, 4096);
+        g_autofree char *buf = g_malloc(len);
+        for (gsize i = 0; i < len; i++) {
+            gint32 pick = g_rand_int_range(r, 0, sizeof(alphabet) - 1);
+            buf[i] =
+                g_rand_int_range(r, 0, 4) == 0 ? (char)g_rand_int_range(r, 0, 256) : alphabet[pick];
+        }
+        KtFormatOptions opts;
+        kt_format_options_init(&opts);
+        if (round % 2) {
+            opts.max_line = 100;
+            opts.max_json_depth = 3;
+            opts.max_fields = 4;
+        }
+        g_autofree char *whole = run(&opts, buf, len, 0);
+        g_autofree char *split = run(&opts, buf, len, (gsize)g_rand_int_range(r, 1, 64));
+        g_assert_cmpstr(whole, ==, split);
+    }
+    g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -277,5 +319,6 @@ main(int argc, char **argv)
     g_test_add_func("/cloudtrail/preset-auto", test_preset_auto);
     g_test_add_func("/cloudtrail/sniff", test_sniff);
     g_test_add_func("/cloudtrail/data/stratus", test_stratus);
+    g_test_add_func("/cloudtrail/bad/random", test_random);
     return g_test_run();
 }

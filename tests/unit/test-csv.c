@@ -55,7 +55,7 @@ static char *
 run(const KtFormatOptions *opts, const char *data, gsize len, gsize block)
 {
     GString *out = g_string_new(NULL);
-    KtSink sink = { col_event, col_reject, col_skip, out };
+    KtSink sink = {col_event, col_reject, col_skip, out};
     g_autoptr(GError) error = NULL;
     gpointer p = kt_format_csv.new(opts, &sink, &error);
     g_assert_no_error(error);
@@ -80,36 +80,39 @@ typedef struct {
 } Case;
 
 static const Case cases[] = {
-    { "comma", "api_key,timestamp,ip,status\nk1,2024-01-01T00:00:00Z,1.2.3.4,200\n",
-      "S1\nE2 key=k1 time=2024-01-01T00:00:00Z ip=1.2.3.4 status=200\n" },
-    { "semicolon", "key;time;client_ip\nk1;t1;10.0.0.1\n", "S1\nE2 key=k1 time=t1 ip=10.0.0.1\n" },
-    { "tab", "token\tts\tua\nk1\tt1\tcurl/8 (x, y)\n", "S1\nE2 key=k1 time=t1 ua=curl/8 (x, y)\n" },
-    { "quoted-delim", "key,time,ua\nk1,t1,\"Mozilla (KHTML, like Gecko)\"\n",
-      "S1\nE2 key=k1 time=t1 ua=Mozilla (KHTML, like Gecko)\n" },
-    { "doubled-quote", "key,time,op\nk1,t1,\"say \"\"hi\"\"\"\n",
-      "S1\nE2 key=k1 time=t1 op=say \"hi\"\n" },
-    { "embedded-newline", "key,time,op\n\"k\n1\",t1,\"a\n\nb\"\nk2,t2,c\n",
-      "S1\nE2 key=k\n1 time=t1 op=a\n\nb\nE6 key=k2 time=t2 op=c\n" },
-    { "bom-crlf", "\xEF\xBB\xBF" "key,time\r\nk1,t1\r\n\"k2\",\"t\r\n2\"\r\n",
-      "S1\nE2 key=k1 time=t1\nE3 key=k2 time=t\n2\n" },
-    { "blank-lines", "\n key,time\n\n  \nk1,t1\n\n", "S1\nS2\nS3\nS4\nE5 key=k1 time=t1\nS6\n" },
-    { "trim-spaces", "key , time\n k1 , t1 \n", "S1\nE2 key=k1 time=t1\n" },
-    { "field-count", "key,time\nk1,t1,extra\nk2\nk3,t3\n", "S1\nR2 field_count\nR3 field_count\nE4 key=k3 time=t3\n" },
-    { "missing-key", "key,time\n,t1\nk2,\n", "S1\nR2 missing_key\nR3 missing_time\n" },
-    { "no-key-column", "user,time\nbob,t1\n", "S1\nR2 missing_key\n" },
-    { "last-line-no-newline", "key,time\nk1,t1", "S1\nE2 key=k1 time=t1\n" },
-    { "truncated-quote", "key,time\nk1,\"t1\nmore", "S1\nR2 truncated\n" },
-    { "bad-quoting", "key,time\nk1,a\"b\"c\"\nk2,t2\n", "S1\nR2 malformed\nE3 key=k2 time=t2\n" },
-    { "binary", "key,time\nk\0001,t1\nk2,t2\n", "S1\nR2 binary\nE3 key=k2 time=t2\n" },
-    { "invalid-utf8", "key,time\n\xff\xfe\xc3,t1\n", "S1\nE2 key=\xff\xfe\xc3 time=t1\n" },
-    { "method-path", "api_key,@timestamp,method,path,bytes_sent\nk,t,GET,/v1/x,512\n",
-      "S1\nE2 key=k time=t op=GET /v1/x bytes=512\n" },
-    { "honeybucket-names",
-      "Event Name,User ID,Event DateTime,Source IP,Request User Agent\n"
-      "ListObjects,\"{'a': 'b, c'}\",2022-02-18T17:34:57Z,1.2.3.4,Boto3/1.17\n",
-      "S1\nR2 missing_key\n" },
-    { "empty", "", "" },
-    { "header-only", "key,time", "S1\n" },
+    {"comma", "api_key,timestamp,ip,status\nk1,2024-01-01T00:00:00Z,1.2.3.4,200\n",
+     "S1\nE2 key=k1 time=2024-01-01T00:00:00Z ip=1.2.3.4 status=200\n"},
+    {"semicolon", "key;time;client_ip\nk1;t1;10.0.0.1\n", "S1\nE2 key=k1 time=t1 ip=10.0.0.1\n"},
+    {"tab", "token\tts\tua\nk1\tt1\tcurl/8 (x, y)\n", "S1\nE2 key=k1 time=t1 ua=curl/8 (x, y)\n"},
+    {"quoted-delim", "key,time,ua\nk1,t1,\"Mozilla (KHTML, like Gecko)\"\n",
+     "S1\nE2 key=k1 time=t1 ua=Mozilla (KHTML, like Gecko)\n"},
+    {"doubled-quote", "key,time,op\nk1,t1,\"say \"\"hi\"\"\"\n",
+     "S1\nE2 key=k1 time=t1 op=say \"hi\"\n"},
+    {"embedded-newline", "key,time,op\n\"k\n1\",t1,\"a\n\nb\"\nk2,t2,c\n",
+     "S1\nE2 key=k\n1 time=t1 op=a\n\nb\nE6 key=k2 time=t2 op=c\n"},
+    {"bom-crlf",
+     "\xEF\xBB\xBF"
+     "key,time\r\nk1,t1\r\n\"k2\",\"t\r\n2\"\r\n",
+     "S1\nE2 key=k1 time=t1\nE3 key=k2 time=t\n2\n"},
+    {"blank-lines", "\n key,time\n\n  \nk1,t1\n\n", "S1\nS2\nS3\nS4\nE5 key=k1 time=t1\nS6\n"},
+    {"trim-spaces", "key , time\n k1 , t1 \n", "S1\nE2 key=k1 time=t1\n"},
+    {"field-count", "key,time\nk1,t1,extra\nk2\nk3,t3\n",
+     "S1\nR2 field_count\nR3 field_count\nE4 key=k3 time=t3\n"},
+    {"missing-key", "key,time\n,t1\nk2,\n", "S1\nR2 missing_key\nR3 missing_time\n"},
+    {"no-key-column", "user,time\nbob,t1\n", "S1\nR2 missing_key\n"},
+    {"last-line-no-newline", "key,time\nk1,t1", "S1\nE2 key=k1 time=t1\n"},
+    {"truncated-quote", "key,time\nk1,\"t1\nmore", "S1\nR2 truncated\n"},
+    {"bad-quoting", "key,time\nk1,a\"b\"c\"\nk2,t2\n", "S1\nR2 malformed\nE3 key=k2 time=t2\n"},
+    {"binary", "key,time\nk\0001,t1\nk2,t2\n", "S1\nR2 binary\nE3 key=k2 time=t2\n"},
+    {"invalid-utf8", "key,time\n\xff\xfe\xc3,t1\n", "S1\nE2 key=\xff\xfe\xc3 time=t1\n"},
+    {"method-path", "api_key,@timestamp,method,path,bytes_sent\nk,t,GET,/v1/x,512\n",
+     "S1\nE2 key=k time=t op=GET /v1/x bytes=512\n"},
+    {"honeybucket-names",
+     "Event Name,User ID,Event DateTime,Source IP,Request User Agent\n"
+     "ListObjects,\"{'a': 'b, c'}\",2022-02-18T17:34:57Z,1.2.3.4,Boto3/1.17\n",
+     "S1\nR2 missing_key\n"},
+    {"empty", "", ""},
+    {"header-only", "key,time", "S1\n"},
 };
 
 static void
@@ -142,8 +145,8 @@ test_too_many_fields(void)
     opts.max_fields = 3;
     const char *in = "key,time,c\nk,t,c\nk,t,c,d\n\"k\",t,c,d\nk,t,c\n";
     g_autofree char *got = run(&opts, in, strlen(in), 0);
-    g_assert_cmpstr(got, ==,
-                    "S1\nE2 key=k time=t\nR3 too_many_fields\nR4 too_many_fields\nE5 key=k time=t\n");
+    g_assert_cmpstr(
+        got, ==, "S1\nE2 key=k time=t\nR3 too_many_fields\nR4 too_many_fields\nE5 key=k time=t\n");
 }
 
 static void
@@ -159,7 +162,8 @@ test_too_long(void)
                      "k2,t2,x\n";
     for (gsize b = 0; b <= 30; b++) {
         g_autofree char *got = run(&opts, in, strlen(in), b);
-        g_assert_cmpstr(got, ==, "S1\nR2 line_too_long\nR3 line_too_long\nE7 key=k2 time=t2 op=x\n");
+        g_assert_cmpstr(got, ==,
+                        "S1\nR2 line_too_long\nR3 line_too_long\nE7 key=k2 time=t2 op=x\n");
     }
 }
 
@@ -194,7 +198,7 @@ test_field_override(void)
 {
     KtFormatOptions opts;
     kt_format_options_init(&opts);
-    KtFieldOverride fo = { (char *)"key", (char *)"User Name" };
+    KtFieldOverride fo = {(char *)"key", (char *)"User Name"};
     opts.fields = g_ptr_array_new();
     g_ptr_array_add(opts.fields, &fo);
     const char *in = "api_key,user name,time\nk1,alice,t\n";
@@ -209,7 +213,7 @@ test_cloudtrail_columns(void)
     KtFormatOptions opts;
     kt_format_options_init(&opts);
     GString *out = g_string_new(NULL);
-    KtSink sink = { col_event, col_reject, col_skip, out };
+    KtSink sink = {col_event, col_reject, col_skip, out};
     g_autoptr(GError) error = NULL;
     gpointer p = kt_format_csv.new(&opts, &sink, &error);
     g_assert_no_error(error);
@@ -233,7 +237,7 @@ test_bad_options(void)
     KtFormatOptions opts;
     kt_format_options_init(&opts);
     opts.preset = "nope";
-    KtSink sink = { col_event, col_reject, col_skip, NULL };
+    KtSink sink = {col_event, col_reject, col_skip, NULL};
     g_autoptr(GError) error = NULL;
     g_assert_null(kt_format_csv.new(&opts, &sink, &error));
     g_assert_error(error, KT_ERROR, KT_ERROR_FORMAT_SPEC);
@@ -304,7 +308,7 @@ test_honeybucket(void)
     g_assert_cmpuint(skip, ==, 1);
     g_assert_nonnull(strstr(plain, "R2 missing_key\n"));
 
-    KtFieldOverride fo = { (char *)"key", (char *)"User ID" };
+    KtFieldOverride fo = {(char *)"key", (char *)"User ID"};
     opts.fields = g_ptr_array_new();
     g_ptr_array_add(opts.fields, &fo);
     g_autofree char *keyed = run(&opts, data, len, 333);
@@ -316,6 +320,35 @@ test_honeybucket(void)
                                    "'ANONYMOUS_PRINCIPAL'} time=2022-02-18T17:34:57Z "
                                    "ip=177.131.167.145 op=ListObjects ua=Mozilla/5.0"));
     g_ptr_array_unref(opts.fields);
+}
+
+/* Seeded random bytes, rich in structure characters: no crash, no leak, and every
+ * callback is well-formed (the collecting sink checks excerpt lengths). */
+static void
+test_random(void)
+{
+    static const char alphabet[] = "\n\n\"\",,;{}[]:\\ \r\tabcAB01\xff\xc3\x80";
+    GRand *r = g_rand_new_with_seed(7);
+    for (int round = 0; round < 50; round++) {
+        gsize len = (gsize)g_rand_int_range(r, 1, 4096);
+        g_autofree char *buf = g_malloc(len);
+        for (gsize i = 0; i < len; i++) {
+            gint32 pick = g_rand_int_range(r, 0, sizeof(alphabet) - 1);
+            buf[i] =
+                g_rand_int_range(r, 0, 4) == 0 ? (char)g_rand_int_range(r, 0, 256) : alphabet[pick];
+        }
+        KtFormatOptions opts;
+        kt_format_options_init(&opts);
+        if (round % 2) {
+            opts.max_line = 100;
+            opts.max_json_depth = 3;
+            opts.max_fields = 4;
+        }
+        g_autofree char *whole = run(&opts, buf, len, 0);
+        g_autofree char *split = run(&opts, buf, len, (gsize)g_rand_int_range(r, 1, 64));
+        g_assert_cmpstr(whole, ==, split);
+    }
+    g_rand_free(r);
 }
 
 int
@@ -333,5 +366,6 @@ main(int argc, char **argv)
     g_test_add_func("/csv/sniff", test_sniff);
     g_test_add_func("/csv/describe", test_describe);
     g_test_add_func("/csv/data/honeybucket", test_honeybucket);
+    g_test_add_func("/csv/bad/random", test_random);
     return g_test_run();
 }
