@@ -91,7 +91,7 @@ kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
             ls->lineno++;
             if (seg > ls->max_line) {
                 ls->sink->reject(ls->sink->ud, ls->lineno, KT_REJECT_TOO_LONG,
-                                 "line longer than --max-line", kt_sv_len(p, 80));
+                                 "line longer than --max-line", kt_sv_len(p, MIN(seg, (gsize)80)));
             } else {
                 deliver(ls, p, seg);
             }
