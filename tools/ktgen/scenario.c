@@ -12,7 +12,7 @@ static const char *const sc_names[KG_SC_N] = {
     "off_hours",           "dormant_wakeup", "attack_tool_ua",
     "privilege_ops",       "same_cloud_16",  "drift_new_ip_same_24",
     "drift_dst_change",    "drift_traffic_growth", "drift_sdk_patch",
-    "drift_new_op_known_ip",
+    "drift_new_op_known_ip", "leak_chain",
 };
 
 /* Attacker address pools (hosting, VPN, Tor exits, residential abroad): /16 prefixes. */
@@ -101,6 +101,30 @@ place(KgScenario *s, KgRng *r, gint64 lo, gint64 end, double hours)
     s->end_ms = MIN(end, s->start_ms + span);
 }
 
+/* leak_chain: TruffleHog verifies the key from IP 0; hours later a Kali box (IP 1)
+ * enumerates with many denials, then creates a user, attaches a policy, mints a key and
+ * reads secrets; the next day a VPS (IP 2) bulk-reads data. */
+static void
+make_chain(KgScenario *s, KgRng *r, gint64 lo, gint64 end)
+{
+    static const double hours[KG_CHAIN_PHASES] = { 0.05, 0.25, 0.5, 1.0 };
+    place(s, r, lo, end, 30.0);
+    s->n_ips = 3;
+    s->ips[1] = attacker_ip(r);
+    s->ips[2] = attacker_ip(r);
+    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_TRUFFLEHOG);
+    s->uas[1] = kg_ua_attack(KG_UA_ATTACK_KALI);
+    s->uas[2] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
+    s->phase_at[0] = s->start_ms;
+    s->phase_at[1] = s->start_ms + (gint64)kg_rng_range(r, 90, 240) * 60000;
+    s->phase_at[2] = s->phase_at[1] + (gint64)(hours[1] * KG_HOUR_MS) + 5 * 60000;
+    s->phase_at[3] = s->phase_at[2] + (gint64)kg_rng_range(r, 16, 26) * KG_HOUR_MS;
+    s->end_ms = MIN(end, s->phase_at[3] + (gint64)(hours[3] * KG_HOUR_MS));
+    s->note = g_strdup("TruffleHog verifies the key; a Kali box enumerates (mostly denied), "
+                       "creates a user, attaches a policy, mints a key and reads secrets; "
+                       "the next day a VPS bulk-reads data");
+}
+
 /* Fills the parameters of attack @s on key @k. */
 static void
 make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
@@ -184,6 +208,9 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->note = g_strdup("attacker in the same cloud /16 as the real client, another /24");
         break;
     }
+    case KG_SC_LEAK_CHAIN:
+        make_chain(s, r, lo, end);
+        break;
     default:
         g_assert_not_reached();
     }
@@ -262,6 +289,7 @@ wanted(KgScenarioKind kind)
     static const KgArchetype busy[] = { KG_ARCH_CI, KG_ARCH_SERVICE, KG_ARCH_BATCH, KG_ARCH_N };
     switch (kind) {
     case KG_SC_BULK_READ:
+    case KG_SC_LEAK_CHAIN:
     case KG_SC_SAME_CLOUD_16:
     case KG_SC_DRIFT_NEW_IP_SAME_24:
         return svc;
