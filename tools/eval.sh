@@ -31,7 +31,7 @@ keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-12000
 suite="101 csv
 101 cloudtrail --gzip
 202 jsonl
-202 cloudtrail
+202 cloudtrail --scenario all,leak_chain
 303 combined
 303 csv
 404 combined-user

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tools/make-samples.sh BUILD - regenerates samples/ with ktgen: one small file per
+# tools/make-samples.sh BUILD [OUT] - regenerates samples/ (or OUT) with ktgen: one small file per
 # format (each under 200 KB) telling the same leak story, the labels, and README.md
 # (written from the labels, so the story and the files always agree). Needs jq.
 set -eu
@@ -10,7 +10,7 @@ KTGEN="$build/ktgen"
 [ -x "$KTGEN" ] || { echo "make-samples: $KTGEN is not built" >&2; exit 2; }
 command -v jq > /dev/null 2>&1 || { echo "make-samples: needs jq" >&2; exit 2; }
 export TZ=UTC LC_ALL=C
-out="$top/samples"
+out=${2:-$top/samples}
 seed=42 keys=10 days=28 start=2024-03-01
 scen=leak_chain,drift_sdk_patch,drift_new_ip_same_24
 rm -rf "$out/cloudtrail" "$out/labels"
@@ -98,4 +98,4 @@ EOF
 EOF
     q '.keys[] | "- `\(.key)` \(.archetype) (\(.owner)), \(.zone)"'
 } > "$out/README.md"
-echo "make-samples: wrote $(find "$out" -type f | wc -l) files to samples/"
+echo "make-samples: wrote $(find "$out" -type f | wc -l) files to $out"

@@ -115,6 +115,27 @@ check $? "unknown format is a usage error (exit 2)"
 [ $? -eq 2 ] && grep -q 'raise --keys' err
 check $? "too few keys for all scenarios is explained"
 
+# --- leak_chain and the committed samples ------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    G --seed 8 --format csv --scenario leak_chain --out lc.csv --labels lc.json
+    ips=$(jq -r '.scenarios[0].attacker_ips | join(" ")' lc.json)
+    set -- $ips
+    [ $# -eq 3 ] && grep ",$1," lc.csv | grep -q ',TruffleHog$' && grep ",$2," lc.csv | grep -q 'Kali' &&
+        grep ",$2,POST,/v1/webhook_endpoints," lc.csv > /dev/null &&
+        [ "$(grep ",$1," lc.csv | cut -d, -f1 | sort | head -1)" \< \
+          "$(grep ",$2," lc.csv | cut -d, -f1 | sort | head -1)" ]
+    check $? "leak_chain: TruffleHog first, then a Kali box doing privilege operations"
+    mkdir s
+    if sh "$top/tools/make-samples.sh" "$KT_BUILD" "$TMP/s" > /dev/null 2> s.err; then
+        diff -r "$SAMPLES" s > s.diff
+        check $? "samples/ is what tools/make-samples.sh generates (run make samples)"
+    else
+        check 1 "make-samples.sh runs: $(cat s.err)"
+    fi
+    [ -z "$(find s -type f -size +199k)" ]
+    check $? "every sample file is under 200 KB"
+fi
+
 # --- scorer on a hand-made report -----------------------------------------------------------
 cat > labels.json <<'EOF'
 {"key_days": 500, "leak_time": "2024-03-31T09:17:00Z",
