@@ -28,7 +28,7 @@ keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-12000
 
 # The suite: "seed format [ktgen options]". Spring windows cross the EU/US DST start,
 # autumn ones the DST end.
-suite="101 csv
+suite="101 csv --scenario all,leak_chain
 101 cloudtrail --gzip
 202 jsonl
 202 cloudtrail --scenario all,leak_chain
