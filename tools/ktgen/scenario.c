@@ -125,16 +125,10 @@ make_chain(KgScenario *s, KgRng *r, gint64 lo, gint64 end)
                        "the next day a VPS bulk-reads data");
 }
 
-/* Fills the parameters of attack @s on key @k. */
+/* Attacks that stand out by volume, denials, tools or operations. */
 static void
-make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
+attack_noisy(KgModel *m, KgScenario *s, KgKey *k, KgRng *r, gint64 lo, gint64 end)
 {
-    gint64 lo = m->p.leak_ms + KG_HOUR_MS;
-    gint64 end = m->p.start_ms + (gint64)m->p.days * KG_DAY_MS;
-    s->n_ips = 1;
-    s->ips[0] = attacker_ip(r);
-    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
-    s->bytes_mean = 800;
     switch (s->kind) {
     case KG_SC_RECON_BURST:
         place(s, r, lo, end, (5 + kg_rng_below(r, 20)) / 60.0);
@@ -143,15 +137,6 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->deny_p = 0.4 + 0.4 * kg_rng_unif(r);
         s->note = g_strdup("enumeration burst from a new IP, most calls denied");
         break;
-    case KG_SC_LOW_AND_SLOW:
-        place(s, r, lo, end, 24.0 * kg_rng_range(r, 3, 6));
-        s->per_hour = 0.3 + 0.7 * kg_rng_unif(r);
-        s->follow_hours = TRUE;
-        copy_key_ops(s, k);
-        s->uas[0] = k->ua;
-        s->bytes_mean = k->bytes_mean;
-        s->note = g_strdup("a few calls a day from a new IP at the key's usual hours, same SDK");
-        break;
     case KG_SC_BULK_READ:
         place(s, r, lo, end, kg_rng_range(r, 1, 3));
         s->rate_x = 10 + 30 * kg_rng_unif(r);
@@ -159,15 +144,6 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         set_ops(s, KG_OP_BULK, 0, kg_op_count(m->p.family, KG_OP_BULK));
         s->bytes_mean = 200000 + kg_rng_below(r, 1800000);
         s->note = g_strdup("bulk data reads from a new IP: a volume and bytes spike");
-        break;
-    case KG_SC_OFF_HOURS:
-        place(s, r, lo, end, 24.0 * kg_rng_range(r, 2, 5));
-        s->per_hour = 3 + 12 * kg_rng_unif(r);
-        s->night_only = TRUE;
-        copy_key_ops(s, k);
-        set_ops(s, KG_OP_RECON, 0, 2);
-        s->uas[0] = k->ua;
-        s->note = g_strdup("use between 01:00 and 05:00 local time of a human's office key");
         break;
     case KG_SC_DORMANT_WAKEUP:
         place(s, r, MAX(lo, k->active_until + 31 * KG_DAY_MS), end, kg_rng_range(r, 1, 6));
@@ -196,6 +172,34 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->deny_p = 0.1;
         s->note = g_strdup("privilege operations (create user, attach policy, mint a key)");
         break;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/* Attacks that blend in: the key's own hours, operations or cloud. */
+static void
+attack_quiet(KgModel *m, KgScenario *s, KgKey *k, KgRng *r, gint64 lo, gint64 end)
+{
+    switch (s->kind) {
+    case KG_SC_LOW_AND_SLOW:
+        place(s, r, lo, end, 24.0 * kg_rng_range(r, 3, 6));
+        s->per_hour = 0.3 + 0.7 * kg_rng_unif(r);
+        s->follow_hours = TRUE;
+        copy_key_ops(s, k);
+        s->uas[0] = k->ua;
+        s->bytes_mean = k->bytes_mean;
+        s->note = g_strdup("a few calls a day from a new IP at the key's usual hours, same SDK");
+        break;
+    case KG_SC_OFF_HOURS:
+        place(s, r, lo, end, 24.0 * kg_rng_range(r, 2, 5));
+        s->per_hour = 3 + 12 * kg_rng_unif(r);
+        s->night_only = TRUE;
+        copy_key_ops(s, k);
+        set_ops(s, KG_OP_RECON, 0, 2);
+        s->uas[0] = k->ua;
+        s->note = g_strdup("use between 01:00 and 05:00 local time of a human's office key");
+        break;
     case KG_SC_SAME_CLOUD_16: {
         guint32 net = k->ips[0] & 0xffff0000u, third = (k->ips[0] >> 8) & 0xff;
         guint32 t = (third + 20 + kg_rng_below(r, 200)) % 250;
@@ -214,6 +218,23 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
     default:
         g_assert_not_reached();
     }
+}
+
+/* Fills the parameters of attack @s on key @k. */
+static void
+make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
+{
+    gint64 lo = m->p.leak_ms + KG_HOUR_MS;
+    gint64 end = m->p.start_ms + (gint64)m->p.days * KG_DAY_MS;
+    s->n_ips = 1;
+    s->ips[0] = attacker_ip(r);
+    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
+    s->bytes_mean = 800;
+    if (s->kind == KG_SC_LOW_AND_SLOW || s->kind == KG_SC_OFF_HOURS ||
+        s->kind == KG_SC_SAME_CLOUD_16 || s->kind == KG_SC_LEAK_CHAIN)
+        attack_quiet(m, s, k, r, lo, end);
+    else
+        attack_noisy(m, s, k, r, lo, end);
 }
 
 /* Fills benign drift @s on key @k; FALSE when it cannot happen in this window. */
