@@ -116,6 +116,8 @@ typedef enum {
 guint kg_ua_benign_count(KgFamily fam);
 /* Code of benign user agent @idx, patched or not. */
 guint16 kg_ua_benign(guint idx, gboolean patched);
+/* User agent code of AWS services acting for a principal (CloudFormation). */
+#define KG_UA_AWS_SERVICE 0x7fff
 /* Code of attack user agent @which. */
 guint16 kg_ua_attack(KgAttackUa which);
 const char *kg_ua(KgFamily fam, guint16 code);
@@ -331,6 +333,13 @@ kg_put(KgSink *s, const char *str)
 }
 
 void kg_put_u64(KgSink *s, guint64 v);
+/* Addresses are IPv4 in host order, except two reserved ranges ktgen never draws:
+ * 240.0.0.0/4 stands for an IPv6 address (2a02:8109:G3:G4::H, its /48 from the low
+ * 28 bits) and 224.0.0.1 for CloudFormation calling on a role's behalf (a named source). */
+#define KG_IP_V6_TAG 0xf0000000u
+#define KG_IP_CFN 0xe0000001u
+/* Text of @ip into @buf (at least 48 bytes); returns @buf. */
+char *kg_ip_text(guint32 ip, char *buf);
 void kg_put_ip(KgSink *s, guint32 ip);
 /* RFC 3339 UTC; @frac_digits 0, 3 or 6 digits of fraction. */
 void kg_put_time(KgSink *s, gint64 ms, int frac_digits);

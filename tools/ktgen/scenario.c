@@ -394,10 +394,8 @@ add_time(cJSON *o, const char *name, gint64 ms)
 static cJSON *
 ip_json(guint32 ip)
 {
-    char buf[16];
-    g_snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-               ip & 255);
-    return cJSON_CreateString(buf);
+    char buf[48];
+    return cJSON_CreateString(kg_ip_text(ip, buf));
 }
 
 static cJSON *

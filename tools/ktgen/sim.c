@@ -126,6 +126,11 @@ gen_key_hour(const KgModel *m, guint ki, gint64 hour, GArray *buf)
         if (drifted && k->drift_op != 0xffff && kg_rng_unif(&r) < 0.1)
             e->op = k->drift_op;
         e->ua = kg_ua_benign(k->ua / 2, drifted && k->drift_ua);
+        if (k->arch == KG_ARCH_CI && m->p.family == KG_FAM_AWS && kg_rng_below(&r, 25) == 0) {
+            /* CloudFormation deploying the stack with the CI role */
+            e->ip = KG_IP_CFN;
+            e->ua = KG_UA_AWS_SERVICE;
+        }
         e->bytes = lognormal(&r, k->bytes_mean, 0.6);
         e->flags = 0;
         finish_event(m, e, k, &r, k->deny_p);

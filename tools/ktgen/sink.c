@@ -114,9 +114,29 @@ kg_put_u64(KgSink *s, guint64 v)
         s->buf[s->len++] = tmp[--n];
 }
 
+char *
+kg_ip_text(guint32 ip, char *buf)
+{
+    if (ip == KG_IP_CFN) {
+        g_strlcpy(buf, "cloudformation.amazonaws.com", 48);
+    } else if ((ip & 0xf0000000u) == KG_IP_V6_TAG) {
+        guint32 bits = ip & 0x0fffffffu;
+        g_snprintf(buf, 48, "2a02:8109:%x:%x::%x", (bits >> 12) & 0xffff,
+                   ((bits * 2654435761u) >> 16) & 0xffff, (bits & 0xfff) + 1);
+    } else {
+        g_snprintf(buf, 48, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    }
+    return buf;
+}
+
 void
 kg_put_ip(KgSink *s, guint32 ip)
 {
+    if ((ip & 0xf0000000u) >= 0xe0000000u) {
+        char buf[48];
+        kg_put(s, kg_ip_text(ip, buf));
+        return;
+    }
     for (int i = 3; i >= 0; i--) {
         kg_put_u64(s, (ip >> (8 * i)) & 255);
         if (i)
