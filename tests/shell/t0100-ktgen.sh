@@ -22,8 +22,8 @@ G --seed 12 --format csv --out c.csv
 ! cmp -s a.csv c.csv
 check $? "a different seed gives a different log"
 mkdir ct1 ct2
-G --seed 5 --format cloudtrail --gzip --out ct1
-G --seed 5 --format cloudtrail --gzip --out ct2
+G --seed 5 --format cloudtrail --gzip --file-hours 3 --out ct1
+G --seed 5 --format cloudtrail --gzip --file-hours 3 --out ct2
 (cd ct1 && find . -type f | sort | xargs cat | cksum) > s1
 (cd ct2 && find . -type f | sort | xargs cat | cksum) > s2
 cmp -s s1 s2
