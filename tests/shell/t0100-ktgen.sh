@@ -22,8 +22,8 @@ G --seed 12 --format csv --out c.csv
 ! cmp -s a.csv c.csv
 check $? "a different seed gives a different log"
 mkdir ct1 ct2
-G --seed 5 --format cloudtrail --gzip --out ct1
-G --seed 5 --format cloudtrail --gzip --out ct2
+G --seed 5 --format cloudtrail --gzip --file-hours 3 --out ct1
+G --seed 5 --format cloudtrail --gzip --file-hours 3 --out ct2
 (cd ct1 && find . -type f | sort | xargs cat | cksum) > s1
 (cd ct2 && find . -type f | sort | xargs cat | cksum) > s2
 cmp -s s1 s2
@@ -75,6 +75,10 @@ if [ $have_jq = 1 ]; then
     done
     [ $found = 1 ]
     check $? "cloudtrail: records inside a delivered file are not sorted"
+    for f in $(find ct1 -name '*.json.gz'); do gzip -dc "$f"; echo; done |
+        jq -r '.Records[].sourceIPAddress' | sort -u > srcs
+    grep -qx 'cloudformation.amazonaws.com' srcs && grep -q '^2a02:' srcs
+    check $? "cloudtrail: a named source (CloudFormation) and IPv6 home addresses"
     jq -e '.leak_time and .key_days > 0 and (.keys | length) == 30 and
            ([.scenarios[] | select(.kind == "attack")] | length) == 8 and
            ([.scenarios[] | select(.kind == "benign_drift")] | length) >= 4 and
@@ -98,11 +102,11 @@ fi
 G --seed 3 --format combined --out x.combined
 G --seed 3 --format combined-user --out x.cu
 G --seed 3 --format conjur --out x.conjur
-! grep -Evq '^[0-9.]+ - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0[12]00\] "[A-Z]+ /[^ ]*api_key=sk_live_[A-Za-z0-9]{24}|^[0-9.]+ - - \[.*api_key=rk_live_' x.combined
+! grep -Evq '^[0-9a-f.:]+ - - \[[0-9]{2}/[A-Z][a-z]{2}/[0-9]{4}:[0-9:]{8} \+0[12]00\] "[A-Z]+ /[^ ]*api_key=sk_live_[A-Za-z0-9]{24}|^[0-9a-f.:]+ - - \[.*api_key=rk_live_' x.combined
 check $? "combined: Apache combined lines with ?api_key="
-! grep -Evq '^[0-9.]+ - [rs]k_live_[A-Za-z0-9]{24} \[' x.cu
+! grep -Evq '^[0-9a-f.:]+ - [rs]k_live_[A-Za-z0-9]{24} \[' x.cu
 check $? "combined-user: key in the remote-user field"
-! grep -Evq '^<3[678]>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ [a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]\[client@43868 ip="[0-9.]+"\]\[action@43868 result="(success|failure)" operation="[a-z]+"\] ' x.conjur
+! grep -Evq '^<3[678]>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ [a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]\[client@43868 ip="[0-9a-f.:]+"\]\[action@43868 result="(success|failure)" operation="[a-z]+"\] ' x.conjur
 check $? "conjur: RFC 5424 with auth/subject/client/action@43868"
 ls ct1/AWSLogs/*/CloudTrail/*/2024/??/??/*_CloudTrail_*_2024????T????Z_*.json.gz > /dev/null 2>&1
 check $? "cloudtrail: S3 layout AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD"
@@ -114,6 +118,27 @@ check $? "unknown format is a usage error (exit 2)"
 "$KTGEN" logs -q --keys 5 --out x 2> err
 [ $? -eq 2 ] && grep -q 'raise --keys' err
 check $? "too few keys for all scenarios is explained"
+
+# --- leak_chain and the committed samples ------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    G --seed 8 --format csv --scenario leak_chain --out lc.csv --labels lc.json
+    ips=$(jq -r '.scenarios[0].attacker_ips | join(" ")' lc.json)
+    set -- $ips
+    [ $# -eq 3 ] && grep ",$1," lc.csv | grep -q ',TruffleHog$' && grep ",$2," lc.csv | grep -q 'Kali' &&
+        grep ",$2,POST,/v1/webhook_endpoints," lc.csv > /dev/null &&
+        [ "$(grep ",$1," lc.csv | cut -d, -f1 | sort | head -1)" \< \
+          "$(grep ",$2," lc.csv | cut -d, -f1 | sort | head -1)" ]
+    check $? "leak_chain: TruffleHog first, then a Kali box doing privilege operations"
+    mkdir s
+    if sh "$top/tools/make-samples.sh" "$KT_BUILD" "$TMP/s" > /dev/null 2> s.err; then
+        diff -r "$SAMPLES" s > s.diff
+        check $? "samples/ is what tools/make-samples.sh generates (run make samples)"
+    else
+        check 1 "make-samples.sh runs: $(cat s.err)"
+    fi
+    [ -z "$(find s -type f -size +199k)" ]
+    check $? "every sample file is under 200 KB"
+fi
 
 # --- scorer on a hand-made report -----------------------------------------------------------
 cat > labels.json <<'EOF'

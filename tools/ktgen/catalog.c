@@ -416,6 +416,8 @@ const char *
 kg_ua(KgFamily fam, guint16 code)
 {
     const KgUaTable *t = &ua_tables[fam];
+    if (code == KG_UA_AWS_SERVICE)
+        return "cloudformation.amazonaws.com";
     if (code >= KG_UA_ATTACK_BASE)
         return t->attack[(code - KG_UA_ATTACK_BASE) % KG_UA_ATTACK_N];
     const KgUaPair *p = &t->benign[(code / 2) % t->n];

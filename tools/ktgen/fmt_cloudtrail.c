@@ -146,10 +146,11 @@ kg_fmt_cloudtrail_record(KgSink *s, const KgModel *m, const KgEvent *e)
 
 /* Writes one file for the events of @region among @ev. */
 static gboolean
-write_region_file(KgWriter *w, gint64 hour_ms, guint region, KgEvent *ev, gsize n, GError **error)
+write_region_file(KgWriter *w, gint64 hour_ms, gint64 span_ms, guint region, KgEvent *ev, gsize n,
+                  GError **error)
 {
     const KgModel *m = w->model;
-    gint64 deliver = hour_ms + KG_HOUR_MS + 5 * 60000;
+    gint64 deliver = hour_ms + span_ms + 5 * 60000;
     int y, mo, d;
     kg_civil_from_days(deliver / KG_DAY_MS, &y, &mo, &d);
     gint64 rem = deliver % KG_DAY_MS;
@@ -192,7 +193,8 @@ write_region_file(KgWriter *w, gint64 hour_ms, guint region, KgEvent *ev, gsize 
 }
 
 gboolean
-kg_cloudtrail_hour_dir(KgWriter *w, gint64 hour_ms, KgEvent *ev, gsize n, GError **error)
+kg_cloudtrail_hour_dir(KgWriter *w, gint64 hour_ms, gint64 span_ms, KgEvent *ev, gsize n,
+                       GError **error)
 {
     /* records in a delivered file are not in time order */
     KgRng r;
@@ -207,7 +209,7 @@ kg_cloudtrail_hour_dir(KgWriter *w, gint64 hour_ms, KgEvent *ev, gsize n, GError
     for (gsize i = 0; i < n; i++)
         present |= 1u << ev[i].region;
     for (guint region = 0; region < kg_aws_region_count(); region++) {
-        if ((present & (1u << region)) && !write_region_file(w, hour_ms, region, ev, n, error))
+        if ((present & (1u << region)) && !write_region_file(w, hour_ms, span_ms, region, ev, n, error))
             return FALSE;
     }
     return TRUE;

@@ -116,6 +116,8 @@ typedef enum {
 guint kg_ua_benign_count(KgFamily fam);
 /* Code of benign user agent @idx, patched or not. */
 guint16 kg_ua_benign(guint idx, gboolean patched);
+/* User agent code of AWS services acting for a principal (CloudFormation). */
+#define KG_UA_AWS_SERVICE 0x7fff
 /* Code of attack user agent @which. */
 guint16 kg_ua_attack(KgAttackUa which);
 const char *kg_ua(KgFamily fam, guint16 code);
@@ -186,10 +188,15 @@ typedef enum {
     KG_SC_DRIFT_TRAFFIC_GROWTH,
     KG_SC_DRIFT_SDK_PATCH,
     KG_SC_DRIFT_NEW_OP_KNOWN_IP,
+    KG_SC_LEAK_CHAIN, /* not in "all": one key, three attacker IPs, four phases */
     KG_SC_N
 } KgScenarioKind;
 
 #define KG_SC_FIRST_DRIFT KG_SC_DRIFT_NEW_IP_SAME_24
+#define KG_SC_ALL_MASK ((1u << KG_SC_LEAK_CHAIN) - 1)
+#define KG_SC_ATTACK_MASK (((1u << KG_SC_FIRST_DRIFT) - 1) | (1u << KG_SC_LEAK_CHAIN))
+#define KG_SC_DRIFT_MASK (KG_SC_ALL_MASK & ~((1u << KG_SC_FIRST_DRIFT) - 1))
+#define KG_CHAIN_PHASES 4
 #define KG_MAX_ATTACK_IPS 3
 
 typedef struct {
@@ -207,6 +214,7 @@ typedef struct {
     guint32 bytes_mean;
     gboolean follow_hours;           /* only in the key's usual hours */
     gboolean night_only;             /* only 01:00-05:00 in the key's zone */
+    gint64 phase_at[KG_CHAIN_PHASES]; /* leak_chain: start of each phase */
     guint64 events;                  /* counted while generating */
     char *note;                      /* one sentence: what happens */
 } KgScenario;
@@ -216,7 +224,7 @@ gboolean kg_scenario_parse(const char *name, KgScenarioKind *out);
 static inline gboolean
 kg_scenario_is_attack(KgScenarioKind k)
 {
-    return k < KG_SC_FIRST_DRIFT;
+    return k < KG_SC_FIRST_DRIFT || k == KG_SC_LEAK_CHAIN;
 }
 
 typedef struct {
@@ -325,6 +333,13 @@ kg_put(KgSink *s, const char *str)
 }
 
 void kg_put_u64(KgSink *s, guint64 v);
+/* Addresses are IPv4 in host order, except two reserved ranges ktgen never draws:
+ * 240.0.0.0/4 stands for an IPv6 address (2a02:8109:G3:G4::H, its /48 from the low
+ * 28 bits) and 224.0.0.1 for CloudFormation calling on a role's behalf (a named source). */
+#define KG_IP_V6_TAG 0xf0000000u
+#define KG_IP_CFN 0xe0000001u
+/* Text of @ip into @buf (at least 48 bytes); returns @buf. */
+char *kg_ip_text(guint32 ip, char *buf);
 void kg_put_ip(KgSink *s, guint32 ip);
 /* RFC 3339 UTC; @frac_digits 0, 3 or 6 digits of fraction. */
 void kg_put_time(KgSink *s, gint64 ms, int frac_digits);
@@ -365,6 +380,9 @@ struct _KgWriter {
     guint64 written;      /* events written */
     guint64 files;        /* files written */
     gboolean first;       /* cloudtrail single file: no comma before the first record */
+    guint file_hours;     /* cloudtrail directory: hours per delivered file (default 1) */
+    GArray *pending;      /* cloudtrail directory: KgEvents of the file being collected */
+    gint64 pending_from;  /* first hour in pending */
     GError *error;        /* first error */
 };
 
@@ -386,8 +404,8 @@ void kg_fmt_conjur(KgSink *s, const KgModel *m, const KgEvent *e);
 void kg_fmt_github(KgSink *s, const KgModel *m, const KgEvent *e);
 void kg_fmt_gcp(KgSink *s, const KgModel *m, const KgEvent *e);
 void kg_fmt_cloudtrail_record(KgSink *s, const KgModel *m, const KgEvent *e);
-gboolean kg_cloudtrail_hour_dir(KgWriter *w, gint64 hour_ms, KgEvent *ev, gsize n,
-                                GError **error);
+gboolean kg_cloudtrail_hour_dir(KgWriter *w, gint64 from_ms, gint64 span_ms, KgEvent *ev,
+                                gsize n, GError **error);
 
 /* A deterministic 64-bit digest of an event (ids in records). */
 guint64 kg_event_hash(const KgEvent *e);

@@ -9,7 +9,7 @@
 #include "ktgen.h"
 
 typedef struct {
-    gint64 seed, keys, days, events;
+    gint64 seed, keys, days, events, file_hours;
     char *format, *start, *leak, *out, *scenario, *labels, *key_file;
     gboolean gzip, quiet;
 } KgLogsOpts;
@@ -18,19 +18,17 @@ static gboolean
 parse_scenarios(const char *spec, guint32 *out, GError **error)
 {
     *out = 0;
-    if (!spec || strcmp(spec, "all") == 0) {
-        *out = (1u << KG_SC_N) - 1;
-        return TRUE;
-    }
-    if (strcmp(spec, "none") == 0)
-        return TRUE;
-    g_auto(GStrv) names = g_strsplit(spec, ",", -1);
+    g_auto(GStrv) names = g_strsplit(spec ? spec : "all", ",", -1);
     for (guint i = 0; names[i]; i++) {
         KgScenarioKind k;
-        if (strcmp(names[i], "attacks") == 0) {
-            *out |= (1u << KG_SC_FIRST_DRIFT) - 1;
+        if (strcmp(names[i], "all") == 0) {
+            *out |= KG_SC_ALL_MASK;
+        } else if (strcmp(names[i], "none") == 0) {
+            continue;
+        } else if (strcmp(names[i], "attacks") == 0) {
+            *out |= KG_SC_ALL_MASK & KG_SC_ATTACK_MASK;
         } else if (strcmp(names[i], "drift") == 0) {
-            *out |= ((1u << KG_SC_N) - 1) & ~((1u << KG_SC_FIRST_DRIFT) - 1);
+            *out |= KG_SC_DRIFT_MASK;
         } else if (kg_scenario_parse(names[i], &k)) {
             *out |= 1u << k;
         } else {
@@ -116,6 +114,8 @@ run_logs(const KgLogsOpts *o, KgFormat fmt, const KgParams *p)
         return 2;
     }
     KgWriter *w = kg_writer_new(fmt, m, o->out, o->gzip, &error);
+    if (w)
+        w->file_hours = (guint)CLAMP(o->file_hours, 1, 24 * 31);
     int rc = 0;
     if (!w || !kg_sim_run(m, w, &error) ||
         (o->labels && !kg_labels_write(m, kg_format_name(fmt), o->labels, &error))) {
@@ -133,7 +133,7 @@ run_logs(const KgLogsOpts *o, KgFormat fmt, const KgParams *p)
 static int
 cmd_logs(int argc, char **argv)
 {
-    KgLogsOpts o = { .seed = 1, .keys = 40, .days = 45, .format = NULL };
+    KgLogsOpts o = { .seed = 1, .keys = 40, .days = 45, .file_hours = 1 };
     GOptionEntry entries[] = {
         { "seed", 's', 0, G_OPTION_ARG_INT64, &o.seed, "Seed (same seed, same bytes)", "N" },
         { "format", 'f', 0, G_OPTION_ARG_STRING, &o.format, "Output format (default csv)", "FMT" },
@@ -152,6 +152,8 @@ cmd_logs(int argc, char **argv)
         { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &o.labels, "Write the labels JSON here", "FILE" },
         { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &o.key_file,
           "Use these key ids ('KEYID [PRINCIPAL_ARN]' per line) for benign history", "FILE" },
+        { "file-hours", 0, 0, G_OPTION_ARG_INT64, &o.file_hours,
+          "cloudtrail directory: hours of events per delivered file (default 1)", "H" },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary on stderr", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };

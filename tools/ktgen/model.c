@@ -146,6 +146,8 @@ make_network(KgKey *k, KgRng *r)
         k->ips[0] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 2, 60));
         k->ips[1] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 61, 120));
         k->ips[2] = ip4(h[0], h[1], kg_rng_below(r, 256), (guint)kg_rng_range(r, 1, 254));
+        if (kg_rng_below(r, 2)) /* an IPv6 home line */
+            k->ips[2] = KG_IP_V6_TAG | (guint32)(kg_rng_next(r) & 0x0fffffffu);
         k->n_ips = 3;
         break;
     }

@@ -12,7 +12,7 @@ static const char *const sc_names[KG_SC_N] = {
     "off_hours",           "dormant_wakeup", "attack_tool_ua",
     "privilege_ops",       "same_cloud_16",  "drift_new_ip_same_24",
     "drift_dst_change",    "drift_traffic_growth", "drift_sdk_patch",
-    "drift_new_op_known_ip",
+    "drift_new_op_known_ip", "leak_chain",
 };
 
 /* Attacker address pools (hosting, VPN, Tor exits, residential abroad): /16 prefixes. */
@@ -101,16 +101,34 @@ place(KgScenario *s, KgRng *r, gint64 lo, gint64 end, double hours)
     s->end_ms = MIN(end, s->start_ms + span);
 }
 
-/* Fills the parameters of attack @s on key @k. */
+/* leak_chain: TruffleHog verifies the key from IP 0; hours later a Kali box (IP 1)
+ * enumerates with many denials, then creates a user, attaches a policy, mints a key and
+ * reads secrets; the next day a VPS (IP 2) bulk-reads data. */
 static void
-make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
+make_chain(KgScenario *s, KgRng *r, gint64 lo, gint64 end)
 {
-    gint64 lo = m->p.leak_ms + KG_HOUR_MS;
-    gint64 end = m->p.start_ms + (gint64)m->p.days * KG_DAY_MS;
-    s->n_ips = 1;
-    s->ips[0] = attacker_ip(r);
-    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
-    s->bytes_mean = 800;
+    static const double hours[KG_CHAIN_PHASES] = { 0.05, 0.25, 0.5, 1.0 };
+    place(s, r, lo, end, 30.0);
+    s->n_ips = 3;
+    s->ips[1] = attacker_ip(r);
+    s->ips[2] = attacker_ip(r);
+    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_TRUFFLEHOG);
+    s->uas[1] = kg_ua_attack(KG_UA_ATTACK_KALI);
+    s->uas[2] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
+    s->phase_at[0] = s->start_ms;
+    s->phase_at[1] = s->start_ms + (gint64)kg_rng_range(r, 90, 240) * 60000;
+    s->phase_at[2] = s->phase_at[1] + (gint64)(hours[1] * KG_HOUR_MS) + 5 * 60000;
+    s->phase_at[3] = s->phase_at[2] + (gint64)kg_rng_range(r, 16, 26) * KG_HOUR_MS;
+    s->end_ms = MIN(end, s->phase_at[3] + (gint64)(hours[3] * KG_HOUR_MS));
+    s->note = g_strdup("TruffleHog verifies the key; a Kali box enumerates (mostly denied), "
+                       "creates a user, attaches a policy, mints a key and reads secrets; "
+                       "the next day a VPS bulk-reads data");
+}
+
+/* Attacks that stand out by volume, denials, tools or operations. */
+static void
+attack_noisy(KgModel *m, KgScenario *s, KgKey *k, KgRng *r, gint64 lo, gint64 end)
+{
     switch (s->kind) {
     case KG_SC_RECON_BURST:
         place(s, r, lo, end, (5 + kg_rng_below(r, 20)) / 60.0);
@@ -119,15 +137,6 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->deny_p = 0.4 + 0.4 * kg_rng_unif(r);
         s->note = g_strdup("enumeration burst from a new IP, most calls denied");
         break;
-    case KG_SC_LOW_AND_SLOW:
-        place(s, r, lo, end, 24.0 * kg_rng_range(r, 3, 6));
-        s->per_hour = 0.3 + 0.7 * kg_rng_unif(r);
-        s->follow_hours = TRUE;
-        copy_key_ops(s, k);
-        s->uas[0] = k->ua;
-        s->bytes_mean = k->bytes_mean;
-        s->note = g_strdup("a few calls a day from a new IP at the key's usual hours, same SDK");
-        break;
     case KG_SC_BULK_READ:
         place(s, r, lo, end, kg_rng_range(r, 1, 3));
         s->rate_x = 10 + 30 * kg_rng_unif(r);
@@ -135,15 +144,6 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         set_ops(s, KG_OP_BULK, 0, kg_op_count(m->p.family, KG_OP_BULK));
         s->bytes_mean = 200000 + kg_rng_below(r, 1800000);
         s->note = g_strdup("bulk data reads from a new IP: a volume and bytes spike");
-        break;
-    case KG_SC_OFF_HOURS:
-        place(s, r, lo, end, 24.0 * kg_rng_range(r, 2, 5));
-        s->per_hour = 3 + 12 * kg_rng_unif(r);
-        s->night_only = TRUE;
-        copy_key_ops(s, k);
-        set_ops(s, KG_OP_RECON, 0, 2);
-        s->uas[0] = k->ua;
-        s->note = g_strdup("use between 01:00 and 05:00 local time of a human's office key");
         break;
     case KG_SC_DORMANT_WAKEUP:
         place(s, r, MAX(lo, k->active_until + 31 * KG_DAY_MS), end, kg_rng_range(r, 1, 6));
@@ -172,6 +172,34 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->deny_p = 0.1;
         s->note = g_strdup("privilege operations (create user, attach policy, mint a key)");
         break;
+    default:
+        g_assert_not_reached();
+    }
+}
+
+/* Attacks that blend in: the key's own hours, operations or cloud. */
+static void
+attack_quiet(KgModel *m, KgScenario *s, KgKey *k, KgRng *r, gint64 lo, gint64 end)
+{
+    switch (s->kind) {
+    case KG_SC_LOW_AND_SLOW:
+        place(s, r, lo, end, 24.0 * kg_rng_range(r, 3, 6));
+        s->per_hour = 0.3 + 0.7 * kg_rng_unif(r);
+        s->follow_hours = TRUE;
+        copy_key_ops(s, k);
+        s->uas[0] = k->ua;
+        s->bytes_mean = k->bytes_mean;
+        s->note = g_strdup("a few calls a day from a new IP at the key's usual hours, same SDK");
+        break;
+    case KG_SC_OFF_HOURS:
+        place(s, r, lo, end, 24.0 * kg_rng_range(r, 2, 5));
+        s->per_hour = 3 + 12 * kg_rng_unif(r);
+        s->night_only = TRUE;
+        copy_key_ops(s, k);
+        set_ops(s, KG_OP_RECON, 0, 2);
+        s->uas[0] = k->ua;
+        s->note = g_strdup("use between 01:00 and 05:00 local time of a human's office key");
+        break;
     case KG_SC_SAME_CLOUD_16: {
         guint32 net = k->ips[0] & 0xffff0000u, third = (k->ips[0] >> 8) & 0xff;
         guint32 t = (third + 20 + kg_rng_below(r, 200)) % 250;
@@ -184,9 +212,29 @@ make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
         s->note = g_strdup("attacker in the same cloud /16 as the real client, another /24");
         break;
     }
+    case KG_SC_LEAK_CHAIN:
+        make_chain(s, r, lo, end);
+        break;
     default:
         g_assert_not_reached();
     }
+}
+
+/* Fills the parameters of attack @s on key @k. */
+static void
+make_attack(KgModel *m, KgScenario *s, KgKey *k, KgRng *r)
+{
+    gint64 lo = m->p.leak_ms + KG_HOUR_MS;
+    gint64 end = m->p.start_ms + (gint64)m->p.days * KG_DAY_MS;
+    s->n_ips = 1;
+    s->ips[0] = attacker_ip(r);
+    s->uas[0] = kg_ua_attack(KG_UA_ATTACK_SCRIPT);
+    s->bytes_mean = 800;
+    if (s->kind == KG_SC_LOW_AND_SLOW || s->kind == KG_SC_OFF_HOURS ||
+        s->kind == KG_SC_SAME_CLOUD_16 || s->kind == KG_SC_LEAK_CHAIN)
+        attack_quiet(m, s, k, r, lo, end);
+    else
+        attack_noisy(m, s, k, r, lo, end);
 }
 
 /* Fills benign drift @s on key @k; FALSE when it cannot happen in this window. */
@@ -262,6 +310,7 @@ wanted(KgScenarioKind kind)
     static const KgArchetype busy[] = { KG_ARCH_CI, KG_ARCH_SERVICE, KG_ARCH_BATCH, KG_ARCH_N };
     switch (kind) {
     case KG_SC_BULK_READ:
+    case KG_SC_LEAK_CHAIN:
     case KG_SC_SAME_CLOUD_16:
     case KG_SC_DRIFT_NEW_IP_SAME_24:
         return svc;
@@ -345,10 +394,8 @@ add_time(cJSON *o, const char *name, gint64 ms)
 static cJSON *
 ip_json(guint32 ip)
 {
-    char buf[16];
-    g_snprintf(buf, sizeof buf, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255,
-               ip & 255);
-    return cJSON_CreateString(buf);
+    char buf[48];
+    return cJSON_CreateString(kg_ip_text(ip, buf));
 }
 
 static cJSON *

@@ -126,6 +126,11 @@ gen_key_hour(const KgModel *m, guint ki, gint64 hour, GArray *buf)
         if (drifted && k->drift_op != 0xffff && kg_rng_unif(&r) < 0.1)
             e->op = k->drift_op;
         e->ua = kg_ua_benign(k->ua / 2, drifted && k->drift_ua);
+        if (k->arch == KG_ARCH_CI && m->p.family == KG_FAM_AWS && kg_rng_below(&r, 25) == 0) {
+            /* CloudFormation deploying the stack with the CI role */
+            e->ip = KG_IP_CFN;
+            e->ua = KG_UA_AWS_SERVICE;
+        }
         e->bytes = lognormal(&r, k->bytes_mean, 0.6);
         e->flags = 0;
         finish_event(m, e, k, &r, k->deny_p);
@@ -146,19 +151,68 @@ scenario_hour_ok(const KgScenario *s, const KgKey *k, gint64 ms)
 }
 
 static void
-scenario_event(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray *buf,
-               gint64 ms, guint ipi)
+emit_attack(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray *buf, gint64 ms,
+            guint ipi, guint16 op, double deny_p, guint32 bytes_mean)
 {
     KgEvent *e = push(buf);
     e->ms = ms;
     e->ip = s->ips[ipi];
     e->ua = s->uas[ipi];
     e->key = (guint16)s->key;
-    e->op = s->ops[kg_rng_below(r, MAX(s->n_ops, 1))];
-    e->bytes = lognormal(r, s->bytes_mean, 0.5);
+    e->op = op;
+    e->bytes = lognormal(r, bytes_mean, 0.5);
     e->flags = KG_EV_ATTACK;
-    finish_event(m, e, k, r, s->deny_p);
+    finish_event(m, e, k, r, deny_p);
     s->events++;
+}
+
+static void
+scenario_event(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray *buf,
+               gint64 ms, guint ipi)
+{
+    guint16 op = s->ops[kg_rng_below(r, MAX(s->n_ops, 1))];
+    emit_attack(m, s, k, r, buf, ms, ipi, op, s->deny_p, s->bytes_mean);
+}
+
+/* One phase of leak_chain: who, how long, how busy, doing what. */
+typedef struct {
+    guint ip;
+    double minutes, per_hour, rate_x, deny_p;
+    KgOpCat cat, cat2;
+    guint32 bytes;
+} KgPhase;
+
+static const KgPhase chain[KG_CHAIN_PHASES] = {
+    { 0, 3, 20, 0, 0.0, KG_OP_RECON, KG_OP_RECON, 300 },
+    { 1, 15, 240, 0, 0.6, KG_OP_RECON, KG_OP_RECON, 600 },
+    { 1, 30, 50, 0, 0.15, KG_OP_PRIV, KG_OP_CRED, 900 },
+    { 2, 60, 60, 15, 0.0, KG_OP_BULK, KG_OP_BULK, 500000 },
+};
+
+static void
+gen_chain_hour(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, gint64 hour,
+               GArray *buf)
+{
+    double scale = k->scalable ? m->scale : 1.0;
+    for (guint p = 0; p < KG_CHAIN_PHASES; p++) {
+        const KgPhase *ph = &chain[p];
+        gint64 from = s->phase_at[p], to = from + (gint64)(ph->minutes * 60000);
+        gint64 lo = MAX(hour, from), hi = MIN(MIN(hour + KG_HOUR_MS, to), s->end_ms);
+        if (hi <= lo)
+            continue;
+        if (lo == from) /* every phase opens with one call */
+            emit_attack(m, s, k, r, buf, lo, ph->ip, kg_op_code(ph->cat, 0), 0.0, ph->bytes);
+        double lam = (ph->per_hour + ph->rate_x * k->rate * scale) * (double)(hi - lo) / KG_HOUR_MS;
+        guint32 n = p == 0 ? 0 : kg_rng_poisson(r, lam);
+        for (guint32 j = 0; j < n; j++) {
+            gint64 ms = lo + (gint64)(kg_rng_unif(r) * (double)(hi - lo));
+            KgOpCat cat = kg_rng_below(r, 3) ? ph->cat : ph->cat2;
+            guint nops = kg_op_count(m->p.family, cat);
+            /* privilege: create a user, attach a policy, mint a key (the first three) */
+            guint16 op = kg_op_code(cat, kg_rng_below(r, cat == KG_OP_PRIV ? MIN(nops, 3) : nops));
+            emit_attack(m, s, k, r, buf, ms, ph->ip, op, ph->deny_p, ph->bytes);
+        }
+    }
 }
 
 static void
@@ -172,6 +226,10 @@ gen_scenario_hour(const KgModel *m, KgScenario *s, guint si, gint64 hour, GArray
         return;
     KgRng r;
     kg_rng_init(&r, m->p.seed, 0x1000000ULL + si, (guint64)(hour / KG_HOUR_MS));
+    if (s->kind == KG_SC_LEAK_CHAIN) {
+        gen_chain_hour(m, s, k, &r, hour, buf);
+        return;
+    }
     if (s->events == 0) {
         /* opening: every attacker IP shows up at least once */
         for (guint i = 0; i < s->n_ips; i++)

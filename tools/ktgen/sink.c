@@ -114,9 +114,29 @@ kg_put_u64(KgSink *s, guint64 v)
         s->buf[s->len++] = tmp[--n];
 }
 
+char *
+kg_ip_text(guint32 ip, char *buf)
+{
+    if (ip == KG_IP_CFN) {
+        g_strlcpy(buf, "cloudformation.amazonaws.com", 48);
+    } else if ((ip & 0xf0000000u) == KG_IP_V6_TAG) {
+        guint32 bits = ip & 0x0fffffffu;
+        g_snprintf(buf, 48, "2a02:8109:%x:%x::%x", (bits >> 12) & 0xffff,
+                   ((bits * 2654435761u) >> 16) & 0xffff, (bits & 0xfff) + 1);
+    } else {
+        g_snprintf(buf, 48, "%u.%u.%u.%u", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+    }
+    return buf;
+}
+
 void
 kg_put_ip(KgSink *s, guint32 ip)
 {
+    if ((ip & 0xf0000000u) >= 0xe0000000u) {
+        char buf[48];
+        kg_put(s, kg_ip_text(ip, buf));
+        return;
+    }
     for (int i = 3; i >= 0; i--) {
         kg_put_u64(s, (ip >> (8 * i)) & 255);
         if (i)
@@ -248,8 +268,12 @@ kg_writer_new(KgFormat f, const KgModel *m, const char *out, gboolean gzip, GErr
     w->first = TRUE;
     w->out_is_dir = f == KG_FMT_CLOUDTRAIL &&
                     (g_file_test(out, G_FILE_TEST_IS_DIR) || g_str_has_suffix(out, "/"));
-    if (w->out_is_dir)
+    w->file_hours = 1;
+    if (w->out_is_dir) {
+        w->pending = g_array_new(FALSE, FALSE, sizeof(KgEvent));
+        w->pending_from = m->p.start_ms;
         return w;
+    }
     w->sink = kg_sink_open(out, gzip, error);
     if (!w->sink) {
         kg_writer_free(w);
@@ -278,11 +302,29 @@ shuffle(const KgModel *m, gint64 hour, KgEvent *ev, gsize n)
     }
 }
 
+/* Writes the collected hours as one file per region (--file-hours). */
+static gboolean
+flush_pending(KgWriter *w, GError **error)
+{
+    gint64 span = (gint64)w->file_hours * KG_HOUR_MS;
+    gboolean ok = kg_cloudtrail_hour_dir(w, w->pending_from, span, (KgEvent *)(void *)w->pending->data,
+                                         w->pending->len, error);
+    g_array_set_size(w->pending, 0);
+    w->pending_from += span;
+    return ok;
+}
+
 gboolean
 kg_writer_hour(KgWriter *w, gint64 hour_ms, KgEvent *ev, gsize n, GError **error)
 {
-    if (w->out_is_dir)
-        return kg_cloudtrail_hour_dir(w, hour_ms, ev, n, error);
+    if (w->out_is_dir) {
+        if (w->file_hours <= 1)
+            return kg_cloudtrail_hour_dir(w, hour_ms, KG_HOUR_MS, ev, n, error);
+        g_array_append_vals(w->pending, ev, (guint)n);
+        if ((hour_ms + KG_HOUR_MS - w->pending_from) / KG_HOUR_MS < (gint64)w->file_hours)
+            return TRUE;
+        return flush_pending(w, error);
+    }
     KgSink *s = w->sink;
     if (w->format == KG_FMT_CLOUDTRAIL)
         shuffle(w->model, hour_ms, ev, n);
@@ -320,6 +362,8 @@ kg_writer_hour(KgWriter *w, gint64 hour_ms, KgEvent *ev, gsize n, GError **error
 gboolean
 kg_writer_finish(KgWriter *w, GError **error)
 {
+    if (w->pending && w->pending->len)
+        return flush_pending(w, error);
     if (!w->sink)
         return TRUE;
     if (w->format == KG_FMT_CLOUDTRAIL) {
@@ -337,6 +381,8 @@ kg_writer_free(KgWriter *w)
         return;
     if (w->sink)
         kg_sink_close(w->sink, NULL);
+    if (w->pending)
+        g_array_unref(w->pending);
     g_free(w->out);
     g_free(w);
 }
