@@ -81,6 +81,7 @@ typedef struct {
     gboolean auto_preset;   /* no preset given: choose combined/vhost_combined on line 1 */
     gboolean decided;       /* auto choice made */
     KtClfSource key, principal, ip, ua;
+    gboolean key_default;   /* no --field key: fall back to well-known query parameters */
     const KtSink *sink;
     KtLineSplitter *ls;
     KtStrView vals[F_NFIELDS];
@@ -460,6 +461,24 @@ parse_bytes(KtStrView v)
     return n;
 }
 
+/* Without --field key and with no remote user: the first well-known API key query
+ * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
+static KtStrView
+key_from_query(KtClfParser *cp, KtStrView path)
+{
+    static const char *const names[] = { "api_key", "apikey", "api-key",
+                                         "key",     "access_token", "token" };
+    KtStrView q = query_of(cp, path);
+    if (q.len == 0)
+        return KT_SV_NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        KtStrView v = kt_web_query_param(q, names[i], strlen(names[i]));
+        if (v.len > 0 && !kt_sv_eq(v, "-"))
+            return v;
+    }
+    return KT_SV_NULL;
+}
+
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
 {
@@ -468,6 +487,8 @@ emit_event(KtClfParser *cp, guint64 lineno)
     KtStrView path = KT_SV_NULL;
     ev.op = build_op(cp, &path);
     ev.key = resolve(cp, &cp->key, path);
+    if (ev.key.len == 0 && cp->key_default)
+        ev.key = key_from_query(cp, path);
     ev.principal = resolve(cp, &cp->principal, path);
     ev.source = resolve(cp, &cp->ip, path);
     ev.ua = resolve(cp, &cp->ua, path);
@@ -564,6 +585,7 @@ static gboolean
 setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
 {
     cp->key.kind = SRC_USER;
+    cp->key_default = TRUE;
     cp->ip.kind = SRC_HOST;
     gint ua = find_header(&cp->prog, "User-agent", 10);
     if (ua >= 0) {
@@ -573,8 +595,10 @@ setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
     for (guint i = 0; opts->fields != NULL && i < opts->fields->len; i++) {
         const KtFieldOverride *fo = g_ptr_array_index(opts->fields, i);
         KtClfSource *dst = NULL;
-        if (g_strcmp0(fo->name, "key") == 0)
+        if (g_strcmp0(fo->name, "key") == 0) {
             dst = &cp->key;
+            cp->key_default = FALSE;
+        }
         else if (g_strcmp0(fo->name, "principal") == 0)
             dst = &cp->principal;
         else if (g_strcmp0(fo->name, "ip") == 0)

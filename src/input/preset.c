@@ -148,7 +148,7 @@ static const KtPresetDef preset_generic = {
         [KT_SLOT_KEY] = (const char *const[]){
             "api_key", "api_key_id", "key_id", "access_key_id", "aws_access_key", "access_key",
             "token", "token_id", "hashed_token", "key", "client_id", "app_key", "credential_id",
-            NULL},
+            "key.id", "api_key.id", "auth.key_id", "credential.id", "token.id", NULL},
         [KT_SLOT_PRINCIPAL] = (const char *const[]){
             "principal", "principal_arn", "user_arn", "arn", "principal_email", "actor", "user",
             "username", "user_id", "email", "owner", NULL},
@@ -160,7 +160,7 @@ static const KtPresetDef preset_generic = {
             "ip", "client_ip", "remote_addr", "remote_ip", "remote_address", "source_ip",
             "src_ip", "source_ip_address", "ip_address", "ipaddr", "caller_ip", "actor_ip",
             "client_address", "request.client_ip", "request.remote_ip", "request.remote_addr",
-            NULL},
+            "client.ip", "client.address", "source.ip", "source.address", NULL},
         [KT_SLOT_OP] = (const char *const[]){"operation", "op", "action", NULL},
         [KT_SLOT_STATUS] = (const char *const[]){
             "status", "status_code", "http_status", "http_status_code", "response_status",
@@ -170,7 +170,8 @@ static const KtPresetDef preset_generic = {
             "bytes", "size", "response_bytes", "bytes_sent", "body_bytes_sent", "response_size",
             "bytes_out", NULL},
         [KT_SLOT_UA] = (const char *const[]){
-            "user_agent", "ua", "http_user_agent", "request_user_agent", "agent", NULL},
+            "user_agent", "ua", "http_user_agent", "request_user_agent", "agent",
+            "user_agent.original", "client.user_agent", "request.user_agent", NULL},
         [KT_SLOT_A] = (const char *const[]){
             "method", "http_method", "request_method", "verb", "request.method", "http.method",
             NULL},
