@@ -45,8 +45,12 @@ mask_keys(cJSON *node)
     g_ptr_array_add(todo, node);
     while (todo->len > 0) {
         cJSON *n = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+        /* an engine entity {"id": ..., "principal": false} is named by its key */
+        gboolean id_is_key =
+            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(n, "principal"));
         for (cJSON *c = n->child; c != NULL; c = c->next) {
-            if (cJSON_IsString(c) && is_key_member(c->string))
+            if (cJSON_IsString(c) &&
+                (is_key_member(c->string) || (id_is_key && strcmp(c->string, "id") == 0)))
                 mask_string(c);
             if (cJSON_IsObject(c) && is_key_map(c->string)) {
                 for (cJSON *m = c->child; m != NULL; m = m->next) {
