@@ -26,8 +26,9 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-120000}
 
-# The suite: "seed format [ktgen options]". Spring windows cross the EU/US DST start,
-# autumn ones the DST end.
+# The suite: "seed format [ktgen options] [| keytrail options]". Spring windows cross the
+# EU/US DST start, autumn ones the DST end; one CloudTrail run rotates the CI roles'
+# session keys every hour, judged by principal (--entity auto).
 suite="101 csv --scenario all,leak_chain
 101 cloudtrail --gzip
 202 jsonl
@@ -41,7 +42,8 @@ suite="101 csv --scenario all,leak_chain
 808 gcp
 909 csv --start 2024-10-01
 919 cloudtrail --gzip --start 2024-10-01
-929 jsonl-flat --start 2024-09-20"
+929 jsonl-flat --start 2024-09-20
+939 cloudtrail --rotate-sessions --scenario all,leak_chain | --entity auto"
 
 # keytrail options per generated format (fields the generic guess cannot know)
 scan_opts() {
@@ -58,8 +60,10 @@ printf '%-4s %-14s %-6s %7s %9s %10s %s\n' run format seed recall precision "fal
 n=0 pf=0 pt=0 it=0 ii=0 fa=0 kd=0
 # read from a file, not a pipe: the totals must survive the loop
 echo "$suite" > "$tmp/suite"
-while read -r seed fmt extra; do
+while read -r seed fmt rest; do
     n=$((n + 1))
+    extra=${rest%%|*} ktopts=""
+    case $rest in *"|"*) ktopts=${rest#*|} ;; esac
     d="$tmp/run$n"
     mkdir -p "$d"
     out="$d/log.$fmt"
@@ -72,7 +76,7 @@ while read -r seed fmt extra; do
     fi
     leak=$(sed -n 's/.*"leak_time":[[:space:]]*"\([^"]*\)".*/\1/p' "$d/labels.json")
     # shellcheck disable=SC2046
-    "$KT" scan -q --leak-time "$leak" --reveal-keys --output json $(scan_opts "$fmt") "$out" \
+    "$KT" scan -q --leak-time "$leak" --reveal-keys --output json $(scan_opts "$fmt") $ktopts "$out" \
         > "$d/report.json" 2> "$d/scan.err"
     rc=$?
     if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then

@@ -98,6 +98,24 @@ else
     skip "JSON formats parse" "jq not installed"
 fi
 
+# --- rotating session keys -------------------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    G --seed 9 --format cloudtrail --rotate-sessions --out rot.json --labels rot.l.json
+    role=$(jq -r '[.keys[] | select(.rotates)][0].entity' rot.l.json)
+    n=$(jq -r --arg r "$role" '[.Records[] | select(.userIdentity.sessionContext.sessionIssuer.arn == $r)
+           | .userIdentity.accessKeyId] | unique | length' rot.json)
+    [ "$n" -gt 20 ]
+    check $? "--rotate-sessions: one role, a new ASIA id every hour ($n ids)"
+    ok=0
+    for sc in $(jq -r '.scenarios[] | select(.kind == "attack" and .entity) | "\(.key),\(.attacker_ips[0])"' rot.l.json); do
+        jq -e --arg k "${sc%,*}" --arg ip "${sc#*,}" \
+            'any(.Records[]; .userIdentity.accessKeyId == $k and .sourceIPAddress == $ip)' rot.json \
+            > /dev/null || ok=1
+    done
+    [ $ok = 0 ]
+    check $? "--rotate-sessions: attackers use the session key the labels name"
+fi
+
 # --- line formats -------------------------------------------------------------------------
 G --seed 3 --format combined --out x.combined
 G --seed 3 --format combined-user --out x.cu

@@ -11,7 +11,7 @@
 typedef struct {
     gint64 seed, keys, days, events, file_hours;
     char *format, *start, *leak, *out, *scenario, *labels, *key_file;
-    gboolean gzip, quiet;
+    gboolean gzip, quiet, rotate;
 } KgLogsOpts;
 
 static gboolean
@@ -86,6 +86,7 @@ logs_params(const KgLogsOpts *o, KgFormat *fmt, KgParams *p, GError **error)
     p->n_keys = (guint)o->keys;
     p->days = (guint)o->days;
     p->events = (guint64)o->events;
+    p->rotate_sessions = o->rotate;
     if (!kg_time_parse(o->start ? o->start : "2024-03-01", &p->start_ms)) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "--start wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
@@ -154,6 +155,8 @@ cmd_logs(int argc, char **argv)
           "Use these key ids ('KEYID [PRINCIPAL_ARN]' per line) for benign history", "FILE" },
         { "file-hours", 0, 0, G_OPTION_ARG_INT64, &o.file_hours,
           "cloudtrail directory: hours of events per delivered file (default 1)", "H" },
+        { "rotate-sessions", 0, 0, G_OPTION_ARG_NONE, &o.rotate,
+          "cloudtrail: temporary (ASIA) keys get a new id every hour", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary on stderr", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };

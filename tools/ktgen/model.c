@@ -216,6 +216,37 @@ make_profile(const KgModel *m, KgKey *k, KgRng *r)
 }
 
 const char *
+kg_key_id_at(const KgModel *m, const KgKey *k, guint32 session, char *buf)
+{
+    if (!m->p.rotate_sessions || !k->temporary)
+        return k->id;
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    KgRng r;
+    kg_rng_init(&r, m->p.seed ^ g_str_hash(k->id), 0x73657373ULL, session);
+    memcpy(buf, "ASIA", 4);
+    for (int i = 0; i < 16; i++)
+        buf[4 + i] = b32[kg_rng_below(&r, 32)];
+    buf[20] = '\0';
+    return buf;
+}
+
+const char *
+kg_key_issuer(const KgModel *m, const KgKey *k, char *buf)
+{
+    if (!k->temporary)
+        return NULL;
+    if (k->issuer)
+        return k->issuer;
+    const char *role = k->principal ? strstr(k->principal, "assumed-role/") : NULL;
+    const char *name = role ? role + strlen("assumed-role/") : k->name;
+    const char *slash = strchr(name, '/');
+    int n = (int)MIN(slash ? (gsize)(slash - name) : strlen(name), 256);
+    g_snprintf(buf, 512, "arn:aws:iam::%s:role/%.*s", k->account ? k->account : m->account, n,
+               name);
+    return buf;
+}
+
+const char *
 kg_arch_name(KgArchetype a)
 {
     static const char *const names[KG_ARCH_N] = { "service", "human", "ci",

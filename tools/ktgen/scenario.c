@@ -405,7 +405,14 @@ keys_json(const KgModel *m)
     for (guint i = 0; i < m->keys->len; i++) {
         const KgKey *k = g_ptr_array_index(m->keys, i);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "key", k->id);
+        char idbuf[64], ibuf[512];
+        const char *issuer = kg_key_issuer(m, k, ibuf);
+        cJSON_AddStringToObject(o, "key",
+                                kg_key_id_at(m, k, (guint32)(m->p.start_ms / KG_HOUR_MS), idbuf));
+        if (issuer)
+            cJSON_AddStringToObject(o, "entity", issuer);
+        if (m->p.rotate_sessions && k->temporary)
+            cJSON_AddStringToObject(o, "rotates", "hourly");
         cJSON_AddStringToObject(o, "archetype", kg_arch_name(k->arch));
         cJSON_AddStringToObject(o, "owner", k->name);
         if (k->principal)
@@ -429,7 +436,13 @@ scenarios_json(const KgModel *m)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", sc_names[s->kind]);
         cJSON_AddStringToObject(o, "kind", kg_scenario_is_attack(s->kind) ? "attack" : "benign_drift");
-        cJSON_AddStringToObject(o, "key", k->id);
+        char idbuf[64], ibuf[512];
+        const char *issuer = kg_key_issuer(m, k, ibuf);
+        /* attackers use the session they stole at the start; drift is on the key */
+        cJSON_AddStringToObject(o, "key",
+                                kg_key_id_at(m, k, (guint32)(s->start_ms / KG_HOUR_MS), idbuf));
+        if (issuer)
+            cJSON_AddStringToObject(o, "entity", issuer);
         cJSON *ips = cJSON_AddArrayToObject(o, "attacker_ips");
         for (guint j = 0; j < s->n_ips; j++)
             cJSON_AddItemToArray(ips, ip_json(s->ips[j]));

@@ -85,8 +85,18 @@ collect_pairs(const cJSON *scenarios)
 
 typedef struct {
     guint incidents, true_inc, false_inc;
-    GHashTable *flagged_keys; /* key -> max severity + 1 of medium+ false incidents */
+    GHashTable *flagged_keys; /* key or entity -> max severity + 1 of medium+ false incidents */
 } KgTally;
+
+static void
+flag(GHashTable *flagged, const char *name, int sev)
+{
+    if (!name)
+        return;
+    gpointer old = g_hash_table_lookup(flagged, name);
+    if (GPOINTER_TO_INT(old) < sev + 1)
+        g_hash_table_insert(flagged, (gpointer)name, GINT_TO_POINTER(sev + 1));
+}
 
 static void
 match_incidents(const cJSON *report, GArray *pairs, int min_sev, KgTally *t, gboolean *masked)
@@ -118,9 +128,8 @@ match_incidents(const cJSON *report, GArray *pairs, int min_sev, KgTally *t, gbo
             t->true_inc++;
         } else {
             t->false_inc++;
-            gpointer old = g_hash_table_lookup(t->flagged_keys, key);
-            if (GPOINTER_TO_INT(old) < sev + 1)
-                g_hash_table_insert(t->flagged_keys, (gpointer)key, GINT_TO_POINTER(sev + 1));
+            flag(t->flagged_keys, key, sev);
+            flag(t->flagged_keys, str_field(inc, "entity"), sev);
         }
     }
 }
@@ -161,7 +170,10 @@ print_table(const cJSON *scenarios, GArray *pairs, const KgTally *t)
                    found, n, found == n ? "hit" : found ? "partial" : "MISS",
                    best < 0 ? "no incident" : sev_names[best]);
         } else {
+            const char *entity = str_field(sc, "entity");
             int f = key ? GPOINTER_TO_INT(g_hash_table_lookup(t->flagged_keys, key)) : 0;
+            if (entity)
+                f = MAX(f, GPOINTER_TO_INT(g_hash_table_lookup(t->flagged_keys, entity)));
             printf("%-24s %-6s %-20s %-7s %s\n", name, "drift", sk, "-",
                    f ? "FLAGGED" : "ok");
             if (f)

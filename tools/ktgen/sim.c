@@ -122,6 +122,7 @@ gen_key_hour(const KgModel *m, guint ki, gint64 hour, GArray *buf)
             e->ms = hour + (gint64)(kg_rng_unif(&r) * (double)span);
         }
         e->key = (guint16)ki;
+        e->session = (guint32)(e->ms / KG_HOUR_MS);
         e->op = pick_op(k, &r);
         if (drifted && k->drift_op != 0xffff && kg_rng_unif(&r) < 0.1)
             e->op = k->drift_op;
@@ -156,6 +157,7 @@ emit_attack(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray *b
 {
     KgEvent *e = push(buf);
     e->ms = ms;
+    e->session = (guint32)(s->start_ms / KG_HOUR_MS); /* the stolen session */
     e->ip = s->ips[ipi];
     e->ua = s->uas[ipi];
     e->key = (guint16)s->key;
