@@ -102,6 +102,18 @@ awk -v pf=$pf -v pt=$pt -v it=$it -v ii=$ii -v fa=$fa -v kd=$kd 'BEGIN {
     printf "targets: recall >= 0.95 %s, false <= 2 per 1000 key-days %s\n", r >= 0.95 ? "MET" : "NOT MET", f <= 2 ? "MET" : "NOT MET"
 }'
 
+# per scenario over all runs
+echo
+cat "$tmp"/run*/score.txt 2> /dev/null | awk '
+    $2 == "attack" { split($4, a, "/"); f[$1] += a[1]; p[$1] += a[2]; k[$1] = "attack" }
+    $2 == "drift" { r[$1]++; if ($5 == "FLAGGED") fl[$1]++; k[$1] = "drift" }
+    END {
+        for (n in k) {
+            if (k[n] == "attack") printf "  %-24s attack  %3d/%-3d attacker pairs found\n", n, f[n], p[n]
+            else printf "  %-24s drift   %3d/%-3d runs flagged (should be 0)\n", n, fl[n] + 0, r[n]
+        }
+    }' | sort -b -k2,2 -k1,1
+
 # ---- Stratus Red Team replay -----------------------------------------------------------------
 data="$top/../shared/data/stratus-red-team-detonation-logs"
 echo
