@@ -124,8 +124,10 @@ G --seed 3 --format conjur --out x.conjur
 check $? "combined: Apache combined lines with ?api_key="
 ! grep -Evq '^[0-9a-f.:]+ - [rs]k_live_[A-Za-z0-9]{24} \[' x.cu
 check $? "combined-user: key in the remote-user field"
-! grep -Evq '^<3[678]>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ [a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]\[client@43868 ip="[0-9a-f.:]+"\]\[action@43868 result="(success|failure)" operation="[a-z]+"\] ' x.conjur
+! grep -Evq '^<(3[678]|8[46])>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ ([a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]|authn \[subject@43868 role="[^"]+"\]\[auth@43868 authenticator="[^"]+" service="[^"]+"\])\[client@43868 ip="[0-9a-f.:]+"\]\[action@43868 operation="[a-z]+" result="(success|failure)"\] ' x.conjur
 check $? "conjur: RFC 5424 with auth/subject/client/action@43868"
+grep -q '^<86>1 .* authn \[subject@43868 role=' x.conjur
+check $? "conjur: authn messages name the role on subject@43868"
 ls ct1/AWSLogs/*/CloudTrail/*/2024/??/??/*_CloudTrail_*_2024????T????Z_*.json.gz > /dev/null 2>&1
 check $? "cloudtrail: S3 layout AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD"
 G --seed 3 --format csv --gzip --out x.csv.gz && gzip -t x.csv.gz

@@ -133,6 +133,7 @@ static const KgOp vault_bulk[] = {
 /* ---- CyberArk Conjur (action operation, subject resource) ------------------------------ */
 static const KgOp conjur_read[] = {
     { "fetch", "variable:apps/billing/db-password", FALSE, TRUE },
+    { "authenticate", "webservice:conjur/authn-k8s/prod", FALSE, TRUE },
     { "fetch", "variable:apps/billing/api-key", FALSE, TRUE },
     { "check", "variable:apps/billing/db-password", FALSE, TRUE },
     { "fetch", "variable:apps/web/session-secret", FALSE, TRUE },
