@@ -116,6 +116,27 @@ if [ $have_jq = 1 ]; then
     check $? "--rotate-sessions: attackers use the session key the labels name"
 fi
 
+# --- key file (the Stratus replay) -------------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    printf '%s\n' '# key principal issuer' \
+        'AKIAAM80VXLJF8NPK4VC arn:aws:iam::017622104382:user/christophe' \
+        'ASIA4URVX2JM5MT0ZGK8 arn:aws:sts::321848314756:assumed-role/get-role/aws-go-sdk-1 arn:aws:iam::321848314756:role/get-role' \
+        > keys.txt
+    "$KTGEN" logs -q --format cloudtrail --key-file keys.txt --scenario none --start 2024-07-01T08:00:00Z \
+        --days 30 --events 2000 --out kf.json
+    jq -e '[.Records[].userIdentity | select(.accessKeyId == "ASIA4URVX2JM5MT0ZGK8")][0] |
+           .sessionContext.sessionIssuer.arn == "arn:aws:iam::321848314756:role/get-role" and
+           .accountId == "321848314756"' kf.json > /dev/null &&
+        jq -e '[.Records[].userIdentity.accessKeyId] | unique == ["AKIAAM80VXLJF8NPK4VC", "ASIA4URVX2JM5MT0ZGK8"]' \
+            kf.json > /dev/null &&
+        jq -e '[.Records[].eventTime] | max < "2024-07-31T08:00:00Z"' kf.json > /dev/null
+    check $? "--key-file: history for the given key ids, principals and issuers, ending before --start + days"
+    printf 'AKIA"BAD\n' > bad.txt
+    "$KTGEN" logs -q --format cloudtrail --key-file bad.txt --scenario none --out bad.json 2> /dev/null
+    [ $? -eq 2 ]
+    check $? "--key-file: a malformed line is refused"
+fi
+
 # --- line formats -------------------------------------------------------------------------
 G --seed 3 --format combined --out x.combined
 G --seed 3 --format combined-user --out x.cu

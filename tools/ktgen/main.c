@@ -56,9 +56,12 @@ load_key_file(const char *path, KgParams *p, GError **error)
     g_ptr_array_add(keep, NULL);
     p->key_file_lines = (char **)g_ptr_array_free(g_steal_pointer(&keep), FALSE);
     p->n_keys = g_strv_length(p->key_file_lines);
-    return p->n_keys > 0 || (g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                                         "%s holds no keys", path),
-                             FALSE);
+    if (p->n_keys == 0 || p->n_keys > 65535) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s holds %s keys", path,
+                    p->n_keys ? "too many" : "no");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* Converts the raw options into generator parameters. */

@@ -320,17 +320,20 @@ assign_archetypes(KgModel *m, KgArchetype *out, guint n, KgRng *r)
     }
 }
 
-/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL [ISSUER]]". */
-static void
+/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL [ISSUER]]".
+ * Returns FALSE for a line with an odd key id, quotes, backslashes or over-long fields
+ * (records reserve 16 KiB). */
+static gboolean
 apply_key_line(KgModel *m, KgKey *k, const char *line)
 {
     g_auto(GStrv) f = g_strsplit_set(line, " \t", 4);
-    if (!f[0] || !*f[0] || strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789_:/+=.@-") != strlen(f[0]))
-        return;
+    if (!f[0] || !*f[0] || strlen(f[0]) > 128 ||
+        strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789_:/+=.@-") != strlen(f[0]))
+        return FALSE;
     for (guint i = 1; f[i]; i++)
-        if (strpbrk(f[i], "\"\\"))
-            return;
+        if (strpbrk(f[i], "\"\\") || strlen(f[i]) > 512)
+            return FALSE;
     g_free(k->id);
     k->id = g_strdup(f[0]);
     k->temporary = g_str_has_prefix(k->id, "ASIA");
@@ -345,6 +348,7 @@ apply_key_line(KgModel *m, KgKey *k, const char *line)
         if (f[2] && *f[2])
             k->issuer = g_strdup(f[2]);
     }
+    return TRUE;
 }
 
 static void
@@ -405,9 +409,13 @@ kg_model_new(const KgParams *p, GError **error)
         make_profile(m, k, &kr);
         make_network(k, &kr);
         make_ops(m, k, &kr);
-        if (i < n_lines)
-            apply_key_line(m, k, p->key_file_lines[i]);
         g_ptr_array_add(m->keys, k);
+        if (i < n_lines && !apply_key_line(m, k, p->key_file_lines[i])) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "key file line %u: want 'KEYID [PRINCIPAL [ISSUER]]' without quotes "
+                        "(key id up to 128 characters, ARNs up to 512)", i + 1);
+            return NULL;
+        }
     }
     if (!kg_scenarios_build(m, error))
         return NULL;
