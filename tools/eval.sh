@@ -22,8 +22,14 @@ if ! "$KT" scan --help 2>/dev/null | grep -q -- '--leak-time'; then
     echo "eval: keytrail scan has no --leak-time yet; nothing to evaluate"
     exit 0
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# KT_EVAL_KEEP=DIR keeps every log, report and score there (score.txt lists false incidents)
+if [ -n "${KT_EVAL_KEEP:-}" ]; then
+    tmp=$KT_EVAL_KEEP
+    mkdir -p "$tmp"
+else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+fi
 keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-120000}
 
 # The suite: "seed format [ktgen options] [| keytrail options]". Spring windows cross the
@@ -83,13 +89,13 @@ while read -r seed fmt rest; do
         echo "eval: keytrail scan failed ($rc) on seed $seed $fmt: $(head -c 300 "$d/scan.err")"
         continue
     fi
-    "$KTGEN" score --labels "$d/labels.json" --report "$d/report.json" > "$d/score.txt"
+    "$KTGEN" score --verbose --labels "$d/labels.json" --report "$d/report.json" > "$d/score.txt"
     s="$d/score.txt"
     notes=$(grep -E ' (MISS|partial) | FLAGGED$' "$s" | awk '{print $1}' | tr '\n' ' ')
     printf '%-4s %-14s %-6s %7s %9s %10s %s\n' "$n" "$fmt" "$seed" \
         "$(sed -n 's/^recall *\([0-9.na\/]*\).*/\1/p' "$s")" \
         "$(sed -n 's/^precision *\([0-9.na\/]*\).*/\1/p' "$s")" \
-        "$(sed -n 's/^false *\([0-9.]*\).*/\1/p' "$s")" "${notes:--}"
+        "$(sed -n 's/^false *\([0-9][0-9.]*\) per .*/\1/p' "$s")" "${notes:--}"
     pf=$((pf + $(total pairs_found "$s"))) pt=$((pt + $(total pairs "$s")))
     it=$((it + $(total incidents_true "$s"))) ii=$((ii + $(total incidents "$s")))
     fa=$((fa + $(total false "$s"))) kd=$((kd + $(total key_days "$s")))

@@ -141,7 +141,9 @@ make_network(KgKey *k, KgRng *r)
             k->ips[i] = cloud_ip(r, pool, i == 3 ? (third + 1) % 250 : third);
         break;
     case KG_ARCH_HUMAN: {
-        const guint8 *o = office24[kg_rng_below(r, G_N_ELEMENTS(office24))];
+        /* offices 0-3 are in Germany, 4-5 in the US: match the key's zone */
+        guint oi = kg_rng_below(r, 4);
+        const guint8 *o = office24[k->zone == KG_ZONE_NEW_YORK ? 4 + oi % 2 : oi];
         const guint8 *h = home16[kg_rng_below(r, G_N_ELEMENTS(home16))];
         k->ips[0] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 2, 60));
         k->ips[1] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 61, 120));
