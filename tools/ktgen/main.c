@@ -155,7 +155,7 @@ cmd_logs(int argc, char **argv)
           "Scenarios: all (default), none, attacks, drift, or a comma list of names", "LIST" },
         { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &o.labels, "Write the labels JSON here", "FILE" },
         { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &o.key_file,
-          "Use these key ids ('KEYID [PRINCIPAL_ARN]' per line) for benign history", "FILE" },
+          "Use these key ids ('KEYID [PRINCIPAL_ARN [ISSUER_ARN]]' per line) for benign history", "FILE" },
         { "file-hours", 0, 0, G_OPTION_ARG_INT64, &o.file_hours,
           "cloudtrail directory: hours of events per delivered file (default 1)", "H" },
         { "rotate-sessions", 0, 0, G_OPTION_ARG_NONE, &o.rotate,
@@ -165,6 +165,14 @@ cmd_logs(int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- write a seeded, labelled API access log");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(
+        ctx, "Formats: csv jsonl jsonl-flat cloudtrail combined combined-user vault conjur github gcp\n"
+             "Attacks: recon_burst low_and_slow bulk_read off_hours dormant_wakeup attack_tool_ua\n"
+             "         privilege_ops same_cloud_16 (all); leak_chain (only when named)\n"
+             "Drift:   drift_new_ip_same_24 drift_dst_change drift_traffic_growth drift_sdk_patch\n"
+             "         drift_new_op_known_ip\n"
+             "Example: ktgen logs --seed 7 --format cloudtrail --gzip --out trail/ --labels l.json\n"
+             "See docs/GENERATOR.md.");
     g_autoptr(GError) error = NULL;
     KgFormat fmt = KG_FMT_CSV;
     KgParams p = { 0 };
