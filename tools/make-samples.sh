@@ -72,15 +72,12 @@ file (keys differ per source, times and IPs are the same). Score a report with
 The key leaked at **$leak** (a commit pushed to a public repository). In the CloudTrail
 sample it is \`$(q "$chain | .key")\` (labels/cloudtrail.json); in the CSV, JSON lines and
 combined samples \`$(jq -r "$chain | .key" "$out/labels/csv.json")\`. Its owner is a service
-that calls the API from a few fixed cloud addresses all day. What happened next:
+that calls the API from a few fixed cloud addresses all day. What happened next (UTC):
 
-1. **$(q "$chain | .start")** - TruffleHog verifies the key from **$(q "$chain | .attacker_ips[0]")**
-   (one call: whoami; user agent \`TruffleHog\`).
-2. An hour or few later a Kali box at **$(q "$chain | .attacker_ips[1]")** enumerates for 15 minutes
-   (list users, roles, buckets, secrets...; most calls denied), then for half an hour creates a
-   user, attaches a policy, mints an access key and reads secrets.
-3. The next day a VPS at **$(q "$chain | .attacker_ips[2]")** bulk-reads data for an hour (a volume
-   and bytes spike), until **$(q "$chain | .end")**.
+EOF
+    q "$chain | .phases | to_entries[] |
+       \"\\(.key + 1). **\\(.value.start)** to \\(.value.end[11:]) from **\\(.value.ip)**: \\(.value.what).\""
+    cat <<EOF
 
 In all, $(q "$chain | .events") calls from the three attacker addresses. keytrail should report
 each of the three (key, IP) pairs as an incident at medium or above.

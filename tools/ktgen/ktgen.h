@@ -290,6 +290,10 @@ typedef struct {
     guint8 flags;
 } KgEvent;
 
+/* Length of each leak_chain phase in minutes, and what happens in it (sim.c). */
+extern const double kg_chain_minutes[KG_CHAIN_PHASES];
+extern const char *const kg_chain_what[KG_CHAIN_PHASES];
+
 typedef struct _KgWriter KgWriter;
 
 /* Runs the hour loop over the model and hands each hour's events to @w. */

@@ -427,6 +427,22 @@ keys_json(const KgModel *m)
 }
 
 static cJSON *
+chain_json(const KgScenario *s)
+{
+    static const guint ip_of[KG_CHAIN_PHASES] = { 0, 1, 1, 2 };
+    cJSON *arr = cJSON_CreateArray();
+    for (guint p = 0; p < KG_CHAIN_PHASES; p++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "ip", ip_json(s->ips[ip_of[p]]));
+        add_time(o, "start", s->phase_at[p]);
+        add_time(o, "end", s->phase_at[p] + (gint64)(kg_chain_minutes[p] * 60000));
+        cJSON_AddStringToObject(o, "what", kg_chain_what[p]);
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static cJSON *
 scenarios_json(const KgModel *m)
 {
     cJSON *arr = cJSON_CreateArray();
@@ -452,6 +468,8 @@ scenarios_json(const KgModel *m)
         add_time(o, "end", s->end_ms);
         if (kg_scenario_is_attack(s->kind))
             cJSON_AddNumberToObject(o, "events", (double)s->events);
+        if (s->kind == KG_SC_LEAK_CHAIN)
+            cJSON_AddItemToObject(o, "phases", chain_json(s));
         cJSON_AddStringToObject(o, "note", s->note);
         cJSON_AddItemToArray(arr, o);
     }
