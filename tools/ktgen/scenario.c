@@ -359,19 +359,16 @@ kg_scenarios_build(KgModel *m, GError **error)
         KgScenario *s = g_new0(KgScenario, 1);
         s->kind = (KgScenarioKind)kind;
         s->key = (guint)ki;
+        gboolean fits;
         if (kg_scenario_is_attack(s->kind)) {
             make_attack(m, s, k, &r);
-            if (s->start_ms >= end || s->end_ms <= s->start_ms) {
-                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                            "scenario %s does not fit: the dormant key needs 31 days of "
-                            "silence after its first days (raise --days or move --leak)",
-                            sc_names[kind]);
-                g_free(s->note);
-                g_free(s);
-                return FALSE;
-            }
-        } else if (!make_drift(m, s, k, &r)) {
-            g_printerr("ktgen: note: no DST change in the window; %s left out\n", sc_names[kind]);
+            fits = s->start_ms < end && s->start_ms < s->end_ms;
+        } else {
+            fits = make_drift(m, s, k, &r);
+        }
+        if (!fits) {
+            /* the dormant key needs 31 days of silence; the DST drift a DST change */
+            g_printerr("ktgen: note: %s does not fit in this window; left out\n", sc_names[kind]);
             used[ki] = FALSE;
             g_free(s->note);
             g_free(s);
