@@ -8,6 +8,19 @@
 
 #include "ktgen.h"
 
+/* @n characters of an AWS-style unique id (AIDA..., AROA...) derived from @h. */
+static void
+put_aws_id(KgSink *s, guint64 h, guint n)
+{
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    h = (h ^ (h >> 31)) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    for (guint i = 0; i < n; i++) {
+        if (i == 12)
+            h = (h ^ (h >> 29)) * G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+        kg_put_c(s, b32[(h >> ((i % 12) * 5)) & 31]);
+    }
+}
+
 /* AssumedRole identity of temporary key @k for @e's session. */
 static void
 put_assumed_role(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e, const char *acct)
@@ -20,7 +33,7 @@ put_assumed_role(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e, 
     const char *sess = strrchr(arn, '/');
     gboolean rotating = m->p.rotate_sessions;
     kg_put(s, "{\"type\":\"AssumedRole\",\"principalId\":\"AROA");
-    kg_put_hex(s, g_str_hash(issuer), 16);
+    put_aws_id(s, g_str_hash(issuer), 17);
     kg_put_c(s, ':');
     if (rotating) {
         kg_put(s, "gha-");
@@ -44,7 +57,7 @@ put_assumed_role(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e, 
     kg_put(s, "\",\"accessKeyId\":\"");
     kg_put(s, kg_key_id_at(m, k, e->session, idbuf));
     kg_put(s, "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROA");
-    kg_put_hex(s, g_str_hash(issuer), 16);
+    put_aws_id(s, g_str_hash(issuer), 17);
     kg_put(s, "\",\"arn\":\"");
     kg_put_json_str(s, issuer);
     kg_put(s, "\",\"accountId\":\"");
@@ -67,7 +80,7 @@ put_identity(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e)
     }
     const char *user = strrchr(arn, '/');
     kg_put(s, "{\"type\":\"IAMUser\",\"principalId\":\"AIDA");
-    kg_put_hex(s, g_str_hash(k->id), 16);
+    put_aws_id(s, g_str_hash(k->id), 17);
     kg_put(s, "\",\"arn\":\"");
     kg_put_json_str(s, arn);
     kg_put(s, "\",\"accountId\":\"");
