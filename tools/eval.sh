@@ -51,11 +51,10 @@ suite="101 csv --scenario all,leak_chain
 929 jsonl-flat --start 2024-09-20
 939 cloudtrail --rotate-sessions --scenario all,leak_chain | --entity auto"
 
-# keytrail options per generated format (fields the generic guess cannot know)
+# keytrail options per generated format: none, keytrail guesses every mapping (nested
+# key.id / client.ip in JSON lines, ?api_key= in combined logs); add here if that changes
 scan_opts() {
     case $1 in
-    jsonl) echo "--field key=key.id --field ip=client.ip --field op=request.path" ;;
-    combined) echo "--field key=query:api_key" ;;
     *) echo "" ;;
     esac
 }

@@ -53,8 +53,8 @@ file per format, all telling the same story. Regenerate, never edit by hand.
 | file | format | keytrail reads it with |
 |------|--------|------------------------|
 | api-access.csv | CSV export (header, quoted user agents) | \`keytrail scan samples/api-access.csv\` |
-| api-access.jsonl | JSON lines, nested \`key.id\`, \`client.ip\` | \`keytrail scan --field key=key.id --field ip=client.ip --field op=request.path samples/api-access.jsonl\` |
-| access.log | Apache combined, key in \`?api_key=\` | \`keytrail scan --field key=query:api_key samples/access.log\` |
+| api-access.jsonl | JSON lines, nested \`key.id\`, \`client.ip\`, \`request.*\` | \`keytrail scan samples/api-access.jsonl\` |
+| access.log | Apache combined, key in \`?api_key=\` | \`keytrail scan samples/access.log\` (or \`--field key=query:api_key\`) |
 | cloudtrail/ | CloudTrail S3 layout, \`{"Records":[...]}\` .json.gz (one file per region and day) | \`keytrail scan samples/cloudtrail\` |
 | vault-audit.log.gz | HashiCorp Vault audit device (request + response entries) | \`keytrail scan samples/vault-audit.log.gz\` |
 | conjur-audit.log | CyberArk Conjur RFC 5424 audit syslog | \`keytrail scan samples/conjur-audit.log\` |
