@@ -29,8 +29,8 @@ gen() { # gen FORMAT OUT [extra]
     fmt=$1; o=$2; shift 2
     [ -e "$o" ] && return 0
     [ "$fmt" = cloudtrail ] && mkdir -p "$o"
-    "$GEN" logs --seed 7 --format "$fmt" --keys "$keys" --days 30 --events "$events" \
-        --scenario all -q --out "$o" "$@"
+    "$GEN" logs --seed 7 --format "$fmt" --keys "$keys" --days 45 --events "$events" \
+        --scenario all -q --out "$o" "$@" || { echo "bench: ktgen failed for $o" >&2; exit 2; }
 }
 echo "bench: generating $events events over $keys keys in $dir ..." >&2
 gen csv "$dir/b.csv"; gen jsonl "$dir/b.jsonl"; gen combined "$dir/b.log"; gen cloudtrail "$dir/ct"
