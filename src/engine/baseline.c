@@ -166,14 +166,13 @@ kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
     timeline_add(ent, rec->time_ms);
 }
 
-/* Learns one value; counts a new learned day for churn. */
+/* Learns one value (@v: its entry, NULL when new); counts a new learned day for churn. */
 static KtVal *
-learn_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
-            gboolean judged)
+learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
+            gboolean base, gboolean judged)
 {
     if (id == 0)
         return NULL;
-    KtVal *v = kt_valset_find(s, id);
     if (v == NULL) {
         v = kt_valset_insert(s, id, rec->time_ms);
         if (judged)
@@ -224,18 +223,21 @@ vote_network(KtVal *net, guint32 fam, guint32 op)
 }
 
 void
-kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
+kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
+                  const KtCtx *c)
 {
     gboolean judged = kt_engine_leak_mode(e) ? !base : rec->time_ms >= ent->learn_end_ms;
-    guint8 sf = kt_engine_src_flags(e, rec->source);
-    guint32 net = kt_engine_src_net(e, rec->source);
-    guint32 fam = kt_engine_ua_fam(e, rec->ua);
+    guint8 sf = c->sf;
+    guint32 net = c->net, fam = c->fam;
+    /* Each set is touched once, so an insertion cannot move another set's entry. */
+    KtVal *nv = learn_value(ent, &ent->nets, c->v_net, net, rec, base, judged);
+    if (nv != NULL && base)
+        vote_network(nv, fam, rec->op);
     if (sf & KT_SRC_IP)
-        learn_value(ent, &ent->ips, rec->source, rec, base, judged);
-    KtVal *nv = learn_value(ent, &ent->nets, net, rec, base, judged);
-    learn_value(ent, &ent->wide, kt_engine_src_wide(e, rec->source), rec, base, judged);
-    learn_value(ent, &ent->ops, rec->op, rec, base, judged);
-    learn_value(ent, &ent->uas, fam, rec, base, judged);
+        learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
+    learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
+    learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
+    learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {
         if (base && ent->last_net != 0 && ent->last_net != net &&
             rec->time_ms - ent->last_net_ms <= KT_CONCURRENT_MS)
@@ -245,8 +247,6 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
     if (!base)
         return;
-    if (nv != NULL)
-        vote_network(nv, fam, rec->op);
     ent->how[kt_engine_how(e, rec->time_ms)]++;
     ent->base_how_total++;
     ent->base_events++;
@@ -307,8 +307,6 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    ent->med_req = median_nonzero(ent, FALSE);
-    ent->med_bytes = median_nonzero(ent, TRUE);
     guint64 bins[48];
     collapse_profile(ent, bins);
     ent->conc_bins = kt_stats_concentration(bins, 48, 0.95);
@@ -356,7 +354,9 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     gsize n = seasonal_samples(e, ent, req, bytes, &span);
     if (span < KT_SPIKE_MIN_HOURS || n == 0)
         return;
-    kt_baseline_daily(e, ent, ent->cur_hour * KT_MS_HOUR);
+    /* Computed once per hour that reaches KT_SPIKE_MIN calls, not per record. */
+    ent->med_req = median_nonzero(ent, FALSE);
+    ent->med_bytes = median_nonzero(ent, TRUE);
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);
     double lambda = MAX(MAX(ent->lambda_req, ent->med_req), 1.0);
     ent->thr_req = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);

@@ -10,16 +10,6 @@
 
 #include "stats.h"
 
-/* Facts about one record, computed once and shared by the rules. */
-typedef struct {
-    guint8 sf, uaf;            /* source and UA cache flags */
-    guint32 net, wide, fam;    /* network, /16 (or /32 v6), UA family ids */
-    gboolean ip_new, net_new, wide_new, fam_new, op_new;
-    gboolean net_alert;        /* new_network fires for this record */
-    gboolean net_churny;       /* the entity's networks change often */
-    const char *src;           /* source text */
-} KtCtx;
-
 typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c);
 
 static void
@@ -357,20 +347,20 @@ static const KtRule rules[KT_DET_COUNT] = {
     [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
 };
 
-/* Looks @id up. In online mode a value the entity has not used for forget_ms of its own
- * activity is dropped (new again); measuring from the entity's last use, not from now,
- * keeps a dormant key's baseline for dormant_key to judge. */
-static gboolean
-is_new(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
+/* Looks @id up (NULL when absent). In online mode a value the entity has not used for
+ * forget_ms of its own activity is dropped, so it is new again; measuring from the
+ * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
+static KtVal *
+lookup(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
 {
     if (id == 0)
-        return FALSE;
+        return NULL;
     KtVal *v = kt_valset_find(s, id);
     if (v != NULL && !kt_engine_leak_mode(e) && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
         kt_valset_remove(s, id);
         v = NULL;
     }
-    return v == NULL;
+    return v;
 }
 
 static gboolean
@@ -379,23 +369,31 @@ enabled(const KtEngine *e, KtDetectorKind k)
     return (e->cfg.enabled & (1u << k)) != 0;
 }
 
-static void
-prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
+void
+kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->sf = kt_engine_src_flags(e, rec->source);
-    c->uaf = kt_engine_ua_flags(e, rec->ua);
-    c->net = kt_engine_src_net(e, rec->source);
-    c->wide = kt_engine_src_wide(e, rec->source);
-    c->fam = kt_engine_ua_fam(e, rec->ua);
+    const KtSrcInfo *si = kt_engine_src(e, rec->source);
+    const KtUaInfo *ui = kt_engine_ua(e, rec->ua);
+    c->sf = si->flags;
+    c->net = si->net;
+    c->wide = si->wide;
+    c->uaf = ui->flags;
+    c->fam = ui->fam;
     c->src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+    /* Lookups of the five sets (removals first: they may move entries of the same set). */
+    c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source) : NULL;
+    c->v_net = lookup(e, ent, &ent->nets, c->net);
+    c->v_wide = lookup(e, ent, &ent->wide, c->wide);
+    c->v_op = lookup(e, ent, &ent->ops, rec->op);
+    c->v_ua = lookup(e, ent, &ent->uas, c->fam);
+    c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
+    c->net_new = c->net != 0 && c->v_net == NULL;
+    c->wide_new = c->wide != 0 && c->v_wide == NULL;
+    c->op_new = rec->op != 0 && c->v_op == NULL;
+    c->fam_new = c->fam != 0 && c->v_ua == NULL;
+    c->net_alert = c->net_churny = FALSE;
     if (!judge)
         return; /* learning: only the signature rules run */
-    c->ip_new = (c->sf & KT_SRC_IP) && is_new(e, ent, &ent->ips, rec->source);
-    c->net_new = is_new(e, ent, &ent->nets, c->net);
-    c->wide_new = is_new(e, ent, &ent->wide, c->wide);
-    c->fam_new = is_new(e, ent, &ent->uas, c->fam);
-    c->op_new = is_new(e, ent, &ent->ops, rec->op);
     c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
     if (c->net_new && enabled(e, KT_DET_NEW_NETWORK) && kt_valset_base_count(&ent->nets) > 0) {
         if (!(c->sf & KT_SRC_IP) || !c->net_churny)
@@ -406,20 +404,18 @@ prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *
 }
 
 void
-kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged)
+kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
-    KtCtx c;
     gboolean judge = judged && ent->base_events > 0;
-    prepare(e, ent, rec, judge, &c);
     if (enabled(e, KT_DET_REVOKED_KEY))
-        rule_revoked(e, ent, rec, &c);
-    if ((c.sf & KT_SRC_ALLOW) || (c.uaf & KT_UA_ALLOW))
+        rule_revoked(e, ent, rec, c);
+    if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
     for (int k = 0; k < KT_DET_COUNT; k++) {
         if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
             continue;
         if (rules[k].baseline && !judge)
             continue;
-        rules[k].fn(e, ent, rec, &c);
+        rules[k].fn(e, ent, rec, c);
     }
 }

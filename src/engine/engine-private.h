@@ -101,7 +101,7 @@ typedef struct {
     double lambda_req, thr_bytes, lambda_bytes, unit_bytes;
     gboolean fired_req, fired_bytes, fired_burst, fired_off;
     gint64 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
-    /* cached daily statistics */
+    /* cached statistics: medians per spike check, concentration per day */
     gint64 stat_day;
     double med_req, med_bytes;  /* median of non-zero learned hours */
     gboolean concentrated;
@@ -154,6 +154,29 @@ enum {
     KT_UA_BAD = 1 << 2,       /* built-in attack tool or cfg->bad_uas */
 };
 
+/* Facts about one record, computed once by the feed loop and shared by the detectors
+ * and the learner. The value pointers stay valid until the learner inserts. */
+typedef struct {
+    guint8 sf, uaf;            /* KT_SRC_* and KT_UA_* flags */
+    guint32 net, wide, fam;    /* network, /16 (/32 for v6) and UA family ids */
+    KtVal *v_ip, *v_net, *v_wide, *v_op, *v_ua; /* NULL when new */
+    gboolean ip_new, net_new, wide_new, fam_new, op_new;
+    gboolean net_alert;        /* new_network fires for this record */
+    gboolean net_churny;       /* the entity's networks change often */
+    const char *src;           /* source text */
+} KtCtx;
+
+/* Cached classification of one source id and one user-agent id. */
+typedef struct {
+    guint8 flags;              /* KT_SRC_* */
+    guint32 net, wide;
+} KtSrcInfo;
+
+typedef struct {
+    guint8 flags;              /* KT_UA_* */
+    guint32 fam;
+} KtUaInfo;
+
 struct _KtEngine {
     KtEngineConfig cfg;       /* lists deep-copied */
     KtDict *dict;             /* borrowed */
@@ -164,8 +187,8 @@ struct _KtEngine {
     GHashTable *str_ids;      /* char* (owned by strs) -> id */
     GPtrArray *strs;          /* id -> char*, [0] = "" */
     /* caches per dict id */
-    GArray *src_flags, *src_net, *src_wide; /* guint8 / guint32 / guint32 */
-    GArray *ua_flags, *ua_fam;              /* guint8 / guint32 */
+    GArray *src_info;                       /* KtSrcInfo per source id */
+    GArray *ua_info;                        /* KtUaInfo per UA id */
     GArray *op_class;                       /* guint8: class + 1, 0 = unknown */
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
@@ -207,11 +230,8 @@ KtEntity *kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal
 gboolean kt_engine_leak_mode(const KtEngine *e);
 int kt_engine_how(KtEngine *e, gint64 ms);
 KtOpClass kt_engine_op_class(KtEngine *e, guint32 op);
-guint8 kt_engine_src_flags(KtEngine *e, guint32 src);
-guint32 kt_engine_src_net(KtEngine *e, guint32 src);
-guint32 kt_engine_src_wide(KtEngine *e, guint32 src);
-guint8 kt_engine_ua_flags(KtEngine *e, guint32 ua);
-guint32 kt_engine_ua_fam(KtEngine *e, guint32 ua);
+const KtSrcInfo *kt_engine_src(KtEngine *e, guint32 src);
+const KtUaInfo *kt_engine_ua(KtEngine *e, guint32 ua);
 gint64 kt_engine_key_revoked(KtEngine *e, guint32 key);
 
 /* --- baseline.c --- */
@@ -220,10 +240,11 @@ void kt_entity_free(KtEntity *ent);
 /* Advances hour/day windows to @rec's time (pushing finished hours into history). */
 void kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base);
 /* Learns @rec into the baseline (@base) or only into alert bookkeeping. */
-void kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base);
+void kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
+                       const KtCtx *c);
 /* Counts @rec in totals, current-hour counters and the timeline. */
 void kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec);
-/* Recomputes daily statistics (medians, concentration) when the day changed. */
+/* Recomputes the hour-profile concentration when the day changed. */
 void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
 /* Spike thresholds of the current hour (computed once per hour). */
 void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
@@ -231,7 +252,9 @@ void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
 double kt_baseline_hour_share(const KtEntity *ent, int how);
 
 /* --- detectors.c --- */
-void kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged);
+/* Fills @c for @rec: classifications and the entity's values (forgetting stale ones). */
+void kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c);
+void kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c);
 /* Rewrites the texts of this hour's volume spikes with the counts so far. */
 void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 

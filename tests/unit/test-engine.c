@@ -4,6 +4,7 @@
  * forgetting, caps, incidents, determinism and save/load equivalence.
  */
 #include <cjson/cJSON.h>
+#include <time.h>
 
 #include "keytrail/engine.h"
 
@@ -974,6 +975,51 @@ test_disabled(void)
     fx_clear(&f);
 }
 
+/* Throughput on 2M pre-interned records (200 keys, 2000 IPs): run with -m perf. */
+static void
+test_perf(void)
+{
+    if (!g_test_perf()) {
+        g_test_skip("performance test (-m perf)");
+        return;
+    }
+    Fx f;
+    fx_init(&f, NULL);
+    const guint n = 2000000;
+    KtRecord *recs = g_new0(KtRecord, n);
+    char buf[64];
+    for (guint i = 0; i < n; i++) {
+        guint key = (i * 7919u) % 200, ip = key * 10 + (i % 10);
+        g_snprintf(buf, sizeof(buf), "AKIAPERF%04u", key);
+        recs[i].key = kt_dict_intern(f.dict, KT_SPACE_KEY, kt_sv(buf));
+        g_snprintf(buf, sizeof(buf), "10.%u.%u.%u", ip / 65536, (ip / 256) % 256, ip % 256);
+        recs[i].source = kt_dict_intern_source(f.dict, kt_sv(buf), NULL);
+        recs[i].op = kt_dict_intern(f.dict, KT_SPACE_OP, kt_sv(service_ops[i % 3]));
+        recs[i].ua = kt_dict_intern(f.dict, KT_SPACE_UA, kt_sv(UA_CLI));
+        recs[i].time_ms = T0 + (gint64)i * 1500; /* 35 days */
+        recs[i].bytes = 1000 + i % 500;
+        recs[i].outcome = i % 97 == 0 ? KT_OUTCOME_DENIED : KT_OUTCOME_OK;
+    }
+    /* CPU time of the process, so a loaded machine does not distort the rate */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    for (guint i = 0; i < n; i++)
+        kt_engine_feed(f.e, &recs[i]);
+    const KtResults *r = kt_engine_results(f.e);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    g_test_minimized_result(secs, "2M records fed in %.3f s CPU (%.2f M records/s), %u anomalies",
+                            secs, n / secs / 1e6, r->anomalies->len);
+    guint kinds[KT_DET_COUNT] = { 0 };
+    for (guint i = 0; i < r->anomalies->len; i++)
+        kinds[((const KtAnomaly *)g_ptr_array_index(r->anomalies, i))->kind]++;
+    for (int k = 0; k < KT_DET_COUNT; k++)
+        if (kinds[k] > 0)
+            g_test_message("%s: %u", kt_detector_name((KtDetectorKind)k), kinds[k]);
+    g_free(recs);
+    fx_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1004,5 +1050,6 @@ main(int argc, char **argv)
     g_test_add_func("/engine/determinism", test_determinism);
     g_test_add_func("/engine/persist/equivalence", test_save_load_equivalence);
     g_test_add_func("/engine/persist/corrupt", test_load_corrupt);
+    g_test_add_func("/engine/perf", test_perf);
     return g_test_run();
 }
