@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "keytrail/engine.h"
+#include "keytrail/timeparse.h"
 
 #define T0 ((gint64)1704067200000) /* Monday 2024-01-01 00:00 UTC */
 #define MIN_MS ((gint64)60000)
@@ -344,6 +345,43 @@ test_off_hours(void)
     feed(&f, T0 + 13 * DAY + 3 * HOUR + 7 * MIN_MS, "AKIASERVICE", IP_A, "s3:GetObject", UA_CLI,
          KT_OUTCOME_OK, 2000);
     g_assert_cmpuint(count_kind(kt_engine_results(f.e), KT_DET_OFF_HOURS), ==, 0);
+    fx_clear(&f);
+}
+
+/* Office hours in Europe/Berlin across the DST change of 2024-03-31: the profile is
+ * kept in local time, so the same local hours after the change are usual. */
+static void
+test_off_hours_tz(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(KtTimeParser) tp = kt_time_parser_new("Europe/Berlin", &err);
+    g_assert_no_error(err);
+    KtEngineConfig cfg;
+    kt_engine_config_init(&cfg);
+    Fx f;
+    f.dict = kt_dict_new();
+    f.e = kt_engine_new(&cfg, f.dict, tp);
+    f.specs = g_array_new(FALSE, FALSE, sizeof(Spec));
+    const gint64 mar4 = T0 + 63 * DAY; /* Monday 2024-03-04 00:00 UTC */
+    for (int d = 0; d < 35; d++) {
+        if (d % 7 >= 5)
+            continue;
+        gint64 day = mar4 + d * DAY;
+        gint64 off = day >= T0 + 90 * DAY ? 2 * HOUR : HOUR; /* CEST from 2024-03-31 */
+        for (int h = 9; h < 17; h++) {
+            for (int i = 0; i < 6; i++)
+                feed(&f, day + h * HOUR - off + i * 10 * MIN_MS, "AKIABERLIN", IP_A,
+                     service_ops[i % 2], UA_CLI, KT_OUTCOME_OK, 100);
+        }
+    }
+    g_assert_cmpuint(kt_engine_results(f.e)->anomalies->len, ==, 0);
+    /* Sunday 2024-04-07 03:00 CEST = 01:00 UTC */
+    feed(&f, T0 + 97 * DAY + HOUR, "AKIABERLIN", IP_A, "s3:GetObject", UA_CLI, KT_OUTCOME_OK,
+         100);
+    const KtResults *r = kt_engine_results(f.e);
+    dump(&f, r);
+    g_assert_cmpuint(count_kind(r, KT_DET_OFF_HOURS), ==, 1);
+    g_assert_nonnull(strstr(get_kind(r, KT_DET_OFF_HOURS)->message, "03:00 +02:00"));
     fx_clear(&f);
 }
 
@@ -1033,6 +1071,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/detect/same-16", test_same_16);
     g_test_add_func("/engine/detect/recon-burst", test_recon_burst);
     g_test_add_func("/engine/detect/off-hours", test_off_hours);
+    g_test_add_func("/engine/detect/off-hours-tz", test_off_hours_tz);
     g_test_add_func("/engine/detect/volume-spike", test_volume_spike);
     g_test_add_func("/engine/detect/dormant", test_dormant);
     g_test_add_func("/engine/detect/concurrent", test_concurrent);
