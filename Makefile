@@ -127,4 +127,6 @@ format-check:
 clean:
 	rm -rf build build-san build-fuzz
 
+.SECONDARY:
+
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

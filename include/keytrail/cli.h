@@ -28,6 +28,7 @@ typedef struct {
     gboolean reveal_keys, pretty, stats, quiet, no_color;
     gint jobs;
     gint64 max_line;
+    gint max_keys, max_gzip_ratio;
     /* converted configurations (valid after kt_cli_options_finish) */
     KtIngestOptions ingest;
     KtEngineConfig engine;
@@ -35,6 +36,10 @@ typedef struct {
     KtSeverity fail_on_sev;
     GPtrArray *field_overrides; /* KtFieldOverride* */
 } KtCliOptions;
+
+/* (transfer full) A copy of @argv where attached short-option values such as "-j2" are
+ * split into "-j" "2" (GOption does not accept them attached). */
+char **kt_cli_split_args(int argc, char **argv);
 
 /* Initializes @o with defaults. */
 void kt_cli_options_init(KtCliOptions *o);
@@ -66,6 +71,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtPipeline, kt_pipeline_free)
 gboolean kt_pipeline_read(KtPipeline *p, const char *path, guint64 offset, guint64 *end_offset,
                           GError **error);
 
+/* Reads every file of @files (char*) into the sorter, with @jobs parser threads (<= 1:
+ * in this thread). Records, statistics and findings are the same for any @jobs. Each
+ * input that cannot be read adds its message to @errors (char*) and reading goes on.
+ * Returns FALSE and sets @error only for a failure that stops everything (temporary
+ * files for sorting). */
+gboolean kt_pipeline_read_all(KtPipeline *p, GPtrArray *files, int jobs, GPtrArray *errors,
+                              GError **error);
+
 /* Feeds everything read so far to the engine, in time order. Returns FALSE and sets
  * @error on a temporary-file error. */
 gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
@@ -73,6 +86,16 @@ gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
 /* Exit status for findings: KT_EXIT_FINDINGS when an incident or anomaly in @r is at
  * or above @fail_on, else KT_EXIT_OK. */
 int kt_cli_findings_status(const KtResults *r, KtSeverity fail_on);
+
+/* Progress of long scans on stderr (only on a terminal, never with --quiet). */
+typedef struct _KtProgress KtProgress;
+/* (transfer full) Progress over @files (char*; their sizes are the total). */
+KtProgress *kt_progress_new(GPtrArray *files, gboolean quiet);
+/* A KtProgressFn (ud = KtProgress*); thread-safe. */
+void kt_progress_update(gpointer ud, guint64 bytes, guint64 events);
+/* Clears the progress line and frees @p. */
+void kt_progress_free(KtProgress *p);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtProgress, kt_progress_free)
 
 /* Subcommands: each parses its own argv (argv[0] is the subcommand name) and returns
  * the process exit status (KT_EXIT_*). */

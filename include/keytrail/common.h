@@ -27,8 +27,10 @@ enum {
 #define KT_MAX_LINE_DEFAULT (1024 * 1024)     /* bytes in one line or JSON record */
 #define KT_MAX_FIELDS_DEFAULT 1024            /* fields in one CSV row */
 #define KT_MAX_JSON_DEPTH_DEFAULT 64          /* nesting of one JSON record */
-#define KT_MAX_GZIP_RATIO_DEFAULT 1000        /* decompressed / compressed bytes */
+#define KT_MAX_GZIP_RATIO_DEFAULT 250         /* decompressed / compressed bytes */
 #define KT_REJECT_SAMPLES 20                  /* rejected lines reported in detail */
+#define KT_MAX_KEYS_DEFAULT 1000000           /* distinct keys in one run */
+#define KT_MAX_VALUES_DEFAULT 4000000         /* distinct sources/ops/UAs/principals each */
 
 /* A borrowed, not necessarily NUL-terminated, byte range. */
 typedef struct {

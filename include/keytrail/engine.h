@@ -200,4 +200,11 @@ cJSON *kt_engine_save(KtEngine *e);
  * (KT_ERROR_STATE_CORRUPT) when @obj is not a valid engine state. */
 gboolean kt_engine_load(KtEngine *e, const cJSON *obj, GError **error);
 
+/* Watch support (`keytrail accept`): marks findings of key @key (full key id, or the
+ * principal in principal mode) from @cidr (nullable) or with a user agent containing @ua
+ * (nullable, case-insensitive) as benign: they are allowed for that key only and learned
+ * into its baseline. Called after kt_engine_load(), before records are fed. Cannot fail.
+ * Added by the watch branch (issue 4); implemented by the engine. */
+void kt_engine_accept(KtEngine *e, const char *key, const KtCidr *cidr, const char *ua);
+
 #endif

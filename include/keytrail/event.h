@@ -89,6 +89,9 @@ typedef struct {
     guint16 status;   /* HTTP status when known, else 0 */
     guint8 outcome;   /* KtOutcome */
     guint8 flags;     /* KT_EV_* (low bits) */
+    guint32 reserved; /* zero; makes the size 64 bytes with no implicit padding */
 } KtRecord;
+
+G_STATIC_ASSERT(sizeof(KtRecord) == 64);
 
 #endif

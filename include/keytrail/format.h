@@ -26,7 +26,8 @@
     X(KT_REJECT_NO_KEY, "missing_key")            /* no API key field */                      \
     X(KT_REJECT_NO_TIME, "missing_time")          /* no timestamp field */                    \
     X(KT_REJECT_BAD_TIME, "bad_time")             /* timestamp not understood */              \
-    X(KT_REJECT_BAD_FIELD_COUNT, "field_count")   /* CSV row width differs from header */
+    X(KT_REJECT_BAD_FIELD_COUNT, "field_count")   /* CSV row width differs from header */   \
+    X(KT_REJECT_KEY_LIMIT, "key_limit")           /* a new key beyond --max-keys */
 
 #define KT_REJECT_ENUM(e, s) e,
 typedef enum { KT_REJECT_REASONS(KT_REJECT_ENUM) KT_REJECT_COUNT } KtReject;
@@ -91,8 +92,14 @@ typedef struct {
     void (*free)(gpointer parser);
     /* Writes this format's presets and field mappings for `keytrail formats` into @out. */
     void (*describe)(GString *out);
-    /* (nullable member) The preset a parser chose (static string), or NULL. */
+    /* Nullable (formats without presets). (transfer none, static) The preset @parser uses,
+     * or NULL while it is still to be chosen from the first record (or none applies). */
     const char *(*preset_name)(gpointer parser);
+    /* (nullable member) Reading resumes in the middle of a file (watch): @head is the
+     * file's first bytes (BOM stripped); the parser takes what it needs from them (a CSV
+     * header, the preset) without emitting anything, and then gets bytes from the resume
+     * offset on. */
+    void (*resume)(gpointer parser, const char *head, gsize len);
 } KtFormatOps;
 
 /* (transfer none) All registered formats, NULL-terminated. */

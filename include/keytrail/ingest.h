@@ -22,6 +22,10 @@
 
 typedef void (*KtRecordFn)(gpointer ud, const KtRecord *rec);
 
+/* Progress callback: @bytes more input bytes were read, @events more events accepted.
+ * May be called from several parser threads at once. */
+typedef void (*KtProgressFn)(gpointer ud, guint64 bytes, guint64 events);
+
 /* Per-input statistics, for --stats and for JSON `input`. */
 typedef struct {
     char *path;                     /* as given or found in a directory ("-" = stdin) */
@@ -46,7 +50,8 @@ typedef struct {
     guint64 line;   /* 1-based line or record index */
     KtReject reason;
     char *detail;   /* nullable */
-    char *excerpt;  /* sanitized start of the line, at most 80 characters */
+    char *excerpt;  /* raw start of the line, at most 80 bytes: sanitize before showing */
+    guint32 input;  /* index of the input in kt_ingest_stats() */
 } KtRejectSample;
 
 typedef struct {
@@ -55,7 +60,11 @@ typedef struct {
     const char *tz;          /* nullable: zone for stamps without one (--tz) */
     guint max_gzip_ratio;    /* KT_MAX_GZIP_RATIO_DEFAULT; 0 = unlimited */
     guint reject_samples;    /* KT_REJECT_SAMPLES */
+    guint max_keys;          /* KT_MAX_KEYS_DEFAULT: further new keys are rejected */
+    guint max_values;        /* KT_MAX_VALUES_DEFAULT: further new values become "(other)" */
     gboolean quiet;          /* no progress on stderr */
+    KtProgressFn progress;   /* nullable: called after every block read */
+    gpointer progress_ud;
     gboolean hold_partial;   /* watch: leave a last line without newline for the next run
                                 (end_offset stops before it) instead of parsing it */
 } KtIngestOptions;
@@ -100,8 +109,23 @@ GPtrArray *kt_ingest_rejects(KtIngest *in);
 /* (transfer none) The dictionary records refer to. */
 KtDict *kt_ingest_dict(KtIngest *in);
 
+/* Sets the progress callback (nullable) for the following reads. */
+void kt_ingest_set_progress(KtIngest *in, KtProgressFn fn, gpointer ud);
+
+/* (transfer none) The options the stage was created with. */
+const KtIngestOptions *kt_ingest_options(KtIngest *in);
+
 /* (transfer none) The time parser (zone from --tz). */
 KtTimeParser *kt_ingest_time_parser(KtIngest *in);
+
+/*
+ * Parallel reading support: moves the statistics and reject samples of @src (a stage
+ * that read other inputs with its own dict) into @dst. @input_map[i] is the index that
+ * @src's i-th input gets in @dst (slots are created as needed); keys in the statistics
+ * are translated from @src's dict to @dst's. Reject samples stay the first N in
+ * (input, line) order. @src is left empty.
+ */
+void kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map);
 
 /* Totals over all inputs. */
 void kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *lines);

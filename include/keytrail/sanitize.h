@@ -19,6 +19,11 @@
  */
 void kt_sanitize_append(GString *out, const char *s, gsize len);
 
+/* TRUE when kt_sanitize_append() escapes the code point @c (controls, DEL, bidi and
+ * invisible format characters, separators); the JSON reporter uses it to write them as
+ * \uXXXX. Cannot fail. */
+gboolean kt_sanitize_needs_escape(gunichar c);
+
 /* (transfer full) The sanitized copy of @s (NUL-terminated input). */
 char *kt_sanitize(const char *s);
 

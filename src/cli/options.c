@@ -23,6 +23,29 @@ kt_cli_error(const char *fmt, ...)
     fprintf(stderr, "keytrail: %s\n", safe);
 }
 
+char **
+kt_cli_split_args(int argc, char **argv)
+{
+    /* short options that take a value */
+    static const char with_value[] = "jFpLo";
+    GPtrArray *out = g_ptr_array_new();
+    gboolean rest = FALSE;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--") == 0)
+            rest = TRUE;
+        if (!rest && i > 0 && a[0] == '-' && a[1] != '\0' && a[1] != '-' && a[2] != '\0' &&
+            strchr(with_value, a[1]) != NULL) {
+            g_ptr_array_add(out, g_strndup(a, 2));
+            g_ptr_array_add(out, g_strdup(a + 2));
+        } else {
+            g_ptr_array_add(out, g_strdup(a));
+        }
+    }
+    g_ptr_array_add(out, NULL);
+    return (char **)g_ptr_array_free(out, FALSE);
+}
+
 void
 kt_cli_options_init(KtCliOptions *o)
 {
@@ -32,6 +55,7 @@ kt_cli_options_init(KtCliOptions *o)
     kt_report_options_init(&o->report);
     o->fail_on_sev = KT_SEV_MEDIUM;
     o->jobs = 0;
+    o->max_gzip_ratio = -1;
 }
 
 static void
@@ -134,12 +158,20 @@ kt_cli_scan_group(KtCliOptions *o)
         { "reveal-keys", 0, 0, G_OPTION_ARG_NONE, &o->reveal_keys,
           "Print full API keys (masked by default)", NULL },
         { "pretty", 0, 0, G_OPTION_ARG_NONE, &o->pretty, "Indent JSON output", NULL },
+        { "stats", 0, 0, G_OPTION_ARG_NONE, &o->stats,
+          "Parse only: per input format, lines, events, rejects by reason, keys, time range",
+          NULL },
         { "no-color", 0, 0, G_OPTION_ARG_NONE, &o->no_color, "No colour in text output", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or warnings on stderr",
           NULL },
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Parser threads (default: cores)", "N" },
         { "max-line", 0, 0, G_OPTION_ARG_INT64, &o->max_line,
           "Longest accepted line in bytes (default 1048576)", "BYTES" },
+        { "max-keys", 0, 0, G_OPTION_ARG_INT, &o->max_keys,
+          "Distinct keys kept; further new keys are rejected (default 1000000)", "N" },
+        { "max-gzip-ratio", 0, 0, G_OPTION_ARG_INT, &o->max_gzip_ratio,
+          "Refuse gzip files that inflate more than N times (default 250; 0 = no limit)",
+          "N" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     GOptionGroup *g = g_option_group_new("scan", "Input, detection and report options:",
@@ -318,6 +350,10 @@ finish_ingest(KtCliOptions *o, GError **error)
     o->ingest.fmt.log_format = o->log_format;
     if (o->max_line > 0)
         o->ingest.fmt.max_line = (gsize)o->max_line;
+    if (o->max_keys > 0)
+        o->ingest.max_keys = (guint)o->max_keys;
+    if (o->max_gzip_ratio >= 0)
+        o->ingest.max_gzip_ratio = (guint)o->max_gzip_ratio;
     if (o->delimiter != NULL) {
         const char *d = o->delimiter;
         if (strcmp(d, "tab") == 0 || strcmp(d, "\\t") == 0)

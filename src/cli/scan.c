@@ -22,13 +22,13 @@ static const char scan_description[] =
 
 /* Parses argv with the scan group; returns the remaining paths or NULL on error. */
 static gboolean
-parse_scan_args(KtCliOptions *o, int *argc, char ***argv, GError **error)
+parse_scan_args(KtCliOptions *o, char ***args, GError **error)
 {
     g_autoptr(GOptionContext) ctx = g_option_context_new("[FILE|DIR|-]...");
     g_option_context_set_summary(ctx, scan_summary);
     g_option_context_set_description(ctx, scan_description);
     g_option_context_set_main_group(ctx, kt_cli_scan_group(o));
-    if (!g_option_context_parse(ctx, argc, argv, error))
+    if (!g_option_context_parse_strv(ctx, args, error))
         return FALSE;
     return kt_cli_options_finish(o, error);
 }
@@ -46,17 +46,40 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
-    int status = KT_EXIT_OK;
     if (files->len == 0) {
         kt_cli_error("no log files found under the given directories");
         return KT_EXIT_INPUT;
     }
-    for (guint i = 0; i < files->len; i++) {
-        if (!kt_pipeline_read(p, g_ptr_array_index(files, i), 0, NULL, &error)) {
-            kt_cli_error("%s", error->message);
-            g_clear_error(&error);
-            status = KT_EXIT_INPUT;
+    int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
+    g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
+    kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
+    gboolean ok = kt_pipeline_read_all(p, files, jobs, errors, &error);
+    kt_ingest_set_progress(p->ingest, NULL, NULL);
+    if (!ok) {
+        kt_cli_error("%s", error->message);
+        g_error_free(error);
+        return KT_EXIT_INPUT;
+    }
+    /* Files found inside a directory whose format cannot be told (a README next to the
+     * logs) are skipped with a warning; named files that cannot be read are errors. */
+    g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
+    for (gsize i = 0; paths[i] != NULL; i++)
+        g_hash_table_add(named, (gpointer)paths[i]);
+    int status = KT_EXIT_OK;
+    GPtrArray *stats = kt_ingest_stats(p->ingest);
+    for (guint i = 0; i < stats->len; i++) {
+        KtInputStats *s = g_ptr_array_index(stats, i);
+        if (s->error == NULL)
+            continue;
+        if (strcmp(s->format, "unknown") == 0 && s->lines == 0 &&
+            !g_hash_table_contains(named, s->path)) {
+            if (!o->quiet)
+                kt_cli_error("skipped %s: not a recognised log format", s->path);
+            continue;
         }
+        kt_cli_error("%s", s->error);
+        status = KT_EXIT_INPUT;
     }
     return status;
 }
@@ -75,18 +98,23 @@ warn_rejects(KtPipeline *p, const KtCliOptions *o)
 }
 
 int
-kt_cmd_scan(int argc, char **argv)
+kt_cmd_scan(int argc_in, char **argv_in)
 {
+    g_auto(GStrv) args = kt_cli_split_args(argc_in, argv_in);
+    int argc = 0;
+    char **argv = NULL;
     KtCliOptions o;
     kt_cli_options_init(&o);
     GError *error = NULL;
     int status = KT_EXIT_OK;
     KtPipeline *p = NULL;
-    if (!parse_scan_args(&o, &argc, &argv, &error)) {
+    if (!parse_scan_args(&o, &args, &error)) {
         kt_cli_error("%s", error->message);
         status = KT_EXIT_USAGE;
         goto out;
     }
+    argc = (int)g_strv_length(args);
+    argv = args;
     if (argc < 2 && isatty(STDIN_FILENO)) {
         kt_cli_error("no input: name log files or directories, or pipe logs to stdin "
                      "(see 'keytrail scan --help')");

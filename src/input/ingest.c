@@ -25,12 +25,27 @@ kt_ingest_options_init(KtIngestOptions *opts)
     kt_format_options_init(&opts->fmt);
     opts->max_gzip_ratio = KT_MAX_GZIP_RATIO_DEFAULT;
     opts->reject_samples = KT_REJECT_SAMPLES;
+    opts->max_keys = KT_MAX_KEYS_DEFAULT;
+    opts->max_values = KT_MAX_VALUES_DEFAULT;
+}
+
+/* Interns @v, or maps it to "(other)" once the space holds max_values values, so hostile
+ * input with ever-new user agents cannot grow memory without bound. */
+static guint32
+intern_capped(KtIngest *in, KtSpace space, KtStrView v)
+{
+    if (kt_dict_size(in->dict, space) <= in->opts.max_values)
+        return kt_dict_intern(in->dict, space, v);
+    guint32 id = kt_dict_lookup(in->dict, space, v);
+    return id != 0 || kt_sv_empty(v) ? id : kt_dict_intern(in->dict, space, kt_sv("(other)"));
 }
 
 void
 kt_input_stats_free(gpointer p)
 {
     KtInputStats *s = p;
+    if (s == NULL)
+        return;
     g_free(s->path);
     g_free(s->error);
     if (s->keys != NULL)
@@ -42,6 +57,8 @@ static void
 reject_sample_free(gpointer p)
 {
     KtRejectSample *r = p;
+    if (r == NULL)
+        return;
     g_free(r->path);
     g_free(r->detail);
     g_free(r->excerpt);
@@ -77,6 +94,7 @@ add_reject(KtIngest *in, guint64 line, KtReject reason, const char *detail, KtSt
     r->detail = g_strdup(detail);
     gsize n = excerpt.ptr != NULL ? MIN(excerpt.len, (gsize)80) : 0;
     r->excerpt = g_strndup(n > 0 ? excerpt.ptr : "", n);
+    r->input = in->cur_index;
     g_ptr_array_add(in->rejects, r);
 }
 
@@ -115,11 +133,23 @@ kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
         return;
     }
     gboolean lz = FALSE;
-    r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
-    r.principal = kt_dict_intern(in->dict, KT_SPACE_PRINCIPAL, ev->principal);
-    r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
-    r.op = kt_dict_intern(in->dict, KT_SPACE_OP, ev->op);
-    r.ua = kt_dict_intern(in->dict, KT_SPACE_UA, ev->ua);
+    if (kt_dict_size(in->dict, KT_SPACE_KEY) > in->opts.max_keys) {
+        r.key = kt_dict_lookup(in->dict, KT_SPACE_KEY, ev->key);
+        if (r.key == 0) {
+            add_reject(in, line, KT_REJECT_KEY_LIMIT, "more distinct keys than --max-keys",
+                       KT_SV_NULL);
+            return;
+        }
+    } else {
+        r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
+    }
+    r.principal = intern_capped(in, KT_SPACE_PRINCIPAL, ev->principal);
+    if (kt_dict_size(in->dict, KT_SPACE_SOURCE) <= in->opts.max_values)
+        r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
+    else
+        r.source = intern_capped(in, KT_SPACE_SOURCE, ev->source);
+    r.op = intern_capped(in, KT_SPACE_OP, ev->op);
+    r.ua = intern_capped(in, KT_SPACE_UA, ev->ua);
     r.bytes = ev->bytes;
     r.line = line;
     r.input = in->cur_index;
@@ -232,6 +262,19 @@ kt_ingest_dict(KtIngest *in)
     return in->dict;
 }
 
+void
+kt_ingest_set_progress(KtIngest *in, KtProgressFn fn, gpointer ud)
+{
+    in->opts.progress = fn;
+    in->opts.progress_ud = ud;
+}
+
+const KtIngestOptions *
+kt_ingest_options(KtIngest *in)
+{
+    return &in->opts;
+}
+
 KtTimeParser *
 kt_ingest_time_parser(KtIngest *in)
 {
@@ -244,6 +287,8 @@ kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *line
     guint64 e = 0, r = 0, l = 0;
     for (guint i = 0; i < in->stats->len; i++) {
         const KtInputStats *s = g_ptr_array_index(in->stats, i);
+        if (s == NULL)
+            continue;
         e += s->events;
         r += s->rejected;
         l += s->lines;
@@ -254,6 +299,51 @@ kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *line
         *rejected = r;
     if (lines != NULL)
         *lines = l;
+}
+
+static gint
+cmp_reject(gconstpointer a, gconstpointer b)
+{
+    const KtRejectSample *x = *(KtRejectSample *const *)a, *y = *(KtRejectSample *const *)b;
+    if (x->input != y->input)
+        return x->input < y->input ? -1 : 1;
+    return x->line < y->line ? -1 : (x->line > y->line ? 1 : 0);
+}
+
+void
+kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map)
+{
+    for (guint i = 0; i < src->stats->len; i++) {
+        KtInputStats *s = g_ptr_array_index(src->stats, i);
+        g_ptr_array_index(src->stats, i) = NULL;
+        GHashTable *keys = g_hash_table_new(g_direct_hash, g_direct_equal);
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, s->keys);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            const char *str = kt_dict_str(src->dict, KT_SPACE_KEY, GPOINTER_TO_UINT(k));
+            guint32 id = kt_dict_intern(dst->dict, KT_SPACE_KEY, kt_sv(str));
+            g_hash_table_add(keys, GUINT_TO_POINTER(id));
+        }
+        g_hash_table_destroy(s->keys);
+        s->keys = keys;
+        guint32 at = input_map[i];
+        if (dst->stats->len <= at)
+            g_ptr_array_set_size(dst->stats, at + 1);
+        kt_input_stats_free(g_ptr_array_index(dst->stats, at));
+        g_ptr_array_index(dst->stats, at) = s;
+    }
+    g_ptr_array_set_size(src->stats, 0);
+    for (guint i = 0; i < src->rejects->len; i++) {
+        KtRejectSample *r = g_ptr_array_index(src->rejects, i);
+        g_ptr_array_index(src->rejects, i) = NULL;
+        r->input = input_map[r->input];
+        g_ptr_array_add(dst->rejects, r);
+    }
+    g_ptr_array_set_size(src->rejects, 0);
+    g_ptr_array_sort(dst->rejects, cmp_reject);
+    if (dst->rejects->len > dst->opts.reject_samples)
+        g_ptr_array_set_size(dst->rejects, dst->opts.reject_samples);
 }
 
 /* ---- path expansion ------------------------------------------------------------------ */

@@ -23,6 +23,8 @@ typedef struct {
     guint64 in_bytes;       /* bytes read from fd */
     guint64 out_bytes;      /* bytes produced (== in_bytes when not gzip) */
     guint max_ratio;        /* decompression ratio limit, 0 = none */
+    KtIngest *in;           /* for progress reports */
+    guint64 events_seen;    /* events already reported as progress */
 } KtSource;
 
 static gssize
@@ -32,6 +34,12 @@ read_fd(KtSource *src, guint8 *buf, gsize cap, GError **error)
         gssize n = read(src->fd, buf, cap);
         if (n >= 0) {
             src->in_bytes += (guint64)n;
+            if (src->in != NULL && src->in->opts.progress != NULL) {
+                guint64 ev = src->in->cur->events;
+                src->in->opts.progress(src->in->opts.progress_ud, (guint64)n,
+                                       ev - src->events_seen);
+                src->events_seen = ev;
+            }
             return n;
         }
         if (errno != EINTR) {
@@ -208,6 +216,22 @@ read_head(KtSource *src, GByteArray *head, gboolean at_start, GError **error)
     return ok;
 }
 
+/* The first bytes of a plain file read at an offset (pread: the offset stays). */
+static GByteArray *
+read_file_start(KtSource *src)
+{
+    GByteArray *b = g_byte_array_sized_new(KT_SNIFF_BYTES);
+    g_byte_array_set_size(b, KT_SNIFF_BYTES);
+    gssize n;
+    do
+        n = pread(src->fd, b->data, KT_SNIFF_BYTES, 0);
+    while (n < 0 && errno == EINTR);
+    g_byte_array_set_size(b, n > 0 ? (guint)n : 0);
+    if (b->len >= 3 && memcmp(b->data, "\xef\xbb\xbf", 3) == 0)
+        g_byte_array_remove_range(b, 0, 3);
+    return b;
+}
+
 static gboolean
 run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GError **error)
 {
@@ -232,19 +256,26 @@ run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GEr
     if (!read_head(src, head, offset == 0, error))
         goto out;
     if (head->len == 0) {
-        s->format = "empty";
+        s->format = offset > 0 ? "unchanged" : "empty";
         ok = TRUE;
         goto out;
     }
-    f.ops = choose_format(in, head->data, head->len, error);
-    if (f.ops == NULL)
-        goto out;
-    s->format = f.ops->name;
+    /* Resuming mid-file: detect the format (and let it read a CSV header) from the
+     * file's start, not from the resume point. */
+    GByteArray *start = offset > 0 ? read_file_start(src) : NULL;
+    GByteArray *sniff = start != NULL ? start : head;
+    f.ops = choose_format(in, sniff->data, sniff->len, error);
     KtFormatOptions fo = in->opts.fmt;
     fo.label = s->path;
-    f.parser = f.ops->new(&fo, &in->sink, error);
+    if (f.ops != NULL)
+        f.parser = f.ops->new(&fo, &in->sink, error);
+    if (f.parser != NULL && start != NULL && f.ops->resume != NULL)
+        f.ops->resume(f.parser, (const char *)start->data, start->len);
+    if (start != NULL)
+        g_byte_array_free(start, TRUE);
     if (f.parser == NULL)
         goto out;
+    s->format = f.ops->name;
     f.hold = in->opts.hold_partial && !s->gzip;
     f.pending = g_byte_array_new();
     feeder_push(&f, head->data, head->len);
@@ -300,7 +331,7 @@ gboolean
 kt_ingest_run_fd(KtIngest *in, int fd, const char *label, GError **error)
 {
     begin_input(in, label);
-    KtSource src = { .fd = fd, .label = label, .max_ratio = in->opts.max_gzip_ratio };
+    KtSource src = { .fd = fd, .label = label, .max_ratio = in->opts.max_gzip_ratio, .in = in };
     GError *local = NULL;
     gboolean ok = run_source(in, &src, 0, NULL, &local);
     if (!ok)
@@ -329,7 +360,7 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
     if (end_offset != NULL)
         *end_offset = offset;
     if (strcmp(path, "-") == 0) {
-        KtSource src = { .fd = 0, .label = "-", .max_ratio = in->opts.max_gzip_ratio };
+        KtSource src = { .fd = 0, .label = "-", .max_ratio = in->opts.max_gzip_ratio, .in = in };
         return run_source(in, &src, 0, end_offset, error);
     }
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
@@ -356,7 +387,7 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
         close(fd);
         return FALSE;
     }
-    KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio };
+    KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio, .in = in };
     gboolean ok = run_source(in, &src, offset, end_offset, error);
     close(fd);
     return ok;

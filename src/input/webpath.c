@@ -52,6 +52,8 @@ op_append(char *buf, gsize cap, gsize *o, const char *s, gsize n)
 {
     gsize room = cap - *o;
     n = MIN(n, room);
+    if (n == 0)
+        return;
     memcpy(buf + *o, s, n);
     *o += n;
 }
@@ -62,6 +64,8 @@ kt_web_normalize_op(char *buf, gsize cap, KtStrView method, KtStrView path)
     gsize o = 0;
     op_append(buf, cap, &o, method.ptr, method.len);
     op_append(buf, cap, &o, " ", 1);
+    if (path.ptr == NULL)
+        return kt_sv_len(buf, o);
     const char *p = path.ptr, *end = path.ptr + path.len;
     const char *scheme = path.len > 8 ? memchr(p, ':', MIN(path.len, (gsize)8)) : NULL;
     if (scheme != NULL && end - scheme > 3 && scheme[1] == '/' && scheme[2] == '/') {
@@ -105,6 +109,8 @@ kt_web_is_method(KtStrView m)
 gboolean
 kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path)
 {
+    if (r.ptr == NULL || r.len == 0)
+        return FALSE;
     const char *end = r.ptr + r.len;
     const char *sp = r.len > 0 ? memchr(r.ptr, ' ', r.len) : NULL;
     if (sp == NULL)
@@ -119,9 +125,9 @@ kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path)
 KtStrView
 kt_web_query_param(KtStrView qs, const char *name, gsize nlen)
 {
-    const char *p = qs.ptr, *end = qs.ptr + qs.len;
-    if (p == NULL)
+    if (qs.ptr == NULL || qs.len == 0)
         return KT_SV_NULL;
+    const char *p = qs.ptr, *end = qs.ptr + qs.len;
     if (p < end && *p == '?')
         p++;
     while (p < end) {

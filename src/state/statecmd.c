@@ -1,0 +1,314 @@
+/*
+ * statecmd.c - `keytrail state show|export|prune` and `keytrail accept`: inspecting and
+ * editing a watch state file under its lock. Keys are masked unless --reveal-keys.
+ */
+#include <stdio.h>
+#include <sys/stat.h>
+
+#include "keytrail/cli.h"
+#include "keytrail/sanitize.h"
+#include "keytrail/state.h"
+
+typedef struct {
+    char *state;
+    gboolean reveal;
+    char *older_than;  /* prune: DURATION */
+    int wait;
+} StateOptions;
+
+/* Names of members whose string value (or, for maps, whose member names) are keys. */
+static gboolean
+is_key_member(const char *name)
+{
+    return name != NULL && (strcmp(name, "key") == 0 || strcmp(name, "k") == 0 ||
+                            strcmp(name, "entity") == 0 || strcmp(name, "key_id") == 0);
+}
+
+static gboolean
+is_key_map(const char *name)
+{
+    return name != NULL && (strcmp(name, "keys") == 0 || strcmp(name, "entities") == 0);
+}
+
+static void
+mask_string(cJSON *item)
+{
+    g_autofree char *masked = kt_mask_key(item->valuestring, FALSE);
+    cJSON_SetValuestring(item, masked);
+}
+
+/* Masks keys in @node in place, iteratively (no recursion on hostile depth). */
+static void
+mask_keys(cJSON *node)
+{
+    g_autoptr(GPtrArray) todo = g_ptr_array_new();
+    g_ptr_array_add(todo, node);
+    while (todo->len > 0) {
+        cJSON *n = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+        for (cJSON *c = n->child; c != NULL; c = c->next) {
+            if (cJSON_IsString(c) && is_key_member(c->string))
+                mask_string(c);
+            if (cJSON_IsObject(c) && is_key_map(c->string)) {
+                for (cJSON *m = c->child; m != NULL; m = m->next) {
+                    g_autofree char *masked = kt_mask_key(m->string, FALSE);
+                    cJSON_free(m->string);
+                    m->string = cJSON_malloc(strlen(masked) + 1);
+                    if (m->string == NULL)
+                        g_error("out of memory");
+                    strcpy(m->string, masked);
+                }
+            }
+            if (c->child != NULL)
+                g_ptr_array_add(todo, c);
+        }
+    }
+}
+
+static int
+fail(int status, GError *error)
+{
+    kt_cli_error("%s", error->message);
+    g_error_free(error);
+    return status;
+}
+
+static int
+state_export(KtState *st, const StateOptions *so)
+{
+    g_autofree char *text = kt_state_serialize(st);
+    cJSON *doc = cJSON_Parse(text);
+    if (doc == NULL)
+        g_error("out of memory");
+    if (!so->reveal)
+        mask_keys(doc);
+    char *out = cJSON_Print(doc);
+    cJSON_Delete(doc);
+    if (out == NULL)
+        g_error("out of memory");
+    puts(out);
+    cJSON_free(out);
+    return ferror(stdout) ? KT_EXIT_INPUT : KT_EXIT_OK;
+}
+
+static int
+state_show(KtState *st, const StateOptions *so)
+{
+    struct stat sb;
+    g_autofree char *text = kt_state_serialize(st);
+    g_autofree char *path = kt_sanitize(kt_state_path(st));
+    printf("state     %s (%s, %" G_GSIZE_FORMAT " bytes)\n", path,
+           kt_state_existed(st) ? "version 1" : "not created yet",
+           stat(kt_state_path(st), &sb) == 0 ? (gsize)sb.st_size : strlen(text));
+    GPtrArray *cursors = kt_state_cursors(st);
+    printf("cursors   %u\n", cursors->len);
+    for (guint i = 0; i < cursors->len; i++) {
+        const KtCursor *c = g_ptr_array_index(cursors, i);
+        g_autofree char *p = kt_sanitize(c->path);
+        char ts[32] = "-";
+        if (c->last_ts != G_MININT64)
+            kt_time_format(c->last_ts, ts);
+        printf("  %s  %s%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " bytes  last %s%s\n", p,
+               c->gzip ? "gzip, " : "", c->offset, c->size, ts,
+               stat(c->path, &sb) != 0 ? "  (gone)" : "");
+    }
+    const cJSON *engine = kt_state_engine(st);
+    char *etext = engine != NULL ? cJSON_PrintUnformatted(engine) : NULL;
+    printf("engine    %" G_GSIZE_FORMAT " bytes\n", etext != NULL ? strlen(etext) : 0);
+    cJSON_free(etext);
+    printf("alerted   %d findings remembered\n", cJSON_GetArraySize(kt_state_alerted(st)));
+    const cJSON *a;
+    printf("accepted  %d\n", cJSON_GetArraySize(kt_state_accepted(st)));
+    cJSON_ArrayForEach(a, kt_state_accepted(st))
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "key");
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "cidr");
+        const cJSON *u = cJSON_GetObjectItemCaseSensitive(a, "ua");
+        g_autofree char *key = kt_mask_key(cJSON_IsString(k) ? k->valuestring : "", so->reveal);
+        g_autofree char *what = kt_sanitize(cJSON_IsString(c)   ? c->valuestring
+                                            : cJSON_IsString(u) ? u->valuestring
+                                                                : "");
+        printf("  %s  %s %s\n", key, cJSON_IsString(c) ? "ip" : "ua", what);
+    }
+    return ferror(stdout) ? KT_EXIT_INPUT : KT_EXIT_OK;
+}
+
+/* Drops members of @arr (array or object) whose "last_ms" or "t" is before @cutoff. */
+static guint
+prune_dated(cJSON *arr, double cutoff)
+{
+    guint n = 0;
+    cJSON *e = arr != NULL ? arr->child : NULL;
+    while (e != NULL) {
+        cJSON *next = e->next;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(e, "last_ms");
+        if (t == NULL)
+            t = cJSON_GetObjectItemCaseSensitive(e, "t");
+        if (cJSON_IsNumber(t) && t->valuedouble < cutoff) {
+            cJSON_Delete(cJSON_DetachItemViaPointer(arr, e));
+            n++;
+        }
+        e = next;
+    }
+    return n;
+}
+
+static int
+state_prune(KtState *st, const StateOptions *so)
+{
+    GError *error = NULL;
+    GPtrArray *cursors = kt_state_cursors(st);
+    g_autoptr(GPtrArray) keep = g_ptr_array_new();
+    gint64 newest = G_MININT64;
+    struct stat sb;
+    for (guint i = 0; i < cursors->len; i++) {
+        KtCursor *c = g_ptr_array_index(cursors, i);
+        newest = MAX(newest, c->last_ts);
+        if (stat(c->path, &sb) == 0)
+            g_ptr_array_add(keep, c);
+    }
+    guint files = cursors->len - keep->len, entities = 0;
+    kt_state_set_cursors(st, keep);
+    if (so->older_than != NULL) {
+        gint64 ms = 0;
+        if (!kt_duration_parse(so->older_than, &ms)) {
+            kt_cli_error("--older-than: '%s' is not a duration such as 30d", so->older_than);
+            return KT_EXIT_USAGE;
+        }
+        double cutoff = (double)((newest != G_MININT64 ? newest : g_get_real_time() / 1000) - ms);
+        cJSON *engine = (cJSON *)kt_state_engine(st);
+        entities = engine != NULL
+                       ? prune_dated(cJSON_GetObjectItemCaseSensitive(engine, "entities"), cutoff)
+                       : 0;
+        prune_dated(kt_state_alerted(st), cutoff);
+    }
+    if (!kt_state_save(st, &error))
+        return fail(KT_EXIT_STATE, error);
+    printf("pruned %u cursors of files that no longer exist, %u entities\n", files, entities);
+    return KT_EXIT_OK;
+}
+
+/* Parses `state` options; returns the action or NULL (usage error reported). */
+static const char *
+parse_state_args(StateOptions *so, int *argc, char ***argv)
+{
+    GOptionEntry entries[] = {
+        { "state", 's', 0, G_OPTION_ARG_FILENAME, &so->state, "State file", "PATH" },
+        { "reveal-keys", 0, 0, G_OPTION_ARG_NONE, &so->reveal, "Print full API keys", NULL },
+        { "older-than", 0, 0, G_OPTION_ARG_STRING, &so->older_than,
+          "prune: also drop entities not seen for DURATION before the newest event",
+          "DURATION" },
+        { "wait", 0, 0, G_OPTION_ARG_INT, &so->wait,
+          "Wait up to SECONDS for a running watch", "SECONDS" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("show|export|prune");
+    g_option_context_set_summary(ctx, "Shows a summary of a watch state (keys masked), "
+                                      "exports it as JSON, or prunes it.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, argc, argv, &error)) {
+        fail(0, error);
+        return NULL;
+    }
+    if (so->state == NULL || *argc != 2 ||
+        (strcmp((*argv)[1], "show") != 0 && strcmp((*argv)[1], "export") != 0 &&
+         strcmp((*argv)[1], "prune") != 0)) {
+        kt_cli_error("usage: keytrail state show|export|prune --state PATH");
+        return NULL;
+    }
+    return (*argv)[1];
+}
+
+int
+kt_cmd_state(int argc, char **argv)
+{
+    StateOptions so = { NULL, FALSE, NULL, 0 };
+    GError *error = NULL;
+    int status = KT_EXIT_USAGE;
+    const char *action = parse_state_args(&so, &argc, &argv);
+    if (action != NULL) {
+        KtStateLock *lock = kt_state_lock(so.state, so.wait, &error);
+        KtState *st = lock != NULL ? kt_state_load(so.state, &error) : NULL;
+        if (st == NULL)
+            status = fail(KT_EXIT_STATE, error);
+        else if (strcmp(action, "show") == 0)
+            status = state_show(st, &so);
+        else if (strcmp(action, "export") == 0)
+            status = state_export(st, &so);
+        else
+            status = state_prune(st, &so);
+        kt_state_free(st);
+        kt_state_unlock(lock);
+    }
+    g_free(so.state);
+    g_free(so.older_than);
+    return status;
+}
+
+/* ---- accept ------------------------------------------------------------------------- */
+
+/* Adds {key, cidr|ua} to the accepted list unless already there. */
+static gboolean
+accept_add(KtState *st, const char *key, const char *member, const char *value)
+{
+    cJSON *list = kt_state_accepted(st);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, list)
+    {
+        const cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "key");
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(e, member);
+        if (cJSON_IsString(k) && cJSON_IsString(v) && strcmp(k->valuestring, key) == 0 &&
+            strcmp(v->valuestring, value) == 0)
+            return FALSE;
+    }
+    cJSON *n = cJSON_CreateObject();
+    if (n == NULL || cJSON_AddStringToObject(n, "key", key) == NULL ||
+        cJSON_AddStringToObject(n, member, value) == NULL)
+        g_error("out of memory");
+    cJSON_AddItemToArray(list, n);
+    return TRUE;
+}
+
+int
+kt_cmd_accept(int argc, char **argv)
+{
+    g_autofree char *state = NULL, *key = NULL, *ip = NULL, *ua = NULL;
+    GOptionEntry entries[] = {
+        { "state", 's', 0, G_OPTION_ARG_FILENAME, &state, "State file", "PATH" },
+        { "key", 'k', 0, G_OPTION_ARG_STRING, &key, "The API key (or principal)", "KEY" },
+        { "ip", 0, 0, G_OPTION_ARG_STRING, &ip, "Accept this IP or CIDR for the key", "IP|CIDR" },
+        { "ua", 0, 0, G_OPTION_ARG_STRING, &ua, "Accept user agents containing STRING",
+          "STRING" },
+        { NULL, 0, 0, 0, NULL, NULL, NULL },
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("");
+    g_option_context_set_summary(ctx, "Marks findings of a key from an IP/network or with a "
+                                      "user agent as benign: later watch runs neither alert "
+                                      "on them nor count them as new.");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    GError *error = NULL;
+    if (!g_option_context_parse(ctx, &argc, &argv, &error))
+        return fail(KT_EXIT_USAGE, error);
+    KtCidr cidr;
+    if (state == NULL || key == NULL || key[0] == '\0' || (ip == NULL) == (ua == NULL) ||
+        argc != 1 || (ip != NULL && !kt_cidr_parse(ip, &cidr)) || (ua != NULL && ua[0] == '\0')) {
+        kt_cli_error("usage: keytrail accept --state PATH --key KEY (--ip IP|CIDR | --ua "
+                     "STRING)%s",
+                     ip != NULL ? " (is the IP or CIDR valid?)" : "");
+        return KT_EXIT_USAGE;
+    }
+    g_autoptr(KtStateLock) lock = kt_state_lock(state, 0, &error);
+    if (lock == NULL)
+        return fail(KT_EXIT_STATE, error);
+    g_autoptr(KtState) st = kt_state_load(state, &error);
+    if (st == NULL)
+        return fail(KT_EXIT_STATE, error);
+    gboolean added = accept_add(st, key, ip != NULL ? "cidr" : "ua", ip != NULL ? ip : ua);
+    if (added && !kt_state_save(st, &error))
+        return fail(KT_EXIT_STATE, error);
+    g_autofree char *masked = kt_mask_key(key, FALSE);
+    g_autofree char *what = kt_sanitize(ip != NULL ? ip : ua);
+    printf("%s %s %s for key %s\n", added ? "accepted" : "already accepted",
+           ip != NULL ? "source" : "user agent", what, masked);
+    return KT_EXIT_OK;
+}

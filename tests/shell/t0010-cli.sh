@@ -1,0 +1,126 @@
+#!/bin/sh
+# CLI contract: help, version, usage errors, exit codes, inputs (stdin, directories, gzip),
+# bad input counted, order independence and -j equivalence.
+. "$(dirname "$0")/../lib/tap.sh"
+
+"$KT" --version | grep -q '^keytrail [0-9]'; check $? "--version prints the version"
+"$KT" --help | grep -q 'Commands:'; check $? "--help lists the commands"
+for c in scan watch tui formats state accept; do
+    "$KT" $c --help >/dev/null 2>&1; check $? "$c --help exits 0"
+done
+"$KT" nosuch >/dev/null 2>&1; test $? -eq 2; check $? "unknown command exits 2"
+"$KT" scan --nosuch x >/dev/null 2>&1; test $? -eq 2; check $? "unknown option exits 2"
+"$KT" scan --output yaml x >/dev/null 2>&1; test $? -eq 2; check $? "bad --output exits 2"
+"$KT" scan --format nosuch x >/dev/null 2>"$TMP/err"; test $? -eq 2; check $? "bad --format exits 2"
+grep -q "keytrail formats" "$TMP/err"; check $? "bad --format says where to look"
+"$KT" scan --leak-time yesterday x >/dev/null 2>&1; test $? -eq 2; check $? "bad --leak-time exits 2"
+"$KT" scan --detectors new_ip,bogus x >/dev/null 2>"$TMP/err"; test $? -eq 2; check $? "unknown detector exits 2"
+grep -q "new_network" "$TMP/err"; check $? "unknown detector lists the known ones"
+"$KT" scan --field nope=x x >/dev/null 2>&1; test $? -eq 2; check $? "bad --field exits 2"
+"$KT" formats > "$TMP/formats"; check $? "formats exits 0"
+for f in csv jsonl cloudtrail clf syslog; do
+    grep -q "^$f" "$TMP/formats"; check $? "formats lists $f"
+done
+
+# a small JSON-lines log: two keys, one of them seen from a second network later
+mk() { # mk KEY IP TIME OP
+    printf '{"timestamp":"%s","api_key":"%s","client_ip":"%s","operation":"%s","status":200}\n' "$3" "$1" "$2" "$4"
+}
+{
+    for d in 01 02 03 04 05 06 07 08 09 10; do
+        for h in 09 10 11 14 15; do
+            mk sk_live_AAAA1111BBBB2222 198.51.100.7 "2024-03-${d}T${h}:05:00Z" "GET /v1/charges"
+            mk tok_CCCC3333DDDD4444 192.0.2.10 "2024-03-${d}T${h}:07:00Z" "GET /v1/items"
+        done
+    done
+} > "$TMP/a.jsonl"
+{
+    mk sk_live_AAAA1111BBBB2222 203.0.113.99 "2024-03-11T03:00:00Z" "POST /v1/admin/users"
+    mk sk_live_AAAA1111BBBB2222 203.0.113.99 "2024-03-11T03:01:00Z" "GET /v1/secrets"
+    echo '{"timestamp":"2024-03-11T03:02:00Z","client_ip":"203.0.113.99"}'
+    echo 'not json at all'
+    printf '{"timestamp":"garbage","api_key":"x1234567890123","client_ip":"1.2.3.4"}\n'
+} > "$TMP/b.jsonl"
+
+"$KT" scan --stats "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/stats"; rc=$?
+test $rc -eq 0; check $? "--stats exits 0 on readable input with bad lines"
+grep -q "jsonl" "$TMP/stats"; check $? "--stats names the format"
+"$KT" scan --stats --output json "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/stats.json"
+python3 - "$TMP/stats.json" <<'PY'; check $? "--stats json: counts and reasons"
+import json, sys
+d = json.load(open(sys.argv[1]))
+files = d["input"]["files"]
+assert files[0]["events"] == 100, files[0]
+assert files[1]["events"] == 2, files[1]
+assert files[1]["rejected"] == 3, files[1]
+r = files[1]["rejected_by_reason"]
+assert r.get("missing_key") == 1 and r.get("malformed") == 1 and r.get("bad_time") == 1, r
+assert d["input"]["rejected"] == 3
+rej = d["input"]["rejects"]
+assert len(rej) == 3 and rej[0]["line"] == 3 and rej[0]["file"].endswith("b.jsonl"), rej
+PY
+
+cat "$TMP/a.jsonl" "$TMP/b.jsonl" | "$KT" scan --stats --output json - > "$TMP/stdin.json"
+grep -q '"events":102' "$TMP/stdin.json" || python3 -c "import json,sys; d=json.load(open('$TMP/stdin.json')); sys.exit(0 if d['input']['events']==102 else 1)"
+check $? "reads standard input"
+
+mkdir -p "$TMP/dir/sub" "$TMP/dir/.hidden"
+cp "$TMP/a.jsonl" "$TMP/dir/sub/1.jsonl"; gzip -c "$TMP/b.jsonl" > "$TMP/dir/2.log"
+cp "$TMP/a.jsonl" "$TMP/dir/.hidden/x.jsonl"
+"$KT" scan --stats --output json "$TMP/dir" > "$TMP/dir.json"
+python3 - "$TMP/dir.json" <<'PY'; check $? "directories recursive, hidden skipped, gzip by magic"
+import json, sys
+d = json.load(open(sys.argv[1]))
+f = d["input"]["files"]
+assert len(f) == 2, f
+assert f[0]["path"].endswith("2.log") and f[0]["gzip"] is True and f[0]["events"] == 2, f[0]
+assert f[1]["path"].endswith("sub/1.jsonl") and f[1]["events"] == 100, f[1]
+PY
+
+# multi-member gzip (concatenated .gz files)
+gzip -c "$TMP/a.jsonl" > "$TMP/multi.gz"; gzip -c "$TMP/b.jsonl" >> "$TMP/multi.gz"
+"$KT" scan --stats --output json "$TMP/multi.gz" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['input']['events']==102 else 1)"
+check $? "multi-member gzip read whole"
+
+# truncated gzip: error exit 3, events before the cut still counted
+head -c 300 "$TMP/multi.gz" > "$TMP/cut.gz"
+"$KT" scan --stats "$TMP/cut.gz" >/dev/null 2>"$TMP/err"; test $? -eq 3; check $? "truncated gzip exits 3"
+grep -q "cut.gz" "$TMP/err"; check $? "truncated gzip error names the file"
+
+# gzip bomb: 64 MiB of one repeated line inflates > 1000x
+python3 -c "
+import gzip
+line=b'{\"timestamp\":\"2024-03-01T00:00:00Z\",\"api_key\":\"k123456789012\",\"client_ip\":\"1.2.3.4\"}\n'
+with gzip.open('$TMP/bomb.gz','wb',9) as f:
+    f.write(line)
+    f.write(b' ' * (64<<20))
+"
+"$KT" scan --stats "$TMP/bomb.gz" >/dev/null 2>"$TMP/err"; test $? -eq 3; check $? "gzip bomb refused with exit 3"
+grep -q "max-gzip-ratio" "$TMP/err"; check $? "gzip bomb message says how to override"
+
+# missing and unreadable files
+"$KT" scan "$TMP/none.log" >/dev/null 2>"$TMP/err"; test $? -eq 3; check $? "missing file exits 3"
+grep -q "none.log" "$TMP/err"; check $? "missing file error names the file"
+: > "$TMP/empty.log"
+"$KT" scan --stats "$TMP/empty.log" >/dev/null 2>&1; check $? "empty file is fine"
+head -c 4096 /dev/urandom > "$TMP/garbage.bin"
+"$KT" scan --format jsonl --stats "$TMP/garbage.bin" >/dev/null 2>&1; test $? -le 1; check $? "binary garbage does not crash"
+
+# order independence and -j equivalence of the findings
+"$KT" scan -j 1 --output json --reveal-keys "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/r1.json"
+"$KT" scan -j 1 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r2.json"
+"$KT" scan -j2 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r3.json"
+strip() { python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1])); d.pop('input',None); print(json.dumps(d,sort_keys=True))" "$1"; }
+test "$(strip "$TMP/r1.json")" = "$(strip "$TMP/r2.json")"; check $? "findings do not depend on input order"
+test "$(strip "$TMP/r2.json")" = "$(strip "$TMP/r3.json")"; check $? "-j2 gives the same findings as -j1"
+cmp -s "$TMP/r2.json" "$TMP/r3.json"; check $? "-j2 gives byte-identical output to -j1"
+
+# keys masked by default
+"$KT" scan "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/text" 2>&1
+! grep -q "sk_live_AAAA1111BBBB2222" "$TMP/text"; check $? "text output masks keys"
+"$KT" scan --output json "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/json" 2>&1
+! grep -q "sk_live_AAAA1111BBBB2222" "$TMP/json"; check $? "json output masks keys"
+grep -q "sk_live_AAAA1111BBBB2222" "$TMP/r1.json"; check $? "--reveal-keys shows keys"
+done_testing
