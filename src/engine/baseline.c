@@ -94,6 +94,19 @@ ring_push(KtEngine *e, KtEntity *ent)
     ent->ring_last_hour = MAX(ent->ring_last_hour, h);
 }
 
+/* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
+static void
+vote(guint32 *cand, guint32 *votes, guint32 v)
+{
+    if (*cand == v)
+        (*votes)++;
+    else if (*votes == 0) {
+        *cand = v;
+        *votes = 1;
+    } else
+        (*votes)--;
+}
+
 void
 kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
 {
@@ -107,6 +120,7 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->thr_req = 0;
         ent->fired_req = ent->fired_bytes = ent->fired_burst = ent->fired_off = FALSE;
         ent->spike_req_anom = ent->spike_bytes_anom = -1;
+        ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
     }
     gint64 day = floor_div(rec->time_ms, KT_MS_DAY);
     if (day > ent->cur_day) {
@@ -123,8 +137,11 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->cur_day = day;
     }
     ent->cur_req++;
-    if (rec->outcome != KT_OUTCOME_OK)
+    vote(&ent->hour_src, &ent->hour_votes, rec->source);
+    if (rec->outcome != KT_OUTCOME_OK) {
         ent->cur_fail++;
+        vote(&ent->fail_src, &ent->fail_votes, rec->source);
+    }
     if (rec->bytes > 0)
         ent->cur_bytes += rec->bytes;
 }
@@ -278,7 +295,7 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
     collapse_profile(ent, bins);
     int weekend = how / 24 >= 5, hod = how % 24;
     guint64 mass = 0;
-    for (int d = -1; d <= 1; d++)
+    for (int d = -KT_OFF_SPAN; d <= KT_OFF_SPAN; d++)
         mass += bins[weekend * 24 + (hod + d + 24) % 24];
     return (double)mass / (double)ent->base_how_total;
 }

@@ -262,6 +262,11 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (ent->thr_req == 0)
         kt_baseline_thresholds(e, ent);
+    /* The window belongs to the entity; the anomaly goes to the source that dominates the
+     * hour (the majority vote), so a legitimate client is not blamed for an attacker's
+     * burst. Other sources' records only wait for that source's next record. */
+    if (rec->source != ent->hour_src)
+        return;
     if (need_req && ent->cur_req >= ent->thr_req) {
         ent->fired_req = TRUE;
         ent->spike_req_anom = fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
@@ -277,8 +282,9 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 static void
 rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN)
-        return;
+    if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN ||
+        rec->source != ent->fail_src)
+        return; /* as for volume_spike: blame the source of most failures */
     /* Learned failure rate with a half-event prior, so a clean history is not rate 0. */
     double p = ((double)ent->base_fail + 0.5) / ((double)ent->base_events + 1.0);
     double n = (double)ent->cur_req, d = (double)ent->cur_fail;
@@ -309,6 +315,8 @@ rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (rec->time_ms - ent->last_net_ms > KT_CONCURRENT_MS || ent->base_overlaps > 0)
         return;
+    if (c->net_churny)
+        return; /* only a key that lives in fixed networks has a "somewhere else" */
     const KtVal *cur = kt_valset_find(&ent->nets, c->net);
     const KtVal *prev = kt_valset_find(&ent->nets, ent->last_net);
     guint64 cur_n = cur != NULL ? cur->count : 0, prev_n = prev != NULL ? prev->count : 0;

@@ -36,7 +36,8 @@
 #define KT_SPIKE_MIN_HOURS 48         /* volume_spike: hours of history needed */
 #define KT_BURST_MIN 10               /* error_burst: least failures in the hour */
 #define KT_BURST_ALPHA 1e-6           /* error_burst: binomial tail probability */
-#define KT_OFF_SHARE 0.005            /* off_hours: most baseline share of the hour */
+#define KT_OFF_SHARE 0.005            /* off_hours: most baseline share of the hours */
+#define KT_OFF_SPAN 2                 /* off_hours: hours either side that count */
 #define KT_CONCURRENT_MS (5 * 60 * 1000) /* concurrent_use: overlap window */
 
 /* Flags of a value-set entry. */
@@ -101,6 +102,8 @@ typedef struct {
     double lambda_req, thr_bytes, lambda_bytes, unit_bytes;
     gboolean fired_req, fired_bytes, fired_burst, fired_off;
     gint64 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
+    guint32 hour_src, hour_votes;     /* majority source of this hour's records */
+    guint32 fail_src, fail_votes;     /* majority source of this hour's failures */
     /* cached statistics: medians per spike check, concentration per day */
     gint64 stat_day;
     double med_req, med_bytes;  /* median of non-zero learned hours */

@@ -154,6 +154,12 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "key", str(kt_dict_str(e->dict, KT_SPACE_KEY, ent->key)));
     add(o, "scalars", save_scalars(e, ent));
     add(o, "last_net", str(kt_engine_str(e, ent->last_net)));
+    cJSON *votes = cJSON_CreateArray();
+    push(votes, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->hour_src)));
+    push(votes, num(ent->hour_votes));
+    push(votes, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->fail_src)));
+    push(votes, num(ent->fail_votes));
+    add(o, "votes", votes);
     cJSON *how = cJSON_CreateArray(), *tl = cJSON_CreateArray();
     for (int i = 0; i < 168; i++)
         push(how, num((double)ent->how[i]));
@@ -430,6 +436,23 @@ load_u64_array(KtLoad *l, guint64 *dst, int n, const cJSON *a, const char *what)
         dst[i] = get_u64(l, cJSON_GetArrayItem(a, i), what);
 }
 
+/* The majority-vote sources of the current hour (see kt_baseline_advance). */
+static void
+load_votes(KtLoad *l, KtEntity *ent, const cJSON *a)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4) {
+        fail(l, "votes");
+        return;
+    }
+    KtDict *d = l->e->dict;
+    ent->hour_src = kt_dict_intern_source(d, kt_sv(get_str(l, cJSON_GetArrayItem(a, 0), "vote")),
+                                          NULL);
+    ent->hour_votes = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "votes"), G_MAXUINT32);
+    ent->fail_src = kt_dict_intern_source(d, kt_sv(get_str(l, cJSON_GetArrayItem(a, 2), "vote")),
+                                          NULL);
+    ent->fail_votes = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 3), "votes"), G_MAXUINT32);
+}
+
 static void
 load_entity(KtLoad *l, const cJSON *o)
 {
@@ -453,6 +476,7 @@ load_entity(KtLoad *l, const cJSON *o)
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
     ent->last_net = kt_engine_intern(
         e, get_str(l, cJSON_GetObjectItemCaseSensitive(o, "last_net"), "last_net"));
+    load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
                    cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
