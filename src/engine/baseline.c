@@ -293,10 +293,13 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
         return 1.0;
     guint64 bins[48];
     collapse_profile(ent, bins);
-    int weekend = how / 24 >= 5, hod = how % 24;
+    /* Neighbours are taken along the week, so Friday 23:00 borders Saturday 00:00: without
+     * --tz the weekday/weekend boundary falls at UTC midnight, a Friday evening elsewhere. */
     guint64 mass = 0;
-    for (int d = -KT_OFF_SPAN; d <= KT_OFF_SPAN; d++)
-        mass += bins[weekend * 24 + (hod + d + 24) % 24];
+    for (int d = -KT_OFF_SPAN; d <= KT_OFF_SPAN; d++) {
+        int h = ((how + d) % 168 + 168) % 168;
+        mass += bins[(h / 24 >= 5) * 24 + h % 24];
+    }
     return (double)mass / (double)ent->base_how_total;
 }
 
