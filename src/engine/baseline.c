@@ -256,11 +256,15 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
     learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {
-        if (base && ent->last_net != 0 && ent->last_net != net &&
-            rec->time_ms - ent->last_net_ms <= KT_CONCURRENT_MS)
+        if (base && kt_baseline_interleaves(ent, net, rec->time_ms))
             ent->base_overlaps++;
-        ent->last_net = net;
-        ent->last_net_ms = rec->time_ms;
+        if (net != ent->net0) {
+            ent->net1 = ent->net0;
+            ent->net1_ms = ent->net0_ms;
+            ent->net0 = net;
+        }
+        ent->net0_ms = rec->time_ms;
+        ent->net0_src = rec->source;
     }
     if (!base)
         return;
@@ -273,6 +277,15 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
         ent->base_bytes += rec->bytes;
         ent->base_bytes_n++;
     }
+}
+
+gboolean
+kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
+{
+    /* A switch alone (office to VPN) is not concurrency; coming back within the window
+     * means both networks were in use at once. */
+    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
+           ms - ent->net1_ms <= KT_CONCURRENT_MS;
 }
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */

@@ -311,28 +311,41 @@ rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
 static void
 rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (!(c->sf & KT_SRC_IP) || c->net == 0 || ent->last_net == 0 || ent->last_net == c->net)
-        return;
-    if (rec->time_ms - ent->last_net_ms > KT_CONCURRENT_MS || ent->base_overlaps > 0)
-        return;
-    if (c->net_churny)
+    if (!(c->sf & KT_SRC_IP) || ent->base_overlaps > 0 || c->net_churny)
         return; /* only a key that lives in fixed networks has a "somewhere else" */
-    const KtVal *cur = kt_valset_find(&ent->nets, c->net);
-    const KtVal *prev = kt_valset_find(&ent->nets, ent->last_net);
-    guint64 cur_n = cur != NULL ? cur->count : 0, prev_n = prev != NULL ? prev->count : 0;
-    /* Blame the less established network of the two. */
-    if (cur_n >= prev_n || kt_incident_has(e, ent, rec, KT_DET_CONCURRENT_USE))
+    if (!kt_baseline_interleaves(ent, c->net, rec->time_ms))
         return;
-    const char *other = kt_engine_str(e, ent->last_net);
-    gint64 gap = (rec->time_ms - ent->last_net_ms) / 1000;
-    emit(e, ent, rec, KT_DET_CONCURRENT_USE, 50, TRUE,
-         g_strdup_printf("%s and %s active %" G_GINT64_FORMAT " s apart", kt_engine_str(e, c->net),
-                         other, gap),
-         g_strdup_printf("no two networks within %d minutes in %" G_GUINT64_FORMAT " learned "
-                         "events", KT_CONCURRENT_MS / 60000, ent->base_events),
-         g_strdup_printf("IP %s (%s) used %" G_GINT64_FORMAT " s after the key was used from %s; "
-                         "the baseline never shows two networks within %d minutes",
-                         src_text(c), kt_engine_str(e, c->net), gap, other,
+    /* Records went A (c->net), B (net0), A again: blame the less established of the two,
+     * which may be B, the source of the previous record. */
+    const KtVal *a = kt_valset_find(&ent->nets, c->net);
+    const KtVal *b = kt_valset_find(&ent->nets, ent->net0);
+    guint64 an = a != NULL ? a->count : 0, bn = b != NULL ? b->count : 0;
+    KtRecord blamed = *rec;
+    guint32 other = ent->net0, bad = c->net;
+    const KtVal *bv = a;
+    if (bn < an) {
+        blamed.source = ent->net0_src;
+        other = c->net;
+        bad = ent->net0;
+        bv = b;
+    }
+    /* Two learned networks in use at once are the same people (office and VPN); only a
+     * network first seen after learning can be someone else. */
+    if (bv != NULL && !(bv->flags & KT_VAL_NEW))
+        return;
+    if (kt_incident_has(e, ent, &blamed, KT_DET_CONCURRENT_USE))
+        return;
+    const char *ip = kt_dict_str(e->dict, KT_SPACE_SOURCE, blamed.source);
+    const char *bad_net = kt_engine_str(e, bad), *other_net = kt_engine_str(e, other);
+    gint64 span = (rec->time_ms - ent->net1_ms) / 1000;
+    emit(e, ent, &blamed, KT_DET_CONCURRENT_USE, 50, TRUE,
+         g_strdup_printf("%s and %s in use within %" G_GINT64_FORMAT " s", bad_net, other_net,
+                         span),
+         g_strdup_printf("no interleaved networks within %d minutes in %" G_GUINT64_FORMAT
+                         " learned events", KT_CONCURRENT_MS / 60000, ent->base_events),
+         g_strdup_printf("IP %s (%s) and %s used the key at the same time (interleaved within "
+                         "%" G_GINT64_FORMAT " s); the baseline never interleaves two networks "
+                         "within %d minutes", ip, bad_net, other_net, span,
                          KT_CONCURRENT_MS / 60000));
 }
 

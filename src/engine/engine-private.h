@@ -110,8 +110,10 @@ typedef struct {
     gboolean concentrated;
     guint conc_bins;
     /* concurrent use */
-    guint32 last_net;
-    gint64 last_net_ms;
+    guint32 net0, net0_src;   /* network (and source) of the latest IP record */
+    gint64 net0_ms;
+    guint32 net1;             /* the network used before net0 */
+    gint64 net1_ms;           /* its last use before the switch to net0 */
     guint64 base_overlaps;
     /* timeline for charts */
     guint64 tl[KT_TIMELINE_BUCKETS];
@@ -238,6 +240,9 @@ const KtUaInfo *kt_engine_ua(KtEngine *e, guint32 ua);
 gint64 kt_engine_key_revoked(KtEngine *e, guint32 key);
 
 /* --- baseline.c --- */
+/* TRUE when an IP record in network @net interleaves networks: it returns to the network
+ * used before the latest one within KT_CONCURRENT_MS (A, B, A). */
+gboolean kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms);
 KtEntity *kt_entity_new(guint32 id, gboolean is_principal, guint32 index);
 void kt_entity_free(KtEntity *ent);
 /* Advances hour/day windows to @rec's time (pushing finished hours into history). */

@@ -131,7 +131,7 @@ save_scalars(const KtEngine *e, const KtEntity *ent)
         ent->cur_day, (gint64)ent->base_how_total, ent->cur_hour, (gint64)ent->cur_req,
         (gint64)ent->cur_fail, ent->cur_bytes, ent->fired_req, ent->fired_bytes,
         ent->fired_burst, ent->fired_off, ent->stat_day, ent->concentrated, ent->conc_bins,
-        ent->last_net_ms, (gint64)ent->base_overlaps, ent->tl_start, ent->tl_width,
+        ent->net0_ms, (gint64)ent->base_overlaps, ent->tl_start, ent->tl_width,
     };
     cJSON *a = cJSON_CreateArray();
     for (gsize i = 0; i < G_N_ELEMENTS(v); i++)
@@ -153,7 +153,12 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "principal", cJSON_CreateBool(ent->is_principal));
     add(o, "key", str(kt_dict_str(e->dict, KT_SPACE_KEY, ent->key)));
     add(o, "scalars", save_scalars(e, ent));
-    add(o, "last_net", str(kt_engine_str(e, ent->last_net)));
+    cJSON *nets = cJSON_CreateArray();
+    push(nets, str(kt_engine_str(e, ent->net0)));
+    push(nets, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->net0_src)));
+    push(nets, str(kt_engine_str(e, ent->net1)));
+    push(nets, i64(ent->net1_ms));
+    add(o, "recent_nets", nets);
     cJSON *votes = cJSON_CreateArray();
     push(votes, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->hour_src)));
     push(votes, num(ent->hour_votes));
@@ -416,7 +421,7 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->fired_burst = v[20] == 1, ent->fired_off = v[21] == 1;
     ent->stat_day = v[22], ent->concentrated = v[23] == 1;
     ent->conc_bins = (guint)CLAMP(v[24], 0, 48);
-    ent->last_net_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
+    ent->net0_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
     ent->tl_start = v[27], ent->tl_width = v[28];
     if (ent->tl_width < KT_MS_HOUR || ent->tl_width > ((gint64)1 << 50))
         fail(l, "timeline width");
@@ -434,6 +439,21 @@ load_u64_array(KtLoad *l, guint64 *dst, int n, const cJSON *a, const char *what)
     }
     for (int i = 0; i < n; i++)
         dst[i] = get_u64(l, cJSON_GetArrayItem(a, i), what);
+}
+
+/* The latest two networks, for concurrent_use. */
+static void
+load_recent_nets(KtLoad *l, KtEntity *ent, const cJSON *a)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4) {
+        fail(l, "recent_nets");
+        return;
+    }
+    ent->net0 = kt_engine_intern(l->e, get_str(l, cJSON_GetArrayItem(a, 0), "net"));
+    ent->net0_src = kt_dict_intern_source(
+        l->e->dict, kt_sv(get_str(l, cJSON_GetArrayItem(a, 1), "net source")), NULL);
+    ent->net1 = kt_engine_intern(l->e, get_str(l, cJSON_GetArrayItem(a, 2), "net"));
+    ent->net1_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "net time");
 }
 
 /* The majority-vote sources of the current hour (see kt_baseline_advance). */
@@ -474,8 +494,7 @@ load_entity(KtLoad *l, const cJSON *o)
     const char *key = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "key"), "key");
     ent->key = kt_dict_intern(e->dict, KT_SPACE_KEY, kt_sv(key));
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
-    ent->last_net = kt_engine_intern(
-        e, get_str(l, cJSON_GetObjectItemCaseSensitive(o, "last_net"), "last_net"));
+    load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
     load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
