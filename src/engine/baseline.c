@@ -26,6 +26,7 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->cur_hour = G_MININT64;
     ent->cur_day = G_MININT64;
     ent->stat_day = G_MININT64;
+    ent->med_day = G_MININT64;
     ent->spike_req_anom = -1;
     ent->spike_bytes_anom = -1;
     ent->tl_start = G_MININT64;
@@ -193,15 +194,15 @@ learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *re
     if (v == NULL) {
         v = kt_valset_insert(s, id, rec->time_ms);
         if (judged)
-            v->flags |= KT_VAL_NEW;
+            kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
         if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
             s->last_new_day != ent->cur_day) {
             s->new_days++;
             s->last_new_day = ent->cur_day;
         }
     }
-    if (base)
-        v->flags |= KT_VAL_BASE;
+    if (base && !(v->flags & KT_VAL_BASE))
+        kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
     v->count++;
     v->last_ms = MAX(v->last_ms, rec->time_ms);
     return v;
@@ -304,8 +305,12 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
 {
     if (ent->base_how_total == 0)
         return 1.0;
-    guint64 bins[48];
-    collapse_profile(ent, bins);
+    const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
+    guint64 total = 0;
+    for (int i = 0; i < 48; i++)
+        total += bins[i];
+    if (total == 0)
+        return 1.0;
     /* Neighbours are taken along the week, so Friday 23:00 borders Saturday 00:00: without
      * --tz the weekday/weekend boundary falls at UTC midnight, a Friday evening elsewhere. */
     guint64 mass = 0;
@@ -313,7 +318,7 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
         int h = ((how + d) % 168 + 168) % 168;
         mass += bins[(h / 24 >= 5) * 24 + h % 24];
     }
-    return (double)mass / (double)ent->base_how_total;
+    return (double)mass / (double)total;
 }
 
 /* Median of the non-zero learned hours of @ring (0 when none). */
@@ -340,9 +345,8 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    guint64 bins[48];
-    collapse_profile(ent, bins);
-    ent->conc_bins = kt_stats_concentration(bins, 48, 0.95);
+    collapse_profile(ent, ent->prof48);
+    ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
     ent->concentrated = ent->base_how_total >= 50 && ent->base_days >= 5 &&
@@ -387,12 +391,16 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     gsize n = seasonal_samples(e, ent, req, bytes, &span);
     if (span < KT_SPIKE_MIN_HOURS || n == 0)
         return;
-    /* Computed once per hour that reaches KT_SPIKE_MIN calls, not per record. */
-    ent->med_req = median_nonzero(ent, FALSE);
-    ent->med_bytes = median_nonzero(ent, TRUE);
+    /* Medians change slowly: once a day, when an hour first reaches KT_SPIKE_MIN calls. */
+    gint64 day = floor_div(ent->cur_hour, 24);
+    if (day != ent->med_day) {
+        ent->med_day = day;
+        ent->med_req = median_nonzero(ent, FALSE);
+        ent->med_bytes = median_nonzero(ent, TRUE);
+    }
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);
     double lambda = MAX(MAX(ent->lambda_req, ent->med_req), 1.0);
-    ent->thr_req = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    ent->thr_req = kt_engine_spike_threshold(e, lambda);
     if (ent->base_bytes_n == 0)
         return;
     /* Bytes are not counts: measure them in units of the mean response size, which
@@ -400,6 +408,6 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     ent->unit_bytes = MAX((double)ent->base_bytes / (double)ent->base_bytes_n, 512.0);
     ent->lambda_bytes = kt_stats_quantile(bytes, n, 0.99);
     double lb = MAX(MAX(ent->lambda_bytes, ent->med_bytes), ent->unit_bytes) / ent->unit_bytes;
-    guint64 units = kt_stats_poisson_threshold(lb, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    guint64 units = kt_engine_spike_threshold(e, lb);
     ent->thr_bytes = MAX((double)units * ent->unit_bytes, KT_SPIKE_MIN_BYTES);
 }

@@ -44,7 +44,6 @@
 enum {
     KT_VAL_BASE = 1 << 0,  /* part of the baseline (learned) */
     KT_VAL_NEW = 1 << 1,   /* first seen while judging (after learning / leak time) */
-    KT_VAL_BAD = 1 << 2,   /* network of an incident of medium or above (not a consumer) */
 };
 
 /* One learned value: an IP, network, operation or user-agent family. */
@@ -64,6 +63,7 @@ typedef struct {
     KtVal *slots;       /* power-of-two table, NULL when empty */
     guint32 mask;       /* table size - 1 */
     guint32 n;          /* values held */
+    guint32 n_base;     /* values flagged KT_VAL_BASE */
     guint32 cap;        /* most values held; the least recently seen is evicted */
     guint32 new_days;   /* learned days (after the first) that added a value */
     gint64 last_new_day;
@@ -105,7 +105,9 @@ typedef struct {
     guint32 hour_src, hour_votes;     /* majority source of this hour's records */
     guint32 fail_src, fail_votes;     /* majority source of this hour's failures */
     /* cached statistics: medians per spike check, concentration per day */
-    gint64 stat_day;
+    gint64 stat_day;            /* day of prof48 and the concentration */
+    guint64 prof48[48];         /* hour profile collapsed to hour of day x weekend */
+    gint64 med_day;             /* day of the medians */
     double med_req, med_bytes;  /* median of non-zero learned hours */
     gboolean concentrated;
     guint conc_bins;
@@ -197,6 +199,7 @@ struct _KtEngine {
     GArray *op_class;                       /* guint8: class + 1, 0 = unknown */
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
+    GHashTable *thr_memo;     /* gint64* (bits of lambda) -> guint64* spike threshold */
     /* hour-of-week cache */
     gint64 how_slot;
     int how_value;
@@ -224,6 +227,8 @@ void kt_valset_remove(KtValSet *s, guint32 id);
 void kt_valset_prune(KtValSet *s, gint64 cutoff_ms);
 /* Number of baseline values. */
 guint32 kt_valset_base_count(const KtValSet *s);
+/* Sets the flags of @v (in @s), keeping the baseline count. */
+void kt_valset_set_flags(KtValSet *s, KtVal *v, guint32 flags);
 /* TRUE when new values keep arriving: saturated, or at least 8 learned values with new
  * ones on at least half of @base_days (and at least 3 such days). */
 gboolean kt_valset_churny(const KtValSet *s, guint32 base_days);
@@ -234,6 +239,9 @@ const char *kt_engine_str(const KtEngine *e, guint32 id);
 KtEntity *kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal);
 gboolean kt_engine_leak_mode(const KtEngine *e);
 int kt_engine_how(KtEngine *e, gint64 ms);
+/* kt_stats_poisson_threshold(@lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN), memoized: the same
+ * baselines recur across entities and hours. */
+guint64 kt_engine_spike_threshold(KtEngine *e, double lambda);
 KtOpClass kt_engine_op_class(KtEngine *e, guint32 op);
 const KtSrcInfo *kt_engine_src(KtEngine *e, guint32 src);
 const KtUaInfo *kt_engine_ua(KtEngine *e, guint32 ua);

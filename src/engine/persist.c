@@ -138,7 +138,8 @@ save_scalars(const KtEngine *e, const KtEntity *ent)
         push(a, i64(v[i]));
     /* cached per-hour thresholds and daily statistics (doubles) */
     const double d[] = { ent->med_req, ent->med_bytes, ent->lambda_req, ent->lambda_bytes,
-                         ent->thr_bytes, ent->unit_bytes, (double)ent->thr_req };
+                         ent->thr_bytes, ent->unit_bytes, (double)ent->thr_req,
+                         ent->med_day == G_MININT64 ? -1e18 : (double)ent->med_day };
     for (gsize i = 0; i < G_N_ELEMENTS(d); i++)
         push(a, num(d[i]));
     return a;
@@ -168,6 +169,10 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     cJSON *how = cJSON_CreateArray(), *tl = cJSON_CreateArray();
     for (int i = 0; i < 168; i++)
         push(how, num((double)ent->how[i]));
+    cJSON *prof = cJSON_CreateArray();
+    for (int i = 0; i < 48; i++)
+        push(prof, num((double)ent->prof48[i]));
+    add(o, "profile48", prof);
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++)
         push(tl, num((double)ent->tl[i]));
     add(o, "how", how);
@@ -356,7 +361,7 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
             return;
         }
         KtVal *v = kt_valset_insert(s, id, 0);
-        v->flags = (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u;
+        kt_valset_set_flags(s, v, (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u);
         v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
         v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
@@ -396,15 +401,15 @@ load_ring(KtLoad *l, KtEntity *ent, const cJSON *o)
 static void
 load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
 {
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 29 + 7) {
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 29 + 8) {
         fail(l, "scalars");
         return;
     }
     gint64 v[29];
     for (int i = 0; i < 29; i++)
         v[i] = get_i64(l, cJSON_GetArrayItem(a, i), "scalar");
-    double d[7];
-    for (int i = 0; i < 7; i++) {
+    double d[8];
+    for (int i = 0; i < 8; i++) {
         const cJSON *j = cJSON_GetArrayItem(a, 29 + i);
         d[i] = cJSON_IsNumber(j) ? j->valuedouble : 0.0;
     }
@@ -428,6 +433,7 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->med_req = d[0], ent->med_bytes = d[1], ent->lambda_req = d[2];
     ent->lambda_bytes = d[3], ent->thr_bytes = d[4], ent->unit_bytes = d[5];
     ent->thr_req = d[6] >= 1.8e19 ? G_MAXUINT64 : d[6] < 0 ? 0 : (guint64)d[6];
+    ent->med_day = d[7] < -1e17 || d[7] > 1e17 ? G_MININT64 : (gint64)d[7];
 }
 
 static void
@@ -497,6 +503,8 @@ load_entity(KtLoad *l, const cJSON *o)
     load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
     load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
+    load_u64_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
+                   "profile48");
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
                    cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));

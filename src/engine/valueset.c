@@ -20,6 +20,7 @@ kt_valset_clear(KtValSet *s)
     s->slots = NULL;
     s->mask = 0;
     s->n = 0;
+    s->n_base = 0;
 }
 
 static guint32
@@ -74,6 +75,8 @@ kt_valset_remove(KtValSet *s, guint32 id)
     if (v == NULL)
         return;
     guint32 i = (guint32)(v - s->slots);
+    if (v->flags & KT_VAL_BASE)
+        s->n_base--;
     /* Backward-shift deletion keeps probe chains intact without tombstones. */
     for (guint32 j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
         KtVal *w = &s->slots[j];
@@ -140,12 +143,17 @@ kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
 guint32
 kt_valset_base_count(const KtValSet *s)
 {
-    guint32 n = 0;
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        if (s->slots[i].id != 0 && (s->slots[i].flags & KT_VAL_BASE))
-            n++;
-    }
-    return n;
+    return s->n_base;
+}
+
+void
+kt_valset_set_flags(KtValSet *s, KtVal *v, guint32 flags)
+{
+    if ((v->flags & KT_VAL_BASE) && !(flags & KT_VAL_BASE))
+        s->n_base--;
+    else if (!(v->flags & KT_VAL_BASE) && (flags & KT_VAL_BASE))
+        s->n_base++;
+    v->flags = flags;
 }
 
 gboolean
