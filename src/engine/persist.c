@@ -51,7 +51,7 @@ str(const char *s)
     return j;
 }
 
-typedef enum { KT_STR_SOURCE, KT_STR_OP, KT_STR_ENGINE } KtStrKind;
+typedef enum { KT_STR_SOURCE, KT_STR_OP, KT_STR_UA, KT_STR_ENGINE } KtStrKind;
 
 static const char *
 id_str(const KtEngine *e, KtStrKind k, guint32 id)
@@ -61,9 +61,39 @@ id_str(const KtEngine *e, KtStrKind k, guint32 id)
         return kt_dict_str(e->dict, KT_SPACE_SOURCE, id);
     case KT_STR_OP:
         return kt_dict_str(e->dict, KT_SPACE_OP, id);
+    case KT_STR_UA:
+        return kt_dict_str(e->dict, KT_SPACE_UA, id);
     default:
         return kt_engine_str(e, id);
     }
+}
+
+typedef struct {
+    const KtEngine *e;
+    KtStrKind kind;
+} KtSortCtx;
+
+static gint
+cmp_val_str(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtSortCtx *c = ud;
+    const KtVal *a = *(KtVal *const *)pa, *b = *(KtVal *const *)pb;
+    return strcmp(id_str(c->e, c->kind, a->id), id_str(c->e, c->kind, b->id));
+}
+
+/* (transfer container) The values of @s by their text, so that a state does not depend
+ * on the order in which a run interned them. */
+static GPtrArray *
+sorted_values(const KtEngine *e, const KtValSet *s, KtStrKind k)
+{
+    GPtrArray *vals = g_ptr_array_new();
+    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+        if (s->slots[i].id != 0)
+            g_ptr_array_add(vals, (gpointer)&s->slots[i]);
+    }
+    KtSortCtx ctx = { e, k };
+    g_ptr_array_sort_with_data(vals, cmp_val_str, &ctx);
+    return vals;
 }
 
 static cJSON *
@@ -73,10 +103,9 @@ save_set(const KtEngine *e, const KtValSet *s, KtStrKind k, gboolean nets)
     add(o, "new_days", num(s->new_days));
     add(o, "last_new_day", i64(s->last_new_day));
     add(o, "saturated", cJSON_CreateBool(s->saturated));
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        const KtVal *v = &s->slots[i];
-        if (v->id == 0)
-            continue;
+    g_autoptr(GPtrArray) sorted = sorted_values(e, s, k);
+    for (guint i = 0; i < sorted->len; i++) {
+        const KtVal *v = g_ptr_array_index(sorted, i);
         cJSON *a = cJSON_CreateArray();
         push(a, str(id_str(e, k, v->id)));
         push(a, num(v->flags));
@@ -150,7 +179,7 @@ save_entity(const KtEngine *e, const KtEntity *ent)
 {
     cJSON *o = cJSON_CreateObject();
     KtSpace sp = ent->is_principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY;
-    add(o, "id", str(kt_dict_str(e->dict, sp, ent->id)));
+    add(o, "entity", str(kt_dict_str(e->dict, sp, ent->id))); /* "entity": masked by export */
     add(o, "principal", cJSON_CreateBool(ent->is_principal));
     add(o, "key", str(kt_dict_str(e->dict, KT_SPACE_KEY, ent->key)));
     add(o, "scalars", save_scalars(e, ent));
@@ -190,10 +219,9 @@ static cJSON *
 save_counts(const KtEngine *e, const KtValSet *s, KtSpace space)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        const KtVal *v = &s->slots[i];
-        if (v->id == 0)
-            continue;
+    g_autoptr(GPtrArray) sorted = sorted_values(e, s, space == KT_SPACE_OP ? KT_STR_OP : KT_STR_UA);
+    for (guint i = 0; i < sorted->len; i++) {
+        const KtVal *v = g_ptr_array_index(sorted, i);
         cJSON *a = cJSON_CreateArray();
         push(a, str(kt_dict_str(e->dict, space, v->id)));
         push(a, num((double)v->count));
@@ -231,6 +259,28 @@ save_incident(const KtEngine *e, const KtInc *inc)
     return o;
 }
 
+static gint
+cmp_entity(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtEngine *e = ud;
+    const KtEntity *a = *(KtEntity *const *)pa, *b = *(KtEntity *const *)pb;
+    if (a->is_principal != b->is_principal)
+        return a->is_principal ? 1 : -1;
+    KtSpace sp = a->is_principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY;
+    return strcmp(kt_dict_str(e->dict, sp, a->id), kt_dict_str(e->dict, sp, b->id));
+}
+
+static gint
+cmp_open_incident(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtEngine *e = ud;
+    const KtInc *a = *(KtInc *const *)pa, *b = *(KtInc *const *)pb;
+    if (a->pub.first_ms != b->pub.first_ms)
+        return a->pub.first_ms < b->pub.first_ms ? -1 : 1;
+    return strcmp(kt_dict_str(e->dict, KT_SPACE_SOURCE, a->pub.source),
+                  kt_dict_str(e->dict, KT_SPACE_SOURCE, b->pub.source));
+}
+
 cJSON *
 kt_engine_save(KtEngine *e)
 {
@@ -243,14 +293,23 @@ kt_engine_save(KtEngine *e)
     add(root, "first_ms", i64(e->events > 0 ? e->first_ms : G_MININT64));
     add(root, "last_ms", i64(e->events > 0 ? e->last_ms : G_MININT64));
     cJSON *ents = cJSON_CreateArray(), *incs = cJSON_CreateArray();
-    for (guint i = 0; i < e->ents->len; i++) {
-        KtEntity *ent = g_ptr_array_index(e->ents, i);
+    /* Sorted by text, so the same history gives the same state however it was chunked. */
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    for (guint i = 0; i < e->ents->len; i++)
+        g_ptr_array_add(sorted, g_ptr_array_index(e->ents, i));
+    g_ptr_array_sort_with_data(sorted, cmp_entity, e);
+    for (guint i = 0; i < sorted->len; i++) {
+        KtEntity *ent = g_ptr_array_index(sorted, i);
         push(ents, save_entity(e, ent));
+        g_autoptr(GPtrArray) open = g_ptr_array_new();
         for (guint j = 0; j < ent->open->len; j++) {
-            const KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->open, guint32, j));
+            KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->open, guint32, j));
             if (e->last_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
-                push(incs, save_incident(e, inc));
+                g_ptr_array_add(open, inc);
         }
+        g_ptr_array_sort_with_data(open, cmp_open_incident, e);
+        for (guint j = 0; j < open->len; j++)
+            push(incs, save_incident(e, g_ptr_array_index(open, j)));
     }
     add(root, "entities", ents);
     add(root, "incidents", incs);
@@ -483,7 +542,7 @@ static void
 load_entity(KtLoad *l, const cJSON *o)
 {
     KtEngine *e = l->e;
-    const char *id = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "id"), "entity id");
+    const char *id = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "entity"), "entity");
     gboolean principal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "principal"));
     guint32 eid = kt_dict_intern(e->dict, principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY,
                                  kt_sv(id));
