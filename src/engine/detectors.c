@@ -52,7 +52,8 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (kt_incident_has(e, ent, rec, KT_DET_KNOWN_BAD))
         return;
-    const char *ua = kt_dict_str(e->dict, KT_SPACE_UA, rec->ua);
+    char clip[KT_CLIP_BUF];
+    const char *ua = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip);
     if (c->sf & KT_SRC_BAD) {
         emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("source %s", src_text(c)),
              g_strdup("known-bad address list"),
@@ -60,7 +61,7 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     }
     const char *tool = NULL;
-    if (!kt_ua_is_attack_tool(ua, &tool))
+    if (!kt_ua_is_attack_tool(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), &tool))
         tool = "a --known-bad user agent";
     emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("user agent \"%s\"", ua),
          g_strdup_printf("matches %s", tool),
@@ -90,7 +91,8 @@ rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
 {
     if (!c->net_alert)
         return;
-    const char *net = kt_engine_str(e, c->net);
+    char clip[KT_CLIP_BUF];
+    const char *net = kt_engine_clip(kt_engine_str(e, c->net), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
     if (!(c->sf & KT_SRC_IP)) {
         emit(e, ent, rec, KT_DET_NEW_NETWORK, 15, FALSE, g_strdup_printf("source %s", net),
@@ -148,8 +150,9 @@ rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     const char *fam = kt_engine_str(e, c->fam);
     g_autofree char *known = kt_engine_list_values(e, &ent->uas, KT_SPACE_UA, TRUE, 4);
+    char clip[KT_CLIP_BUF];
     emit(e, ent, rec, KT_DET_NEW_USER_AGENT, 25, FALSE,
-         g_strdup_printf("\"%s\"", kt_dict_str(e->dict, KT_SPACE_UA, rec->ua)),
+         g_strdup_printf("\"%s\"", kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip)),
          g_strdup_printf("known families %s", known),
          g_strdup_printf("user-agent family %s never seen from this key (from %s); known "
                          "families %s", fam, src_text(c), known));
@@ -170,7 +173,8 @@ rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     int score = op_scores[cls];
     if (!c->net_new)
         score = MIN(score, 35); /* a known source trying something new: drift at most low */
-    const char *op = kt_dict_str(e->dict, KT_SPACE_OP, rec->op);
+    char clip[KT_CLIP_BUF];
+    const char *op = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_OP, rec->op), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->ops, KT_SPACE_OP, FALSE, 3);
     emit(e, ent, rec, KT_DET_NEW_OP, score, FALSE,
          g_strdup_printf("%s (%s)", op, kt_op_class_name(cls)),
@@ -335,7 +339,8 @@ rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (kt_incident_has(e, ent, &blamed, KT_DET_CONCURRENT_USE))
         return;
-    const char *ip = kt_dict_str(e->dict, KT_SPACE_SOURCE, blamed.source);
+    char clip[KT_CLIP_BUF];
+    const char *ip = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_SOURCE, blamed.source), clip);
     const char *bad_net = kt_engine_str(e, bad), *other_net = kt_engine_str(e, other);
     gint64 span = (rec->time_ms - ent->net1_ms) / 1000;
     emit(e, ent, &blamed, KT_DET_CONCURRENT_USE, 50, TRUE,
@@ -400,7 +405,7 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     c->wide = si->wide;
     c->uaf = ui->flags;
     c->fam = ui->fam;
-    c->src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+    c->src = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source), c->src_buf);
     /* Lookups of the five sets (removals first: they may move entries of the same set). */
     c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source) : NULL;
     c->v_net = lookup(e, ent, &ent->nets, c->net);

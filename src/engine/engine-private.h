@@ -29,6 +29,10 @@
 #define KT_TIMELINE_BUCKETS 128
 #define KT_TOP_OPS 3            /* per-network top operations (consumers) */
 
+/* Raw values quoted in messages are clipped to this many bytes (with "..."), so a
+ * hostile 1 MiB user agent does not become megabytes of anomaly text. */
+#define KT_CLIP_BUF 200
+
 /* Detector parameters (docs/DETECTORS.md). */
 #define KT_SPIKE_MIN 20               /* volume_spike: least requests in the hour */
 #define KT_SPIKE_MIN_BYTES (1024.0 * 1024.0) /* volume_spike: least bytes in the hour */
@@ -170,7 +174,8 @@ typedef struct {
     gboolean ip_new, net_new, wide_new, fam_new, op_new;
     gboolean net_alert;        /* new_network fires for this record */
     gboolean net_churny;       /* the entity's networks change often */
-    const char *src;           /* source text */
+    const char *src;           /* source text, clipped for messages */
+    char src_buf[KT_CLIP_BUF]; /* holds a clipped source text */
 } KtCtx;
 
 /* Cached classification of one source id and one user-agent id. */
@@ -295,7 +300,9 @@ int kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents)
 
 /* --- persist.c uses everything above --- */
 
-/* Text helpers (engine.c). */
+/* Text helpers (results.c). */
+/* Returns @s, or a copy in @buf (KT_CLIP_BUF bytes) clipped at a UTF-8 boundary + "...". */
+const char *kt_engine_clip(const char *s, char *buf);
 /* "2024-07-31 14:05" in the parser zone, with the offset when not UTC. */
 char *kt_engine_local_time(const KtEngine *e, gint64 ms, char *buf, gsize len);
 /* Comma-separated list of up to @max baseline values of @s ("a, b, c (+4 more)"). */

@@ -367,6 +367,22 @@ kt_key_detail_free(KtKeyDetail *d)
 
 /* --- text helpers -------------------------------------------------------------------- */
 
+const char *
+kt_engine_clip(const char *s, char *buf)
+{
+    gsize max = KT_CLIP_BUF - 4, n = 0;
+    while (n <= max && s[n] != '\0')
+        n++;
+    if (n <= max)
+        return s;
+    n = max;
+    while (n > 0 && ((guchar)s[n] & 0xC0) == 0x80)
+        n--; /* do not cut a UTF-8 sequence */
+    memcpy(buf, s, n);
+    memcpy(buf + n, "...", 4);
+    return buf;
+}
+
 /* Civil date from days since 1970-01-01 (proleptic Gregorian, H. Hinnant). */
 static void
 civil_from_days(gint64 z, int *y, int *m, int *d)
@@ -442,9 +458,10 @@ kt_engine_list_values(const KtEngine *e, const KtValSet *s, KtSpace space,
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < vals->len && i < max; i++) {
         const KtVal *v = g_ptr_array_index(vals, i);
+        char clip[KT_CLIP_BUF];
         if (i > 0)
             g_string_append(out, ", ");
-        g_string_append(out, list_str(&ctx, v->id));
+        g_string_append(out, kt_engine_clip(list_str(&ctx, v->id), clip));
     }
     if (vals->len > max)
         g_string_append_printf(out, " (+%u more)", vals->len - max);

@@ -499,6 +499,34 @@ test_known_bad(void)
     fx_clear(&f);
 }
 
+/* Hostile values: a 64 KiB user agent and operation are quoted clipped, not whole. */
+static void
+test_long_values(void)
+{
+    Fx f;
+    fx_init(&f, NULL);
+    service_history(&f, "AKIASERVICE", IP_A, T0, 10, 2);
+    GString *ua = g_string_new("TruffleHog/3 ");
+    GString *op = g_string_new("GET /");
+    for (int i = 0; i < 65536; i++) {
+        g_string_append_c(ua, 'a' + i % 26);
+        g_string_append(op, i % 3 ? "x" : "\xc3\xa9"); /* multi-byte characters */
+    }
+    feed(&f, T0 + 10 * DAY + HOUR, "AKIASERVICE", IP_EVIL, op->str, ua->str, KT_OUTCOME_OK, 10);
+    const KtResults *r = kt_engine_results(f.e);
+    g_assert_cmpuint(count_kind(r, KT_DET_KNOWN_BAD), ==, 1);
+    g_assert_cmpuint(count_kind(r, KT_DET_NEW_OP), ==, 1);
+    for (guint i = 0; i < r->anomalies->len; i++) {
+        const KtAnomaly *a = g_ptr_array_index(r->anomalies, i);
+        g_assert_cmpuint(strlen(a->message), <, 1200);
+        g_assert_cmpuint(strlen(a->observed), <, 400);
+        g_assert_true(g_utf8_validate(a->message, -1, NULL));
+    }
+    g_string_free(ua, TRUE);
+    g_string_free(op, TRUE);
+    fx_clear(&f);
+}
+
 static void
 test_allow(void)
 {
@@ -1108,6 +1136,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/detect/concurrent", test_concurrent);
     g_test_add_func("/engine/detect/known-bad", test_known_bad);
     g_test_add_func("/engine/detect/allow", test_allow);
+    g_test_add_func("/engine/hostile/long-values", test_long_values);
     g_test_add_func("/engine/detect/revoked", test_revoked);
     g_test_add_func("/engine/detect/new-user-agent", test_new_user_agent);
     g_test_add_func("/engine/detect/new-op", test_new_op);
