@@ -253,7 +253,9 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
         vote_network(nv, fam, rec->op);
     if (sf & KT_SRC_IP)
         learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
-    learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
+    KtVal *wv = learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
+    if (wv != NULL && base)
+        vote_network(wv, fam, rec->op); /* consumers of keys whose networks churn */
     learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
     learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {

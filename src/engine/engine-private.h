@@ -56,7 +56,7 @@ typedef struct {
     guint32 flags;     /* KT_VAL_* */
     guint64 count;
     gint64 first_ms, last_ms;
-    /* networks only: who uses it, for the consumer inventory */
+    /* networks and ranges only: who uses it, for the consumer inventory */
     guint32 ua_fam, ua_votes;         /* majority vote of the UA family */
     guint32 top_op[KT_TOP_OPS];       /* Misra-Gries heavy hitters */
     guint32 top_cnt[KT_TOP_OPS];
@@ -135,7 +135,7 @@ typedef struct {
     guint32 index;            /* in engine->incs */
     guint32 ent;              /* entity index */
     guint64 group;            /* (kind << 32) | id: source id or network id */
-    guint32 net_id;
+    guint32 net_id, wide_id;  /* network and range of the source (0 for named ones) */
     guint8 kind_score[KT_DET_COUNT]; /* best score per detector */
     gboolean strong;          /* has evidence beyond weak new-value drift */
     KtValSet ops, uas;        /* counted operations and raw user agents */

@@ -84,6 +84,7 @@ new_incident(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group)
     const KtSrcInfo *info = kt_engine_src(e, rec->source);
     if (info->flags & KT_SRC_IP) {
         inc->net_id = info->net;
+        inc->wide_id = info->wide;
         g_strlcpy(inc->pub.network, kt_engine_str(e, inc->net_id), sizeof(inc->pub.network));
     }
     inc->pub.first_ms = inc->pub.last_ms = rec->time_ms;

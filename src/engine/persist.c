@@ -209,7 +209,7 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "ring", save_ring(ent));
     add(o, "ips", save_set(e, &ent->ips, KT_STR_SOURCE, FALSE));
     add(o, "nets", save_set(e, &ent->nets, KT_STR_ENGINE, TRUE));
-    add(o, "wide", save_set(e, &ent->wide, KT_STR_ENGINE, FALSE));
+    add(o, "wide", save_set(e, &ent->wide, KT_STR_ENGINE, TRUE));
     add(o, "ops", save_set(e, &ent->ops, KT_STR_OP, FALSE));
     add(o, "uas", save_set(e, &ent->uas, KT_STR_ENGINE, FALSE));
     return o;
@@ -569,7 +569,7 @@ load_entity(KtLoad *l, const cJSON *o)
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));
     load_set(l, &ent->ips, cJSON_GetObjectItemCaseSensitive(o, "ips"), KT_STR_SOURCE, FALSE);
     load_set(l, &ent->nets, cJSON_GetObjectItemCaseSensitive(o, "nets"), KT_STR_ENGINE, TRUE);
-    load_set(l, &ent->wide, cJSON_GetObjectItemCaseSensitive(o, "wide"), KT_STR_ENGINE, FALSE);
+    load_set(l, &ent->wide, cJSON_GetObjectItemCaseSensitive(o, "wide"), KT_STR_ENGINE, TRUE);
     load_set(l, &ent->ops, cJSON_GetObjectItemCaseSensitive(o, "ops"), KT_STR_OP, FALSE);
     load_set(l, &ent->uas, cJSON_GetObjectItemCaseSensitive(o, "uas"), KT_STR_ENGINE, FALSE);
 }

@@ -173,13 +173,14 @@ summary_free(gpointer p)
     g_free(s);
 }
 
-/* TRUE when @net is the network of an incident of @ent at medium or above. */
+/* TRUE when @net is the network (the range when @wide) of an incident of @ent at medium
+ * or above. */
 static gboolean
-net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net)
+net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net, gboolean wide)
 {
     for (guint i = 0; i < ent->incidents->len; i++) {
         const KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->incidents, guint32, i));
-        if (inc->net_id == net && inc->pub.score >= 40)
+        if ((wide ? inc->wide_id : inc->net_id) == net && inc->pub.score >= 40)
             return TRUE;
     }
     return FALSE;
@@ -198,12 +199,14 @@ static GPtrArray *
 consumers_of(const KtEngine *e, const KtEntity *ent)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func(consumer_free);
-    const KtValSet *s = &ent->nets;
+    /* A key whose /24 networks churn (CI on cloud addresses) is listed by range. */
+    gboolean wide = kt_valset_churny(&ent->nets, ent->base_days);
+    const KtValSet *s = wide ? &ent->wide : &ent->nets;
     for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
         const KtVal *v = &s->slots[i];
         if (v->id == 0 || !(v->flags & KT_VAL_BASE))
             continue;
-        if ((v->flags & KT_VAL_NEW) && net_is_bad(e, ent, v->id))
+        if ((v->flags & KT_VAL_NEW) && net_is_bad(e, ent, v->id, wide))
             continue;
         KtConsumer *c = g_new0(KtConsumer, 1);
         g_strlcpy(c->network, kt_engine_str(e, v->id), sizeof(c->network));

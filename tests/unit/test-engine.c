@@ -713,6 +713,11 @@ test_caps_churn(void)
     g_assert_nonnull(d);
     g_assert_cmpuint(d->ips->len, <=, 1024);
     g_assert_cmpuint(d->networks->len, <=, 256);
+    /* its consumers are listed by range */
+    const KtKeySummary *ks = g_ptr_array_index(kt_engine_results(f.e)->keys, 0);
+    g_assert_cmpuint(ks->consumers->len, ==, 4);
+    const KtConsumer *c0 = g_ptr_array_index(ks->consumers, 0);
+    g_assert_true(g_str_has_suffix(c0->network, "/16"));
     /* A new range outside the known /16s is still found. */
     feed(&f, T0 + 12 * DAY + HOUR, "AKIACI", "172.16.5.5", "s3:PutObject", UA_CLI, KT_OUTCOME_OK,
          100);
