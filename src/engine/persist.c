@@ -338,7 +338,8 @@ get_i64(KtLoad *l, const cJSON *j, const char *what)
 {
     if (cJSON_IsNull(j))
         return G_MININT64;
-    if (!cJSON_IsNumber(j) || j->valuedouble < -9.2e18 || j->valuedouble > 9.2e18) {
+    /* Times (ms until year 33658) and totals stay far from overflow in later arithmetic. */
+    if (!cJSON_IsNumber(j) || j->valuedouble < -1e15 || j->valuedouble > 1e15) {
         fail(l, what);
         return 0;
     }
@@ -348,11 +349,11 @@ get_i64(KtLoad *l, const cJSON *j, const char *what)
 static guint64
 get_u64(KtLoad *l, const cJSON *j, const char *what)
 {
-    if (!cJSON_IsNumber(j) || j->valuedouble < 0) {
+    if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 1e15) {
         fail(l, what);
         return 0;
     }
-    return j->valuedouble >= 1.8e19 ? G_MAXUINT64 : (guint64)j->valuedouble;
+    return (guint64)j->valuedouble;
 }
 
 static const char *

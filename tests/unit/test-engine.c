@@ -1022,6 +1022,66 @@ test_save_roundtrip(void)
     fx_clear(&b);
 }
 
+/* Appends (parent, child) pairs of every node under @n. */
+static void
+collect_nodes(cJSON *n, GPtrArray *out)
+{
+    for (cJSON *c = n->child; c != NULL; c = c->next) {
+        g_ptr_array_add(out, n);
+        g_ptr_array_add(out, c);
+        if (c->child != NULL)
+            collect_nodes(c, out);
+    }
+}
+
+/* A tampered state never crashes the engine: each of many single-value mutations either
+ * fails to load, or loads and then takes more records and gives results. */
+static void
+test_load_mutated(void)
+{
+    g_autoptr(GArray) specs = g_array_new(FALSE, FALSE, sizeof(Spec));
+    scenario(specs);
+    Fx a;
+    fx_init(&a, NULL);
+    for (guint i = 0; i < specs->len - 80; i++)
+        feed_spec(&a, &g_array_index(specs, Spec, i));
+    cJSON *saved = kt_engine_save(a.e);
+    g_autofree char *text = cJSON_PrintUnformatted(saved);
+    cJSON_Delete(saved);
+    fx_clear(&a);
+    static const char *const repl[] = { "-1", "1e300", "-1e300", "\"x\"", "null", "[]", "{}",
+                                        "0", "1e15", "-1e15", "[1,2]", "true", "167", "\"\"" };
+    GRand *rnd = g_rand_new_with_seed(7);
+    guint loaded = 0;
+    for (int round = 0; round < 300; round++) {
+        cJSON *doc = cJSON_Parse(text);
+        g_autoptr(GPtrArray) nodes = g_ptr_array_new();
+        collect_nodes(doc, nodes);
+        guint pick = 2 * (guint)g_rand_int_range(rnd, 0, (gint32)(nodes->len / 2));
+        cJSON *by = cJSON_Parse(repl[g_rand_int_range(rnd, 0, G_N_ELEMENTS(repl))]);
+        g_assert_true(cJSON_ReplaceItemViaPointer(g_ptr_array_index(nodes, pick),
+                                                  g_ptr_array_index(nodes, pick + 1), by));
+        Fx f;
+        fx_init(&f, NULL);
+        GError *err = NULL;
+        if (kt_engine_load(f.e, doc, &err)) {
+            loaded++;
+            for (guint i = specs->len - 80; i < specs->len; i++)
+                feed_spec(&f, &g_array_index(specs, Spec, i));
+            kt_engine_results(f.e);
+            cJSON *again = kt_engine_save(f.e);
+            cJSON_Delete(again);
+        } else {
+            g_assert_error(err, KT_ERROR, KT_ERROR_STATE_CORRUPT);
+            g_error_free(err);
+        }
+        fx_clear(&f);
+        cJSON_Delete(doc);
+    }
+    g_rand_free(rnd);
+    g_test_message("%u of 300 mutated states loaded", loaded);
+}
+
 static void
 test_load_corrupt(void)
 {
@@ -1155,6 +1215,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/persist/equivalence", test_save_load_equivalence);
     g_test_add_func("/engine/persist/roundtrip", test_save_roundtrip);
     g_test_add_func("/engine/persist/corrupt", test_load_corrupt);
+    g_test_add_func("/engine/persist/mutated", test_load_mutated);
     g_test_add_func("/engine/perf", test_perf);
     return g_test_run();
 }
