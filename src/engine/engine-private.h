@@ -71,7 +71,7 @@ typedef struct {
     guint32 cap;        /* most values held; the least recently seen is evicted */
     guint32 new_days;   /* learned days (after the first) that added a value */
     gint64 last_new_day;
-    gboolean saturated; /* the cap was hit at least once */
+    gboolean saturated; /* a baseline value was evicted at the cap */
 } KtValSet;
 
 /* Per-entity state: baseline, current-window counters and alert bookkeeping. */
@@ -225,7 +225,8 @@ struct _KtEngine {
 void kt_valset_init(KtValSet *s, guint32 cap);
 void kt_valset_clear(KtValSet *s);
 KtVal *kt_valset_find(const KtValSet *s, guint32 id);
-/* Inserts @id (absent), evicting the least recently seen value at the cap. */
+/* Inserts @id (absent); at the cap evicts the least recently seen value, preferring
+ * values outside the baseline. */
 KtVal *kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms);
 void kt_valset_remove(KtValSet *s, guint32 id);
 /* Removes values last seen before @cutoff_ms. */

@@ -94,27 +94,36 @@ kt_valset_remove(KtValSet *s, guint32 id)
     s->n--;
 }
 
-static void
+/* Evicts the least recently seen value, preferring values outside the baseline, so a
+ * flood of new values after the leak time cannot push the baseline out. Returns TRUE when
+ * a baseline value had to go. */
+static gboolean
 evict_oldest(KtValSet *s)
 {
-    KtVal *oldest = NULL;
+    KtVal *oldest = NULL, *oldest_new = NULL;
     for (guint32 i = 0; i <= s->mask; i++) {
         KtVal *v = &s->slots[i];
-        if (v->id != 0 && (oldest == NULL || v->last_ms < oldest->last_ms))
+        if (v->id == 0)
+            continue;
+        if (oldest == NULL || v->last_ms < oldest->last_ms)
             oldest = v;
+        if (!(v->flags & KT_VAL_BASE) && (oldest_new == NULL || v->last_ms < oldest_new->last_ms))
+            oldest_new = v;
     }
-    if (oldest != NULL)
-        kt_valset_remove(s, oldest->id);
+    KtVal *victim = oldest_new != NULL ? oldest_new : oldest;
+    if (victim == NULL)
+        return FALSE;
+    gboolean base = (victim->flags & KT_VAL_BASE) != 0;
+    kt_valset_remove(s, victim->id);
+    return base;
 }
 
 KtVal *
 kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
 {
     g_assert(id != 0);
-    if (s->cap > 0 && s->n >= s->cap) {
-        evict_oldest(s);
-        s->saturated = TRUE;
-    }
+    if (s->cap > 0 && s->n >= s->cap && evict_oldest(s))
+        s->saturated = TRUE; /* the baseline itself overflowed: judge by range */
     if (s->slots == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3)
         grow(s);
     KtVal v = { 0 };

@@ -728,6 +728,50 @@ test_caps_churn(void)
     g_string_chunk_free(strs);
 }
 
+/* After the leak time, a flood of 3000 new IPs cannot evict the baseline. */
+static void
+test_caps_flood(void)
+{
+    KtEngineConfig cfg;
+    kt_engine_config_init(&cfg);
+    cfg.leak_time_ms = T0 + 10 * DAY;
+    Fx f;
+    fx_init(&f, &cfg);
+    GStringChunk *strs = g_string_chunk_new(4096);
+    service_history(&f, "AKIASERVICE", IP_A, T0, 10, 2);
+    for (int i = 0; i < 3000; i++) {
+        char ip[32];
+        g_snprintf(ip, sizeof(ip), "100.%d.%d.%d", 64 + i / 65536, (i / 256) % 256, i % 256);
+        Spec s = { T0 + 10 * DAY + i * 1000, "AKIASERVICE", g_string_chunk_insert_const(strs, ip),
+                   "s3:GetObject", UA_CLI, KT_OUTCOME_OK, 10, NULL, FALSE };
+        feed_spec(&f, &s);
+    }
+    feed(&f, T0 + 11 * DAY, "AKIASERVICE", IP_A, "s3:GetObject", UA_CLI, KT_OUTCOME_OK, 10);
+    feed(&f, T0 + 11 * DAY + 1000, "AKIASERVICE", "198.18.0.1", "s3:GetObject", UA_CLI,
+         KT_OUTCOME_OK, 10);
+    const KtResults *r = kt_engine_results(f.e);
+    guint32 key = kt_dict_lookup(f.dict, KT_SPACE_KEY, kt_sv("AKIASERVICE"));
+    g_autoptr(KtKeyDetail) d = kt_engine_key_detail(f.e, key, FALSE);
+    g_assert_cmpuint(d->ips->len, <=, 1024);
+    guint32 ip_a = kt_dict_lookup(f.dict, KT_SPACE_SOURCE, kt_sv(IP_A));
+    gboolean kept = FALSE;
+    for (guint i = 0; i < d->ips->len; i++) {
+        const KtValueStat *v = g_ptr_array_index(d->ips, i);
+        kept = kept || (v->id == ip_a && !v->is_new);
+    }
+    g_assert_true(kept);
+    /* the known IP is still known; a later new network still alerts */
+    const KtAnomaly *last = g_ptr_array_index(r->anomalies, r->anomalies->len - 1);
+    g_assert_cmpint(last->kind, ==, KT_DET_NEW_NETWORK);
+    g_assert_cmpstr(kt_dict_str(f.dict, KT_SPACE_SOURCE, last->source), ==, "198.18.0.1");
+    for (guint i = 0; i < r->anomalies->len; i++) {
+        const KtAnomaly *a = g_ptr_array_index(r->anomalies, i);
+        g_assert_cmpstr(kt_dict_str(f.dict, KT_SPACE_SOURCE, a->source), !=, IP_A);
+    }
+    fx_clear(&f);
+    g_string_chunk_free(strs);
+}
+
 static void
 test_entity_modes(void)
 {
@@ -1209,6 +1253,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/learn/leak-time", test_leak_time);
     g_test_add_func("/engine/learn/forget", test_forget);
     g_test_add_func("/engine/learn/caps-churn", test_caps_churn);
+    g_test_add_func("/engine/learn/caps-flood", test_caps_flood);
     g_test_add_func("/engine/entity/modes", test_entity_modes);
     g_test_add_func("/engine/incident/accounting", test_incident_accounting);
     g_test_add_func("/engine/determinism", test_determinism);
