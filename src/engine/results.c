@@ -34,6 +34,9 @@ cmp_anom(gconstpointer pa, gconstpointer pb, gpointer ud)
         return c;
     if (a->pub.kind != b->pub.kind)
         return a->pub.kind < b->pub.kind ? -1 : 1;
+    c = strcmp(a->pub.message, b->pub.message); /* e.g. two new operations at once */
+    if (c != 0)
+        return c;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
