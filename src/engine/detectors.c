@@ -176,8 +176,10 @@ rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     KtOpClass cls = kt_engine_op_class(e, rec->op);
     int score = op_scores[cls];
-    if (!c->net_new)
-        score = MIN(score, 35); /* a known source trying something new: drift at most low */
+    /* A known source trying something new is drift: low at most. A network first seen
+     * within the last quiet_ms (this incident) is not known yet. */
+    if (c->v_net != NULL && rec->time_ms - c->v_net->first_ms > e->cfg.quiet_ms)
+        score = MIN(score, 35);
     char clip[KT_CLIP_BUF];
     const char *op = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_OP, rec->op), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->ops, KT_SPACE_OP, FALSE, 3);
