@@ -128,7 +128,7 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         if (base)
             ent->base_days++;
         if (!kt_engine_leak_mode(e) && ent->cur_day != G_MININT64) {
-            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see is_new() in detectors.c */
+            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see lookup() in detectors.c */
             kt_valset_prune(&ent->ips, cut);
             kt_valset_prune(&ent->nets, cut);
             kt_valset_prune(&ent->wide, cut);

@@ -19,6 +19,12 @@ emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int s
     kt_incident_add_anomaly(e, ent, rec, kind, score, strong, observed, baseline, message);
 }
 
+static gboolean
+enabled(const KtEngine *e, KtDetectorKind k)
+{
+    return (e->cfg.enabled & (1u << k)) != 0;
+}
+
 static const char *
 src_text(const KtCtx *c)
 {
@@ -121,13 +127,12 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
     if (!c->ip_new || c->net_alert || kt_valset_churny(&ent->ips, ent->base_days))
         return;
-    if (c->net_new && c->net_churny && !c->wide_new)
-        return; /* a new /24 inside a known range of a key whose networks churn */
     const char *net = kt_engine_str(e, c->net);
     if (c->net_new) {
-        if (kt_valset_base_count(&ent->nets) == 0)
-            return; /* nothing to compare with */
-        /* new_network is disabled: the IP carries the evidence */
+        /* new_network judged the network (churning networks are judged by range) unless
+         * it is disabled; then the IP carries the evidence, if there is a baseline */
+        if (enabled(e, KT_DET_NEW_NETWORK) || kt_valset_base_count(&ent->nets) == 0)
+            return;
         g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
         emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", c->src),
              g_strdup_printf("known networks %s", known),
@@ -171,8 +176,10 @@ rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     KtOpClass cls = kt_engine_op_class(e, rec->op);
     int score = op_scores[cls];
-    if (!c->net_new)
-        score = MIN(score, 35); /* a known source trying something new: drift at most low */
+    /* A known source trying something new is drift: low at most. A network first seen
+     * within the last quiet_ms (this incident) is not known yet. */
+    if (c->v_net != NULL && rec->time_ms - c->v_net->first_ms > e->cfg.quiet_ms)
+        score = MIN(score, 35);
     char clip[KT_CLIP_BUF];
     const char *op = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_OP, rec->op), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->ops, KT_SPACE_OP, FALSE, 3);
@@ -389,11 +396,6 @@ lookup(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
     return v;
 }
 
-static gboolean
-enabled(const KtEngine *e, KtDetectorKind k)
-{
-    return (e->cfg.enabled & (1u << k)) != 0;
-}
 
 void
 kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)

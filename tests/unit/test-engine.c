@@ -1131,9 +1131,9 @@ test_load_corrupt(void)
 {
     static const char *const bad[] = {
         "[]", "{}", "{\"version\":2,\"entities\":[],\"incidents\":[]}",
-        "{\"version\":1,\"entities\":[{\"id\":5}],\"incidents\":[]}",
-        "{\"version\":1,\"entities\":[{\"id\":\"A\",\"key\":\"A\",\"scalars\":[1]}],"
-        "\"incidents\":[]}",
+        "{\"version\":1,\"entities\":[{\"entity\":5}],\"incidents\":[]}",
+        ("{\"version\":1,\"entities\":[{\"entity\":\"A\",\"key\":\"A\",\"scalars\":[1]}],"
+         "\"incidents\":[]}"),
         "{\"version\":1,\"entities\":[],\"incidents\":[{\"entity\":\"nobody\"}]}",
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
