@@ -8,12 +8,25 @@ if ! command -v tmux > /dev/null 2>&1; then
     done_testing
     exit 0
 fi
-sock="kt-test-$$"
-trap 'tmux -L "$sock" kill-server > /dev/null 2>&1; rm -rf "$TMP"' EXIT
+# A fresh tmux server (socket) per start: killing a server and starting a new one on the
+# same socket races with the old server's exit ("server exited unexpectedly").
+runs=0
+sock="kt-test-$$-0"
+cleanup() {
+    i=0
+    while [ $i -le $runs ]; do
+        tmux -L "kt-test-$$-$i" kill-server > /dev/null 2>&1
+        i=$((i + 1))
+    done
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
 unset KT_TUI_NO_DISPLAY KT_TUI_KEYS KT_TUI_DUMP
 
 start() { # start COMMAND: a fresh session running COMMAND, then a marker with its status
     tmux -L "$sock" kill-server > /dev/null 2>&1
+    runs=$((runs + 1))
+    sock="kt-test-$$-$runs"
     tmux -L "$sock" -f /dev/null new-session -d -s kt -x 100 -y 30 \
         "env LC_ALL=C TZ=UTC $1; echo KT-EXIT=\$?; sleep 60"
 }
