@@ -12,6 +12,23 @@
 /* Longest normalized name the generic preset compares. */
 #define NORM_MAX 64
 
+/* Entries (a power of two) and longest raw key of the generic preset's name cache. */
+#define FZ_CACHE 512
+#define FZ_KEY_MAX 40
+
+/* What one raw member name resolves to in the generic preset (cached per mapper: the
+ * same names come back in every record). */
+typedef struct {
+    guint64 parent;     /* 0: a top-level member; else the id of the parent's entry */
+    guint64 id;         /* this entry's id (names children when it is a parent) */
+    guint code;         /* fuzzy code (1 + slot * 256 + rank), 0 = none */
+    gboolean used;      /* filled */
+    gboolean norm_ok;   /* the name normalizes (short enough) */
+    gboolean is_parent; /* an object member of this name is looked into */
+    guint len;          /* raw name length */
+    char key[FZ_KEY_MAX]; /* raw name */
+} KtFzEntry;
+
 typedef enum { KT_VAL_NONE = 0, KT_VAL_STR, KT_VAL_NUM } KtValKind;
 
 /* One mapped value: text (possibly formatted from a JSON number) and its number. */
@@ -66,6 +83,9 @@ struct _KtMapper {
     GString *inner;                  /* the unwrapped CloudTrailEvent text */
     char fz_parent[NORM_MAX + 1];    /* generic: the entered parent, normalized */
     gsize fz_plen;                   /* its length */
+    guint64 fz_parent_id;            /* its cache id */
+    guint64 fz_next_id;              /* last cache id handed out */
+    KtFzEntry fz_cache[FZ_CACHE];    /* raw member names resolved */
 };
 
 static const char *const slot_names[KT_SLOT_FIELDS] = {
@@ -721,6 +741,33 @@ scratch_unescape(KtMapper *m, KtStrView raw)
     return kt_sv_len(out, kt_json_unescape(raw.ptr, raw.len, out));
 }
 
+/* num_value() for a plain integer of up to 15 digits (exact as a double, so strtod and
+ * "%" G_GINT64_FORMAT would give the same); FALSE for any other number text. */
+static gboolean
+int_value(KtMapper *m, guint slot, KtStrView raw)
+{
+    gsize neg = raw.len > 0 && raw.ptr[0] == '-';
+    if (raw.len - neg == 0 || raw.len - neg > 15)
+        return FALSE;
+    gint64 n = 0;
+    for (gsize i = neg; i < raw.len; i++) {
+        if (!g_ascii_isdigit(raw.ptr[i]))
+            return FALSE;
+        n = n * 10 + (raw.ptr[i] - '0');
+    }
+    char *o = m->num[slot] + sizeof(m->num[slot]);
+    *--o = '\0';
+    gint64 k = n;
+    do {
+        *--o = (char)('0' + k % 10);
+        k /= 10;
+    } while (k > 0);
+    if (neg && n != 0)
+        *--o = '-';
+    m->vals[slot] = (KtVal){kt_sv(o), neg ? -(double)n : (double)n, KT_VAL_NUM};
+    return TRUE;
+}
+
 /* json_value() for a scanned value. */
 static gboolean
 scan_value(KtMapper *m, guint slot, const KtJsonValue *jv)
@@ -734,7 +781,8 @@ scan_value(KtMapper *m, guint slot, const KtJsonValue *jv)
         return TRUE;
     }
     case KT_JSON_NUMBER:
-        num_value(m, slot, kt_json_number(jv->raw));
+        if (!int_value(m, slot, jv->raw))
+            num_value(m, slot, kt_json_number(jv->raw));
         return TRUE;
     case KT_JSON_TRUE:
     case KT_JSON_FALSE:
@@ -755,12 +803,10 @@ scan_path(const KtMapper *m, const KtPath *p, guint ci, KtJsonValue *out)
     return st == KT_JSON_PATH_FOUND;
 }
 
-/* json_fuzzy() as a scanner visitor: members of the record and of its candidate
- * parents, in document order. */
-static gboolean
-scan_fuzzy_member(gpointer ud, guint depth, KtStrView key, const KtJsonValue *v)
+/* Resolves the raw member name @key at @depth into @e (norm_ok, code, is_parent). */
+static void
+fz_resolve(KtMapper *m, guint depth, KtStrView key, KtFzEntry *e)
 {
-    KtMapper *m = ud;
     char nm[NORM_MAX * 2 + 2];
     gsize off = 0;
     if (depth > 1) {
@@ -768,19 +814,68 @@ scan_fuzzy_member(gpointer ud, guint depth, KtStrView key, const KtJsonValue *v)
         nm[m->fz_plen] = '.';
         off = m->fz_plen + 1;
     }
-    if (!norm_name(key.ptr, key.len, nm + off))
-        return FALSE;
-    if (v->type == KT_JSON_OBJECT) {
-        if (depth > 1 || !g_hash_table_contains(m->fuzzy_parents, nm))
-            return FALSE;
+    e->norm_ok = norm_name(key.ptr, key.len, nm + off);
+    e->code = e->norm_ok ? GPOINTER_TO_UINT(g_hash_table_lookup(m->fuzzy, nm)) : 0;
+    e->is_parent = e->norm_ok && depth == 1 && g_hash_table_contains(m->fuzzy_parents, nm);
+    e->id = ++m->fz_next_id;
+    if (e->is_parent) {
         m->fz_plen = strlen(nm);
         memcpy(m->fz_parent, nm, m->fz_plen + 1);
+    }
+}
+
+/* The cache entry for @key at @depth, resolved; @tmp when the name is too long to
+ * cache. */
+static const KtFzEntry *
+fz_lookup(KtMapper *m, guint depth, KtStrView key, KtFzEntry *tmp)
+{
+    guint64 parent = depth > 1 ? m->fz_parent_id : 0;
+    if (key.len > FZ_KEY_MAX) {
+        fz_resolve(m, depth, key, tmp);
+        return tmp;
+    }
+    guint32 h = 2166136261u ^ (guint32)parent;
+    for (gsize i = 0; i < key.len; i++)
+        h = (h ^ (guchar)key.ptr[i]) * 16777619u;
+    KtFzEntry *e = &m->fz_cache[h & (FZ_CACHE - 1)];
+    if (e->used && e->parent == parent && e->len == key.len &&
+        memcmp(e->key, key.ptr, key.len) == 0) {
+        if (e->is_parent) {
+            /* the normalized parent name, for children too long to cache */
+            char nm[NORM_MAX];
+            norm_name(key.ptr, key.len, nm);
+            m->fz_plen = strlen(nm);
+            memcpy(m->fz_parent, nm, m->fz_plen + 1);
+        }
+        return e;
+    }
+    fz_resolve(m, depth, key, e);
+    e->used = TRUE;
+    e->parent = parent;
+    e->len = (guint)key.len;
+    memcpy(e->key, key.ptr, key.len);
+    return e;
+}
+
+/* json_fuzzy() as a scanner visitor: members of the record and of its candidate
+ * parents, in document order. */
+static gboolean
+scan_fuzzy_member(gpointer ud, guint depth, KtStrView key, const KtJsonValue *v)
+{
+    KtMapper *m = ud;
+    KtFzEntry tmp;
+    const KtFzEntry *e = fz_lookup(m, depth, key, &tmp);
+    if (!e->norm_ok)
+        return FALSE;
+    if (v->type == KT_JSON_OBJECT) {
+        if (!e->is_parent)
+            return FALSE;
+        m->fz_parent_id = e->id;
         return TRUE;
     }
-    guint code = GPOINTER_TO_UINT(g_hash_table_lookup(m->fuzzy, nm));
-    if (code == 0)
+    if (e->code == 0)
         return FALSE;
-    guint slot = (code - 1) / 256, rank = (code - 1) % 256;
+    guint slot = (e->code - 1) / 256, rank = (e->code - 1) % 256;
     if (slot < KT_SLOT_FIELDS && m->override[slot] != NULL)
         return FALSE;
     if (m->vals[slot].kind != KT_VAL_NONE && m->rank[slot] <= rank)
