@@ -433,7 +433,9 @@ member(KtJsonScan *js, guint depth, KtStrView rawkey, gboolean kesc, const KtJso
             continue;
         for (guint c = node_at(js, parent)->first_child; c != NO_NODE;) {
             KtJsonNode *n = node_at(js, c);
-            gboolean eq = world == 0 ? n->len == key.len && memcmp(n->name, key.ptr, key.len) == 0
+            gboolean eq = world == 0 ? n->len == key.len &&
+                                           (key.len == 0 || (n->name[0] == key.ptr[0] &&
+                                                             memcmp(n->name, key.ptr, key.len) == 0))
                                      : key_eq_ci(n, key);
             if (eq) {
                 if (!n->found) {

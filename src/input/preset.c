@@ -84,6 +84,9 @@ struct _KtMapper {
     char fz_parent[NORM_MAX + 1];    /* generic: the entered parent, normalized */
     gsize fz_plen;                   /* its length */
     guint64 fz_parent_id;            /* its cache id */
+    char fz_praw[FZ_KEY_MAX];        /* its raw name when fz_parent is still to be set */
+    gsize fz_prawlen;                /* that name's length */
+    gboolean fz_pdirty;              /* fz_parent must be computed from fz_praw */
     guint64 fz_next_id;              /* last cache id handed out */
     KtFzEntry fz_cache[FZ_CACHE];    /* raw member names resolved */
 };
@@ -764,7 +767,8 @@ int_value(KtMapper *m, guint slot, KtStrView raw)
     } while (k > 0);
     if (neg && n != 0)
         *--o = '-';
-    m->vals[slot] = (KtVal){kt_sv(o), neg ? -(double)n : (double)n, KT_VAL_NUM};
+    gsize len = (gsize)(m->num[slot] + sizeof(m->num[slot]) - 1 - o);
+    m->vals[slot] = (KtVal){kt_sv_len(o, len), neg ? -(double)n : (double)n, KT_VAL_NUM};
     return TRUE;
 }
 
@@ -809,6 +813,11 @@ fz_resolve(KtMapper *m, guint depth, KtStrView key, KtFzEntry *e)
 {
     char nm[NORM_MAX * 2 + 2];
     gsize off = 0;
+    if (depth > 1 && m->fz_pdirty) {
+        norm_name(m->fz_praw, m->fz_prawlen, m->fz_parent);
+        m->fz_plen = strlen(m->fz_parent);
+        m->fz_pdirty = FALSE;
+    }
     if (depth > 1) {
         memcpy(nm, m->fz_parent, m->fz_plen);
         nm[m->fz_plen] = '.';
@@ -821,6 +830,7 @@ fz_resolve(KtMapper *m, guint depth, KtStrView key, KtFzEntry *e)
     if (e->is_parent) {
         m->fz_plen = strlen(nm);
         memcpy(m->fz_parent, nm, m->fz_plen + 1);
+        m->fz_pdirty = FALSE;
     }
 }
 
@@ -841,11 +851,10 @@ fz_lookup(KtMapper *m, guint depth, KtStrView key, KtFzEntry *tmp)
     if (e->used && e->parent == parent && e->len == key.len &&
         memcmp(e->key, key.ptr, key.len) == 0) {
         if (e->is_parent) {
-            /* the normalized parent name, for children too long to cache */
-            char nm[NORM_MAX];
-            norm_name(key.ptr, key.len, nm);
-            m->fz_plen = strlen(nm);
-            memcpy(m->fz_parent, nm, m->fz_plen + 1);
+            /* its normalized name is computed when a child needs resolving */
+            memcpy(m->fz_praw, key.ptr, key.len);
+            m->fz_prawlen = key.len;
+            m->fz_pdirty = TRUE;
         }
         return e;
     }
