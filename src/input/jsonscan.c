@@ -17,6 +17,7 @@ typedef struct {
     guint next;        /* next sibling, NO_NODE at the end */
     gboolean found;    /* seen in the current record (first occurrence) */
     KtJsonValue val;   /* its value when found */
+    gboolean ci;       /* below the case-insensitive root */
 } KtJsonNode;
 
 /* A live object: one whose members are compared with the trie or visited. */
@@ -25,8 +26,15 @@ typedef struct {
     gboolean visit; /* members go to the visitor */
 } KtJsonFrame;
 
+/* One slot of the child index: (parent, name) -> child. */
+typedef struct {
+    guint parent, child; /* child NO_NODE: empty slot */
+} KtJsonSlot;
+
 struct _KtJsonScan {
     GArray *nodes;      /* KtJsonNode */
+    KtJsonSlot *index;  /* open addressing over every node but the roots */
+    guint index_mask;   /* slots - 1 */
     GArray *path_nodes; /* guint: the node of each segment, paths one after another */
     GArray *paths;      /* guint pairs: offset into path_nodes, segment count */
     KtJsonMemberFn fn;  /* nullable visitor */
@@ -44,6 +52,8 @@ node_at(const KtJsonScan *js, guint i)
     return &g_array_index(js->nodes, KtJsonNode, i);
 }
 
+static void index_rebuild(KtJsonScan *js);
+
 KtJsonScan *
 kt_json_scan_new(void)
 {
@@ -52,9 +62,11 @@ kt_json_scan_new(void)
     js->path_nodes = g_array_new(FALSE, FALSE, sizeof(guint));
     js->paths = g_array_new(FALSE, FALSE, sizeof(guint));
     js->keybuf = g_string_sized_new(64);
-    KtJsonNode root = {NULL, 0, NO_NODE, NO_NODE, FALSE, {0}};
+    KtJsonNode root = {NULL, 0, NO_NODE, NO_NODE, FALSE, {0}, FALSE};
     g_array_append_val(js->nodes, root);
+    root.ci = TRUE;
     g_array_append_val(js->nodes, root);
+    index_rebuild(js);
     return js;
 }
 
@@ -66,6 +78,7 @@ kt_json_scan_free(KtJsonScan *js)
     for (guint i = 0; i < js->nodes->len; i++)
         g_free(node_at(js, i)->name);
     g_array_unref(js->nodes);
+    g_free(js->index);
     g_array_unref(js->path_nodes);
     g_array_unref(js->paths);
     g_string_free(js->keybuf, TRUE);
@@ -83,7 +96,8 @@ node_child(KtJsonScan *js, guint parent, const char *name, gsize len)
             return c;
         last = c;
     }
-    KtJsonNode child = {g_strndup(name, len), len, NO_NODE, NO_NODE, FALSE, {0}};
+    KtJsonNode child = {g_strndup(name, len), len, NO_NODE, NO_NODE, FALSE, {0},
+                        node_at(js, parent)->ci};
     g_array_append_val(js->nodes, child);
     guint id = js->nodes->len - 1;
     if (last == NO_NODE)
@@ -91,6 +105,52 @@ node_child(KtJsonScan *js, guint parent, const char *name, gsize len)
     else
         node_at(js, last)->next = id;
     return id;
+}
+
+/* Hash of a member name below @parent; ASCII case folded below the ci root's tree. */
+static guint
+key_hash(guint parent, const char *k, gsize len, gboolean ci)
+{
+    guint a = 0, b = 0, c = 0;
+    if (len > 0) {
+        a = (guchar)k[0];
+        b = (guchar)k[len - 1];
+        c = (guchar)k[len / 2];
+        if (ci) {
+            a = (guint)g_ascii_tolower((gchar)a);
+            b = (guint)g_ascii_tolower((gchar)b);
+            c = (guint)g_ascii_tolower((gchar)c);
+        }
+    }
+    guint h = parent * 2654435761u ^ (guint)len * 40503u ^ a * 31u ^ b * 131u ^ c * 7919u;
+    h ^= h >> 15;
+    h *= 0x2c1b3c6du;
+    return h ^ (h >> 12);
+}
+
+/* Rebuilds the child index for the current nodes (at least 4 slots per node). */
+static void
+index_rebuild(KtJsonScan *js)
+{
+    guint size = 16;
+    while (size < 4 * js->nodes->len)
+        size *= 2;
+    g_free(js->index);
+    js->index = g_new(KtJsonSlot, size);
+    js->index_mask = size - 1;
+    for (guint i = 0; i < size; i++)
+        js->index[i] = (KtJsonSlot){NO_NODE, NO_NODE};
+    for (guint p = 0; p < js->nodes->len; p++) {
+        gboolean ci = FALSE;
+        for (guint c = node_at(js, p)->first_child; c != NO_NODE; c = node_at(js, c)->next) {
+            const KtJsonNode *n = node_at(js, c);
+            ci = n->ci;
+            guint h = key_hash(p, n->name, n->len, ci) & js->index_mask;
+            while (js->index[h].child != NO_NODE)
+                h = (h + 1) & js->index_mask;
+            js->index[h] = (KtJsonSlot){p, c};
+        }
+    }
 }
 
 guint
@@ -105,6 +165,7 @@ kt_json_scan_add_path(KtJsonScan *js, const char *const *segs, guint n, gboolean
     }
     g_array_append_val(js->paths, off);
     g_array_append_val(js->paths, n);
+    index_rebuild(js);
     return js->paths->len / 2 - 1;
 }
 
@@ -247,14 +308,9 @@ kt_json_unescape(const char *raw, gsize len, char *out)
 /* Bytes that stop the fast string loop. */
 static const guint8 str_stop[256] = {['"'] = 1, ['\\'] = 1};
 
-/*
- * Scans a string whose opening quote is at @p[-1]. Returns the closing quote, or NULL
- * when the string is unterminated or has a bad escape; sets *@esc when it has escapes.
- */
-static const char *
-string_end(const char *p, const char *end, gboolean *esc)
+const char *
+kt_json_find_quote(const char *p, const char *end)
 {
-    const char *s = p;
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN && defined(__GNUC__)
     /* eight bytes at a time: the lowest byte equal to '"' or '\\' (SWAR zero-byte test;
      * its false positives only ever sit above a true match) */
@@ -264,15 +320,25 @@ string_end(const char *p, const char *end, gboolean *esc)
         memcpy(&v, p, 8);
         guint64 a = v ^ (ones * '"'), b = v ^ (ones * '\\');
         guint64 hit = (((a - ones) & ~a) | ((b - ones) & ~b)) & highs;
-        if (hit != 0) {
-            p += __builtin_ctzll(hit) >> 3;
-            break;
-        }
+        if (hit != 0)
+            return p + (__builtin_ctzll(hit) >> 3);
         p += 8;
     }
 #endif
     while (p < end && !str_stop[(unsigned char)*p])
         p++;
+    return p;
+}
+
+/*
+ * Scans a string whose opening quote is at @p[-1]. Returns the closing quote, or NULL
+ * when the string is unterminated or has a bad escape; sets *@esc when it has escapes.
+ */
+static const char *
+string_end(const char *p, const char *end, gboolean *esc)
+{
+    const char *s = p;
+    p = kt_json_find_quote(p, end);
     if (p < end && *p == '"') {
         *esc = FALSE;
         return p;
@@ -419,6 +485,22 @@ key_eq_ci(const KtJsonNode *n, KtStrView key)
     return TRUE;
 }
 
+/* The child of @parent named @key (ASCII case-insensitively when @ci), or NO_NODE. */
+static guint
+find_child(const KtJsonScan *js, guint parent, KtStrView key, gboolean ci)
+{
+    guint h = key_hash(parent, key.ptr, key.len, ci) & js->index_mask;
+    for (; js->index[h].child != NO_NODE; h = (h + 1) & js->index_mask) {
+        if (js->index[h].parent != parent)
+            continue;
+        const KtJsonNode *n = node_at(js, js->index[h].child);
+        if (ci ? key_eq_ci(n, key)
+               : n->len == key.len && (key.len == 0 || memcmp(n->name, key.ptr, key.len) == 0))
+            return js->index[h].child;
+    }
+    return NO_NODE;
+}
+
 /* Records a member of the live object at @depth; returns TRUE when @v is an object to
  * enter, with frames[depth + 1] set up. */
 static gboolean
@@ -431,22 +513,15 @@ member(KtJsonScan *js, guint depth, KtStrView rawkey, gboolean kesc, const KtJso
         guint parent = world == 0 ? f->cs : f->ci;
         if (parent == NO_NODE)
             continue;
-        for (guint c = node_at(js, parent)->first_child; c != NO_NODE;) {
-            KtJsonNode *n = node_at(js, c);
-            gboolean eq = world == 0 ? n->len == key.len &&
-                                           (key.len == 0 || (n->name[0] == key.ptr[0] &&
-                                                             memcmp(n->name, key.ptr, key.len) == 0))
-                                     : key_eq_ci(n, key);
-            if (eq) {
-                if (!n->found) {
-                    n->found = TRUE;
-                    n->val = *v;
-                    if (v->type == KT_JSON_OBJECT && n->first_child != NO_NODE)
-                        *(world == 0 ? &next.cs : &next.ci) = c;
-                }
-                break;
-            }
-            c = n->next;
+        guint c = find_child(js, parent, key, world == 1);
+        if (c == NO_NODE)
+            continue;
+        KtJsonNode *n = node_at(js, c);
+        if (!n->found) {
+            n->found = TRUE;
+            n->val = *v;
+            if (v->type == KT_JSON_OBJECT && n->first_child != NO_NODE)
+                *(world == 0 ? &next.cs : &next.ci) = c;
         }
     }
     if (f->visit && js->fn != NULL)

@@ -90,6 +90,9 @@ KtJsonPathState kt_json_scan_get(const KtJsonScan *js, guint id, KtJsonValue *v)
  */
 gsize kt_json_unescape(const char *raw, gsize len, char *out);
 
+/* The first '"' or '\\' in [@p, @end), or @end. */
+const char *kt_json_find_quote(const char *p, const char *end);
+
 /* The value of a NUMBER's text, as strtod reads it in the C locale. */
 double kt_json_number(KtStrView raw);
 

@@ -471,12 +471,26 @@ js_step(KtJsonSplitter *js, const char *p, const char *end, const char *cap)
     return NULL;
 }
 
+/* Bytes that can change the state inside an object or array element. */
+static const guint8 elem_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
+
 void
 kt_json_splitter_feed(KtJsonSplitter *js, const char *buf, gsize len)
 {
     const char *p = buf, *end = buf + len;
     const char *cap = js->capturing ? buf : NULL;
     for (; p < end; p++) {
+        /* fast paths: string bodies, and container elements between structural bytes */
+        if (js->in_str && !js->esc && !js->in_key) {
+            p = kt_json_find_quote(p, end);
+            if (p >= end)
+                break;
+        } else if (!js->in_str && js->state == JS_ELEMENT && !js->scalar) {
+            while (p < end && !elem_stop[(unsigned char)*p])
+                p++;
+            if (p >= end)
+                break;
+        }
         if (js->in_str) {
             char c = *p;
             if (js->esc) {
