@@ -642,6 +642,8 @@ kt_json_scan_run(KtJsonScan *js, const char *text, gsize len, guint max_depth)
     g_return_val_if_fail(js != NULL && (text != NULL || len == 0), KT_JSON_MALFORMED);
     for (guint i = 0; i < js->nodes->len; i++)
         node_at(js, i)->found = FALSE;
+    if (len == 0)
+        return KT_JSON_NO_OBJECT;
     KtScanState st = {text, text + len, 0, 1, max_depth, KT_SV_NULL, FALSE, FALSE};
     if (len >= 5 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
         st.p += 3;
