@@ -114,8 +114,8 @@ emit_mapped(KtMapper *m, const KtSink *sink, const cJSON *obj, const char *text,
 }
 
 void
-kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len, guint64 line,
-                    guint max_depth)
+kt_json_emit_record_cjson(KtMapper *m, const KtSink *sink, const char *text, gsize len,
+                          guint64 line, guint max_depth)
 {
     /* cJSON has no autoptr cleanup of its own; defining one here could clash with
      * another stage's, so the trees are deleted explicitly. */
@@ -134,6 +134,70 @@ kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len
         emit_mapped(m, sink, root, text, len, line);
     }
     cJSON_Delete(root);
+}
+
+/* Makes the reject call for a failed scan of @text; FALSE unless @st is KT_JSON_OK.
+ * A syntax error in a record that also nests too deep is json_too_deep, as before. */
+static gboolean
+scan_ok(const KtSink *sink, KtJsonStatus st, const char *text, gsize len, guint64 line,
+        guint max_depth)
+{
+    if (st == KT_JSON_MALFORMED && kt_json_too_deep(text, len, max_depth))
+        st = KT_JSON_TOO_DEEP;
+    if (st == KT_JSON_TOO_DEEP)
+        emit_reject(sink, line, KT_REJECT_TOO_DEEP, "nested deeper than --max-json-depth", text,
+                    len);
+    else if (st == KT_JSON_MALFORMED)
+        emit_reject(sink, line, KT_REJECT_MALFORMED, "invalid JSON", text, len);
+    return st == KT_JSON_OK;
+}
+
+void
+kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len, guint64 line,
+                    guint max_depth)
+{
+    if (kt_mapper_preset_name(m) == NULL) {
+        kt_json_emit_record_cjson(m, sink, text, len, line, max_depth);
+        return;
+    }
+    if (memchr(text, '\0', len) != NULL) {
+        emit_reject(sink, line, KT_REJECT_BINARY, "NUL byte", text, len);
+        return;
+    }
+    KtJsonStatus st = kt_mapper_scan(m, text, len, max_depth);
+    if (st == KT_JSON_NO_OBJECT) {
+        kt_json_emit_record_cjson(m, sink, text, len, line, max_depth);
+        return;
+    }
+    if (!scan_ok(sink, st, text, len, line, max_depth))
+        return;
+    KtStrView in;
+    if (kt_mapper_scan_unwrap(m, &in)) {
+        st = kt_mapper_scan(m, in.ptr, in.len, max_depth);
+        if (st == KT_JSON_NO_OBJECT) {
+            /* not an object: cJSON words the reject (or, never, maps it) */
+            cJSON *inner = parse_record(sink, in.ptr, in.len, line, max_depth);
+            if (inner != NULL)
+                emit_mapped(m, sink, inner, text, len, line);
+            cJSON_Delete(inner);
+            return;
+        }
+        if (!scan_ok(sink, st, in.ptr, in.len, line, max_depth))
+            return;
+    }
+    KtEventView ev;
+    KtReject reason = KT_REJECT_MALFORMED;
+    switch (kt_mapper_scanned(m, &ev, &reason)) {
+    case KT_MAP_EVENT:
+        sink->event(sink->ud, &ev, line);
+        break;
+    case KT_MAP_SKIP:
+        sink->skip(sink->ud, line);
+        break;
+    case KT_MAP_REJECT:
+        emit_reject(sink, line, reason, NULL, text, len);
+        break;
+    }
 }
 
 /* ---- streaming splitter ------------------------------------------------------------- */
@@ -407,12 +471,26 @@ js_step(KtJsonSplitter *js, const char *p, const char *end, const char *cap)
     return NULL;
 }
 
+/* Bytes that can change the state inside an object or array element. */
+static const guint8 elem_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
+
 void
 kt_json_splitter_feed(KtJsonSplitter *js, const char *buf, gsize len)
 {
     const char *p = buf, *end = buf + len;
     const char *cap = js->capturing ? buf : NULL;
     for (; p < end; p++) {
+        /* fast paths: string bodies, and container elements between structural bytes */
+        if (js->in_str && !js->esc && !js->in_key) {
+            p = kt_json_find_quote(p, end);
+            if (p >= end)
+                break;
+        } else if (!js->in_str && js->state == JS_ELEMENT && !js->scalar) {
+            while (p < end && !elem_stop[(unsigned char)*p])
+                p++;
+            if (p >= end)
+                break;
+        }
         if (js->in_str) {
             char c = *p;
             if (js->esc) {

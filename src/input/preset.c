@@ -6,10 +6,28 @@
  */
 #include <math.h>
 
+#include "jsonscan.h"
 #include "preset.h"
 
 /* Longest normalized name the generic preset compares. */
 #define NORM_MAX 64
+
+/* Entries (a power of two) and longest raw key of the generic preset's name cache. */
+#define FZ_CACHE 512
+#define FZ_KEY_MAX 40
+
+/* What one raw member name resolves to in the generic preset (cached per mapper: the
+ * same names come back in every record). */
+typedef struct {
+    guint64 parent;     /* 0: a top-level member; else the id of the parent's entry */
+    guint64 id;         /* this entry's id (names children when it is a parent) */
+    guint code;         /* fuzzy code (1 + slot * 256 + rank), 0 = none */
+    gboolean used;      /* filled */
+    gboolean norm_ok;   /* the name normalizes (short enough) */
+    gboolean is_parent; /* an object member of this name is looked into */
+    guint len;          /* raw name length */
+    char key[FZ_KEY_MAX]; /* raw name */
+} KtFzEntry;
 
 typedef enum { KT_VAL_NONE = 0, KT_VAL_STR, KT_VAL_NUM } KtValKind;
 
@@ -35,9 +53,11 @@ typedef struct {
 
 /* A compiled dotted path. */
 typedef struct {
-    char *full;  /* as written */
-    char **segs; /* split at dots */
+    char *full;         /* as written */
+    char **segs;        /* split at dots */
     guint nsegs;
+    guint id[2], id_full[2]; /* scanner path ids [case-sensitive, -insensitive]; G_MAXUINT
+                              * when not registered; id_full: the whole name as one key */
 } KtPath;
 
 struct _KtMapper {
@@ -54,6 +74,21 @@ struct _KtMapper {
     guint rank[KT_SLOT_COUNT];       /* generic: rank of the current value */
     char num[KT_SLOT_COUNT][40];     /* formatted JSON numbers */
     GString *op_buf;                 /* composed operation */
+    /* the single-pass JSON path (kt_mapper_scan) */
+    KtJsonScan *scan;                /* paths of the preset, the overrides, the wrapper */
+    guint id_wrapped, id_event_time; /* CloudTrailEvent, eventTime (any case) */
+    GString *scratch;                /* unescaped strings of the current record */
+    gsize scratch_used;              /* bytes of it handed out */
+    GPtrArray *spill;                /* unescaped strings that did not fit (rare) */
+    GString *inner;                  /* the unwrapped CloudTrailEvent text */
+    char fz_parent[NORM_MAX + 1];    /* generic: the entered parent, normalized */
+    gsize fz_plen;                   /* its length */
+    guint64 fz_parent_id;            /* its cache id */
+    char fz_praw[FZ_KEY_MAX];        /* its raw name when fz_parent is still to be set */
+    gsize fz_prawlen;                /* that name's length */
+    gboolean fz_pdirty;              /* fz_parent must be computed from fz_praw */
+    guint64 fz_next_id;              /* last cache id handed out */
+    KtFzEntry fz_cache[FZ_CACHE];    /* raw member names resolved */
 };
 
 static const char *const slot_names[KT_SLOT_FIELDS] = {
@@ -237,7 +272,21 @@ path_new(const char *full)
     p->full = g_strdup(full);
     p->segs = g_strsplit(full, ".", -1);
     p->nsegs = g_strv_length(p->segs);
+    p->id[0] = p->id[1] = p->id_full[0] = p->id_full[1] = G_MAXUINT;
     return p;
+}
+
+/* Registers @p with the scanner, case-sensitively and, when @ci, also insensitively. */
+static void
+path_register(KtMapper *m, KtPath *p, gboolean ci)
+{
+    for (guint c = 0; c < (ci ? 2u : 1u); c++) {
+        p->id[c] = kt_json_scan_add_path(m->scan, (const char *const *)p->segs, p->nsegs, c);
+        if (p->nsegs > 1) {
+            const char *full = p->full;
+            p->id_full[c] = kt_json_scan_add_path(m->scan, &full, 1, c);
+        }
+    }
 }
 
 static void
@@ -271,15 +320,21 @@ preset_find(const char *name)
 /* ---- construction ------------------------------------------------------------------- */
 
 /* Installs @def as the preset: compiles its paths or its fuzzy name table. */
+static gboolean scan_fuzzy_member(gpointer ud, guint depth, KtStrView key, const KtJsonValue *v);
+
 static void
 mapper_set_preset(KtMapper *m, const KtPresetDef *def)
 {
     m->preset = def;
+    if (def->fuzzy)
+        kt_json_scan_set_visitor(m->scan, scan_fuzzy_member, m);
     for (guint s = 0; s < KT_SLOT_COUNT; s++) {
         const char *const *c = def->paths[s];
         for (guint r = 0; c != NULL && c[r] != NULL; r++) {
             if (!def->fuzzy) {
-                g_ptr_array_add(m->paths[s], path_new(c[r]));
+                KtPath *p = path_new(c[r]);
+                path_register(m, p, FALSE);
+                g_ptr_array_add(m->paths[s], p);
                 continue;
             }
             char nm[NORM_MAX];
@@ -319,6 +374,7 @@ mapper_set_overrides(KtMapper *m, GPtrArray *fields, GError **error)
         m->override[s] = fo->source;
         path_free(m->override_path[s]);
         m->override_path[s] = path_new(fo->source);
+        path_register(m, m->override_path[s], TRUE);
     }
     return TRUE;
 }
@@ -334,6 +390,13 @@ kt_mapper_new(const KtFormatOptions *opts, const char *fallback, GError **error)
     m->fuzzy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->fuzzy_parents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->op_buf = g_string_sized_new(128);
+    m->scan = kt_json_scan_new();
+    const char *wrapped = "CloudTrailEvent", *event_time = "eventTime";
+    m->id_wrapped = kt_json_scan_add_path(m->scan, &wrapped, 1, FALSE);
+    m->id_event_time = kt_json_scan_add_path(m->scan, &event_time, 1, TRUE);
+    m->scratch = g_string_sized_new(4096);
+    m->spill = g_ptr_array_new_with_free_func(g_free);
+    m->inner = g_string_sized_new(0);
     for (guint s = 0; s < KT_SLOT_COUNT; s++) {
         m->paths[s] = g_ptr_array_new_with_free_func(path_free);
         m->cols[s] = g_array_new(FALSE, FALSE, sizeof(guint));
@@ -368,6 +431,10 @@ kt_mapper_free(KtMapper *m)
     g_hash_table_unref(m->fuzzy);
     g_hash_table_unref(m->fuzzy_parents);
     g_string_free(m->op_buf, TRUE);
+    kt_json_scan_free(m->scan);
+    g_string_free(m->scratch, TRUE);
+    g_ptr_array_unref(m->spill);
+    g_string_free(m->inner, TRUE);
     g_free(m);
 }
 
@@ -552,6 +619,17 @@ mapper_finish(KtMapper *m, KtEventView *ev, KtReject *reason)
 
 /* ---- JSON --------------------------------------------------------------------------- */
 
+/* Stores the JSON number @d as the value of @slot, formatted as text too. */
+static void
+num_value(KtMapper *m, guint slot, double d)
+{
+    if (d == floor(d) && fabs(d) < 9e15)
+        g_snprintf(m->num[slot], sizeof(m->num[slot]), "%" G_GINT64_FORMAT, (gint64)d);
+    else
+        g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.15g", d);
+    m->vals[slot] = (KtVal){kt_sv(m->num[slot]), d, KT_VAL_NUM};
+}
+
 /* Stores the scalar @item as the value of @slot; FALSE for null, "", objects, arrays. */
 static gboolean
 json_value(KtMapper *m, guint slot, const cJSON *item)
@@ -560,12 +638,7 @@ json_value(KtMapper *m, guint slot, const cJSON *item)
     if (cJSON_IsString(item) && item->valuestring != NULL && item->valuestring[0] != '\0') {
         *v = (KtVal){kt_sv(item->valuestring), 0, KT_VAL_STR};
     } else if (cJSON_IsNumber(item)) {
-        double d = item->valuedouble;
-        if (d == floor(d) && fabs(d) < 9e15)
-            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%" G_GINT64_FORMAT, (gint64)d);
-        else
-            g_snprintf(m->num[slot], sizeof(m->num[slot]), "%.15g", d);
-        *v = (KtVal){kt_sv(m->num[slot]), d, KT_VAL_NUM};
+        num_value(m, slot, item->valuedouble);
     } else if (cJSON_IsBool(item)) {
         *v = (KtVal){kt_sv(cJSON_IsTrue(item) ? "true" : "false"), 0, KT_VAL_STR};
     } else {
@@ -649,6 +722,223 @@ kt_mapper_json(KtMapper *m, const cJSON *obj, KtEventView *ev, KtReject *reason)
                 if (json_value(m, s, json_path(obj, g_ptr_array_index(m->paths[s], i), FALSE)))
                     break;
             }
+        }
+    }
+    return mapper_finish(m, ev, reason);
+}
+
+/* ---- JSON, single pass (jsonscan.c) --------------------------------------------------- */
+
+/* Unescapes the string @raw into the record's scratch; views stay valid for the record. */
+static KtStrView
+scratch_unescape(KtMapper *m, KtStrView raw)
+{
+    char *out;
+    if (m->scratch_used + raw.len + 1 <= m->scratch->len) {
+        out = m->scratch->str + m->scratch_used;
+        m->scratch_used += raw.len + 1;
+    } else {
+        out = g_malloc(raw.len + 1);
+        g_ptr_array_add(m->spill, out);
+    }
+    return kt_sv_len(out, kt_json_unescape(raw.ptr, raw.len, out));
+}
+
+/* num_value() for a plain integer of up to 15 digits (exact as a double, so strtod and
+ * "%" G_GINT64_FORMAT would give the same); FALSE for any other number text. */
+static gboolean
+int_value(KtMapper *m, guint slot, KtStrView raw)
+{
+    gsize neg = raw.len > 0 && raw.ptr[0] == '-';
+    if (raw.len - neg == 0 || raw.len - neg > 15)
+        return FALSE;
+    gint64 n = 0;
+    for (gsize i = neg; i < raw.len; i++) {
+        if (!g_ascii_isdigit(raw.ptr[i]))
+            return FALSE;
+        n = n * 10 + (raw.ptr[i] - '0');
+    }
+    char *o = m->num[slot] + sizeof(m->num[slot]);
+    *--o = '\0';
+    gint64 k = n;
+    do {
+        *--o = (char)('0' + k % 10);
+        k /= 10;
+    } while (k > 0);
+    if (neg && n != 0)
+        *--o = '-';
+    gsize len = (gsize)(m->num[slot] + sizeof(m->num[slot]) - 1 - o);
+    m->vals[slot] = (KtVal){kt_sv_len(o, len), neg ? -(double)n : (double)n, KT_VAL_NUM};
+    return TRUE;
+}
+
+/* json_value() for a scanned value. */
+static gboolean
+scan_value(KtMapper *m, guint slot, const KtJsonValue *jv)
+{
+    switch (jv->type) {
+    case KT_JSON_STRING: {
+        KtStrView s = jv->esc ? scratch_unescape(m, jv->raw) : jv->raw;
+        if (s.len == 0)
+            return FALSE;
+        m->vals[slot] = (KtVal){s, 0, KT_VAL_STR};
+        return TRUE;
+    }
+    case KT_JSON_NUMBER:
+        if (!int_value(m, slot, jv->raw))
+            num_value(m, slot, kt_json_number(jv->raw));
+        return TRUE;
+    case KT_JSON_TRUE:
+    case KT_JSON_FALSE:
+        m->vals[slot] = (KtVal){kt_sv(jv->type == KT_JSON_TRUE ? "true" : "false"), 0, KT_VAL_STR};
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* json_path() over the last scan: TRUE and *@out when @p leads to a member. */
+static gboolean
+scan_path(const KtMapper *m, const KtPath *p, guint ci, KtJsonValue *out)
+{
+    KtJsonPathState st = kt_json_scan_get(m->scan, p->id[ci], out);
+    if (st == KT_JSON_PATH_MISSING && p->nsegs > 1)
+        st = kt_json_scan_get(m->scan, p->id_full[ci], out);
+    return st == KT_JSON_PATH_FOUND;
+}
+
+/* Resolves the raw member name @key at @depth into @e (norm_ok, code, is_parent). */
+static void
+fz_resolve(KtMapper *m, guint depth, KtStrView key, KtFzEntry *e)
+{
+    char nm[NORM_MAX * 2 + 2];
+    gsize off = 0;
+    if (depth > 1 && m->fz_pdirty) {
+        norm_name(m->fz_praw, m->fz_prawlen, m->fz_parent);
+        m->fz_plen = strlen(m->fz_parent);
+        m->fz_pdirty = FALSE;
+    }
+    if (depth > 1) {
+        memcpy(nm, m->fz_parent, m->fz_plen);
+        nm[m->fz_plen] = '.';
+        off = m->fz_plen + 1;
+    }
+    e->norm_ok = norm_name(key.ptr, key.len, nm + off);
+    e->code = e->norm_ok ? GPOINTER_TO_UINT(g_hash_table_lookup(m->fuzzy, nm)) : 0;
+    e->is_parent = e->norm_ok && depth == 1 && g_hash_table_contains(m->fuzzy_parents, nm);
+    e->id = ++m->fz_next_id;
+    if (e->is_parent) {
+        m->fz_plen = strlen(nm);
+        memcpy(m->fz_parent, nm, m->fz_plen + 1);
+        m->fz_pdirty = FALSE;
+    }
+}
+
+/* The cache entry for @key at @depth, resolved; @tmp when the name is too long to
+ * cache. */
+static const KtFzEntry *
+fz_lookup(KtMapper *m, guint depth, KtStrView key, KtFzEntry *tmp)
+{
+    guint64 parent = depth > 1 ? m->fz_parent_id : 0;
+    if (key.len > FZ_KEY_MAX) {
+        fz_resolve(m, depth, key, tmp);
+        return tmp;
+    }
+    guint32 h = 2166136261u ^ (guint32)parent;
+    for (gsize i = 0; i < key.len; i++)
+        h = (h ^ (guchar)key.ptr[i]) * 16777619u;
+    KtFzEntry *e = &m->fz_cache[h & (FZ_CACHE - 1)];
+    if (e->used && e->parent == parent && e->len == key.len &&
+        memcmp(e->key, key.ptr, key.len) == 0) {
+        if (e->is_parent) {
+            /* its normalized name is computed when a child needs resolving */
+            memcpy(m->fz_praw, key.ptr, key.len);
+            m->fz_prawlen = key.len;
+            m->fz_pdirty = TRUE;
+        }
+        return e;
+    }
+    fz_resolve(m, depth, key, e);
+    e->used = TRUE;
+    e->parent = parent;
+    e->len = (guint)key.len;
+    memcpy(e->key, key.ptr, key.len);
+    return e;
+}
+
+/* json_fuzzy() as a scanner visitor: members of the record and of its candidate
+ * parents, in document order. */
+static gboolean
+scan_fuzzy_member(gpointer ud, guint depth, KtStrView key, const KtJsonValue *v)
+{
+    KtMapper *m = ud;
+    KtFzEntry tmp;
+    const KtFzEntry *e = fz_lookup(m, depth, key, &tmp);
+    if (!e->norm_ok)
+        return FALSE;
+    if (v->type == KT_JSON_OBJECT) {
+        if (!e->is_parent)
+            return FALSE;
+        m->fz_parent_id = e->id;
+        return TRUE;
+    }
+    if (e->code == 0)
+        return FALSE;
+    guint slot = (e->code - 1) / 256, rank = (e->code - 1) % 256;
+    if (slot < KT_SLOT_FIELDS && m->override[slot] != NULL)
+        return FALSE;
+    if (m->vals[slot].kind != KT_VAL_NONE && m->rank[slot] <= rank)
+        return FALSE;
+    if (scan_value(m, slot, v))
+        m->rank[slot] = rank;
+    return FALSE;
+}
+
+KtJsonStatus
+kt_mapper_scan(KtMapper *m, const char *text, gsize len, guint max_depth)
+{
+    g_return_val_if_fail(m->preset != NULL, KT_JSON_NO_OBJECT);
+    memset(m->vals, 0, sizeof(m->vals));
+    if (m->scratch->len < len + 1)
+        g_string_set_size(m->scratch, len + 1);
+    m->scratch_used = 0;
+    if (m->spill->len > 0)
+        g_ptr_array_set_size(m->spill, 0);
+    return kt_json_scan_run(m->scan, text, len, max_depth);
+}
+
+gboolean
+kt_mapper_scan_unwrap(KtMapper *m, KtStrView *inner)
+{
+    KtJsonValue ct, et;
+    if (kt_json_scan_get(m->scan, m->id_wrapped, &ct) != KT_JSON_PATH_FOUND ||
+        ct.type != KT_JSON_STRING ||
+        kt_json_scan_get(m->scan, m->id_event_time, &et) == KT_JSON_PATH_FOUND)
+        return FALSE;
+    if (!ct.esc) {
+        *inner = ct.raw;
+        return TRUE;
+    }
+    g_string_set_size(m->inner, ct.raw.len + 1);
+    *inner = kt_sv_len(m->inner->str, kt_json_unescape(ct.raw.ptr, ct.raw.len, m->inner->str));
+    return TRUE;
+}
+
+KtMapResult
+kt_mapper_scanned(KtMapper *m, KtEventView *ev, KtReject *reason)
+{
+    KtJsonValue jv;
+    for (guint s = 0; s < KT_SLOT_FIELDS; s++) {
+        const KtPath *p = m->override_path[s];
+        if (p != NULL && (scan_path(m, p, 0, &jv) || scan_path(m, p, 1, &jv)))
+            scan_value(m, s, &jv);
+    }
+    for (guint s = 0; !m->preset->fuzzy && s < KT_SLOT_COUNT; s++) {
+        if (s < KT_SLOT_FIELDS && m->override[s] != NULL)
+            continue;
+        for (guint i = 0; i < m->paths[s]->len; i++) {
+            if (scan_path(m, g_ptr_array_index(m->paths[s], i), 0, &jv) && scan_value(m, s, &jv))
+                break;
         }
     }
     return mapper_finish(m, ev, reason);

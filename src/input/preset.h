@@ -5,8 +5,8 @@
  * table cannot say (composed operations, temporary keys, Vault request halves).
  *
  * Ownership rule: a KtMapper borrows its KtFormatOptions; the KtEventView it fills
- * borrows the mapped record (cJSON tree or CSV row) and the mapper's scratch buffers,
- * and is valid until the next call on the same mapper.
+ * borrows the mapped record (cJSON tree, scanned JSON text or CSV row) and the mapper's
+ * scratch buffers, and is valid until the next call on the same mapper.
  */
 #ifndef KEYTRAIL_INPUT_PRESET_H
 #define KEYTRAIL_INPUT_PRESET_H
@@ -14,6 +14,7 @@
 #include <cjson/cJSON.h>
 
 #include "keytrail/format.h"
+#include "jsonscan.h"
 
 /* Value slots a preset fills: the event fields, then three preset-specific helpers. */
 typedef enum {
@@ -60,6 +61,23 @@ const char *kt_mapper_preset_name(const KtMapper *m);
  * when none was given. On KT_MAP_REJECT sets *@reason. Cannot fail otherwise. */
 KtMapResult kt_mapper_json(KtMapper *m, const cJSON *obj, KtEventView *ev, KtReject *reason);
 
+/*
+ * The single-pass JSON path (no tree): scans the object @text (@len bytes, see
+ * kt_json_scan_run) capturing what the preset and the overrides need; @text must stay
+ * valid until the record is mapped. Only once the preset is chosen (the first record
+ * goes through kt_mapper_json). The caller rejects NUL bytes first.
+ */
+KtJsonStatus kt_mapper_scan(KtMapper *m, const char *text, gsize len, guint max_depth);
+
+/* After a KT_JSON_OK scan: TRUE when the record wraps a lookup-events CloudTrailEvent
+ * string (and has no eventTime); *@inner is its unescaped text, held by the mapper
+ * (or by the scanned text) until the next scan. */
+gboolean kt_mapper_scan_unwrap(KtMapper *m, KtStrView *inner);
+
+/* Maps the record of the last KT_JSON_OK scan into @ev, as kt_mapper_json() would map
+ * its cJSON tree. */
+KtMapResult kt_mapper_scanned(KtMapper *m, KtEventView *ev, KtReject *reason);
+
 /* Binds the CSV header @cols (@n names) to slots, choosing the preset when none was
  * given. Must be called before kt_mapper_csv_row(). */
 void kt_mapper_csv_header(KtMapper *m, const KtStrView *cols, guint n);
@@ -84,6 +102,11 @@ gboolean kt_json_too_deep(const char *s, gsize len, guint max_depth);
  */
 void kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len, guint64 line,
                          guint max_depth);
+
+/* kt_json_emit_record() through a cJSON tree: the reference the single-pass path must
+ * match (differential test), used for a first record and for non-objects. */
+void kt_json_emit_record_cjson(KtMapper *m, const KtSink *sink, const char *text, gsize len,
+                               guint64 line, guint max_depth);
 
 /*
  * Streaming splitter for JSON documents: {"Records":[...]}, {"Events":[...]}, bare
