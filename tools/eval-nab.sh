@@ -25,6 +25,7 @@ if [ ! -f "$nab/labels/combined_windows.json" ]; then
     echo "eval-nab: skipped ($nab absent)"
     exit 0
 fi
+python3 "$HELPER" selftest > /dev/null || { echo "eval-nab: tools/nab/nab.py selftest failed"; exit 2; }
 mode=${KT_NAB_PROBATION:-nab}
 case $mode in nab | 15pct) ;; *) echo "eval-nab: KT_NAB_PROBATION must be nab or 15pct"; exit 2 ;; esac
 if [ -n "${KT_EVAL_KEEP:-}" ]; then

@@ -11,12 +11,15 @@
       NAB windows of the series; prints one result line of JSON.
   nab.py table RESULTS.jsonl
       Prints the per-series table and the totals.
+  nab.py selftest
+      Checks the NAB score pieces and the log generator on tiny known cases.
 
 Python 3 standard library only. docs/EVAL.md explains the mapping and the scores.
 """
 import csv
 import json
 import math
+import os
 import sys
 from datetime import datetime, timezone
 
@@ -60,7 +63,8 @@ def gen(series, log, meta_path, mode):
     steps = sorted(rows[i + 1][0] - rows[i][0] for i in range(len(rows) - 1))
     step = steps[len(steps) // 2]
     total = sum(max(v, 0.0) for _, v in rows)
-    scale = 1
+    # KT_NAB_SCALE: a larger minimum divisor, for the sensitivity check in docs/EVAL.md
+    scale = max(1, int(os.environ.get("KT_NAB_SCALE", "1")))
     while total / scale > MAX_EVENTS:
         scale *= 10
     key = "nab_" + series.rsplit("/", 1)[-1].rsplit(".", 1)[0]
@@ -98,7 +102,7 @@ def gen(series, log, meta_path, mode):
     }
     with open(meta_path, "w") as f:
         json.dump(meta, f)
-    print("%ds" % meta["learn_s"])
+    return meta
 
 
 def scaled_sigmoid(pos):
@@ -221,12 +225,62 @@ def table(results_path):
               norm(tot["raw_low_fp"], tot["null_low_fp"], tot["perfect_low_fp"])))
 
 
+def selftest():
+    """Checks the pieces with known values; exits non-zero on the first failure."""
+    import tempfile
+    ok = True
+
+    def check(what, got, want, tol=1e-6):
+        nonlocal ok
+        if abs(got - want) > tol:
+            sys.stderr.write("selftest: %s: got %r, want %r\n" % (what, got, want))
+            ok = False
+
+    # NAB's documented points of the scaled sigmoid (sweeper.py docstring)
+    check("S(-1)", scaled_sigmoid(-1.0), 0.98661, 1e-5)
+    check("S(-0.5)", scaled_sigmoid(-0.5), 0.84828, 1e-5)
+    check("S(0)", scaled_sigmoid(0.0), 0.0)
+    check("S(1)", scaled_sigmoid(1.0), -0.98661, 1e-5)
+    check("S(3)", scaled_sigmoid(3.0), -1.0)
+    check("probation nab", probation_rows(15902, "nab"), 750)
+    check("probation 15pct", probation_rows(15902, "15pct"), 2385)
+    check("probation short", probation_rows(4032, "nab"), 604)
+    # one window of 11 rows (step 1): detected at its first row = tp 1; nothing = -fn
+    std = PROFILES["standard"]
+    check("tp at start", nab_raw([(10, 20)], [10], 1, std), 1.0)
+    check("missed", nab_raw([(10, 20)], [], 1, std), -1.0)
+    check("fp before any window", nab_raw([(10, 20)], [5, 10], 1, std), 1.0 - 0.11)
+    check("fp right after window", nab_raw([(10, 20)], [10, 21], 1, std),
+          1.0 + 0.11 * scaled_sigmoid(0.1))
+    check("earliest detection counts", nab_raw([(10, 20)], [20, 10], 1, std), 1.0)
+    # gen: cumulative rounding keeps the scaled total, events spread inside each row
+    with tempfile.TemporaryDirectory() as d:
+        src = os.path.join(d, "x.csv")
+        with open(src, "w") as f:
+            f.write("timestamp,value\n2015-01-01 00:00:00,3\n2015-01-01 00:05:00,0\n"
+                    "2015-01-01 00:10:00,2.5\n2015-01-01 00:15:00,1.5\n")
+        meta = gen(src, os.path.join(d, "log.csv"), os.path.join(d, "m.json"), "nab")
+        with open(os.path.join(d, "log.csv")) as f:
+            lines = f.read().splitlines()
+        check("events", len(lines) - 1, 7)
+        t = [int(x.split(",")[0]) for x in lines[1:]]
+        check("sorted", float(t == sorted(t)), 1.0)
+        check("first event", t[0], 1420070400000 + 50000)
+        check("inside row", float(all(1420070400000 <= x < 1420071600000 for x in t)), 1.0)
+        check("step", meta["step"], 300)
+        check("learn from the first record", meta["learn_s"], 0 * 300 + 1)
+    print("selftest: " + ("ok" if ok else "FAILED"))
+    return 0 if ok else 1
+
+
 def main(argv):
-    if len(argv) >= 5 and argv[1] == "gen":
+    if len(argv) == 2 and argv[1] == "selftest":
+        return selftest()
+    elif len(argv) >= 5 and argv[1] == "gen":
         mode = "nab"
         if len(argv) >= 7 and argv[5] == "--probation":
             mode = argv[6]
-        gen(argv[2], argv[3], argv[4], mode)
+        print("%ds" % gen(argv[2], argv[3], argv[4], mode)["learn_s"])
     elif len(argv) == 5 and argv[1] == "score":
         score(argv[2], argv[3], argv[4])
     elif len(argv) == 3 and argv[1] == "table":
