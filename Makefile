@@ -112,6 +112,9 @@ bench: all
 eval: all
 	@sh tools/eval.sh $(BUILD)
 
+eval-nab: all
+	@sh tools/eval-nab.sh $(BUILD)
+
 fuzz:
 	@sh tests/fuzz/run.sh $(or $(FUZZ_SECONDS),60)
 
