@@ -44,7 +44,7 @@ GEN_SRC   := $(sort $(wildcard tools/ktgen/*.c))
 GEN_OBJ   := $(GEN_SRC:%.c=$(BUILD)/%.o)
 LIBKT     := $(BUILD)/libkeytrail.a
 
-.PHONY: all check check-suite check-unit check-golden check-shell demo deps samples \
+.PHONY: all check check-suite check-unit check-golden check-shell demo deps samples eval-nab \
         golden-update bench eval fuzz check-valgrind format format-check clean
 
 all: $(BUILD)/keytrail $(BUILD)/ktgen
