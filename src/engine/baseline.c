@@ -3,6 +3,8 @@
  * hour-of-week profile, the hourly volume history (a ring of 28 days of hours), the
  * timeline for charts, and the daily statistics derived from them.
  */
+#include <math.h>
+
 #include "engine-private.h"
 
 #include "stats.h"
@@ -381,6 +383,42 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
     return n;
 }
 
+/*
+ * Index of dispersion (variance / mean) of the seasonal samples, at least 1. Real request
+ * counts are overdispersed (bursty: NAB's real series show 2 to 117 at the same hour of
+ * day), so a Poisson tail at their level flags ordinary variation on busy keys; dividing
+ * counts by the dispersion gives the quasi-Poisson tail used below.
+ */
+static double
+dispersion(const double *x, gsize n)
+{
+    if (n < 4)
+        return 1.0;
+    double m = 0, v = 0;
+    for (gsize i = 0; i < n; i++)
+        m += x[i];
+    m /= (double)n;
+    if (m <= 0)
+        return 1.0;
+    for (gsize i = 0; i < n; i++)
+        v += (x[i] - m) * (x[i] - m);
+    v /= (double)(n - 1);
+    return CLAMP(v / m, 1.0, 1e6);
+}
+
+/* Quasi-Poisson threshold: the Poisson threshold of lambda / phi, scaled back by phi. */
+static guint64
+quasi_threshold(KtEngine *e, double lambda, double phi)
+{
+    if (phi <= 1.0)
+        return kt_engine_spike_threshold(e, lambda);
+    /* round phi to 2 significant digits so that the memo of thresholds stays small */
+    double p = pow(10.0, floor(log10(phi)) - 1.0);
+    phi = ceil(phi / p) * p;
+    guint64 t = kt_engine_spike_threshold(e, MAX(lambda / phi, 1e-3));
+    return MAX((guint64)ceil((double)t * phi), (guint64)KT_SPIKE_MIN);
+}
+
 void
 kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
 {
@@ -400,9 +438,13 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
         ent->med_req = median_nonzero(ent, FALSE);
         ent->med_bytes = median_nonzero(ent, TRUE);
     }
+    double phi_req = dispersion(req, n);
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);
-    double lambda = MAX(MAX(ent->lambda_req, ent->med_req), 1.0);
-    ent->thr_req = kt_engine_spike_threshold(e, lambda);
+    double mean_req = 0;
+    for (gsize i = 0; i < n; i++)
+        mean_req += req[i] / (double)n;
+    double lambda = MAX(MAX(mean_req, ent->med_req), 1.0);
+    ent->thr_req = quasi_threshold(e, lambda, phi_req);
     if (ent->base_bytes_n == 0)
         return;
     /* Bytes are not counts: measure them in units of the mean response size, which
@@ -410,6 +452,7 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     ent->unit_bytes = MAX((double)ent->base_bytes / (double)ent->base_bytes_n, 512.0);
     ent->lambda_bytes = kt_stats_quantile(bytes, n, 0.99);
     double lb = MAX(MAX(ent->lambda_bytes, ent->med_bytes), ent->unit_bytes) / ent->unit_bytes;
-    guint64 units = kt_engine_spike_threshold(e, lb);
+    double phi_bytes = dispersion(bytes, n) / ent->unit_bytes; /* in response-sized units */
+    guint64 units = quasi_threshold(e, lb, phi_bytes);
     ent->thr_bytes = MAX((double)units * ent->unit_bytes, KT_SPIKE_MIN_BYTES);
 }
