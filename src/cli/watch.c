@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gio/gio.h>
+
 #include "keytrail/cli.h"
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
@@ -21,6 +23,7 @@ typedef struct {
     int wait;          /* --wait: seconds, -1 forever, 0 not at all */
     char *alerts;      /* --alerts FILE, nullable: stdout */
     char *exec;        /* --exec CMD, nullable */
+    int exec_timeout;  /* --exec-timeout SECONDS, 0 = no limit */
 } WatchOptions;
 
 /* What one run found to tell. */
@@ -41,7 +44,7 @@ typedef struct {
 static void
 alert_free(Alert *a)
 {
-    cJSON_Delete(a->json);
+    cJSON_Delete(a->json); /* NULL once moved into the outbox */
     g_free(a);
 }
 
@@ -111,6 +114,8 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
           "Append alerts to FILE (mode 0600) instead of stdout", "FILE" },
         { "exec", 0, 0, G_OPTION_ARG_STRING, &w->exec,
           "Run CMD once per alert with the alert JSON on stdin", "CMD" },
+        { "exec-timeout", 0, 0, G_OPTION_ARG_INT, &w->exec_timeout,
+          "Kill CMD when it runs longer than SECONDS (default 30, 0 = no limit)", "SECONDS" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE|DIR...");
@@ -126,6 +131,13 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
         return FALSE;
     if (w->state == NULL || w->state[0] == '\0') {
         g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--state PATH is required");
+        return FALSE;
+    }
+    if (w->exec_timeout < 0 || w->exec_timeout > 86400) {
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
+                    "--exec-timeout: %d is not a number of seconds from 0 (no limit) to "
+                    "86400",
+                    w->exec_timeout);
         return FALSE;
     }
     if (*argc < 2) {
@@ -392,18 +404,17 @@ prune_alerted(Run *r)
 
 /* ---- delivery ----------------------------------------------------------------------- */
 
-/* Opens --alerts FILE for appending: created 0600, never through a symbolic link. */
-static int
-open_alerts(const char *path, GError **error)
+#define OUTBOX_KEEP_MAX 10000 /* undelivered alerts of earlier runs kept at most */
+#define EXEC_TIMEOUTS_MAX 3   /* hook timeouts after which a run stops calling it */
+
+/* Test-only fault injection (docs/WATCH.md): KT_WATCH_CRASH_AT=@point kills this run
+ * with SIGKILL there, as a crash or kill -9 would. */
+static void
+crash_at(const char *point)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "--alerts '%s': %s", path,
-                    e == ELOOP ? "is a symbolic link; refusing to write through it"
-                               : g_strerror(e));
-    }
-    return fd;
+    const char *at = g_getenv("KT_WATCH_CRASH_AT");
+    if (at != NULL && strcmp(at, point) == 0)
+        raise(SIGKILL);
 }
 
 static gboolean
@@ -421,35 +432,128 @@ write_line(int fd, const char *line, gsize len)
     return TRUE;
 }
 
-/* Runs @argv with @text on its stdin; reports (never propagates) a failure. */
+/* Moves this run's alerts into the outbox (after those earlier runs left undelivered),
+ * keeping at most OUTBOX_KEEP_MAX of the earlier ones. */
 static void
-exec_one(char **argv, const char *text)
+fill_outbox(Run *r)
 {
-    GError *error = NULL;
-    GPid pid = 0;
-    int in = -1;
-    if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &pid, &in, NULL, NULL, &error)) {
-        kt_cli_error("--exec: %s", error->message);
-        g_error_free(error);
-        return;
+    cJSON *outbox = kt_state_outbox(r->st);
+    int old = cJSON_GetArraySize(outbox);
+    if (old > OUTBOX_KEEP_MAX) {
+        for (int i = 0; i < old - OUTBOX_KEEP_MAX; i++)
+            cJSON_DeleteItemFromArray(outbox, 0);
+        kt_cli_error("warning: dropped the %d oldest undelivered alerts of earlier runs "
+                     "(alert output keeps failing?)",
+                     old - OUTBOX_KEEP_MAX);
     }
-    gboolean wrote = write_line(in, text, strlen(text));
-    close(in);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    for (guint i = 0; i < r->alerts->len; i++) {
+        Alert *a = g_ptr_array_index(r->alerts, i);
+        kt_state_outbox_add(r->st, g_steal_pointer(&a->json), a->severity);
     }
-    g_spawn_close_pid(pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        kt_cli_error("--exec: '%s' failed (%s %d) for one alert", argv[0],
-                     WIFEXITED(status) ? "exit status" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    else if (!wrote)
-        kt_cli_error("--exec: '%s' did not read the alert", argv[0]);
 }
 
-/* Writes every alert; returns FALSE and sets @error when the alert output fails. */
+/* (transfer full) The outbox's alerts as JSON lines (char*, each ending in a newline). */
+static GPtrArray *
+outbox_lines(Run *r, guint64 *bytes)
+{
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    const cJSON *e;
+    *bytes = 0;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st))
+    {
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(e, "alert"));
+        if (text == NULL)
+            g_error("out of memory printing an alert");
+        char *line = g_strconcat(text, "\n", NULL);
+        cJSON_free(text);
+        *bytes += strlen(line);
+        g_ptr_array_add(lines, line);
+    }
+    return lines;
+}
+
+static gboolean
+alerts_fail(Run *r, GError **error)
+{
+    g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s': %s",
+                r->w->alerts ? r->w->alerts : "stdout", g_strerror(errno));
+    return FALSE;
+}
+
+/* Appends @lines to --alerts FILE, except those whose alert_id its tail already holds
+ * (appended by a run that crashed before it could mark them delivered), then fsyncs. */
+static gboolean
+append_file(Run *r, GPtrArray *lines, guint64 bytes, GError **error)
+{
+    gboolean created = FALSE, partial = FALSE;
+    int fd = kt_outbox_open_file(r->w->alerts, &created, error);
+    if (fd < 0)
+        return FALSE;
+    g_autoptr(GHashTable) seen = kt_outbox_file_ids(fd, bytes + (256 << 10), &partial, error);
+    gboolean ok = seen != NULL && (!partial || write_line(fd, "\n", 1) || alerts_fail(r, error));
+    const cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; ok && i < lines->len; i++, e = e->next) {
+        const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+        if (g_hash_table_contains(seen, id))
+            continue;
+        const char *line = g_ptr_array_index(lines, i);
+        ok = write_line(fd, line, strlen(line)) || alerts_fail(r, error);
+        crash_at("mid-deliver");
+    }
+    if (ok && fsync(fd) != 0)
+        ok = alerts_fail(r, error);
+    if (close(fd) != 0 && ok)
+        ok = alerts_fail(r, error);
+    if (ok && created) {
+        g_autofree char *dir = g_path_get_dirname(r->w->alerts);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
+    }
+    return ok;
+}
+
+static gboolean
+write_stdout(Run *r, GPtrArray *lines, GError **error)
+{
+    fflush(stdout);
+    for (guint i = 0; i < lines->len; i++) {
+        const char *line = g_ptr_array_index(lines, i);
+        if (!write_line(STDOUT_FILENO, line, strlen(line)))
+            return alerts_fail(r, error);
+        crash_at("mid-deliver");
+    }
+    return TRUE;
+}
+
+/* Runs --exec once per line, in order. A failing hook is reported and the alert counts
+ * as delivered (the file or stdout has it); after EXEC_TIMEOUTS_MAX timeouts the hook
+ * is not called again in this run. */
+static void
+run_hooks(Run *r, char **argv, GPtrArray *lines)
+{
+    guint timeouts = 0;
+    for (guint i = 0; i < lines->len; i++) {
+        GError *error = NULL;
+        if (timeouts >= EXEC_TIMEOUTS_MAX) {
+            kt_cli_error("--exec: gave up after %u timeouts; %u alerts were not passed to "
+                         "the command",
+                         timeouts, lines->len - i);
+            return;
+        }
+        if (kt_outbox_exec(argv, g_ptr_array_index(lines, i), r->w->exec_timeout, &error))
+            continue;
+        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+            timeouts++;
+        kt_cli_error("--exec: %s for one alert", error->message);
+        g_error_free(error);
+    }
+}
+
+/* Delivers the outbox, oldest first: --alerts FILE (exactly once) or stdout, then
+ * --exec. Returns FALSE and sets @error when the alert output fails. */
 static gboolean
 deliver(Run *r, GError **error)
 {
@@ -458,31 +562,28 @@ deliver(Run *r, GError **error)
         g_prefix_error(error, "--exec: ");
         return FALSE;
     }
-    int fd = STDOUT_FILENO;
-    if (r->w->alerts != NULL && (fd = open_alerts(r->w->alerts, error)) < 0)
+    guint64 bytes = 0;
+    g_autoptr(GPtrArray) lines = outbox_lines(r, &bytes);
+    if (r->w->alerts != NULL ? !append_file(r, lines, bytes, error)
+                             : !write_stdout(r, lines, error))
         return FALSE;
-    gboolean ok = TRUE;
-    fflush(stdout);
-    for (guint i = 0; i < r->alerts->len; i++) {
-        const Alert *a = g_ptr_array_index(r->alerts, i);
-        char *text = cJSON_PrintUnformatted(a->json);
-        if (text == NULL)
-            g_error("out of memory printing an alert");
-        g_autofree char *line = g_strconcat(text, "\n", NULL);
-        cJSON_free(text);
-        if (ok && !write_line(fd, line, strlen(line))) {
-            g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s': %s",
-                        r->w->alerts ? r->w->alerts : "stdout", g_strerror(errno));
-            ok = FALSE;
-        }
-        if (argv != NULL)
-            exec_one(argv, line);
+    if (argv != NULL)
+        run_hooks(r, argv, lines);
+    return TRUE;
+}
+
+/* The exit status for the alerts delivered from the outbox. */
+static int
+outbox_status(Run *r)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st))
+    {
+        const cJSON *sev = cJSON_GetObjectItemCaseSensitive(e, "sev");
+        if (sev->valuedouble >= (double)r->o->fail_on_sev)
+            return KT_EXIT_FINDINGS;
     }
-    if (fd != STDOUT_FILENO && close(fd) != 0 && ok) {
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s'", r->w->alerts);
-        ok = FALSE;
-    }
-    return ok;
+    return KT_EXIT_OK;
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -523,6 +624,23 @@ read_new(Run *r, const char *const *inputs, KtCursorPlan **plan_out)
     return -1;
 }
 
+static gboolean
+save(Run *r)
+{
+    GError *error = NULL;
+    if (kt_state_save(r->st, &error))
+        return TRUE;
+    kt_cli_error("%s", error->message);
+    g_error_free(error);
+    return FALSE;
+}
+
+/*
+ * The outbox: (1) this run's alerts are saved as pending together with the advanced
+ * cursors and baselines, (2) every pending alert is delivered, (3) the state is saved
+ * again without them. A crash before (1) leaves the old state (the next run finds the
+ * same alerts again), between (1) and (3) the next run delivers what is pending.
+ */
 static int
 judge_and_save(Run *r, KtCursorPlan *plan)
 {
@@ -534,24 +652,28 @@ judge_and_save(Run *r, KtCursorPlan *plan)
         note_newest(r, res->last_ms);
     for (guint i = 0; i < plan->cursors->len; i++)
         note_newest(r, ((const KtCursor *)g_ptr_array_index(plan->cursors, i))->last_ts);
-    /* alerts first, state second: a run killed in between alerts again (at least once) */
+    prune_alerted(r);
+    fill_outbox(r);
+    kt_state_set_engine(r->st, kt_engine_save(r->p->engine));
+    kt_state_set_cursors(r->st, plan->cursors);
+    if (!save(r))
+        return KT_EXIT_STATE;
+    if (cJSON_GetArraySize(kt_state_outbox(r->st)) == 0)
+        return KT_EXIT_OK;
+    crash_at("after-outbox");
     if (!deliver(r, &error)) {
-        kt_cli_error("%s; nothing saved, the next run alerts again", error->message);
+        kt_cli_error("%s; the alerts stay pending in the state and the next run delivers "
+                     "them",
+                     error->message);
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
-    prune_alerted(r);
-    kt_state_set_engine(r->st, kt_engine_save(r->p->engine));
-    kt_state_set_cursors(r->st, plan->cursors);
-    if (!kt_state_save(r->st, &error)) {
-        kt_cli_error("%s", error->message);
-        g_error_free(error);
-        return KT_EXIT_STATE;
-    }
-    for (guint i = 0; i < r->alerts->len; i++)
-        if (((const Alert *)g_ptr_array_index(r->alerts, i))->severity >= r->o->fail_on_sev)
-            return KT_EXIT_FINDINGS;
-    return KT_EXIT_OK;
+    crash_at("after-deliver");
+    int status = outbox_status(r);
+    cJSON *outbox = kt_state_outbox(r->st);
+    while (outbox->child != NULL)
+        cJSON_DeleteItemFromArray(outbox, 0);
+    return save(r) ? status : KT_EXIT_STATE;
 }
 
 static int
@@ -585,7 +707,7 @@ int
 kt_cmd_watch(int argc, char **argv)
 {
     KtCliOptions o;
-    WatchOptions w = { NULL, 0, NULL, NULL };
+    WatchOptions w = { NULL, 0, NULL, NULL, 30 };
     GError *error = NULL;
     int status;
     kt_cli_options_init(&o);
