@@ -133,6 +133,11 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
         g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--state PATH is required");
         return FALSE;
     }
+    g_auto(GStrv) exec_argv = NULL;
+    if (w->exec != NULL && !g_shell_parse_argv(w->exec, NULL, &exec_argv, error)) {
+        g_prefix_error(error, "--exec: "); /* checked here: a run must not fail after saving */
+        return FALSE;
+    }
     if (w->exec_timeout < 0 || w->exec_timeout > 86400) {
         g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
                     "--exec-timeout: %d is not a number of seconds from 0 (no limit) to "

@@ -153,5 +153,8 @@ check $([ "$(grep -c . pids)" -eq 3 ] && grep -q 'gave up after 3 timeouts' hang
     "after 3 timeouts the run stops calling the hook"
 $W --state se --exec-timeout -1 p.log > /dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "a negative --exec-timeout is a usage error"
+rm -f sq
+$W --state sq --exec "'unterminated" p.log > /dev/null 2>&1; rc=$?
+check $([ $rc -eq 2 ] && [ ! -e sq ]; echo $?) "a bad --exec command line is a usage error before anything is saved"
 
 done_testing
