@@ -411,6 +411,7 @@ prune_alerted(Run *r)
 
 #define OUTBOX_KEEP_MAX 10000 /* undelivered alerts of earlier runs kept at most */
 #define EXEC_TIMEOUTS_MAX 3   /* hook timeouts after which a run stops calling it */
+#define EXEC_RETRY_RUNS 3     /* later runs that retry a failed --exec hook */
 
 /* Test-only fault injection (docs/WATCH.md): KT_WATCH_CRASH_AT=@point kills this run
  * with SIGKILL there, as a crash or kill -9 would. */
@@ -477,6 +478,14 @@ outbox_lines(Run *r, guint64 *bytes)
     return lines;
 }
 
+/* TRUE when the outbox entry @e only waits for a retry of the --exec hook: the alerts
+ * file or stdout already has it. */
+static gboolean
+hook_only(const cJSON *e)
+{
+    return cJSON_HasObjectItem(e, "retry");
+}
+
 static gboolean
 alerts_fail(Run *r, GError **error)
 {
@@ -499,7 +508,7 @@ append_file(Run *r, GPtrArray *lines, guint64 bytes, GError **error)
     const cJSON *e = kt_state_outbox(r->st)->child;
     for (guint i = 0; ok && i < lines->len; i++, e = e->next) {
         const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
-        if (g_hash_table_contains(seen, id))
+        if (hook_only(e) || g_hash_table_contains(seen, id))
             continue;
         const char *line = g_ptr_array_index(lines, i);
         ok = write_line(fd, line, strlen(line)) || alerts_fail(r, error);
@@ -524,8 +533,11 @@ static gboolean
 write_stdout(Run *r, GPtrArray *lines, GError **error)
 {
     fflush(stdout);
-    for (guint i = 0; i < lines->len; i++) {
+    const cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; i < lines->len; i++, e = e->next) {
         const char *line = g_ptr_array_index(lines, i);
+        if (hook_only(e))
+            continue;
         if (!write_line(STDOUT_FILENO, line, strlen(line)))
             return alerts_fail(r, error);
         crash_at("mid-deliver");
@@ -533,51 +545,98 @@ write_stdout(Run *r, GPtrArray *lines, GError **error)
     return TRUE;
 }
 
-/* Runs --exec once per line, in order. A failing hook is reported and the alert counts
- * as delivered (the file or stdout has it); after EXEC_TIMEOUTS_MAX timeouts the hook
- * is not called again in this run. */
-static void
-run_hooks(Run *r, char **argv, GPtrArray *lines)
+/* Marks @e, whose hook failed or was not called, for a retry by a later run; FALSE when
+ * it has no retry left. */
+static gboolean
+retry_later(cJSON *e)
 {
-    guint timeouts = 0;
-    for (guint i = 0; i < lines->len; i++) {
+    cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "retry");
+    if (k == NULL) {
+        cJSON_AddNumberToObject(e, "retry", EXEC_RETRY_RUNS);
+        return TRUE;
+    }
+    if (!cJSON_IsNumber(k) || k->valuedouble < 2)
+        return FALSE;
+    cJSON_SetNumberValue(k, k->valuedouble - 1);
+    return TRUE;
+}
+
+/* Runs --exec once per line, in order, and sets @keep[i] for the alerts whose hook
+ * failed (reported) and that a later run retries (EXEC_RETRY_RUNS at most); after
+ * EXEC_TIMEOUTS_MAX timeouts the hook is not called again in this run. */
+static void
+run_hooks(Run *r, char **argv, GPtrArray *lines, gboolean *keep)
+{
+    guint timeouts = 0, skipped = 0, dropped = 0;
+    cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; i < lines->len; i++, e = e->next) {
         GError *error = NULL;
-        if (timeouts >= EXEC_TIMEOUTS_MAX) {
-            kt_cli_error("--exec: gave up after %u timeouts; %u alerts were not passed to "
-                         "the command",
-                         timeouts, lines->len - i);
-            return;
-        }
-        if (kt_outbox_exec(argv, g_ptr_array_index(lines, i), r->w->exec_timeout, &error))
+        if (timeouts >= EXEC_TIMEOUTS_MAX)
+            skipped++;
+        else if (kt_outbox_exec(argv, g_ptr_array_index(lines, i), r->w->exec_timeout, &error))
             continue;
-        if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
-            timeouts++;
-        kt_cli_error("--exec: %s for one alert", error->message);
-        g_error_free(error);
+        if (error != NULL) {
+            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                timeouts++;
+            kt_cli_error("--exec: %s for alert %s", error->message,
+                         cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring);
+            g_error_free(error);
+        }
+        keep[i] = retry_later(e);
+        dropped += keep[i] ? 0 : 1;
+    }
+    if (skipped > 0)
+        kt_cli_error("--exec: gave up after %u timeouts; %u alerts wait for the next run",
+                     timeouts, skipped);
+    if (dropped > 0)
+        kt_cli_error("--exec: %u alerts failed %d runs in a row and are not retried", dropped,
+                     EXEC_RETRY_RUNS + 1);
+}
+
+/* Empties the outbox but for the entries marked in @keep. */
+static void
+prune_outbox(Run *r, const gboolean *keep)
+{
+    cJSON *outbox = kt_state_outbox(r->st);
+    cJSON *e = outbox->child;
+    for (guint i = 0; e != NULL; i++) {
+        cJSON *next = e->next;
+        if (!keep[i])
+            cJSON_Delete(cJSON_DetachItemViaPointer(outbox, e));
+        e = next;
     }
 }
 
 /* Delivers the outbox, oldest first: --alerts FILE (exactly once) or stdout, then
- * --exec. Returns FALSE and sets @error when the alert output fails. */
+ * --exec; sets @keep[i] for the alerts left for a retry of the hook. Returns FALSE and
+ * sets @error when the alert output fails. */
 static gboolean
-deliver(Run *r, GError **error)
+deliver(Run *r, gboolean *keep, GError **error)
 {
     g_auto(GStrv) argv = NULL;
-    if (r->w->exec != NULL && !g_shell_parse_argv(r->w->exec, NULL, &argv, error)) {
-        g_prefix_error(error, "--exec: ");
-        return FALSE;
-    }
+    if (r->w->exec != NULL && !g_shell_parse_argv(r->w->exec, NULL, &argv, error))
+        return FALSE; /* checked by parse_watch_args */
     guint64 bytes = 0;
     g_autoptr(GPtrArray) lines = outbox_lines(r, &bytes);
     if (r->w->alerts != NULL ? !append_file(r, lines, bytes, error)
                              : !write_stdout(r, lines, error))
         return FALSE;
-    if (argv != NULL)
-        run_hooks(r, argv, lines);
+    if (argv != NULL) {
+        run_hooks(r, argv, lines, keep);
+        return TRUE;
+    }
+    guint waiting = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st)) waiting += hook_only(e) ? 1 : 0;
+    if (waiting > 0)
+        kt_cli_error("warning: %u alerts waited for a retry of --exec; this run has no "
+                     "--exec, so they are dropped",
+                     waiting);
     return TRUE;
 }
 
-/* The exit status for the alerts delivered from the outbox. */
+/* The exit status for the alerts the outbox delivers (not counting those that only wait
+ * for a retry of the hook: they were counted when first delivered). */
 static int
 outbox_status(Run *r)
 {
@@ -585,7 +644,7 @@ outbox_status(Run *r)
     cJSON_ArrayForEach(e, kt_state_outbox(r->st))
     {
         const cJSON *sev = cJSON_GetObjectItemCaseSensitive(e, "sev");
-        if (sev->valuedouble >= (double)r->o->fail_on_sev)
+        if (!hook_only(e) && sev->valuedouble >= (double)r->o->fail_on_sev)
             return KT_EXIT_FINDINGS;
     }
     return KT_EXIT_OK;
@@ -666,7 +725,9 @@ judge_and_save(Run *r, KtCursorPlan *plan)
     if (cJSON_GetArraySize(kt_state_outbox(r->st)) == 0)
         return KT_EXIT_OK;
     crash_at("after-outbox");
-    if (!deliver(r, &error)) {
+    int status = outbox_status(r);
+    g_autofree gboolean *keep = g_new0(gboolean, cJSON_GetArraySize(kt_state_outbox(r->st)));
+    if (!deliver(r, keep, &error)) {
         kt_cli_error("%s; the alerts stay pending in the state and the next run delivers "
                      "them",
                      error->message);
@@ -674,10 +735,7 @@ judge_and_save(Run *r, KtCursorPlan *plan)
         return KT_EXIT_INPUT;
     }
     crash_at("after-deliver");
-    int status = outbox_status(r);
-    cJSON *outbox = kt_state_outbox(r->st);
-    while (outbox->child != NULL)
-        cJSON_DeleteItemFromArray(outbox, 0);
+    prune_outbox(r, keep);
     return save(r) ? status : KT_EXIT_STATE;
 }
 

@@ -134,12 +134,24 @@ rm -f se ae.jsonl
 $W --state se --alerts ae.jsonl --exec "sh -c 'cat >> hook.jsonl'" p.log; rc=$?
 check $([ $rc -eq 1 ] && cmp -s ae.jsonl hook.jsonl; echo $?) \
     "--exec gets every alert, in the order of the alerts file"
-rm -f se ae.jsonl
-$W --state se --alerts ae.jsonl --exec "sh -c 'cat > /dev/null; exit 3'" p.log 2> fail.err
-rc=$?
-check $([ $rc -eq 1 ] && [ "$(grep -c . ae.jsonl)" -eq "$np" ] && [ "$(pending se)" -eq 0 ] &&
+# a hook that fails until the file "up" exists (a webhook that is down for a while)
+rm -f se ae.jsonl hook.jsonl up
+HOOK="sh -c 'if [ -e up ]; then cat >> hook.jsonl; else cat > /dev/null; exit 3; fi'"
+$W --state se --alerts ae.jsonl --exec "$HOOK" p.log 2> fail.err; rc=$?
+check $([ $rc -eq 1 ] && [ "$(grep -c . ae.jsonl)" -eq "$np" ] && [ "$(pending se)" -eq "$np" ] &&
     grep -q 'exit status 3' fail.err; echo $?) \
-    "a failing hook is reported; the alerts are still delivered to the file (status $rc)"
+    "a failing hook is reported; the file has the alerts, the hook's wait for a retry (status $rc)"
+touch up
+$W --state se --alerts ae.jsonl --exec "$HOOK" p.log; rc=$?
+check $([ $rc -eq 0 ] && cmp -s ae.jsonl hook.jsonl && [ "$(pending se)" -eq 0 ]; echo $?) \
+    "the next run retries the hook only: it gets every alert once, the file nothing more (status $rc)"
+rm -f sf af.jsonl
+for i in 1 2 3 4 5; do
+    $W --state sf --alerts af.jsonl --exec "sh -c 'exit 1'" p.log 2>> fail5.err
+done
+check $([ "$(pending sf)" -eq 0 ] && grep -q 'not retried' fail5.err &&
+    [ "$(grep -c 'for alert' fail5.err)" -eq $((np * 4)) ]; echo $?) \
+    "a hook that keeps failing is tried in 4 runs, then given up"
 rm -f se ae.jsonl pids
 timeout 120 $W --state se --alerts ae.jsonl --exec-timeout 1 \
     --exec "sh -c 'echo \$\$ >> pids; sleep 300; :'" p.log 2> hang.err
@@ -147,10 +159,11 @@ rc=$?
 alive=0
 for p in $(cat pids 2> /dev/null); do kill -0 "$p" 2> /dev/null && alive=$((alive + 1)); done
 check $([ $rc -eq 1 ] && grep -q 'killed' hang.err && [ -s pids ] && [ $alive -eq 0 ] &&
-    [ "$(grep -c . ae.jsonl)" -eq "$np" ] && [ "$(pending se)" -eq 0 ]; echo $?) \
+    [ "$(grep -c . ae.jsonl)" -eq "$np" ]; echo $?) \
     "a hanging hook is killed after --exec-timeout and the run completes (status $rc)"
-check $([ "$(grep -c . pids)" -eq 3 ] && grep -q 'gave up after 3 timeouts' hang.err; echo $?) \
-    "after 3 timeouts the run stops calling the hook"
+check $([ "$(grep -c . pids)" -eq 3 ] && grep -q 'gave up after 3 timeouts' hang.err &&
+    [ "$(pending se)" -eq "$np" ]; echo $?) \
+    "after 3 timeouts the run stops calling the hook; the alerts wait for its retry"
 $W --state se --exec-timeout -1 p.log > /dev/null 2>&1
 check $([ $? -eq 2 ]; echo $?) "a negative --exec-timeout is a usage error"
 rm -f sq
