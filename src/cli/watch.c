@@ -1,9 +1,11 @@
 /*
  * watch.c - `keytrail watch`: one cron or systemd-timer run. Takes the state lock,
  * loads the state, reads only the bytes that are new since the last run (cursors),
- * judges them with the engine restored from the state, emits each new or updated
- * finding once as a JSON line (stdout, --alerts FILE, --exec CMD), and saves the state
- * atomically. `state` and `accept` live in src/state/statecmd.c.
+ * judges them with the engine restored from the state, and emits each new or updated
+ * finding as a JSON line (stdout, --alerts FILE, --exec CMD) through the state's outbox:
+ * saved as pending first, delivered, then saved as delivered, so that a crash loses
+ * nothing and --alerts FILE gets each alert exactly once. `state` and `accept` live in
+ * src/state/statecmd.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -76,8 +78,9 @@ static const char watch_summary[] =
 
 static const char watch_description[] =
     "Exit status: 0 no new alert at or above --fail-on, 1 new alerts, 2 usage error,\n"
-    "3 input or I/O error (nothing saved: the next run retries), 4 state file damaged,\n"
-    "newer or locked by another run.\n"
+    "3 input or I/O error (nothing saved: the next run retries) or alert output failed\n"
+    "(the alerts stay pending: the next run delivers them), 4 state file damaged, newer\n"
+    "or locked by another run.\n"
     "Example crontab line:\n"
     "  */5 * * * * keytrail watch --state /var/lib/keytrail/api.state --alerts "
     "/var/log/keytrail/alerts.jsonl /var/log/api/access.log\n"

@@ -121,6 +121,15 @@ $W --state sp --alerts ap.jsonl p.log; rc=$?
 check $([ $rc -eq 0 ] && [ "$(grep -c . ap.jsonl)" -eq "$np" ]; echo $?) \
     "a third run has nothing to deliver (status $rc)"
 
+# an alert output that fails keeps the alerts pending for the next run
+rm -rf sd ad.jsonl && mkdir adir
+$W --state sd --alerts adir p.log 2> dir.err; rc=$?
+check $([ $rc -eq 3 ] && [ "$(pending sd)" -eq "$np" ] && grep -q 'stay pending' dir.err; echo $?) \
+    "a failing alert output exits 3 and keeps the alerts pending (status $rc)"
+$W --state sd --alerts ad.jsonl p.log; rc=$?
+check $([ $rc -eq 1 ] && [ "$(grep -c . ad.jsonl)" -eq "$np" ] && [ "$(pending sd)" -eq 0 ]; echo $?) \
+    "the next run delivers them (status $rc)"
+
 # a torn last line (a power cut mid-write) does not swallow the next alert
 rm -f st at.jsonl
 KT_WATCH_CRASH_AT=after-outbox $W --state st --alerts at.jsonl p.log 2> /dev/null
