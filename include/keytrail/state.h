@@ -8,7 +8,7 @@
  *
  * Ownership rule: a KtState owns its cursors and its cJSON members; accessors return
  * borrowed pointers valid until the next setter or kt_state_free(). A KtCursorPlan owns
- * its steps and its new cursor list. Nothing here reads the clock.
+ * its steps and its new cursor list. Nothing here reads the wall clock.
  */
 #ifndef KEYTRAIL_STATE_H
 #define KEYTRAIL_STATE_H
@@ -159,6 +159,48 @@ void kt_state_set_engine(KtState *st, cJSON *engine);
 cJSON *kt_state_alerted(KtState *st);
 /* (transfer none) Accepted findings: an array of {key, cidr|ua}, mutable in place. */
 cJSON *kt_state_accepted(KtState *st);
+
+/*
+ * (transfer none) The outbox: alerts saved but not yet delivered, oldest first, an array
+ * of {"id": alert id, "sev": severity, "alert": the alert object}, mutable in place
+ * (watch.c removes what it delivered). See docs/WATCH.md.
+ */
+cJSON *kt_state_outbox(KtState *st);
+
+/*
+ * Appends @alert (transfer full, an object) with @severity to the outbox under a new
+ * alert id, unique across runs and states ("<random hex of this state>-<sequence>"),
+ * which is also added to @alert as its last member "alert_id". The sequence is saved
+ * with the state. Returns the id (transfer none, valid while the entry is in the
+ * outbox). Cannot fail.
+ */
+const char *kt_state_outbox_add(KtState *st, cJSON *alert, int severity);
+
+/* ---- delivering the outbox (src/state/outbox.c) ---------------------------------------- */
+
+/*
+ * Opens @path for appending alerts (and reading them back): created with mode 0600,
+ * never through a symbolic link, a regular file only. *@created tells whether it did
+ * not exist before. Returns the descriptor, or -1 and sets @error (KT_ERROR_IO).
+ */
+int kt_outbox_open_file(const char *path, gboolean *created, GError **error);
+
+/*
+ * (transfer full) The set (id -> id) of "alert_id" members of the complete JSON lines in
+ * the last @window bytes (at most 64 MiB) of the file behind @fd: the alerts an earlier,
+ * crashed run already appended. *@partial is TRUE when the file does not end with a
+ * newline (a torn last line). Returns NULL and sets @error (KT_ERROR_IO) when the file
+ * cannot be read.
+ */
+GHashTable *kt_outbox_file_ids(int fd, guint64 window, gboolean *partial, GError **error);
+
+/*
+ * Runs @argv (searched in PATH) in its own process group with @text on its stdin, and
+ * kills the group when it runs longer than @timeout_s seconds (0 = no limit). Returns
+ * FALSE and sets @error when it could not start (a GSpawnError), timed out and was
+ * killed (G_IO_ERROR_TIMED_OUT), failed or did not read @text (KT_ERROR_IO).
+ */
+gboolean kt_outbox_exec(char **argv, const char *text, guint timeout_s, GError **error);
 
 /* ---- the lock ---------------------------------------------------------------------- */
 

@@ -1,9 +1,11 @@
 /*
  * watch.c - `keytrail watch`: one cron or systemd-timer run. Takes the state lock,
  * loads the state, reads only the bytes that are new since the last run (cursors),
- * judges them with the engine restored from the state, emits each new or updated
- * finding once as a JSON line (stdout, --alerts FILE, --exec CMD), and saves the state
- * atomically. `state` and `accept` live in src/state/statecmd.c.
+ * judges them with the engine restored from the state, and emits each new or updated
+ * finding as a JSON line (stdout, --alerts FILE, --exec CMD) through the state's outbox:
+ * saved as pending first, delivered, then saved as delivered, so that a crash loses
+ * nothing and --alerts FILE gets each alert exactly once. `state` and `accept` live in
+ * src/state/statecmd.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -11,6 +13,8 @@
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gio/gio.h>
 
 #include "keytrail/cli.h"
 #include "keytrail/sanitize.h"
@@ -21,6 +25,7 @@ typedef struct {
     int wait;          /* --wait: seconds, -1 forever, 0 not at all */
     char *alerts;      /* --alerts FILE, nullable: stdout */
     char *exec;        /* --exec CMD, nullable */
+    int exec_timeout;  /* --exec-timeout SECONDS, 0 = no limit */
 } WatchOptions;
 
 /* What one run found to tell. */
@@ -41,7 +46,7 @@ typedef struct {
 static void
 alert_free(Alert *a)
 {
-    cJSON_Delete(a->json);
+    cJSON_Delete(a->json); /* NULL once moved into the outbox */
     g_free(a);
 }
 
@@ -73,8 +78,9 @@ static const char watch_summary[] =
 
 static const char watch_description[] =
     "Exit status: 0 no new alert at or above --fail-on, 1 new alerts, 2 usage error,\n"
-    "3 input or I/O error (nothing saved: the next run retries), 4 state file damaged,\n"
-    "newer or locked by another run.\n"
+    "3 input or I/O error (nothing saved: the next run retries) or alert output failed\n"
+    "(the alerts stay pending: the next run delivers them), 4 state file damaged, newer\n"
+    "or locked by another run.\n"
     "Example crontab line:\n"
     "  */5 * * * * keytrail watch --state /var/lib/keytrail/api.state --alerts "
     "/var/log/keytrail/alerts.jsonl /var/log/api/access.log\n"
@@ -111,6 +117,8 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
           "Append alerts to FILE (mode 0600) instead of stdout", "FILE" },
         { "exec", 0, 0, G_OPTION_ARG_STRING, &w->exec,
           "Run CMD once per alert with the alert JSON on stdin", "CMD" },
+        { "exec-timeout", 0, 0, G_OPTION_ARG_INT, &w->exec_timeout,
+          "Kill CMD when it runs longer than SECONDS (default 30, 0 = no limit)", "SECONDS" },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("FILE|DIR...");
@@ -126,6 +134,18 @@ parse_watch_args(KtCliOptions *o, WatchOptions *w, int *argc, char ***argv, GErr
         return FALSE;
     if (w->state == NULL || w->state[0] == '\0') {
         g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--state PATH is required");
+        return FALSE;
+    }
+    g_auto(GStrv) exec_argv = NULL;
+    if (w->exec != NULL && !g_shell_parse_argv(w->exec, NULL, &exec_argv, error)) {
+        g_prefix_error(error, "--exec: "); /* checked here: a run must not fail after saving */
+        return FALSE;
+    }
+    if (w->exec_timeout < 0 || w->exec_timeout > 86400) {
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
+                    "--exec-timeout: %d is not a number of seconds from 0 (no limit) to "
+                    "86400",
+                    w->exec_timeout);
         return FALSE;
     }
     if (*argc < 2) {
@@ -392,18 +412,18 @@ prune_alerted(Run *r)
 
 /* ---- delivery ----------------------------------------------------------------------- */
 
-/* Opens --alerts FILE for appending: created 0600, never through a symbolic link. */
-static int
-open_alerts(const char *path, GError **error)
+#define OUTBOX_KEEP_MAX 10000 /* undelivered alerts of earlier runs kept at most */
+#define EXEC_TIMEOUTS_MAX 3   /* hook timeouts after which a run stops calling it */
+#define EXEC_RETRY_RUNS 3     /* later runs that retry a failed --exec hook */
+
+/* Test-only fault injection (docs/WATCH.md): KT_WATCH_CRASH_AT=@point kills this run
+ * with SIGKILL there, as a crash or kill -9 would. */
+static void
+crash_at(const char *point)
 {
-    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
-    if (fd < 0) {
-        int e = errno;
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "--alerts '%s': %s", path,
-                    e == ELOOP ? "is a symbolic link; refusing to write through it"
-                               : g_strerror(e));
-    }
-    return fd;
+    const char *at = g_getenv("KT_WATCH_CRASH_AT");
+    if (at != NULL && strcmp(at, point) == 0)
+        raise(SIGKILL);
 }
 
 static gboolean
@@ -421,68 +441,216 @@ write_line(int fd, const char *line, gsize len)
     return TRUE;
 }
 
-/* Runs @argv with @text on its stdin; reports (never propagates) a failure. */
+/* Moves this run's alerts into the outbox (after those earlier runs left undelivered),
+ * keeping at most OUTBOX_KEEP_MAX of the earlier ones. */
 static void
-exec_one(char **argv, const char *text)
+fill_outbox(Run *r)
 {
-    GError *error = NULL;
-    GPid pid = 0;
-    int in = -1;
-    if (!g_spawn_async_with_pipes(NULL, argv, NULL,
-                                  G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
-                                  &pid, &in, NULL, NULL, &error)) {
-        kt_cli_error("--exec: %s", error->message);
-        g_error_free(error);
-        return;
+    cJSON *outbox = kt_state_outbox(r->st);
+    int old = cJSON_GetArraySize(outbox);
+    if (old > OUTBOX_KEEP_MAX) {
+        for (int i = 0; i < old - OUTBOX_KEEP_MAX; i++)
+            cJSON_DeleteItemFromArray(outbox, 0);
+        kt_cli_error("warning: dropped the %d oldest undelivered alerts of earlier runs "
+                     "(alert output keeps failing?)",
+                     old - OUTBOX_KEEP_MAX);
     }
-    gboolean wrote = write_line(in, text, strlen(text));
-    close(in);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    for (guint i = 0; i < r->alerts->len; i++) {
+        Alert *a = g_ptr_array_index(r->alerts, i);
+        kt_state_outbox_add(r->st, g_steal_pointer(&a->json), a->severity);
     }
-    g_spawn_close_pid(pid);
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-        kt_cli_error("--exec: '%s' failed (%s %d) for one alert", argv[0],
-                     WIFEXITED(status) ? "exit status" : "signal",
-                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
-    else if (!wrote)
-        kt_cli_error("--exec: '%s' did not read the alert", argv[0]);
 }
 
-/* Writes every alert; returns FALSE and sets @error when the alert output fails. */
-static gboolean
-deliver(Run *r, GError **error)
+/* (transfer full) The outbox's alerts as JSON lines (char*, each ending in a newline). */
+static GPtrArray *
+outbox_lines(Run *r, guint64 *bytes)
 {
-    g_auto(GStrv) argv = NULL;
-    if (r->w->exec != NULL && !g_shell_parse_argv(r->w->exec, NULL, &argv, error)) {
-        g_prefix_error(error, "--exec: ");
-        return FALSE;
-    }
-    int fd = STDOUT_FILENO;
-    if (r->w->alerts != NULL && (fd = open_alerts(r->w->alerts, error)) < 0)
-        return FALSE;
-    gboolean ok = TRUE;
-    fflush(stdout);
-    for (guint i = 0; i < r->alerts->len; i++) {
-        const Alert *a = g_ptr_array_index(r->alerts, i);
-        char *text = cJSON_PrintUnformatted(a->json);
+    GPtrArray *lines = g_ptr_array_new_with_free_func(g_free);
+    const cJSON *e;
+    *bytes = 0;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st))
+    {
+        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(e, "alert"));
         if (text == NULL)
             g_error("out of memory printing an alert");
-        g_autofree char *line = g_strconcat(text, "\n", NULL);
+        char *line = g_strconcat(text, "\n", NULL);
         cJSON_free(text);
-        if (ok && !write_line(fd, line, strlen(line))) {
-            g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s': %s",
-                        r->w->alerts ? r->w->alerts : "stdout", g_strerror(errno));
-            ok = FALSE;
-        }
-        if (argv != NULL)
-            exec_one(argv, line);
+        *bytes += strlen(line);
+        g_ptr_array_add(lines, line);
     }
-    if (fd != STDOUT_FILENO && close(fd) != 0 && ok) {
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s'", r->w->alerts);
-        ok = FALSE;
+    return lines;
+}
+
+/* TRUE when the outbox entry @e only waits for a retry of the --exec hook: the alerts
+ * file or stdout already has it. */
+static gboolean
+hook_only(const cJSON *e)
+{
+    return cJSON_HasObjectItem(e, "retry");
+}
+
+static gboolean
+alerts_fail(Run *r, GError **error)
+{
+    g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s': %s",
+                r->w->alerts ? r->w->alerts : "stdout", g_strerror(errno));
+    return FALSE;
+}
+
+/* Appends @lines to --alerts FILE, except those whose alert_id its tail already holds
+ * (appended by a run that crashed before it could mark them delivered), then fsyncs. */
+static gboolean
+append_file(Run *r, GPtrArray *lines, guint64 bytes, GError **error)
+{
+    gboolean created = FALSE, partial = FALSE;
+    int fd = kt_outbox_open_file(r->w->alerts, &created, error);
+    if (fd < 0)
+        return FALSE;
+    g_autoptr(GHashTable) seen = kt_outbox_file_ids(fd, bytes + (256 << 10), &partial, error);
+    gboolean ok = seen != NULL && (!partial || write_line(fd, "\n", 1) || alerts_fail(r, error));
+    const cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; ok && i < lines->len; i++, e = e->next) {
+        const char *id = cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring;
+        if (hook_only(e) || g_hash_table_contains(seen, id))
+            continue;
+        const char *line = g_ptr_array_index(lines, i);
+        ok = write_line(fd, line, strlen(line)) || alerts_fail(r, error);
+        crash_at("mid-deliver");
+    }
+    if (ok && fsync(fd) != 0)
+        ok = alerts_fail(r, error);
+    if (close(fd) != 0 && ok)
+        ok = alerts_fail(r, error);
+    if (ok && created) {
+        g_autofree char *dir = g_path_get_dirname(r->w->alerts);
+        int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd >= 0) {
+            (void)fsync(dfd);
+            close(dfd);
+        }
     }
     return ok;
+}
+
+static gboolean
+write_stdout(Run *r, GPtrArray *lines, GError **error)
+{
+    fflush(stdout);
+    const cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; i < lines->len; i++, e = e->next) {
+        const char *line = g_ptr_array_index(lines, i);
+        if (hook_only(e))
+            continue;
+        if (!write_line(STDOUT_FILENO, line, strlen(line)))
+            return alerts_fail(r, error);
+        crash_at("mid-deliver");
+    }
+    return TRUE;
+}
+
+/* Marks @e, whose hook failed or was not called, for a retry by a later run; FALSE when
+ * it has no retry left. */
+static gboolean
+retry_later(cJSON *e)
+{
+    cJSON *k = cJSON_GetObjectItemCaseSensitive(e, "retry");
+    if (k == NULL) {
+        cJSON_AddNumberToObject(e, "retry", EXEC_RETRY_RUNS);
+        return TRUE;
+    }
+    if (!cJSON_IsNumber(k) || k->valuedouble < 2)
+        return FALSE;
+    cJSON_SetNumberValue(k, k->valuedouble - 1);
+    return TRUE;
+}
+
+/* Runs --exec once per line, in order, and sets @keep[i] for the alerts whose hook
+ * failed (reported) and that a later run retries (EXEC_RETRY_RUNS at most); after
+ * EXEC_TIMEOUTS_MAX timeouts the hook is not called again in this run. */
+static void
+run_hooks(Run *r, char **argv, GPtrArray *lines, gboolean *keep)
+{
+    guint timeouts = 0, skipped = 0, dropped = 0;
+    cJSON *e = kt_state_outbox(r->st)->child;
+    for (guint i = 0; i < lines->len; i++, e = e->next) {
+        GError *error = NULL;
+        if (timeouts >= EXEC_TIMEOUTS_MAX)
+            skipped++;
+        else if (kt_outbox_exec(argv, g_ptr_array_index(lines, i), r->w->exec_timeout, &error))
+            continue;
+        if (error != NULL) {
+            if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT))
+                timeouts++;
+            kt_cli_error("--exec: %s for alert %s", error->message,
+                         cJSON_GetObjectItemCaseSensitive(e, "id")->valuestring);
+            g_error_free(error);
+        }
+        keep[i] = retry_later(e);
+        dropped += keep[i] ? 0 : 1;
+    }
+    if (skipped > 0)
+        kt_cli_error("--exec: gave up after %u timeouts; %u alerts wait for the next run",
+                     timeouts, skipped);
+    if (dropped > 0)
+        kt_cli_error("--exec: %u alerts failed %d runs in a row and are not retried", dropped,
+                     EXEC_RETRY_RUNS + 1);
+}
+
+/* Empties the outbox but for the entries marked in @keep. */
+static void
+prune_outbox(Run *r, const gboolean *keep)
+{
+    cJSON *outbox = kt_state_outbox(r->st);
+    cJSON *e = outbox->child;
+    for (guint i = 0; e != NULL; i++) {
+        cJSON *next = e->next;
+        if (!keep[i])
+            cJSON_Delete(cJSON_DetachItemViaPointer(outbox, e));
+        e = next;
+    }
+}
+
+/* Delivers the outbox, oldest first: --alerts FILE (exactly once) or stdout, then
+ * --exec; sets @keep[i] for the alerts left for a retry of the hook. Returns FALSE and
+ * sets @error when the alert output fails. */
+static gboolean
+deliver(Run *r, gboolean *keep, GError **error)
+{
+    g_auto(GStrv) argv = NULL;
+    if (r->w->exec != NULL && !g_shell_parse_argv(r->w->exec, NULL, &argv, error))
+        return FALSE; /* checked by parse_watch_args */
+    guint64 bytes = 0;
+    g_autoptr(GPtrArray) lines = outbox_lines(r, &bytes);
+    if (r->w->alerts != NULL ? !append_file(r, lines, bytes, error)
+                             : !write_stdout(r, lines, error))
+        return FALSE;
+    if (argv != NULL) {
+        run_hooks(r, argv, lines, keep);
+        return TRUE;
+    }
+    guint waiting = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st)) waiting += hook_only(e) ? 1 : 0;
+    if (waiting > 0)
+        kt_cli_error("warning: %u alerts waited for a retry of --exec; this run has no "
+                     "--exec, so they are dropped",
+                     waiting);
+    return TRUE;
+}
+
+/* The exit status for the alerts the outbox delivers (not counting those that only wait
+ * for a retry of the hook: they were counted when first delivered). */
+static int
+outbox_status(Run *r)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, kt_state_outbox(r->st))
+    {
+        const cJSON *sev = cJSON_GetObjectItemCaseSensitive(e, "sev");
+        if (!hook_only(e) && sev->valuedouble >= (double)r->o->fail_on_sev)
+            return KT_EXIT_FINDINGS;
+    }
+    return KT_EXIT_OK;
 }
 
 /* ---- the run ------------------------------------------------------------------------ */
@@ -523,6 +691,23 @@ read_new(Run *r, const char *const *inputs, KtCursorPlan **plan_out)
     return -1;
 }
 
+static gboolean
+save(Run *r)
+{
+    GError *error = NULL;
+    if (kt_state_save(r->st, &error))
+        return TRUE;
+    kt_cli_error("%s", error->message);
+    g_error_free(error);
+    return FALSE;
+}
+
+/*
+ * The outbox: (1) this run's alerts are saved as pending together with the advanced
+ * cursors and baselines, (2) every pending alert is delivered, (3) the state is saved
+ * again without them. A crash before (1) leaves the old state (the next run finds the
+ * same alerts again), between (1) and (3) the next run delivers what is pending.
+ */
 static int
 judge_and_save(Run *r, KtCursorPlan *plan)
 {
@@ -534,24 +719,27 @@ judge_and_save(Run *r, KtCursorPlan *plan)
         note_newest(r, res->last_ms);
     for (guint i = 0; i < plan->cursors->len; i++)
         note_newest(r, ((const KtCursor *)g_ptr_array_index(plan->cursors, i))->last_ts);
-    /* alerts first, state second: a run killed in between alerts again (at least once) */
-    if (!deliver(r, &error)) {
-        kt_cli_error("%s; nothing saved, the next run alerts again", error->message);
+    prune_alerted(r);
+    fill_outbox(r);
+    kt_state_set_engine(r->st, kt_engine_save(r->p->engine));
+    kt_state_set_cursors(r->st, plan->cursors);
+    if (!save(r))
+        return KT_EXIT_STATE;
+    if (cJSON_GetArraySize(kt_state_outbox(r->st)) == 0)
+        return KT_EXIT_OK;
+    crash_at("after-outbox");
+    int status = outbox_status(r);
+    g_autofree gboolean *keep = g_new0(gboolean, cJSON_GetArraySize(kt_state_outbox(r->st)));
+    if (!deliver(r, keep, &error)) {
+        kt_cli_error("%s; the alerts stay pending in the state and the next run delivers "
+                     "them",
+                     error->message);
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
-    prune_alerted(r);
-    kt_state_set_engine(r->st, kt_engine_save(r->p->engine));
-    kt_state_set_cursors(r->st, plan->cursors);
-    if (!kt_state_save(r->st, &error)) {
-        kt_cli_error("%s", error->message);
-        g_error_free(error);
-        return KT_EXIT_STATE;
-    }
-    for (guint i = 0; i < r->alerts->len; i++)
-        if (((const Alert *)g_ptr_array_index(r->alerts, i))->severity >= r->o->fail_on_sev)
-            return KT_EXIT_FINDINGS;
-    return KT_EXIT_OK;
+    crash_at("after-deliver");
+    prune_outbox(r, keep);
+    return save(r) ? status : KT_EXIT_STATE;
 }
 
 static int
@@ -585,7 +773,7 @@ int
 kt_cmd_watch(int argc, char **argv)
 {
     KtCliOptions o;
-    WatchOptions w = { NULL, 0, NULL, NULL };
+    WatchOptions w = { NULL, 0, NULL, NULL, 30 };
     GError *error = NULL;
     int status;
     kt_cli_options_init(&o);

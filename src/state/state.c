@@ -22,6 +22,9 @@ struct _KtState {
     cJSON *engine;      /* nullable */
     cJSON *alerted;     /* object */
     cJSON *accepted;    /* array */
+    cJSON *outbox;      /* array of pending alerts {id, sev, alert}, oldest first */
+    char *instance;     /* nullable: random hex naming this state in alert ids */
+    guint64 next_alert; /* sequence number of the last alert id given out */
 };
 
 struct _KtStateLock {
@@ -45,6 +48,7 @@ kt_state_new(const char *path)
     st->cursors = g_ptr_array_new_with_free_func((GDestroyNotify)kt_cursor_free);
     st->alerted = oom_check(cJSON_CreateObject());
     st->accepted = oom_check(cJSON_CreateArray());
+    st->outbox = oom_check(cJSON_CreateArray());
     return st;
 }
 
@@ -58,6 +62,8 @@ kt_state_free(KtState *st)
     cJSON_Delete(st->engine);
     cJSON_Delete(st->alerted);
     cJSON_Delete(st->accepted);
+    cJSON_Delete(st->outbox);
+    g_free(st->instance);
     g_free(st);
 }
 
@@ -114,6 +120,30 @@ kt_state_accepted(KtState *st)
     return st->accepted;
 }
 
+cJSON *
+kt_state_outbox(KtState *st)
+{
+    return st->outbox;
+}
+
+const char *
+kt_state_outbox_add(KtState *st, cJSON *alert, int severity)
+{
+    g_return_val_if_fail(cJSON_IsObject(alert), NULL);
+    if (st->instance == NULL)
+        st->instance = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+    g_autofree char *id =
+        g_strdup_printf("%s-%" G_GUINT64_FORMAT, st->instance, ++st->next_alert);
+    cJSON_DeleteItemFromObjectCaseSensitive(alert, "alert_id");
+    oom_check(cJSON_AddStringToObject(alert, "alert_id", id));
+    cJSON *e = oom_check(cJSON_CreateObject());
+    cJSON *idv = oom_check(cJSON_AddStringToObject(e, "id", id));
+    oom_check(cJSON_AddNumberToObject(e, "sev", severity));
+    cJSON_AddItemToObject(e, "alert", alert);
+    cJSON_AddItemToArray(st->outbox, e);
+    return idv->valuestring;
+}
+
 /* ---- serialization ------------------------------------------------------------------ */
 
 /* (transfer full) Hex SHA-256 of @len bytes. */
@@ -140,6 +170,11 @@ body_print(KtState *st)
     cJSON_AddItemReferenceToObject(doc, "engine", st->engine ? st->engine : empty);
     cJSON_AddItemReferenceToObject(doc, "alerted", st->alerted);
     cJSON_AddItemReferenceToObject(doc, "accepted", st->accepted);
+    cJSON *outbox = oom_check(cJSON_AddObjectToObject(doc, "outbox"));
+    if (st->instance != NULL)
+        cJSON_AddStringToObject(outbox, "instance", st->instance);
+    cJSON_AddNumberToObject(outbox, "next", (double)st->next_alert);
+    cJSON_AddItemReferenceToObject(outbox, "pending", st->outbox);
     char *text = cJSON_PrintUnformatted(doc);
     cJSON_Delete(doc); /* references: the members themselves stay */
     cJSON_Delete(empty);
@@ -265,6 +300,36 @@ check_header(cJSON *doc, const char *path, GError **error)
     return TRUE;
 }
 
+/* Takes the outbox of @doc (absent in states written before it existed). */
+static gboolean
+take_outbox(KtState *st, cJSON *doc, GError **error)
+{
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(doc, "outbox");
+    if (o == NULL)
+        return TRUE;
+    const cJSON *inst = cJSON_GetObjectItemCaseSensitive(o, "instance");
+    const cJSON *next = cJSON_GetObjectItemCaseSensitive(o, "next");
+    cJSON *pending = cJSON_GetObjectItemCaseSensitive(o, "pending");
+    if (!cJSON_IsObject(o) || !cJSON_IsNumber(next) || next->valuedouble < 0 ||
+        next->valuedouble > 9007199254740992.0 || !cJSON_IsArray(pending) ||
+        (inst != NULL && (!cJSON_IsString(inst) || strlen(inst->valuestring) > 64 ||
+                          inst->valuestring[strspn(inst->valuestring, "0123456789abcdef")])))
+        return corrupt(error, st->path, "bad outbox");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, pending)
+    {
+        if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(e, "id")) ||
+            !cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(e, "sev")) ||
+            !cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(e, "alert")))
+            return corrupt(error, st->path, "bad pending alert in the outbox");
+    }
+    st->instance = inst != NULL ? g_strdup(inst->valuestring) : NULL;
+    st->next_alert = (guint64)next->valuedouble;
+    cJSON_Delete(st->outbox);
+    st->outbox = cJSON_DetachItemViaPointer(o, pending);
+    return TRUE;
+}
+
 /* Moves the members of @doc into @st. */
 static gboolean
 take_members(KtState *st, cJSON *doc, GError **error)
@@ -318,7 +383,8 @@ kt_state_load(const char *path, GError **error)
         corrupt(error, path, text->len == 0 ? "empty" : "not valid JSON");
         return NULL;
     }
-    ok = check_header(doc, path, error) && take_members(st, doc, error);
+    ok = check_header(doc, path, error) && take_members(st, doc, error) &&
+         take_outbox(st, doc, error);
     cJSON_Delete(doc);
     if (!ok)
         return NULL;

@@ -120,6 +120,7 @@ state_show(KtState *st, const StateOptions *so)
     printf("engine    %" G_GSIZE_FORMAT " bytes\n", etext != NULL ? strlen(etext) : 0);
     cJSON_free(etext);
     printf("alerted   %d findings remembered\n", cJSON_GetArraySize(kt_state_alerted(st)));
+    printf("outbox    %d alerts pending delivery\n", cJSON_GetArraySize(kt_state_outbox(st)));
     const cJSON *a;
     printf("accepted  %d\n", cJSON_GetArraySize(kt_state_accepted(st)));
     cJSON_ArrayForEach(a, kt_state_accepted(st))

@@ -1,7 +1,8 @@
 /*
  * test-state.c - the watch state file: round trip, atomic write and mode 0600, checksum,
  * corrupt and newer files refused and left unchanged, symbolic links refused, lock
- * contention, and saves killed with SIGKILL at random moments.
+ * contention, saves killed with SIGKILL at random moments, and the alert outbox (ids,
+ * old states, the alerts file's tail, --exec hooks and their timeout).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +11,8 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <gio/gio.h>
 
 #include "keytrail/state.h"
 
@@ -390,6 +393,190 @@ test_cursor_json(void)
     cJSON_Delete(o);
 }
 
+/* ---- the outbox ----------------------------------------------------------------------- */
+
+static cJSON *
+alert_obj(const char *kind)
+{
+    cJSON *a = cJSON_CreateObject();
+    cJSON_AddStringToObject(a, "type", "anomaly");
+    cJSON_AddStringToObject(a, "kind", kind);
+    cJSON_AddStringToObject(a, "alert", "new");
+    return a;
+}
+
+/* Ids are "<instance>-<n>", added last to the alert, and survive a save and load; the
+ * sequence goes on after a load; another state has another instance. */
+static void
+test_outbox_roundtrip(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtState) st = sample_state(fx->path, 1);
+    g_autofree char *id1 = g_strdup(kt_state_outbox_add(st, alert_obj("new_ip"), 2));
+    g_autofree char *id2 = g_strdup(kt_state_outbox_add(st, alert_obj("new_op"), 1));
+    g_assert_true(g_str_has_suffix(id1, "-1"));
+    g_assert_true(g_str_has_suffix(id2, "-2"));
+    g_assert_cmpuint(strlen(id1), ==, 18);
+    g_assert_cmpint(strncmp(id1, id2, 17), ==, 0);
+    cJSON *first = cJSON_GetArrayItem(kt_state_outbox(st), 0);
+    cJSON *alert = cJSON_GetObjectItem(first, "alert");
+    cJSON *last = cJSON_GetArrayItem(alert, cJSON_GetArraySize(alert) - 1);
+    g_assert_cmpstr(last->string, ==, "alert_id");
+    g_assert_cmpstr(last->valuestring, ==, id1);
+    g_assert_true(kt_state_save(st, &error));
+
+    g_autoptr(KtState) back = kt_state_load(fx->path, &error);
+    g_assert_no_error(error);
+    cJSON *outbox = kt_state_outbox(back);
+    g_assert_cmpint(cJSON_GetArraySize(outbox), ==, 2);
+    cJSON *e = cJSON_GetArrayItem(outbox, 1);
+    g_assert_cmpstr(cJSON_GetObjectItem(e, "id")->valuestring, ==, id2);
+    g_assert_cmpint(cJSON_GetObjectItem(e, "sev")->valueint, ==, 1);
+    g_assert_cmpstr(cJSON_GetObjectItem(cJSON_GetObjectItem(e, "alert"), "kind")->valuestring,
+                    ==, "new_op");
+    const char *id3 = kt_state_outbox_add(back, alert_obj("new_ua"), 0);
+    g_assert_cmpint(strncmp(id3, id1, 17), ==, 0);
+    g_assert_true(g_str_has_suffix(id3, "-3"));
+
+    g_autoptr(KtState) other = kt_state_new(fx->path);
+    const char *oid = kt_state_outbox_add(other, alert_obj("new_ip"), 2);
+    g_assert_true(g_str_has_suffix(oid, "-1"));
+    g_assert_cmpstr(oid, !=, id1); /* 2^-64 chance of a collision */
+}
+
+/* (transfer full) @doc with a correct checksum, as text. */
+static char *
+checksummed(cJSON *doc)
+{
+    char *body = cJSON_PrintUnformatted(doc);
+    g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, body, -1);
+    cJSON_free(body);
+    cJSON_AddStringToObject(doc, "checksum", sum);
+    char *text = cJSON_PrintUnformatted(doc);
+    char *out = g_strdup(text);
+    cJSON_free(text);
+    return out;
+}
+
+/* A state written before the outbox existed loads with an empty one; a damaged outbox
+ * is refused like any damage. */
+static void
+test_outbox_old_and_bad(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    cJSON *doc = cJSON_CreateObject();
+    cJSON_AddStringToObject(doc, "format", KT_STATE_FORMAT);
+    cJSON_AddNumberToObject(doc, "version", 1);
+    cJSON_AddArrayToObject(doc, "cursors");
+    cJSON_AddObjectToObject(doc, "alerted");
+    cJSON_AddArrayToObject(doc, "accepted");
+    g_autofree char *old = checksummed(doc);
+    write_text(fx->path, old);
+    g_autoptr(KtState) st = kt_state_load(fx->path, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(cJSON_GetArraySize(kt_state_outbox(st)), ==, 0);
+    g_assert_true(g_str_has_suffix(kt_state_outbox_add(st, alert_obj("x"), 0), "-1"));
+
+    cJSON_DeleteItemFromObject(doc, "checksum");
+    cJSON *outbox = cJSON_AddObjectToObject(doc, "outbox");
+    cJSON_AddNumberToObject(outbox, "next", 3);
+    cJSON *pending = cJSON_AddArrayToObject(outbox, "pending");
+    cJSON *e = cJSON_CreateObject();
+    cJSON_AddStringToObject(e, "id", "ab-3");
+    cJSON_AddItemToArray(pending, e); /* no "sev", no "alert" */
+    g_autofree char *bad = checksummed(doc);
+    write_text(fx->path, bad);
+    expect_refused(fx, KT_ERROR_STATE_CORRUPT, "outbox");
+
+    cJSON_DeleteItemFromObject(doc, "checksum");
+    cJSON_DeleteItemFromArray(pending, 0);
+    cJSON_AddStringToObject(outbox, "instance", "../../etc");
+    g_autofree char *bad_inst = checksummed(doc);
+    write_text(fx->path, bad_inst);
+    expect_refused(fx, KT_ERROR_STATE_CORRUPT, "outbox");
+    cJSON_Delete(doc);
+}
+
+/* The ids of complete lines in the file's tail: a line cut by the window, a line that
+ * is not JSON, one without an id and a torn last line are not ids. */
+static void
+test_outbox_file_ids(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *path = g_build_filename(fx->dir, "alerts.jsonl", NULL);
+    const char *text = "{\"alert_id\":\"cut-1\",\"pad\":\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"}\n"
+                       "{\"a\":1,\"alert_id\":\"a-2\"}\n"
+                       "not json \"alert_id\":\"fake-3\"\n"
+                       "{\"nested\":{\"alert_id\":\"deep-4\"}}\n"
+                       "{\"alert_id\":\"a-5\"}\n"
+                       "{\"alert_id\":\"torn-6\"";
+    write_text(path, text);
+    gboolean created = TRUE, partial = FALSE;
+    int fd = kt_outbox_open_file(path, &created, &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_false(created);
+    /* a window that starts inside the first line */
+    guint64 window = strlen(text) - 10;
+    GHashTable *ids = kt_outbox_file_ids(fd, window, &partial, &error);
+    g_assert_no_error(error);
+    g_assert_true(partial);
+    g_assert_cmpuint(g_hash_table_size(ids), ==, 2);
+    g_assert_true(g_hash_table_contains(ids, "a-2"));
+    g_assert_true(g_hash_table_contains(ids, "a-5"));
+    g_hash_table_unref(ids);
+    ids = kt_outbox_file_ids(fd, 1 << 20, &partial, &error);
+    g_assert_true(g_hash_table_contains(ids, "cut-1"));
+    g_assert_cmpuint(g_hash_table_size(ids), ==, 3);
+    g_hash_table_unref(ids);
+    close(fd);
+
+    g_autofree char *fresh = g_build_filename(fx->dir, "new.jsonl", NULL);
+    fd = kt_outbox_open_file(fresh, &created, &error);
+    g_assert_no_error(error);
+    g_assert_true(created);
+    ids = kt_outbox_file_ids(fd, 1 << 20, &partial, &error);
+    g_assert_false(partial);
+    g_assert_cmpuint(g_hash_table_size(ids), ==, 0);
+    g_hash_table_unref(ids);
+    close(fd);
+    struct stat sb;
+    g_assert_cmpint(stat(fresh, &sb), ==, 0);
+    g_assert_cmpint(sb.st_mode & 0777, ==, 0600);
+
+    g_autofree char *link = g_build_filename(fx->dir, "link.jsonl", NULL);
+    g_assert_cmpint(symlink(path, link), ==, 0);
+    g_assert_cmpint(kt_outbox_open_file(link, &created, &error), ==, -1);
+    g_assert_error(error, KT_ERROR, KT_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "symbolic link"));
+    g_unlink(link);
+    g_unlink(fresh);
+    g_unlink(path);
+}
+
+/* A hook that reads its input succeeds; one that fails or hangs is reported, the hanging
+ * one as a timeout after it was killed. */
+static void
+test_outbox_exec(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) cat = g_strsplit("sh|-c|cat > /dev/null", "|", -1);
+    g_assert_true(kt_outbox_exec(cat, "{\"a\":1}\n", 10, &error));
+    g_assert_no_error(error);
+    g_auto(GStrv) fail = g_strsplit("sh|-c|cat > /dev/null; exit 7", "|", -1);
+    g_assert_false(kt_outbox_exec(fail, "{}\n", 10, &error));
+    g_assert_error(error, KT_ERROR, KT_ERROR_IO);
+    g_assert_nonnull(strstr(error->message, "exit status 7"));
+    g_clear_error(&error);
+    g_auto(GStrv) hang = g_strsplit("sh|-c|sleep 600; :", "|", -1);
+    g_assert_false(kt_outbox_exec(hang, "{}\n", 1, &error));
+    g_assert_error(error, G_IO_ERROR, G_IO_ERROR_TIMED_OUT);
+    g_clear_error(&error);
+    g_auto(GStrv) missing = g_strsplit("/nonexistent/kt-hook", "|", -1);
+    g_assert_false(kt_outbox_exec(missing, "{}\n", 1, &error));
+    g_assert_nonnull(error);
+}
+
 static void
 add(const char *name, void (*fn)(Fixture *, gconstpointer))
 {
@@ -410,5 +597,9 @@ main(int argc, char **argv)
     add("/state/lock/contention", test_lock);
     add("/state/save/kill-9", test_kill);
     g_test_add_func("/state/cursor/json", test_cursor_json);
+    add("/state/outbox/roundtrip", test_outbox_roundtrip);
+    add("/state/outbox/old-and-damaged", test_outbox_old_and_bad);
+    add("/state/outbox/file-ids", test_outbox_file_ids);
+    g_test_add_func("/state/outbox/exec", test_outbox_exec);
     return g_test_run();
 }
