@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "keytrail/cli.h"
+#include "keytrail/report.h"
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
 
@@ -471,11 +472,10 @@ deliver(Run *r, GError **error)
     fflush(stdout);
     for (guint i = 0; i < r->alerts->len; i++) {
         const Alert *a = g_ptr_array_index(r->alerts, i);
-        char *text = cJSON_PrintUnformatted(a->json);
-        if (text == NULL)
-            g_error("out of memory printing an alert");
-        g_autofree char *line = g_strconcat(text, "\n", NULL);
-        cJSON_free(text);
+        /* escapes bidi, C1 and invisible characters like the JSON report does */
+        g_autoptr(GString) buf = g_string_new(NULL);
+        kt_report_json_print(a->json, FALSE, buf);
+        const char *line = buf->str;
         if (ok && !write_line(fd, line, strlen(line))) {
             g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write alerts to '%s': %s",
                         r->w->alerts ? r->w->alerts : "stdout", g_strerror(errno));
