@@ -183,6 +183,9 @@ void kt_tui_put(KtTuiPen *p, const char *s, int w, KtTuiAttr attr, gboolean righ
 /* Same for text that came from a log: secret-looking tokens masked unless the frame
  * reveals keys (kt_redact_secrets), then sanitized (kt_sanitize_append). */
 void kt_tui_put_log(KtTuiPen *p, const char *s, int w, KtTuiAttr attr);
+/* Sanitized only, not redacted: what the user typed, and status messages (whose log
+ * parts were redacted when the message was made). */
+void kt_tui_put_safe(KtTuiPen *p, const char *s, int w, KtTuiAttr attr);
 void kt_tui_putf(KtTuiPen *p, int w, KtTuiAttr attr, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 void kt_tui_pen_fill(KtTuiPen *p, KtTuiAttr attr);
 /* Gives the whole of line @y one attribute (selected rows, bars). */
