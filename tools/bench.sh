@@ -29,8 +29,8 @@ gen() { # gen FORMAT OUT [extra]
     fmt=$1; o=$2; shift 2
     [ -e "$o" ] && return 0
     [ "$fmt" = cloudtrail ] && mkdir -p "$o"
-    "$GEN" logs --seed 7 --format "$fmt" --keys "$keys" --days 30 --events "$events" \
-        --scenario all -q --out "$o" "$@"
+    "$GEN" logs --seed 7 --format "$fmt" --keys "$keys" --days 45 --events "$events" \
+        --scenario all -q --out "$o" "$@" || { echo "bench: ktgen failed for $o" >&2; exit 2; }
 }
 echo "bench: generating $events events over $keys keys in $dir ..." >&2
 gen csv "$dir/b.csv"; gen jsonl "$dir/b.jsonl"; gen combined "$dir/b.log"; gen cloudtrail "$dir/ct"
@@ -43,7 +43,8 @@ measure() {
     i=0
     while [ $i -lt "$runs" ]; do
         /usr/bin/time -f "%e %U %S %M" -o "$dir/.t" sh -c "$1" > /dev/null 2>"$dir/.err"
-        if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $4}' "$dir/.t"; else awk '{print $2 + $3, $4}' "$dir/.t"; fi >> "$dir/.times"
+        tail -n 1 "$dir/.t" > "$dir/.t1"
+        if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $4}' "$dir/.t1"; else awk '{print $2 + $3, $4}' "$dir/.t1"; fi >> "$dir/.times"
         i=$((i + 1))
     done
     sort -n "$dir/.times" | awk -v n="$runs" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'

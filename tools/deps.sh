@@ -11,6 +11,14 @@ command -v pkg-config >/dev/null 2>&1 || need="$need pkg-config"
 command -v cc >/dev/null 2>&1 || need="$need build-essential"
 command -v clang >/dev/null 2>&1 || need="$need clang"
 command -v tmux >/dev/null 2>&1 || need="$need tmux"
+command -v jq >/dev/null 2>&1 || need="$need jq"
+# clang's sanitizer and libFuzzer runtimes (fuzz smoke in make check)
+if command -v clang >/dev/null 2>&1 &&
+    ! echo 'int main(void){return 0;}' | clang -fsanitize=address -x c - -o /dev/null 2>/dev/null; then
+    need="$need libclang-rt-dev"
+fi
+command -v python3 >/dev/null 2>&1 || need="$need python3"
+command -v gzip >/dev/null 2>&1 || need="$need gzip"
 [ -n "$need" ] || exit 0
 echo "keytrail: installing missing packages:$need"
 sudo=""

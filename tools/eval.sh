@@ -22,12 +22,19 @@ if ! "$KT" scan --help 2>/dev/null | grep -q -- '--leak-time'; then
     echo "eval: keytrail scan has no --leak-time yet; nothing to evaluate"
     exit 0
 fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# KT_EVAL_KEEP=DIR keeps every log, report and score there (score.txt lists false incidents)
+if [ -n "${KT_EVAL_KEEP:-}" ]; then
+    tmp=$KT_EVAL_KEEP
+    mkdir -p "$tmp"
+else
+    tmp=$(mktemp -d)
+    trap 'rm -rf "$tmp"' EXIT
+fi
 keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-120000}
 
-# The suite: "seed format [ktgen options]". Spring windows cross the EU/US DST start,
-# autumn ones the DST end.
+# The suite: "seed format [ktgen options] [| keytrail options]". Spring windows cross the
+# EU/US DST start, autumn ones the DST end; one CloudTrail run rotates the CI roles'
+# session keys every hour, judged by principal (--entity auto).
 suite="101 csv --scenario all,leak_chain
 101 cloudtrail --gzip
 202 jsonl
@@ -41,13 +48,13 @@ suite="101 csv --scenario all,leak_chain
 808 gcp
 909 csv --start 2024-10-01
 919 cloudtrail --gzip --start 2024-10-01
-929 jsonl-flat --start 2024-09-20"
+929 jsonl-flat --start 2024-09-20
+939 cloudtrail --rotate-sessions --scenario all,leak_chain | --entity auto"
 
-# keytrail options per generated format (fields the generic guess cannot know)
+# keytrail options per generated format: none, keytrail guesses every mapping (nested
+# key.id / client.ip in JSON lines, ?api_key= in combined logs); add here if that changes
 scan_opts() {
     case $1 in
-    jsonl) echo "--field key=key.id --field ip=client.ip --field op=request.path" ;;
-    combined) echo "--field key=query:api_key" ;;
     *) echo "" ;;
     esac
 }
@@ -58,8 +65,10 @@ printf '%-4s %-14s %-6s %7s %9s %10s %s\n' run format seed recall precision "fal
 n=0 pf=0 pt=0 it=0 ii=0 fa=0 kd=0
 # read from a file, not a pipe: the totals must survive the loop
 echo "$suite" > "$tmp/suite"
-while read -r seed fmt extra; do
+while read -r seed fmt rest; do
     n=$((n + 1))
+    extra=${rest%%|*} ktopts=""
+    case $rest in *"|"*) ktopts=${rest#*|} ;; esac
     d="$tmp/run$n"
     mkdir -p "$d"
     out="$d/log.$fmt"
@@ -72,20 +81,20 @@ while read -r seed fmt extra; do
     fi
     leak=$(sed -n 's/.*"leak_time":[[:space:]]*"\([^"]*\)".*/\1/p' "$d/labels.json")
     # shellcheck disable=SC2046
-    "$KT" scan -q --leak-time "$leak" --reveal-keys --output json $(scan_opts "$fmt") "$out" \
+    "$KT" scan -q --leak-time "$leak" --reveal-keys --output json $(scan_opts "$fmt") $ktopts "$out" \
         > "$d/report.json" 2> "$d/scan.err"
     rc=$?
     if [ $rc -ne 0 ] && [ $rc -ne 1 ]; then
         echo "eval: keytrail scan failed ($rc) on seed $seed $fmt: $(head -c 300 "$d/scan.err")"
         continue
     fi
-    "$KTGEN" score --labels "$d/labels.json" --report "$d/report.json" > "$d/score.txt"
+    "$KTGEN" score --verbose --labels "$d/labels.json" --report "$d/report.json" > "$d/score.txt"
     s="$d/score.txt"
     notes=$(grep -E ' (MISS|partial) | FLAGGED$' "$s" | awk '{print $1}' | tr '\n' ' ')
     printf '%-4s %-14s %-6s %7s %9s %10s %s\n' "$n" "$fmt" "$seed" \
         "$(sed -n 's/^recall *\([0-9.na\/]*\).*/\1/p' "$s")" \
         "$(sed -n 's/^precision *\([0-9.na\/]*\).*/\1/p' "$s")" \
-        "$(sed -n 's/^false *\([0-9.]*\).*/\1/p' "$s")" "${notes:--}"
+        "$(sed -n 's/^false *\([0-9][0-9.]*\) per .*/\1/p' "$s")" "${notes:--}"
     pf=$((pf + $(total pairs_found "$s"))) pt=$((pt + $(total pairs "$s")))
     it=$((it + $(total incidents_true "$s"))) ii=$((ii + $(total incidents "$s")))
     fa=$((fa + $(total false "$s"))) kd=$((kd + $(total key_days "$s")))
@@ -97,6 +106,18 @@ awk -v pf=$pf -v pt=$pt -v it=$it -v ii=$ii -v fa=$fa -v kd=$kd 'BEGIN {
     printf "TOTAL recall %.3f (%d/%d pairs)  precision %.3f (%d/%d incidents)  false %.2f per 1000 key-days (%d in %d)\n", r, pf, pt, p, it, ii, f, fa, kd
     printf "targets: recall >= 0.95 %s, false <= 2 per 1000 key-days %s\n", r >= 0.95 ? "MET" : "NOT MET", f <= 2 ? "MET" : "NOT MET"
 }'
+
+# per scenario over all runs
+echo
+cat "$tmp"/run*/score.txt 2> /dev/null | awk '
+    $2 == "attack" { split($4, a, "/"); f[$1] += a[1]; p[$1] += a[2]; k[$1] = "attack" }
+    $2 == "drift" { r[$1]++; if ($5 == "FLAGGED") fl[$1]++; k[$1] = "drift" }
+    END {
+        for (n in k) {
+            if (k[n] == "attack") printf "  %-24s attack  %3d/%-3d attacker pairs found\n", n, f[n], p[n]
+            else printf "  %-24s drift   %3d/%-3d runs flagged (should be 0)\n", n, fl[n] + 0, r[n]
+        }
+    }' | sort -b -k2,2 -k1,1
 
 # ---- Stratus Red Team replay -----------------------------------------------------------------
 data="$top/../shared/data/stratus-red-team-detonation-logs"

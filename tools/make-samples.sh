@@ -53,8 +53,8 @@ file per format, all telling the same story. Regenerate, never edit by hand.
 | file | format | keytrail reads it with |
 |------|--------|------------------------|
 | api-access.csv | CSV export (header, quoted user agents) | \`keytrail scan samples/api-access.csv\` |
-| api-access.jsonl | JSON lines, nested \`key.id\`, \`client.ip\` | \`keytrail scan --field key=key.id --field ip=client.ip --field op=request.path samples/api-access.jsonl\` |
-| access.log | Apache combined, key in \`?api_key=\` | \`keytrail scan --field key=query:api_key samples/access.log\` |
+| api-access.jsonl | JSON lines, nested \`key.id\`, \`client.ip\`, \`request.*\` | \`keytrail scan samples/api-access.jsonl\` |
+| access.log | Apache combined, key in \`?api_key=\` | \`keytrail scan samples/access.log\` (or \`--field key=query:api_key\`) |
 | cloudtrail/ | CloudTrail S3 layout, \`{"Records":[...]}\` .json.gz (one file per region and day) | \`keytrail scan samples/cloudtrail\` |
 | vault-audit.log.gz | HashiCorp Vault audit device (request + response entries) | \`keytrail scan samples/vault-audit.log.gz\` |
 | conjur-audit.log | CyberArk Conjur RFC 5424 audit syslog | \`keytrail scan samples/conjur-audit.log\` |
@@ -72,15 +72,12 @@ file (keys differ per source, times and IPs are the same). Score a report with
 The key leaked at **$leak** (a commit pushed to a public repository). In the CloudTrail
 sample it is \`$(q "$chain | .key")\` (labels/cloudtrail.json); in the CSV, JSON lines and
 combined samples \`$(jq -r "$chain | .key" "$out/labels/csv.json")\`. Its owner is a service
-that calls the API from a few fixed cloud addresses all day. What happened next:
+that calls the API from a few fixed cloud addresses all day. What happened next (UTC):
 
-1. **$(q "$chain | .start")** - TruffleHog verifies the key from **$(q "$chain | .attacker_ips[0]")**
-   (one call: whoami; user agent \`TruffleHog\`).
-2. An hour or few later a Kali box at **$(q "$chain | .attacker_ips[1]")** enumerates for 15 minutes
-   (list users, roles, buckets, secrets...; most calls denied), then for half an hour creates a
-   user, attaches a policy, mints an access key and reads secrets.
-3. The next day a VPS at **$(q "$chain | .attacker_ips[2]")** bulk-reads data for an hour (a volume
-   and bytes spike), until **$(q "$chain | .end")**.
+EOF
+    q "$chain | .phases | to_entries[] |
+       \"\\(.key + 1). **\\(.value.start)** to \\(.value.end[11:]) from **\\(.value.ip)**: \\(.value.what).\""
+    cat <<EOF
 
 In all, $(q "$chain | .events") calls from the three attacker addresses. keytrail should report
 each of the three (key, IP) pairs as an incident at medium or above.

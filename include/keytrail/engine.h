@@ -204,7 +204,7 @@ gboolean kt_engine_load(KtEngine *e, const cJSON *obj, GError **error);
  * principal in principal mode) from @cidr (nullable) or with a user agent containing @ua
  * (nullable, case-insensitive) as benign: they are allowed for that key only and learned
  * into its baseline. Called after kt_engine_load(), before records are fed. Cannot fail.
- * Added by the watch branch (issue 4); implemented by the engine. */
+ * Unknown keys are ignored (nothing learned yet). Implemented in src/engine/accept.c. */
 void kt_engine_accept(KtEngine *e, const char *key, const KtCidr *cidr, const char *ua);
 
 #endif

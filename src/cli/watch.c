@@ -17,10 +17,6 @@
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
 
-/* The engine may not implement per-key accept yet (declared in engine.h by this branch):
- * call it only when linked in. */
-#pragma weak kt_engine_accept
-
 typedef struct {
     char *state;       /* --state PATH */
     int wait;          /* --wait: seconds, -1 forever, 0 not at all */
@@ -198,8 +194,6 @@ static void
 apply_accepted(Run *r)
 {
     const cJSON *e;
-    if (kt_engine_accept == NULL)
-        return;
     cJSON_ArrayForEach(e, kt_state_accepted(r->st))
     {
         const cJSON *key = cJSON_GetObjectItemCaseSensitive(e, "key");

@@ -26,6 +26,7 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->cur_hour = G_MININT64;
     ent->cur_day = G_MININT64;
     ent->stat_day = G_MININT64;
+    ent->med_day = G_MININT64;
     ent->spike_req_anom = -1;
     ent->spike_bytes_anom = -1;
     ent->tl_start = G_MININT64;
@@ -94,6 +95,19 @@ ring_push(KtEngine *e, KtEntity *ent)
     ent->ring_last_hour = MAX(ent->ring_last_hour, h);
 }
 
+/* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
+static void
+vote(guint32 *cand, guint32 *votes, guint32 v)
+{
+    if (*cand == v)
+        (*votes)++;
+    else if (*votes == 0) {
+        *cand = v;
+        *votes = 1;
+    } else
+        (*votes)--;
+}
+
 void
 kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
 {
@@ -107,13 +121,14 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->thr_req = 0;
         ent->fired_req = ent->fired_bytes = ent->fired_burst = ent->fired_off = FALSE;
         ent->spike_req_anom = ent->spike_bytes_anom = -1;
+        ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
     }
     gint64 day = floor_div(rec->time_ms, KT_MS_DAY);
     if (day > ent->cur_day) {
         if (base)
             ent->base_days++;
         if (!kt_engine_leak_mode(e) && ent->cur_day != G_MININT64) {
-            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see is_new() in detectors.c */
+            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see lookup() in detectors.c */
             kt_valset_prune(&ent->ips, cut);
             kt_valset_prune(&ent->nets, cut);
             kt_valset_prune(&ent->wide, cut);
@@ -123,8 +138,11 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->cur_day = day;
     }
     ent->cur_req++;
-    if (rec->outcome != KT_OUTCOME_OK)
+    vote(&ent->hour_src, &ent->hour_votes, rec->source);
+    if (rec->outcome != KT_OUTCOME_OK) {
         ent->cur_fail++;
+        vote(&ent->fail_src, &ent->fail_votes, rec->source);
+    }
     if (rec->bytes > 0)
         ent->cur_bytes += rec->bytes;
 }
@@ -166,26 +184,25 @@ kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
     timeline_add(ent, rec->time_ms);
 }
 
-/* Learns one value; counts a new learned day for churn. */
+/* Learns one value (@v: its entry, NULL when new); counts a new learned day for churn. */
 static KtVal *
-learn_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
-            gboolean judged)
+learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
+            gboolean base, gboolean judged)
 {
     if (id == 0)
         return NULL;
-    KtVal *v = kt_valset_find(s, id);
     if (v == NULL) {
         v = kt_valset_insert(s, id, rec->time_ms);
         if (judged)
-            v->flags |= KT_VAL_NEW;
+            kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
         if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
             s->last_new_day != ent->cur_day) {
             s->new_days++;
             s->last_new_day = ent->cur_day;
         }
     }
-    if (base)
-        v->flags |= KT_VAL_BASE;
+    if (base && !(v->flags & KT_VAL_BASE))
+        kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
     v->count++;
     v->last_ms = MAX(v->last_ms, rec->time_ms);
     return v;
@@ -224,29 +241,36 @@ vote_network(KtVal *net, guint32 fam, guint32 op)
 }
 
 void
-kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
+kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
+                  const KtCtx *c)
 {
     gboolean judged = kt_engine_leak_mode(e) ? !base : rec->time_ms >= ent->learn_end_ms;
-    guint8 sf = kt_engine_src_flags(e, rec->source);
-    guint32 net = kt_engine_src_net(e, rec->source);
-    guint32 fam = kt_engine_ua_fam(e, rec->ua);
+    guint8 sf = c->sf;
+    guint32 net = c->net, fam = c->fam;
+    /* Each set is touched once, so an insertion cannot move another set's entry. */
+    KtVal *nv = learn_value(ent, &ent->nets, c->v_net, net, rec, base, judged);
+    if (nv != NULL && base)
+        vote_network(nv, fam, rec->op);
     if (sf & KT_SRC_IP)
-        learn_value(ent, &ent->ips, rec->source, rec, base, judged);
-    KtVal *nv = learn_value(ent, &ent->nets, net, rec, base, judged);
-    learn_value(ent, &ent->wide, kt_engine_src_wide(e, rec->source), rec, base, judged);
-    learn_value(ent, &ent->ops, rec->op, rec, base, judged);
-    learn_value(ent, &ent->uas, fam, rec, base, judged);
+        learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
+    KtVal *wv = learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
+    if (wv != NULL && base)
+        vote_network(wv, fam, rec->op); /* consumers of keys whose networks churn */
+    learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
+    learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {
-        if (base && ent->last_net != 0 && ent->last_net != net &&
-            rec->time_ms - ent->last_net_ms <= KT_CONCURRENT_MS)
+        if (base && kt_baseline_interleaves(ent, net, rec->time_ms))
             ent->base_overlaps++;
-        ent->last_net = net;
-        ent->last_net_ms = rec->time_ms;
+        if (net != ent->net0) {
+            ent->net1 = ent->net0;
+            ent->net1_ms = ent->net0_ms;
+            ent->net0 = net;
+        }
+        ent->net0_ms = rec->time_ms;
+        ent->net0_src = rec->source;
     }
     if (!base)
         return;
-    if (nv != NULL)
-        vote_network(nv, fam, rec->op);
     ent->how[kt_engine_how(e, rec->time_ms)]++;
     ent->base_how_total++;
     ent->base_events++;
@@ -256,6 +280,15 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
         ent->base_bytes += rec->bytes;
         ent->base_bytes_n++;
     }
+}
+
+gboolean
+kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
+{
+    /* A switch alone (office to VPN) is not concurrency; coming back within the window
+     * means both networks were in use at once. */
+    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
+           ms - ent->net1_ms <= KT_CONCURRENT_MS;
 }
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
@@ -274,13 +307,20 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
 {
     if (ent->base_how_total == 0)
         return 1.0;
-    guint64 bins[48];
-    collapse_profile(ent, bins);
-    int weekend = how / 24 >= 5, hod = how % 24;
+    const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
+    guint64 total = 0;
+    for (int i = 0; i < 48; i++)
+        total += bins[i];
+    if (total == 0)
+        return 1.0;
+    /* Neighbours are taken along the week, so Friday 23:00 borders Saturday 00:00: without
+     * --tz the weekday/weekend boundary falls at UTC midnight, a Friday evening elsewhere. */
     guint64 mass = 0;
-    for (int d = -1; d <= 1; d++)
-        mass += bins[weekend * 24 + (hod + d + 24) % 24];
-    return (double)mass / (double)ent->base_how_total;
+    for (int d = -KT_OFF_SPAN; d <= KT_OFF_SPAN; d++) {
+        int h = ((how + d) % 168 + 168) % 168;
+        mass += bins[(h / 24 >= 5) * 24 + h % 24];
+    }
+    return (double)mass / (double)total;
 }
 
 /* Median of the non-zero learned hours of @ring (0 when none). */
@@ -307,11 +347,8 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    ent->med_req = median_nonzero(ent, FALSE);
-    ent->med_bytes = median_nonzero(ent, TRUE);
-    guint64 bins[48];
-    collapse_profile(ent, bins);
-    ent->conc_bins = kt_stats_concentration(bins, 48, 0.95);
+    collapse_profile(ent, ent->prof48);
+    ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
     ent->concentrated = ent->base_how_total >= 50 && ent->base_days >= 5 &&
@@ -356,10 +393,16 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     gsize n = seasonal_samples(e, ent, req, bytes, &span);
     if (span < KT_SPIKE_MIN_HOURS || n == 0)
         return;
-    kt_baseline_daily(e, ent, ent->cur_hour * KT_MS_HOUR);
+    /* Medians change slowly: once a day, when an hour first reaches KT_SPIKE_MIN calls. */
+    gint64 day = floor_div(ent->cur_hour, 24);
+    if (day != ent->med_day) {
+        ent->med_day = day;
+        ent->med_req = median_nonzero(ent, FALSE);
+        ent->med_bytes = median_nonzero(ent, TRUE);
+    }
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);
     double lambda = MAX(MAX(ent->lambda_req, ent->med_req), 1.0);
-    ent->thr_req = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    ent->thr_req = kt_engine_spike_threshold(e, lambda);
     if (ent->base_bytes_n == 0)
         return;
     /* Bytes are not counts: measure them in units of the mean response size, which
@@ -367,6 +410,6 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     ent->unit_bytes = MAX((double)ent->base_bytes / (double)ent->base_bytes_n, 512.0);
     ent->lambda_bytes = kt_stats_quantile(bytes, n, 0.99);
     double lb = MAX(MAX(ent->lambda_bytes, ent->med_bytes), ent->unit_bytes) / ent->unit_bytes;
-    guint64 units = kt_stats_poisson_threshold(lb, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    guint64 units = kt_engine_spike_threshold(e, lb);
     ent->thr_bytes = MAX((double)units * ent->unit_bytes, KT_SPIKE_MIN_BYTES);
 }

@@ -10,16 +10,6 @@
 
 #include "stats.h"
 
-/* Facts about one record, computed once and shared by the rules. */
-typedef struct {
-    guint8 sf, uaf;            /* source and UA cache flags */
-    guint32 net, wide, fam;    /* network, /16 (or /32 v6), UA family ids */
-    gboolean ip_new, net_new, wide_new, fam_new, op_new;
-    gboolean net_alert;        /* new_network fires for this record */
-    gboolean net_churny;       /* the entity's networks change often */
-    const char *src;           /* source text */
-} KtCtx;
-
 typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c);
 
 static void
@@ -27,6 +17,12 @@ emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int s
      gboolean strong, char *observed, char *baseline, char *message)
 {
     kt_incident_add_anomaly(e, ent, rec, kind, score, strong, observed, baseline, message);
+}
+
+static gboolean
+enabled(const KtEngine *e, KtDetectorKind k)
+{
+    return (e->cfg.enabled & (1u << k)) != 0;
 }
 
 static const char *
@@ -62,7 +58,8 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (kt_incident_has(e, ent, rec, KT_DET_KNOWN_BAD))
         return;
-    const char *ua = kt_dict_str(e->dict, KT_SPACE_UA, rec->ua);
+    char clip[KT_CLIP_BUF];
+    const char *ua = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip);
     if (c->sf & KT_SRC_BAD) {
         emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("source %s", src_text(c)),
              g_strdup("known-bad address list"),
@@ -70,7 +67,7 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     }
     const char *tool = NULL;
-    if (!kt_ua_is_attack_tool(ua, &tool))
+    if (!kt_ua_is_attack_tool(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), &tool))
         tool = "a --known-bad user agent";
     emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("user agent \"%s\"", ua),
          g_strdup_printf("matches %s", tool),
@@ -100,7 +97,8 @@ rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
 {
     if (!c->net_alert)
         return;
-    const char *net = kt_engine_str(e, c->net);
+    char clip[KT_CLIP_BUF];
+    const char *net = kt_engine_clip(kt_engine_str(e, c->net), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
     if (!(c->sf & KT_SRC_IP)) {
         emit(e, ent, rec, KT_DET_NEW_NETWORK, 15, FALSE, g_strdup_printf("source %s", net),
@@ -129,13 +127,12 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
     if (!c->ip_new || c->net_alert || kt_valset_churny(&ent->ips, ent->base_days))
         return;
-    if (c->net_new && c->net_churny && !c->wide_new)
-        return; /* a new /24 inside a known range of a key whose networks churn */
     const char *net = kt_engine_str(e, c->net);
     if (c->net_new) {
-        if (kt_valset_base_count(&ent->nets) == 0)
-            return; /* nothing to compare with */
-        /* new_network is disabled: the IP carries the evidence */
+        /* new_network judged the network (churning networks are judged by range) unless
+         * it is disabled; then the IP carries the evidence, if there is a baseline */
+        if (enabled(e, KT_DET_NEW_NETWORK) || kt_valset_base_count(&ent->nets) == 0)
+            return;
         g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
         emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", c->src),
              g_strdup_printf("known networks %s", known),
@@ -158,8 +155,9 @@ rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     const char *fam = kt_engine_str(e, c->fam);
     g_autofree char *known = kt_engine_list_values(e, &ent->uas, KT_SPACE_UA, TRUE, 4);
+    char clip[KT_CLIP_BUF];
     emit(e, ent, rec, KT_DET_NEW_USER_AGENT, 25, FALSE,
-         g_strdup_printf("\"%s\"", kt_dict_str(e->dict, KT_SPACE_UA, rec->ua)),
+         g_strdup_printf("\"%s\"", kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip)),
          g_strdup_printf("known families %s", known),
          g_strdup_printf("user-agent family %s never seen from this key (from %s); known "
                          "families %s", fam, src_text(c), known));
@@ -178,9 +176,12 @@ rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     KtOpClass cls = kt_engine_op_class(e, rec->op);
     int score = op_scores[cls];
-    if (!c->net_new)
-        score = MIN(score, 35); /* a known source trying something new: drift at most low */
-    const char *op = kt_dict_str(e->dict, KT_SPACE_OP, rec->op);
+    /* A known source trying something new is drift: low at most. A network first seen
+     * within the last quiet_ms (this incident) is not known yet. */
+    if (c->v_net != NULL && rec->time_ms - c->v_net->first_ms > e->cfg.quiet_ms)
+        score = MIN(score, 35);
+    char clip[KT_CLIP_BUF];
+    const char *op = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_OP, rec->op), clip);
     g_autofree char *known = kt_engine_list_values(e, &ent->ops, KT_SPACE_OP, FALSE, 3);
     emit(e, ent, rec, KT_DET_NEW_OP, score, FALSE,
          g_strdup_printf("%s (%s)", op, kt_op_class_name(cls)),
@@ -272,6 +273,11 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (ent->thr_req == 0)
         kt_baseline_thresholds(e, ent);
+    /* The window belongs to the entity; the anomaly goes to the source that dominates the
+     * hour (the majority vote), so a legitimate client is not blamed for an attacker's
+     * burst. Other sources' records only wait for that source's next record. */
+    if (rec->source != ent->hour_src)
+        return;
     if (need_req && ent->cur_req >= ent->thr_req) {
         ent->fired_req = TRUE;
         ent->spike_req_anom = fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
@@ -287,8 +293,9 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 static void
 rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN)
-        return;
+    if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN ||
+        rec->source != ent->fail_src)
+        return; /* as for volume_spike: blame the source of most failures */
     /* Learned failure rate with a half-event prior, so a clean history is not rate 0. */
     double p = ((double)ent->base_fail + 0.5) / ((double)ent->base_events + 1.0);
     double n = (double)ent->cur_req, d = (double)ent->cur_fail;
@@ -315,26 +322,42 @@ rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
 static void
 rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
-    if (!(c->sf & KT_SRC_IP) || c->net == 0 || ent->last_net == 0 || ent->last_net == c->net)
+    if (!(c->sf & KT_SRC_IP) || ent->base_overlaps > 0 || c->net_churny)
+        return; /* only a key that lives in fixed networks has a "somewhere else" */
+    if (!kt_baseline_interleaves(ent, c->net, rec->time_ms))
         return;
-    if (rec->time_ms - ent->last_net_ms > KT_CONCURRENT_MS || ent->base_overlaps > 0)
+    /* Records went A (c->net), B (net0), A again: blame the less established of the two,
+     * which may be B, the source of the previous record. */
+    const KtVal *a = kt_valset_find(&ent->nets, c->net);
+    const KtVal *b = kt_valset_find(&ent->nets, ent->net0);
+    guint64 an = a != NULL ? a->count : 0, bn = b != NULL ? b->count : 0;
+    KtRecord blamed = *rec;
+    guint32 other = ent->net0, bad = c->net;
+    const KtVal *bv = a;
+    if (bn < an) {
+        blamed.source = ent->net0_src;
+        other = c->net;
+        bad = ent->net0;
+        bv = b;
+    }
+    /* Two learned networks in use at once are the same people (office and VPN); only a
+     * network first seen after learning can be someone else. */
+    if (bv != NULL && !(bv->flags & KT_VAL_NEW))
         return;
-    const KtVal *cur = kt_valset_find(&ent->nets, c->net);
-    const KtVal *prev = kt_valset_find(&ent->nets, ent->last_net);
-    guint64 cur_n = cur != NULL ? cur->count : 0, prev_n = prev != NULL ? prev->count : 0;
-    /* Blame the less established network of the two. */
-    if (cur_n >= prev_n || kt_incident_has(e, ent, rec, KT_DET_CONCURRENT_USE))
+    if (kt_incident_has(e, ent, &blamed, KT_DET_CONCURRENT_USE))
         return;
-    const char *other = kt_engine_str(e, ent->last_net);
-    gint64 gap = (rec->time_ms - ent->last_net_ms) / 1000;
-    emit(e, ent, rec, KT_DET_CONCURRENT_USE, 50, TRUE,
-         g_strdup_printf("%s and %s active %" G_GINT64_FORMAT " s apart", kt_engine_str(e, c->net),
-                         other, gap),
-         g_strdup_printf("no two networks within %d minutes in %" G_GUINT64_FORMAT " learned "
-                         "events", KT_CONCURRENT_MS / 60000, ent->base_events),
-         g_strdup_printf("IP %s (%s) used %" G_GINT64_FORMAT " s after the key was used from %s; "
-                         "the baseline never shows two networks within %d minutes",
-                         src_text(c), kt_engine_str(e, c->net), gap, other,
+    char clip[KT_CLIP_BUF];
+    const char *ip = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_SOURCE, blamed.source), clip);
+    const char *bad_net = kt_engine_str(e, bad), *other_net = kt_engine_str(e, other);
+    gint64 span = (rec->time_ms - ent->net1_ms) / 1000;
+    emit(e, ent, &blamed, KT_DET_CONCURRENT_USE, 50, TRUE,
+         g_strdup_printf("%s and %s in use within %" G_GINT64_FORMAT " s", bad_net, other_net,
+                         span),
+         g_strdup_printf("no interleaved networks within %d minutes in %" G_GUINT64_FORMAT
+                         " learned events", KT_CONCURRENT_MS / 60000, ent->base_events),
+         g_strdup_printf("IP %s (%s) and %s used the key at the same time (interleaved within "
+                         "%" G_GINT64_FORMAT " s); the baseline never interleaves two networks "
+                         "within %d minutes", ip, bad_net, other_net, span,
                          KT_CONCURRENT_MS / 60000));
 }
 
@@ -357,45 +380,48 @@ static const KtRule rules[KT_DET_COUNT] = {
     [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
 };
 
-/* Looks @id up. In online mode a value the entity has not used for forget_ms of its own
- * activity is dropped (new again); measuring from the entity's last use, not from now,
- * keeps a dormant key's baseline for dormant_key to judge. */
-static gboolean
-is_new(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
+/* Looks @id up (NULL when absent). In online mode a value the entity has not used for
+ * forget_ms of its own activity is dropped, so it is new again; measuring from the
+ * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
+static KtVal *
+lookup(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
 {
     if (id == 0)
-        return FALSE;
+        return NULL;
     KtVal *v = kt_valset_find(s, id);
     if (v != NULL && !kt_engine_leak_mode(e) && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
         kt_valset_remove(s, id);
         v = NULL;
     }
-    return v == NULL;
+    return v;
 }
 
-static gboolean
-enabled(const KtEngine *e, KtDetectorKind k)
-{
-    return (e->cfg.enabled & (1u << k)) != 0;
-}
 
-static void
-prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
+void
+kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
 {
-    memset(c, 0, sizeof(*c));
-    c->sf = kt_engine_src_flags(e, rec->source);
-    c->uaf = kt_engine_ua_flags(e, rec->ua);
-    c->net = kt_engine_src_net(e, rec->source);
-    c->wide = kt_engine_src_wide(e, rec->source);
-    c->fam = kt_engine_ua_fam(e, rec->ua);
-    c->src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+    const KtSrcInfo *si = kt_engine_src(e, rec->source);
+    const KtUaInfo *ui = kt_engine_ua(e, rec->ua);
+    c->sf = si->flags;
+    c->net = si->net;
+    c->wide = si->wide;
+    c->uaf = ui->flags;
+    c->fam = ui->fam;
+    c->src = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source), c->src_buf);
+    /* Lookups of the five sets (removals first: they may move entries of the same set). */
+    c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source) : NULL;
+    c->v_net = lookup(e, ent, &ent->nets, c->net);
+    c->v_wide = lookup(e, ent, &ent->wide, c->wide);
+    c->v_op = lookup(e, ent, &ent->ops, rec->op);
+    c->v_ua = lookup(e, ent, &ent->uas, c->fam);
+    c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
+    c->net_new = c->net != 0 && c->v_net == NULL;
+    c->wide_new = c->wide != 0 && c->v_wide == NULL;
+    c->op_new = rec->op != 0 && c->v_op == NULL;
+    c->fam_new = c->fam != 0 && c->v_ua == NULL;
+    c->net_alert = c->net_churny = FALSE;
     if (!judge)
         return; /* learning: only the signature rules run */
-    c->ip_new = (c->sf & KT_SRC_IP) && is_new(e, ent, &ent->ips, rec->source);
-    c->net_new = is_new(e, ent, &ent->nets, c->net);
-    c->wide_new = is_new(e, ent, &ent->wide, c->wide);
-    c->fam_new = is_new(e, ent, &ent->uas, c->fam);
-    c->op_new = is_new(e, ent, &ent->ops, rec->op);
     c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
     if (c->net_new && enabled(e, KT_DET_NEW_NETWORK) && kt_valset_base_count(&ent->nets) > 0) {
         if (!(c->sf & KT_SRC_IP) || !c->net_churny)
@@ -406,20 +432,18 @@ prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *
 }
 
 void
-kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged)
+kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
-    KtCtx c;
     gboolean judge = judged && ent->base_events > 0;
-    prepare(e, ent, rec, judge, &c);
     if (enabled(e, KT_DET_REVOKED_KEY))
-        rule_revoked(e, ent, rec, &c);
-    if ((c.sf & KT_SRC_ALLOW) || (c.uaf & KT_UA_ALLOW))
+        rule_revoked(e, ent, rec, c);
+    if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
     for (int k = 0; k < KT_DET_COUNT; k++) {
         if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
             continue;
         if (rules[k].baseline && !judge)
             continue;
-        rules[k].fn(e, ent, rec, &c);
+        rules[k].fn(e, ent, rec, c);
     }
 }

@@ -106,14 +106,12 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->str_ids = g_hash_table_new(g_str_hash, g_str_equal);
     e->strs = g_ptr_array_new_with_free_func(g_free);
     g_ptr_array_add(e->strs, g_strdup(""));
-    e->src_flags = g_array_new(FALSE, TRUE, sizeof(guint8));
-    e->src_net = g_array_new(FALSE, TRUE, sizeof(guint32));
-    e->src_wide = g_array_new(FALSE, TRUE, sizeof(guint32));
-    e->ua_flags = g_array_new(FALSE, TRUE, sizeof(guint8));
-    e->ua_fam = g_array_new(FALSE, TRUE, sizeof(guint32));
+    e->src_info = g_array_new(FALSE, TRUE, sizeof(KtSrcInfo));
+    e->ua_info = g_array_new(FALSE, TRUE, sizeof(KtUaInfo));
     e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
+    e->thr_memo = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
     e->anoms = g_ptr_array_new_with_free_func(g_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
     e->first_ms = G_MAXINT64;
@@ -156,14 +154,12 @@ kt_engine_free(KtEngine *e)
     g_array_free(e->by_principal, TRUE);
     g_hash_table_destroy(e->str_ids);
     g_ptr_array_free(e->strs, TRUE);
-    g_array_free(e->src_flags, TRUE);
-    g_array_free(e->src_net, TRUE);
-    g_array_free(e->src_wide, TRUE);
-    g_array_free(e->ua_flags, TRUE);
-    g_array_free(e->ua_fam, TRUE);
+    g_array_free(e->src_info, TRUE);
+    g_array_free(e->ua_info, TRUE);
     g_array_free(e->op_class, TRUE);
     g_array_free(e->key_revoked, TRUE);
     g_hash_table_destroy(e->revoked);
+    g_hash_table_destroy(e->thr_memo);
     if (e->cfg.allow_cidrs != NULL)
         g_array_free(e->cfg.allow_cidrs, TRUE);
     if (e->cfg.bad_cidrs != NULL)
@@ -220,7 +216,7 @@ cidr_list_contains(const GArray *list, const KtAddr *a)
 }
 
 static void
-classify_source(KtEngine *e, guint32 src)
+classify_source(KtEngine *e, guint32 src, KtSrcInfo *info)
 {
     const KtAddr *a = kt_dict_addr(e->dict, src);
     guint8 fl = KT_SRC_DONE;
@@ -242,34 +238,19 @@ classify_source(KtEngine *e, guint32 src)
     } else if (src != 0) {
         net = wide = kt_engine_intern(e, kt_dict_str(e->dict, KT_SPACE_SOURCE, src));
     }
-    g_array_index(e->src_flags, guint8, src) = fl;
-    g_array_index(e->src_net, guint32, src) = net;
-    g_array_index(e->src_wide, guint32, src) = wide;
+    info->flags = fl;
+    info->net = net;
+    info->wide = wide;
 }
 
-guint8
-kt_engine_src_flags(KtEngine *e, guint32 src)
+const KtSrcInfo *
+kt_engine_src(KtEngine *e, guint32 src)
 {
-    ensure_len(e->src_flags, src);
-    ensure_len(e->src_net, src);
-    ensure_len(e->src_wide, src);
-    if (!(g_array_index(e->src_flags, guint8, src) & KT_SRC_DONE))
-        classify_source(e, src);
-    return g_array_index(e->src_flags, guint8, src);
-}
-
-guint32
-kt_engine_src_net(KtEngine *e, guint32 src)
-{
-    kt_engine_src_flags(e, src);
-    return g_array_index(e->src_net, guint32, src);
-}
-
-guint32
-kt_engine_src_wide(KtEngine *e, guint32 src)
-{
-    kt_engine_src_flags(e, src);
-    return g_array_index(e->src_wide, guint32, src);
+    ensure_len(e->src_info, src);
+    KtSrcInfo *info = &g_array_index(e->src_info, KtSrcInfo, src);
+    if (!(info->flags & KT_SRC_DONE))
+        classify_source(e, src, info);
+    return info;
 }
 
 static gboolean
@@ -283,7 +264,7 @@ str_list_matches(const GPtrArray *list, const char *s)
 }
 
 static void
-classify_ua(KtEngine *e, guint32 ua)
+classify_ua(KtEngine *e, guint32 ua, KtUaInfo *info)
 {
     const char *s = kt_dict_str(e->dict, KT_SPACE_UA, ua);
     guint8 fl = KT_UA_DONE;
@@ -292,25 +273,18 @@ classify_ua(KtEngine *e, guint32 ua)
     if (ua != 0 && (kt_ua_is_attack_tool(s, NULL) || str_list_matches(e->cfg.bad_uas, s)))
         fl |= KT_UA_BAD;
     char fam[KT_UA_FAMILY_MAX];
-    g_array_index(e->ua_fam, guint32, ua) = kt_engine_intern(e, kt_ua_family(s, fam));
-    g_array_index(e->ua_flags, guint8, ua) = fl;
+    info->fam = kt_engine_intern(e, kt_ua_family(s, fam));
+    info->flags = fl;
 }
 
-guint8
-kt_engine_ua_flags(KtEngine *e, guint32 ua)
+const KtUaInfo *
+kt_engine_ua(KtEngine *e, guint32 ua)
 {
-    ensure_len(e->ua_flags, ua);
-    ensure_len(e->ua_fam, ua);
-    if (!(g_array_index(e->ua_flags, guint8, ua) & KT_UA_DONE))
-        classify_ua(e, ua);
-    return g_array_index(e->ua_flags, guint8, ua);
-}
-
-guint32
-kt_engine_ua_fam(KtEngine *e, guint32 ua)
-{
-    kt_engine_ua_flags(e, ua);
-    return g_array_index(e->ua_fam, guint32, ua);
+    ensure_len(e->ua_info, ua);
+    KtUaInfo *info = &g_array_index(e->ua_info, KtUaInfo, ua);
+    if (!(info->flags & KT_UA_DONE))
+        classify_ua(e, ua, info);
+    return info;
 }
 
 KtOpClass
@@ -356,6 +330,22 @@ kt_engine_how(KtEngine *e, gint64 ms)
     e->how_slot = slot;
     e->how_value = how;
     return how;
+}
+
+guint64
+kt_engine_spike_threshold(KtEngine *e, double lambda)
+{
+    gint64 bits;
+    memcpy(&bits, &lambda, sizeof(bits));
+    const guint64 *hit = g_hash_table_lookup(e->thr_memo, &bits);
+    if (hit != NULL)
+        return *hit;
+    gint64 *key = g_new(gint64, 1);
+    guint64 *val = g_new(guint64, 1);
+    *key = bits;
+    *val = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    g_hash_table_insert(e->thr_memo, key, val);
+    return *val;
 }
 
 gboolean
@@ -419,9 +409,11 @@ kt_engine_feed(KtEngine *e, const KtRecord *rec)
         judged = rec->time_ms >= ent->learn_end_ms;
         learn = TRUE;
     }
+    KtCtx c;
     kt_baseline_advance(e, ent, rec, learn);
-    kt_detect_record(e, ent, rec, judged);
+    kt_detect_prepare(e, ent, rec, judged && ent->base_events > 0, &c);
+    kt_detect_record(e, ent, rec, judged, &c);
     kt_baseline_count(e, ent, rec);
     kt_incident_count(e, ent, rec);
-    kt_baseline_learn(e, ent, rec, learn);
+    kt_baseline_learn(e, ent, rec, learn, &c);
 }

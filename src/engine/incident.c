@@ -16,9 +16,9 @@ kt_incident_group(KtEngine *e, KtEntity *ent, guint32 source)
 {
     if (source == 0)
         return KT_GROUP_NONE;
-    if ((kt_engine_src_flags(e, source) & KT_SRC_IP) &&
-        kt_valset_churny(&ent->ips, ent->base_days))
-        return KT_GROUP_NET | kt_engine_src_net(e, source);
+    const KtSrcInfo *info = kt_engine_src(e, source);
+    if ((info->flags & KT_SRC_IP) && kt_valset_churny(&ent->ips, ent->base_days))
+        return KT_GROUP_NET | info->net;
     return source;
 }
 
@@ -81,8 +81,10 @@ new_incident(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group)
     inc->pub.entity_is_principal = ent->is_principal;
     inc->pub.key = rec->key;
     inc->pub.source = rec->source;
-    if (kt_engine_src_flags(e, rec->source) & KT_SRC_IP) {
-        inc->net_id = kt_engine_src_net(e, rec->source);
+    const KtSrcInfo *info = kt_engine_src(e, rec->source);
+    if (info->flags & KT_SRC_IP) {
+        inc->net_id = info->net;
+        inc->wide_id = info->wide;
         g_strlcpy(inc->pub.network, kt_engine_str(e, inc->net_id), sizeof(inc->pub.network));
     }
     inc->pub.first_ms = inc->pub.last_ms = rec->time_ms;

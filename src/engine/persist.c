@@ -51,7 +51,7 @@ str(const char *s)
     return j;
 }
 
-typedef enum { KT_STR_SOURCE, KT_STR_OP, KT_STR_ENGINE } KtStrKind;
+typedef enum { KT_STR_SOURCE, KT_STR_OP, KT_STR_UA, KT_STR_ENGINE } KtStrKind;
 
 static const char *
 id_str(const KtEngine *e, KtStrKind k, guint32 id)
@@ -61,9 +61,39 @@ id_str(const KtEngine *e, KtStrKind k, guint32 id)
         return kt_dict_str(e->dict, KT_SPACE_SOURCE, id);
     case KT_STR_OP:
         return kt_dict_str(e->dict, KT_SPACE_OP, id);
+    case KT_STR_UA:
+        return kt_dict_str(e->dict, KT_SPACE_UA, id);
     default:
         return kt_engine_str(e, id);
     }
+}
+
+typedef struct {
+    const KtEngine *e;
+    KtStrKind kind;
+} KtSortCtx;
+
+static gint
+cmp_val_str(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtSortCtx *c = ud;
+    const KtVal *a = *(KtVal *const *)pa, *b = *(KtVal *const *)pb;
+    return strcmp(id_str(c->e, c->kind, a->id), id_str(c->e, c->kind, b->id));
+}
+
+/* (transfer container) The values of @s by their text, so that a state does not depend
+ * on the order in which a run interned them. */
+static GPtrArray *
+sorted_values(const KtEngine *e, const KtValSet *s, KtStrKind k)
+{
+    GPtrArray *vals = g_ptr_array_new();
+    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+        if (s->slots[i].id != 0)
+            g_ptr_array_add(vals, (gpointer)&s->slots[i]);
+    }
+    KtSortCtx ctx = { e, k };
+    g_ptr_array_sort_with_data(vals, cmp_val_str, &ctx);
+    return vals;
 }
 
 static cJSON *
@@ -73,10 +103,9 @@ save_set(const KtEngine *e, const KtValSet *s, KtStrKind k, gboolean nets)
     add(o, "new_days", num(s->new_days));
     add(o, "last_new_day", i64(s->last_new_day));
     add(o, "saturated", cJSON_CreateBool(s->saturated));
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        const KtVal *v = &s->slots[i];
-        if (v->id == 0)
-            continue;
+    g_autoptr(GPtrArray) sorted = sorted_values(e, s, k);
+    for (guint i = 0; i < sorted->len; i++) {
+        const KtVal *v = g_ptr_array_index(sorted, i);
         cJSON *a = cJSON_CreateArray();
         push(a, str(id_str(e, k, v->id)));
         push(a, num(v->flags));
@@ -131,14 +160,15 @@ save_scalars(const KtEngine *e, const KtEntity *ent)
         ent->cur_day, (gint64)ent->base_how_total, ent->cur_hour, (gint64)ent->cur_req,
         (gint64)ent->cur_fail, ent->cur_bytes, ent->fired_req, ent->fired_bytes,
         ent->fired_burst, ent->fired_off, ent->stat_day, ent->concentrated, ent->conc_bins,
-        ent->last_net_ms, (gint64)ent->base_overlaps, ent->tl_start, ent->tl_width,
+        ent->net0_ms, (gint64)ent->base_overlaps, ent->tl_start, ent->tl_width,
     };
     cJSON *a = cJSON_CreateArray();
     for (gsize i = 0; i < G_N_ELEMENTS(v); i++)
         push(a, i64(v[i]));
     /* cached per-hour thresholds and daily statistics (doubles) */
     const double d[] = { ent->med_req, ent->med_bytes, ent->lambda_req, ent->lambda_bytes,
-                         ent->thr_bytes, ent->unit_bytes, (double)ent->thr_req };
+                         ent->thr_bytes, ent->unit_bytes, (double)ent->thr_req,
+                         ent->med_day == G_MININT64 ? -1e18 : (double)ent->med_day };
     for (gsize i = 0; i < G_N_ELEMENTS(d); i++)
         push(a, num(d[i]));
     return a;
@@ -149,14 +179,29 @@ save_entity(const KtEngine *e, const KtEntity *ent)
 {
     cJSON *o = cJSON_CreateObject();
     KtSpace sp = ent->is_principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY;
-    add(o, "id", str(kt_dict_str(e->dict, sp, ent->id)));
+    add(o, "entity", str(kt_dict_str(e->dict, sp, ent->id))); /* "entity": masked by export */
     add(o, "principal", cJSON_CreateBool(ent->is_principal));
     add(o, "key", str(kt_dict_str(e->dict, KT_SPACE_KEY, ent->key)));
     add(o, "scalars", save_scalars(e, ent));
-    add(o, "last_net", str(kt_engine_str(e, ent->last_net)));
+    cJSON *nets = cJSON_CreateArray();
+    push(nets, str(kt_engine_str(e, ent->net0)));
+    push(nets, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->net0_src)));
+    push(nets, str(kt_engine_str(e, ent->net1)));
+    push(nets, i64(ent->net1_ms));
+    add(o, "recent_nets", nets);
+    cJSON *votes = cJSON_CreateArray();
+    push(votes, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->hour_src)));
+    push(votes, num(ent->hour_votes));
+    push(votes, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->fail_src)));
+    push(votes, num(ent->fail_votes));
+    add(o, "votes", votes);
     cJSON *how = cJSON_CreateArray(), *tl = cJSON_CreateArray();
     for (int i = 0; i < 168; i++)
         push(how, num((double)ent->how[i]));
+    cJSON *prof = cJSON_CreateArray();
+    for (int i = 0; i < 48; i++)
+        push(prof, num((double)ent->prof48[i]));
+    add(o, "profile48", prof);
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++)
         push(tl, num((double)ent->tl[i]));
     add(o, "how", how);
@@ -164,7 +209,7 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "ring", save_ring(ent));
     add(o, "ips", save_set(e, &ent->ips, KT_STR_SOURCE, FALSE));
     add(o, "nets", save_set(e, &ent->nets, KT_STR_ENGINE, TRUE));
-    add(o, "wide", save_set(e, &ent->wide, KT_STR_ENGINE, FALSE));
+    add(o, "wide", save_set(e, &ent->wide, KT_STR_ENGINE, TRUE));
     add(o, "ops", save_set(e, &ent->ops, KT_STR_OP, FALSE));
     add(o, "uas", save_set(e, &ent->uas, KT_STR_ENGINE, FALSE));
     return o;
@@ -174,10 +219,9 @@ static cJSON *
 save_counts(const KtEngine *e, const KtValSet *s, KtSpace space)
 {
     cJSON *arr = cJSON_CreateArray();
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        const KtVal *v = &s->slots[i];
-        if (v->id == 0)
-            continue;
+    g_autoptr(GPtrArray) sorted = sorted_values(e, s, space == KT_SPACE_OP ? KT_STR_OP : KT_STR_UA);
+    for (guint i = 0; i < sorted->len; i++) {
+        const KtVal *v = g_ptr_array_index(sorted, i);
         cJSON *a = cJSON_CreateArray();
         push(a, str(kt_dict_str(e->dict, space, v->id)));
         push(a, num((double)v->count));
@@ -215,6 +259,28 @@ save_incident(const KtEngine *e, const KtInc *inc)
     return o;
 }
 
+static gint
+cmp_entity(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtEngine *e = ud;
+    const KtEntity *a = *(KtEntity *const *)pa, *b = *(KtEntity *const *)pb;
+    if (a->is_principal != b->is_principal)
+        return a->is_principal ? 1 : -1;
+    KtSpace sp = a->is_principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY;
+    return strcmp(kt_dict_str(e->dict, sp, a->id), kt_dict_str(e->dict, sp, b->id));
+}
+
+static gint
+cmp_open_incident(gconstpointer pa, gconstpointer pb, gpointer ud)
+{
+    const KtEngine *e = ud;
+    const KtInc *a = *(KtInc *const *)pa, *b = *(KtInc *const *)pb;
+    if (a->pub.first_ms != b->pub.first_ms)
+        return a->pub.first_ms < b->pub.first_ms ? -1 : 1;
+    return strcmp(kt_dict_str(e->dict, KT_SPACE_SOURCE, a->pub.source),
+                  kt_dict_str(e->dict, KT_SPACE_SOURCE, b->pub.source));
+}
+
 cJSON *
 kt_engine_save(KtEngine *e)
 {
@@ -227,14 +293,23 @@ kt_engine_save(KtEngine *e)
     add(root, "first_ms", i64(e->events > 0 ? e->first_ms : G_MININT64));
     add(root, "last_ms", i64(e->events > 0 ? e->last_ms : G_MININT64));
     cJSON *ents = cJSON_CreateArray(), *incs = cJSON_CreateArray();
-    for (guint i = 0; i < e->ents->len; i++) {
-        KtEntity *ent = g_ptr_array_index(e->ents, i);
+    /* Sorted by text, so the same history gives the same state however it was chunked. */
+    g_autoptr(GPtrArray) sorted = g_ptr_array_new();
+    for (guint i = 0; i < e->ents->len; i++)
+        g_ptr_array_add(sorted, g_ptr_array_index(e->ents, i));
+    g_ptr_array_sort_with_data(sorted, cmp_entity, e);
+    for (guint i = 0; i < sorted->len; i++) {
+        KtEntity *ent = g_ptr_array_index(sorted, i);
         push(ents, save_entity(e, ent));
+        g_autoptr(GPtrArray) open = g_ptr_array_new();
         for (guint j = 0; j < ent->open->len; j++) {
-            const KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->open, guint32, j));
+            KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->open, guint32, j));
             if (e->last_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
-                push(incs, save_incident(e, inc));
+                g_ptr_array_add(open, inc);
         }
+        g_ptr_array_sort_with_data(open, cmp_open_incident, e);
+        for (guint j = 0; j < open->len; j++)
+            push(incs, save_incident(e, g_ptr_array_index(open, j)));
     }
     add(root, "entities", ents);
     add(root, "incidents", incs);
@@ -263,7 +338,8 @@ get_i64(KtLoad *l, const cJSON *j, const char *what)
 {
     if (cJSON_IsNull(j))
         return G_MININT64;
-    if (!cJSON_IsNumber(j) || j->valuedouble < -9.2e18 || j->valuedouble > 9.2e18) {
+    /* Times (ms until year 33658) and totals stay far from overflow in later arithmetic. */
+    if (!cJSON_IsNumber(j) || j->valuedouble < -1e15 || j->valuedouble > 1e15) {
         fail(l, what);
         return 0;
     }
@@ -273,11 +349,11 @@ get_i64(KtLoad *l, const cJSON *j, const char *what)
 static guint64
 get_u64(KtLoad *l, const cJSON *j, const char *what)
 {
-    if (!cJSON_IsNumber(j) || j->valuedouble < 0) {
+    if (!cJSON_IsNumber(j) || j->valuedouble < 0 || j->valuedouble > 1e15) {
         fail(l, what);
         return 0;
     }
-    return j->valuedouble >= 1.8e19 ? G_MAXUINT64 : (guint64)j->valuedouble;
+    return (guint64)j->valuedouble;
 }
 
 static const char *
@@ -345,7 +421,7 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
             return;
         }
         KtVal *v = kt_valset_insert(s, id, 0);
-        v->flags = (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u;
+        kt_valset_set_flags(s, v, (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u);
         v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
         v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
@@ -385,15 +461,15 @@ load_ring(KtLoad *l, KtEntity *ent, const cJSON *o)
 static void
 load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
 {
-    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 29 + 7) {
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 29 + 8) {
         fail(l, "scalars");
         return;
     }
     gint64 v[29];
     for (int i = 0; i < 29; i++)
         v[i] = get_i64(l, cJSON_GetArrayItem(a, i), "scalar");
-    double d[7];
-    for (int i = 0; i < 7; i++) {
+    double d[8];
+    for (int i = 0; i < 8; i++) {
         const cJSON *j = cJSON_GetArrayItem(a, 29 + i);
         d[i] = cJSON_IsNumber(j) ? j->valuedouble : 0.0;
     }
@@ -410,13 +486,14 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->fired_burst = v[20] == 1, ent->fired_off = v[21] == 1;
     ent->stat_day = v[22], ent->concentrated = v[23] == 1;
     ent->conc_bins = (guint)CLAMP(v[24], 0, 48);
-    ent->last_net_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
+    ent->net0_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
     ent->tl_start = v[27], ent->tl_width = v[28];
     if (ent->tl_width < KT_MS_HOUR || ent->tl_width > ((gint64)1 << 50))
         fail(l, "timeline width");
     ent->med_req = d[0], ent->med_bytes = d[1], ent->lambda_req = d[2];
     ent->lambda_bytes = d[3], ent->thr_bytes = d[4], ent->unit_bytes = d[5];
     ent->thr_req = d[6] >= 1.8e19 ? G_MAXUINT64 : d[6] < 0 ? 0 : (guint64)d[6];
+    ent->med_day = d[7] < -1e17 || d[7] > 1e17 ? G_MININT64 : (gint64)d[7];
 }
 
 static void
@@ -430,11 +507,43 @@ load_u64_array(KtLoad *l, guint64 *dst, int n, const cJSON *a, const char *what)
         dst[i] = get_u64(l, cJSON_GetArrayItem(a, i), what);
 }
 
+/* The latest two networks, for concurrent_use. */
+static void
+load_recent_nets(KtLoad *l, KtEntity *ent, const cJSON *a)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4) {
+        fail(l, "recent_nets");
+        return;
+    }
+    ent->net0 = kt_engine_intern(l->e, get_str(l, cJSON_GetArrayItem(a, 0), "net"));
+    ent->net0_src = kt_dict_intern_source(
+        l->e->dict, kt_sv(get_str(l, cJSON_GetArrayItem(a, 1), "net source")), NULL);
+    ent->net1 = kt_engine_intern(l->e, get_str(l, cJSON_GetArrayItem(a, 2), "net"));
+    ent->net1_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "net time");
+}
+
+/* The majority-vote sources of the current hour (see kt_baseline_advance). */
+static void
+load_votes(KtLoad *l, KtEntity *ent, const cJSON *a)
+{
+    if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != 4) {
+        fail(l, "votes");
+        return;
+    }
+    KtDict *d = l->e->dict;
+    ent->hour_src = kt_dict_intern_source(d, kt_sv(get_str(l, cJSON_GetArrayItem(a, 0), "vote")),
+                                          NULL);
+    ent->hour_votes = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "votes"), G_MAXUINT32);
+    ent->fail_src = kt_dict_intern_source(d, kt_sv(get_str(l, cJSON_GetArrayItem(a, 2), "vote")),
+                                          NULL);
+    ent->fail_votes = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 3), "votes"), G_MAXUINT32);
+}
+
 static void
 load_entity(KtLoad *l, const cJSON *o)
 {
     KtEngine *e = l->e;
-    const char *id = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "id"), "entity id");
+    const char *id = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "entity"), "entity");
     gboolean principal = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "principal"));
     guint32 eid = kt_dict_intern(e->dict, principal ? KT_SPACE_PRINCIPAL : KT_SPACE_KEY,
                                  kt_sv(id));
@@ -451,15 +560,17 @@ load_entity(KtLoad *l, const cJSON *o)
     const char *key = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "key"), "key");
     ent->key = kt_dict_intern(e->dict, KT_SPACE_KEY, kt_sv(key));
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
-    ent->last_net = kt_engine_intern(
-        e, get_str(l, cJSON_GetObjectItemCaseSensitive(o, "last_net"), "last_net"));
+    load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
+    load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
+    load_u64_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
+                   "profile48");
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
                    cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));
     load_set(l, &ent->ips, cJSON_GetObjectItemCaseSensitive(o, "ips"), KT_STR_SOURCE, FALSE);
     load_set(l, &ent->nets, cJSON_GetObjectItemCaseSensitive(o, "nets"), KT_STR_ENGINE, TRUE);
-    load_set(l, &ent->wide, cJSON_GetObjectItemCaseSensitive(o, "wide"), KT_STR_ENGINE, FALSE);
+    load_set(l, &ent->wide, cJSON_GetObjectItemCaseSensitive(o, "wide"), KT_STR_ENGINE, TRUE);
     load_set(l, &ent->ops, cJSON_GetObjectItemCaseSensitive(o, "ops"), KT_STR_OP, FALSE);
     load_set(l, &ent->uas, cJSON_GetObjectItemCaseSensitive(o, "uas"), KT_STR_ENGINE, FALSE);
 }

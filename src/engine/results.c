@@ -34,6 +34,9 @@ cmp_anom(gconstpointer pa, gconstpointer pb, gpointer ud)
         return c;
     if (a->pub.kind != b->pub.kind)
         return a->pub.kind < b->pub.kind ? -1 : 1;
+    c = strcmp(a->pub.message, b->pub.message); /* e.g. two new operations at once */
+    if (c != 0)
+        return c;
     return a->seq < b->seq ? -1 : a->seq > b->seq;
 }
 
@@ -173,13 +176,14 @@ summary_free(gpointer p)
     g_free(s);
 }
 
-/* TRUE when @net is the network of an incident of @ent at medium or above. */
+/* TRUE when @net is the network (the range when @wide) of an incident of @ent at medium
+ * or above. */
 static gboolean
-net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net)
+net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net, gboolean wide)
 {
     for (guint i = 0; i < ent->incidents->len; i++) {
         const KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->incidents, guint32, i));
-        if (inc->net_id == net && inc->pub.score >= 40)
+        if ((wide ? inc->wide_id : inc->net_id) == net && inc->pub.score >= 40)
             return TRUE;
     }
     return FALSE;
@@ -198,12 +202,14 @@ static GPtrArray *
 consumers_of(const KtEngine *e, const KtEntity *ent)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func(consumer_free);
-    const KtValSet *s = &ent->nets;
+    /* A key whose /24 networks churn (CI on cloud addresses) is listed by range. */
+    gboolean wide = kt_valset_churny(&ent->nets, ent->base_days);
+    const KtValSet *s = wide ? &ent->wide : &ent->nets;
     for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
         const KtVal *v = &s->slots[i];
         if (v->id == 0 || !(v->flags & KT_VAL_BASE))
             continue;
-        if ((v->flags & KT_VAL_NEW) && net_is_bad(e, ent, v->id))
+        if ((v->flags & KT_VAL_NEW) && net_is_bad(e, ent, v->id, wide))
             continue;
         KtConsumer *c = g_new0(KtConsumer, 1);
         g_strlcpy(c->network, kt_engine_str(e, v->id), sizeof(c->network));
@@ -367,6 +373,22 @@ kt_key_detail_free(KtKeyDetail *d)
 
 /* --- text helpers -------------------------------------------------------------------- */
 
+const char *
+kt_engine_clip(const char *s, char *buf)
+{
+    gsize max = KT_CLIP_BUF - 4, n = 0;
+    while (n <= max && s[n] != '\0')
+        n++;
+    if (n <= max)
+        return s;
+    n = max;
+    while (n > 0 && ((guchar)s[n] & 0xC0) == 0x80)
+        n--; /* do not cut a UTF-8 sequence */
+    memcpy(buf, s, n);
+    memcpy(buf + n, "...", 4);
+    return buf;
+}
+
 /* Civil date from days since 1970-01-01 (proleptic Gregorian, H. Hinnant). */
 static void
 civil_from_days(gint64 z, int *y, int *m, int *d)
@@ -442,9 +464,10 @@ kt_engine_list_values(const KtEngine *e, const KtValSet *s, KtSpace space,
     GString *out = g_string_new(NULL);
     for (guint i = 0; i < vals->len && i < max; i++) {
         const KtVal *v = g_ptr_array_index(vals, i);
+        char clip[KT_CLIP_BUF];
         if (i > 0)
             g_string_append(out, ", ");
-        g_string_append(out, list_str(&ctx, v->id));
+        g_string_append(out, kt_engine_clip(list_str(&ctx, v->id), clip));
     }
     if (vals->len > max)
         g_string_append_printf(out, " (+%u more)", vals->len - max);

@@ -2,7 +2,7 @@
  * stats.c - pure statistics for the detection engine: tails of the Poisson and
  * binomial distributions (computed by summing probability terms in log space from the
  * requested point outward, so they stay accurate far into the tail), nearest-rank
- * quantiles, and the concentration of an hour profile.
+ * quantiles by selection, and the concentration of an hour profile.
  */
 #include "stats.h"
 
@@ -131,11 +131,34 @@ kt_stats_binom_sf(guint64 d, guint64 n, double p)
     return CLAMP(1.0 - sum, 0.0, 1.0);
 }
 
-static int
-cmp_double(const void *a, const void *b)
+/* Quickselect with a three-way partition (so runs of equal values, common in hourly
+ * counts, cost O(n)): returns the k-th smallest of v[0..n), reordering v. */
+static double
+select_kth(double *v, gssize n, gssize k)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    gssize lo = 0, hi = n - 1;
+    while (lo < hi) {
+        double pivot = v[lo + (hi - lo) / 2], t;
+        gssize lt = lo, i = lo, gt = hi;
+        while (i <= gt) { /* v[lo..lt) < pivot, v[lt..i) == pivot, v(gt..hi] > pivot */
+            if (v[i] < pivot) {
+                t = v[i], v[i] = v[lt], v[lt] = t;
+                lt++, i++;
+            } else if (v[i] > pivot) {
+                t = v[i], v[i] = v[gt], v[gt] = t;
+                gt--;
+            } else {
+                i++;
+            }
+        }
+        if (k < lt)
+            hi = lt - 1;
+        else if (k > gt)
+            lo = gt + 1;
+        else
+            return pivot;
+    }
+    return v[k];
 }
 
 double
@@ -147,9 +170,14 @@ kt_stats_quantile(double *v, gsize n, double q)
     gsize rank = (gsize)ceil(q * (double)n); /* 1-based nearest rank */
     if (rank < 1)
         rank = 1;
-    /* Callers pass at most a few hundred values (hours of history): sorting is fine. */
-    qsort(v, n, sizeof(double), cmp_double);
-    return v[rank - 1];
+    if (rank == n || rank == 1) {
+        /* the extremes (p99 of fewer than 100 values is the maximum) in one pass */
+        double best = v[0];
+        for (gsize i = 1; i < n; i++)
+            best = rank == n ? MAX(best, v[i]) : MIN(best, v[i]);
+        return best;
+    }
+    return select_kth(v, (gssize)n, (gssize)rank - 1);
 }
 
 static int

@@ -20,6 +20,7 @@ kt_valset_clear(KtValSet *s)
     s->slots = NULL;
     s->mask = 0;
     s->n = 0;
+    s->n_base = 0;
 }
 
 static guint32
@@ -74,6 +75,8 @@ kt_valset_remove(KtValSet *s, guint32 id)
     if (v == NULL)
         return;
     guint32 i = (guint32)(v - s->slots);
+    if (v->flags & KT_VAL_BASE)
+        s->n_base--;
     /* Backward-shift deletion keeps probe chains intact without tombstones. */
     for (guint32 j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
         KtVal *w = &s->slots[j];
@@ -91,27 +94,36 @@ kt_valset_remove(KtValSet *s, guint32 id)
     s->n--;
 }
 
-static void
+/* Evicts the least recently seen value, preferring values outside the baseline, so a
+ * flood of new values after the leak time cannot push the baseline out. Returns TRUE when
+ * a baseline value had to go. */
+static gboolean
 evict_oldest(KtValSet *s)
 {
-    KtVal *oldest = NULL;
+    KtVal *oldest = NULL, *oldest_new = NULL;
     for (guint32 i = 0; i <= s->mask; i++) {
         KtVal *v = &s->slots[i];
-        if (v->id != 0 && (oldest == NULL || v->last_ms < oldest->last_ms))
+        if (v->id == 0)
+            continue;
+        if (oldest == NULL || v->last_ms < oldest->last_ms)
             oldest = v;
+        if (!(v->flags & KT_VAL_BASE) && (oldest_new == NULL || v->last_ms < oldest_new->last_ms))
+            oldest_new = v;
     }
-    if (oldest != NULL)
-        kt_valset_remove(s, oldest->id);
+    KtVal *victim = oldest_new != NULL ? oldest_new : oldest;
+    if (victim == NULL)
+        return FALSE;
+    gboolean base = (victim->flags & KT_VAL_BASE) != 0;
+    kt_valset_remove(s, victim->id);
+    return base;
 }
 
 KtVal *
 kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
 {
     g_assert(id != 0);
-    if (s->cap > 0 && s->n >= s->cap) {
-        evict_oldest(s);
-        s->saturated = TRUE;
-    }
+    if (s->cap > 0 && s->n >= s->cap && evict_oldest(s))
+        s->saturated = TRUE; /* the baseline itself overflowed: judge by range */
     if (s->slots == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3)
         grow(s);
     KtVal v = { 0 };
@@ -140,12 +152,17 @@ kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
 guint32
 kt_valset_base_count(const KtValSet *s)
 {
-    guint32 n = 0;
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
-        if (s->slots[i].id != 0 && (s->slots[i].flags & KT_VAL_BASE))
-            n++;
-    }
-    return n;
+    return s->n_base;
+}
+
+void
+kt_valset_set_flags(KtValSet *s, KtVal *v, guint32 flags)
+{
+    if ((v->flags & KT_VAL_BASE) && !(flags & KT_VAL_BASE))
+        s->n_base--;
+    else if (!(v->flags & KT_VAL_BASE) && (flags & KT_VAL_BASE))
+        s->n_base++;
+    v->flags = flags;
 }
 
 gboolean

@@ -17,14 +17,12 @@ typedef struct {
     int wait;
 } StateOptions;
 
-/* Names of members whose string value (or, for maps, whose member names) are keys.
- * "id" is an engine entity's id: the key (or, in principal mode, the principal). */
+/* Names of members whose string value (or, for maps, whose member names) are keys. */
 static gboolean
 is_key_member(const char *name)
 {
     return name != NULL && (strcmp(name, "key") == 0 || strcmp(name, "k") == 0 ||
-                            strcmp(name, "entity") == 0 || strcmp(name, "key_id") == 0 ||
-                            strcmp(name, "id") == 0);
+                            strcmp(name, "entity") == 0 || strcmp(name, "key_id") == 0);
 }
 
 static gboolean
@@ -73,14 +71,17 @@ clean_strings(cJSON *node, gboolean reveal)
     while (todo->len > 0) {
         cJSON *n = g_ptr_array_steal_index_fast(todo, todo->len - 1);
         gboolean key_map = is_key_map(n->string);
+        /* an engine entity {"id": ..., "principal": false} is named by its key */
+        gboolean id_is_key = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(n, "principal"));
         for (cJSON *c = n->child; c != NULL; c = c->next) {
             if (c->string != NULL) {
                 g_autofree char *name = clean_string(c->string, key_map, !reveal && key_map);
                 set_name(c, name);
             }
             if (cJSON_IsString(c) && !is_digest_member(c->string)) {
-                g_autofree char *v =
-                    clean_string(c->valuestring, is_key_member(c->string), !reveal);
+                gboolean as_key = is_key_member(c->string) ||
+                                  (id_is_key && c->string != NULL && strcmp(c->string, "id") == 0);
+                g_autofree char *v = clean_string(c->valuestring, as_key, !reveal);
                 if (cJSON_SetValuestring(c, v) == NULL)
                     g_error("out of memory");
             }

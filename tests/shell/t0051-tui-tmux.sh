@@ -18,10 +18,10 @@ start() { # start COMMAND: a fresh session running COMMAND, then a marker with i
         "env LC_ALL=C TZ=UTC $1; echo KT-EXIT=\$?; sleep 60"
 }
 screen_text() { tmux -L "$sock" capture-pane -p -t kt | sed 's/[[:space:]]*$//'; }
-# wait_for TEXT NAME: passes when TEXT shows up within 10 s, else dumps the screen
+# wait_for TEXT NAME: passes when TEXT shows up within 30 s, else dumps the screen
 wait_for() {
     i=0
-    while [ $i -lt 100 ]; do
+    while [ $i -lt 300 ]; do
         if screen_text | grep -qF -- "$1"; then
             check 0 "$2"
             return 0
@@ -30,7 +30,7 @@ wait_for() {
         i=$((i + 1))
     done
     screen_text | sed 's/^/# /'
-    check 1 "$2 (no '$1' within 10 s)"
+    check 1 "$2 (no '$1' within 30 s)"
     return 1
 }
 keys() { tmux -L "$sock" send-keys -t kt "$@"; }

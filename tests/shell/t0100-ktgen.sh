@@ -98,6 +98,45 @@ else
     skip "JSON formats parse" "jq not installed"
 fi
 
+# --- rotating session keys -------------------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    G --seed 9 --format cloudtrail --rotate-sessions --out rot.json --labels rot.l.json
+    role=$(jq -r '[.keys[] | select(.rotates)][0].entity' rot.l.json)
+    n=$(jq -r --arg r "$role" '[.Records[] | select(.userIdentity.sessionContext.sessionIssuer.arn == $r)
+           | .userIdentity.accessKeyId] | unique | length' rot.json)
+    [ "$n" -gt 20 ]
+    check $? "--rotate-sessions: one role, a new ASIA id every hour ($n ids)"
+    ok=0
+    for sc in $(jq -r '.scenarios[] | select(.kind == "attack" and .entity) | "\(.key),\(.attacker_ips[0])"' rot.l.json); do
+        jq -e --arg k "${sc%,*}" --arg ip "${sc#*,}" \
+            'any(.Records[]; .userIdentity.accessKeyId == $k and .sourceIPAddress == $ip)' rot.json \
+            > /dev/null || ok=1
+    done
+    [ $ok = 0 ]
+    check $? "--rotate-sessions: attackers use the session key the labels name"
+fi
+
+# --- key file (the Stratus replay) -------------------------------------------------------------
+if [ $have_jq = 1 ]; then
+    printf '%s\n' '# key principal issuer' \
+        'AKIAAM80VXLJF8NPK4VC arn:aws:iam::017622104382:user/christophe' \
+        'ASIA4URVX2JM5MT0ZGK8 arn:aws:sts::321848314756:assumed-role/get-role/aws-go-sdk-1 arn:aws:iam::321848314756:role/get-role' \
+        > keys.txt
+    "$KTGEN" logs -q --format cloudtrail --key-file keys.txt --scenario none --start 2024-07-01T08:00:00Z \
+        --days 30 --events 2000 --out kf.json
+    jq -e '[.Records[].userIdentity | select(.accessKeyId == "ASIA4URVX2JM5MT0ZGK8")][0] |
+           .sessionContext.sessionIssuer.arn == "arn:aws:iam::321848314756:role/get-role" and
+           .accountId == "321848314756"' kf.json > /dev/null &&
+        jq -e '[.Records[].userIdentity.accessKeyId] | unique == ["AKIAAM80VXLJF8NPK4VC", "ASIA4URVX2JM5MT0ZGK8"]' \
+            kf.json > /dev/null &&
+        jq -e '[.Records[].eventTime] | max < "2024-07-31T08:00:00Z"' kf.json > /dev/null
+    check $? "--key-file: history for the given key ids, principals and issuers, ending before --start + days"
+    printf 'AKIA"BAD\n' > bad.txt
+    "$KTGEN" logs -q --format cloudtrail --key-file bad.txt --scenario none --out bad.json 2> /dev/null
+    [ $? -eq 2 ]
+    check $? "--key-file: a malformed line is refused"
+fi
+
 # --- line formats -------------------------------------------------------------------------
 G --seed 3 --format combined --out x.combined
 G --seed 3 --format combined-user --out x.cu
@@ -106,8 +145,10 @@ G --seed 3 --format conjur --out x.conjur
 check $? "combined: Apache combined lines with ?api_key="
 ! grep -Evq '^[0-9a-f.:]+ - [rs]k_live_[A-Za-z0-9]{24} \[' x.cu
 check $? "combined-user: key in the remote-user field"
-! grep -Evq '^<3[678]>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ [a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]\[client@43868 ip="[0-9a-f.:]+"\]\[action@43868 result="(success|failure)" operation="[a-z]+"\] ' x.conjur
+! grep -Evq '^<(3[678]|8[46])>1 [0-9T:.-]+Z conjur-leader-0 conjur [0-9a-f]+ ([a-z]+ \[auth@43868 user="[^"]+"\]\[subject@43868 resource="[^"]+"\]|authn \[subject@43868 role="[^"]+"\]\[auth@43868 authenticator="[^"]+" service="[^"]+"\])\[client@43868 ip="[0-9a-f.:]+"\]\[action@43868 operation="[a-z]+" result="(success|failure)"\] ' x.conjur
 check $? "conjur: RFC 5424 with auth/subject/client/action@43868"
+grep -q '^<86>1 .* authn \[subject@43868 role=' x.conjur
+check $? "conjur: authn messages name the role on subject@43868"
 ls ct1/AWSLogs/*/CloudTrail/*/2024/??/??/*_CloudTrail_*_2024????T????Z_*.json.gz > /dev/null 2>&1
 check $? "cloudtrail: S3 layout AWSLogs/ACCOUNT/CloudTrail/REGION/YYYY/MM/DD"
 G --seed 3 --format csv --gzip --out x.csv.gz && gzip -t x.csv.gz

@@ -133,6 +133,7 @@ strip='del(.cursors) | del(.checksum)'
 "$KT" state export --reveal-keys --state s2 | jq -S "$strip" > s2.json
 "$KT" state export --reveal-keys --state s3 | jq -S "$strip" > s3.json
 check $(cmp -s s2.json s3.json; echo $?) "and leave the same state as uninterrupted runs"
+diff s2.json s3.json | head -10 | sed 's/^/# /'
 
 # --- accept ------------------------------------------------------------------------------
 "$KT" accept --state s4 --key "$KEY" --ip 203.0.113.0/24 > /dev/null

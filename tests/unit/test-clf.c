@@ -183,6 +183,17 @@ static const ClfCase clf_cases[] = {
       "HTTP/1.1\" 200 10\n",
       EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL,
       10 },
+    /* no --field key and no remote user: the well-known key parameters are tried */
+    { "query-key-default", NULL, { NULL },
+      "198.51.100.4 - - [17/May/2015:10:05:03 +0000] \"GET "
+      "/v1/data?limit=5&access_token=tok123&api_key=AKIA123 HTTP/1.1\" 200 10\n",
+      EV, "AKIA123", NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200",
+      NULL, 10 },
+    { "query-key-default-user-wins", NULL, { NULL },
+      "198.51.100.4 - alice [17/May/2015:10:05:03 +0000] \"GET /v1/data?api_key=AKIA123 "
+      "HTTP/1.1\" 200 10\n",
+      EV, "alice", NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200",
+      NULL, 10 },
     { "query-key-no-query", NULL, { "key", "query:api_key", NULL },
       "198.51.100.4 - - [17/May/2015:10:05:03 +0000] \"GET /v1/data HTTP/1.1\" 200 10\n",
       EV, NULL, NULL, "17/May/2015:10:05:03 +0000", "198.51.100.4", "GET /v1/data", "200", NULL,

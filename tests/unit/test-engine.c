@@ -4,8 +4,10 @@
  * forgetting, caps, incidents, determinism and save/load equivalence.
  */
 #include <cjson/cJSON.h>
+#include <time.h>
 
 #include "keytrail/engine.h"
+#include "keytrail/timeparse.h"
 
 #define T0 ((gint64)1704067200000) /* Monday 2024-01-01 00:00 UTC */
 #define MIN_MS ((gint64)60000)
@@ -346,6 +348,43 @@ test_off_hours(void)
     fx_clear(&f);
 }
 
+/* Office hours in Europe/Berlin across the DST change of 2024-03-31: the profile is
+ * kept in local time, so the same local hours after the change are usual. */
+static void
+test_off_hours_tz(void)
+{
+    g_autoptr(GError) err = NULL;
+    g_autoptr(KtTimeParser) tp = kt_time_parser_new("Europe/Berlin", &err);
+    g_assert_no_error(err);
+    KtEngineConfig cfg;
+    kt_engine_config_init(&cfg);
+    Fx f;
+    f.dict = kt_dict_new();
+    f.e = kt_engine_new(&cfg, f.dict, tp);
+    f.specs = g_array_new(FALSE, FALSE, sizeof(Spec));
+    const gint64 mar4 = T0 + 63 * DAY; /* Monday 2024-03-04 00:00 UTC */
+    for (int d = 0; d < 35; d++) {
+        if (d % 7 >= 5)
+            continue;
+        gint64 day = mar4 + d * DAY;
+        gint64 off = day >= T0 + 90 * DAY ? 2 * HOUR : HOUR; /* CEST from 2024-03-31 */
+        for (int h = 9; h < 17; h++) {
+            for (int i = 0; i < 6; i++)
+                feed(&f, day + h * HOUR - off + i * 10 * MIN_MS, "AKIABERLIN", IP_A,
+                     service_ops[i % 2], UA_CLI, KT_OUTCOME_OK, 100);
+        }
+    }
+    g_assert_cmpuint(kt_engine_results(f.e)->anomalies->len, ==, 0);
+    /* Sunday 2024-04-07 03:00 CEST = 01:00 UTC */
+    feed(&f, T0 + 97 * DAY + HOUR, "AKIABERLIN", IP_A, "s3:GetObject", UA_CLI, KT_OUTCOME_OK,
+         100);
+    const KtResults *r = kt_engine_results(f.e);
+    dump(&f, r);
+    g_assert_cmpuint(count_kind(r, KT_DET_OFF_HOURS), ==, 1);
+    g_assert_nonnull(strstr(get_kind(r, KT_DET_OFF_HOURS)->message, "03:00 +02:00"));
+    fx_clear(&f);
+}
+
 static void
 test_volume_spike(void)
 {
@@ -457,6 +496,34 @@ test_known_bad(void)
     g_assert_cmpint(a->severity, ==, KT_SEV_CRITICAL);
     g_assert_nonnull(strstr(a->message, "trufflehog"));
     g_assert_cmpuint(r->incidents->len, ==, 2);
+    fx_clear(&f);
+}
+
+/* Hostile values: a 64 KiB user agent and operation are quoted clipped, not whole. */
+static void
+test_long_values(void)
+{
+    Fx f;
+    fx_init(&f, NULL);
+    service_history(&f, "AKIASERVICE", IP_A, T0, 10, 2);
+    GString *ua = g_string_new("TruffleHog/3 ");
+    GString *op = g_string_new("GET /");
+    for (int i = 0; i < 65536; i++) {
+        g_string_append_c(ua, 'a' + i % 26);
+        g_string_append(op, i % 3 ? "x" : "\xc3\xa9"); /* multi-byte characters */
+    }
+    feed(&f, T0 + 10 * DAY + HOUR, "AKIASERVICE", IP_EVIL, op->str, ua->str, KT_OUTCOME_OK, 10);
+    const KtResults *r = kt_engine_results(f.e);
+    g_assert_cmpuint(count_kind(r, KT_DET_KNOWN_BAD), ==, 1);
+    g_assert_cmpuint(count_kind(r, KT_DET_NEW_OP), ==, 1);
+    for (guint i = 0; i < r->anomalies->len; i++) {
+        const KtAnomaly *a = g_ptr_array_index(r->anomalies, i);
+        g_assert_cmpuint(strlen(a->message), <, 1200);
+        g_assert_cmpuint(strlen(a->observed), <, 400);
+        g_assert_true(g_utf8_validate(a->message, -1, NULL));
+    }
+    g_string_free(ua, TRUE);
+    g_string_free(op, TRUE);
     fx_clear(&f);
 }
 
@@ -646,12 +713,61 @@ test_caps_churn(void)
     g_assert_nonnull(d);
     g_assert_cmpuint(d->ips->len, <=, 1024);
     g_assert_cmpuint(d->networks->len, <=, 256);
+    /* its consumers are listed by range */
+    const KtKeySummary *ks = g_ptr_array_index(kt_engine_results(f.e)->keys, 0);
+    g_assert_cmpuint(ks->consumers->len, ==, 4);
+    const KtConsumer *c0 = g_ptr_array_index(ks->consumers, 0);
+    g_assert_true(g_str_has_suffix(c0->network, "/16"));
     /* A new range outside the known /16s is still found. */
     feed(&f, T0 + 12 * DAY + HOUR, "AKIACI", "172.16.5.5", "s3:PutObject", UA_CLI, KT_OUTCOME_OK,
          100);
     r = kt_engine_results(f.e);
     g_assert_cmpuint(count_kind(r, KT_DET_NEW_NETWORK), ==, 1);
     g_assert_nonnull(strstr(get_kind(r, KT_DET_NEW_NETWORK)->message, "172.16.0.0/16"));
+    fx_clear(&f);
+    g_string_chunk_free(strs);
+}
+
+/* After the leak time, a flood of 3000 new IPs cannot evict the baseline. */
+static void
+test_caps_flood(void)
+{
+    KtEngineConfig cfg;
+    kt_engine_config_init(&cfg);
+    cfg.leak_time_ms = T0 + 10 * DAY;
+    Fx f;
+    fx_init(&f, &cfg);
+    GStringChunk *strs = g_string_chunk_new(4096);
+    service_history(&f, "AKIASERVICE", IP_A, T0, 10, 2);
+    for (int i = 0; i < 3000; i++) {
+        char ip[32];
+        g_snprintf(ip, sizeof(ip), "100.%d.%d.%d", 64 + i / 65536, (i / 256) % 256, i % 256);
+        Spec s = { T0 + 10 * DAY + i * 1000, "AKIASERVICE", g_string_chunk_insert_const(strs, ip),
+                   "s3:GetObject", UA_CLI, KT_OUTCOME_OK, 10, NULL, FALSE };
+        feed_spec(&f, &s);
+    }
+    feed(&f, T0 + 11 * DAY, "AKIASERVICE", IP_A, "s3:GetObject", UA_CLI, KT_OUTCOME_OK, 10);
+    feed(&f, T0 + 11 * DAY + 1000, "AKIASERVICE", "198.18.0.1", "s3:GetObject", UA_CLI,
+         KT_OUTCOME_OK, 10);
+    const KtResults *r = kt_engine_results(f.e);
+    guint32 key = kt_dict_lookup(f.dict, KT_SPACE_KEY, kt_sv("AKIASERVICE"));
+    g_autoptr(KtKeyDetail) d = kt_engine_key_detail(f.e, key, FALSE);
+    g_assert_cmpuint(d->ips->len, <=, 1024);
+    guint32 ip_a = kt_dict_lookup(f.dict, KT_SPACE_SOURCE, kt_sv(IP_A));
+    gboolean kept = FALSE;
+    for (guint i = 0; i < d->ips->len; i++) {
+        const KtValueStat *v = g_ptr_array_index(d->ips, i);
+        kept = kept || (v->id == ip_a && !v->is_new);
+    }
+    g_assert_true(kept);
+    /* the known IP is still known; a later new network still alerts */
+    const KtAnomaly *last = g_ptr_array_index(r->anomalies, r->anomalies->len - 1);
+    g_assert_cmpint(last->kind, ==, KT_DET_NEW_NETWORK);
+    g_assert_cmpstr(kt_dict_str(f.dict, KT_SPACE_SOURCE, last->source), ==, "198.18.0.1");
+    for (guint i = 0; i < r->anomalies->len; i++) {
+        const KtAnomaly *a = g_ptr_array_index(r->anomalies, i);
+        g_assert_cmpstr(kt_dict_str(f.dict, KT_SPACE_SOURCE, a->source), !=, IP_A);
+    }
     fx_clear(&f);
     g_string_chunk_free(strs);
 }
@@ -919,14 +1035,105 @@ test_save_load_equivalence(void)
     g_assert_cmpstr(one, ==, chunked);
 }
 
+/* save -> load into a fresh dict (other interning order) -> save gives the same text. */
+static void
+test_save_roundtrip(void)
+{
+    g_autoptr(GArray) specs = g_array_new(FALSE, FALSE, sizeof(Spec));
+    scenario(specs);
+    Fx a, b;
+    fx_init(&a, NULL);
+    for (guint i = 0; i < specs->len - 50; i++)
+        feed_spec(&a, &g_array_index(specs, Spec, i));
+    cJSON *sa = kt_engine_save(a.e);
+    g_autofree char *ta = cJSON_PrintUnformatted(sa);
+    fx_init(&b, NULL);
+    kt_dict_intern(b.dict, KT_SPACE_OP, kt_sv("sqs:PurgeQueue"));
+    kt_dict_intern_source(b.dict, kt_sv("10.1.2.99"), NULL);
+    g_autoptr(GError) err = NULL;
+    g_assert_true(kt_engine_load(b.e, sa, &err));
+    g_assert_no_error(err);
+    cJSON *sb = kt_engine_save(b.e);
+    g_autofree char *tb = cJSON_PrintUnformatted(sb);
+    g_assert_cmpstr(ta, ==, tb);
+    g_assert_nonnull(strstr(ta, "\"version\":1"));
+    /* loading twice into one engine is refused (the entities exist) */
+    g_assert_false(kt_engine_load(b.e, sa, &err));
+    g_assert_error(err, KT_ERROR, KT_ERROR_STATE_CORRUPT);
+    cJSON_Delete(sa);
+    cJSON_Delete(sb);
+    fx_clear(&a);
+    fx_clear(&b);
+}
+
+/* Appends (parent, child) pairs of every node under @n. */
+static void
+collect_nodes(cJSON *n, GPtrArray *out)
+{
+    for (cJSON *c = n->child; c != NULL; c = c->next) {
+        g_ptr_array_add(out, n);
+        g_ptr_array_add(out, c);
+        if (c->child != NULL)
+            collect_nodes(c, out);
+    }
+}
+
+/* A tampered state never crashes the engine: each of many single-value mutations either
+ * fails to load, or loads and then takes more records and gives results. */
+static void
+test_load_mutated(void)
+{
+    g_autoptr(GArray) specs = g_array_new(FALSE, FALSE, sizeof(Spec));
+    scenario(specs);
+    Fx a;
+    fx_init(&a, NULL);
+    for (guint i = 0; i < specs->len - 80; i++)
+        feed_spec(&a, &g_array_index(specs, Spec, i));
+    cJSON *saved = kt_engine_save(a.e);
+    g_autofree char *text = cJSON_PrintUnformatted(saved);
+    cJSON_Delete(saved);
+    fx_clear(&a);
+    static const char *const repl[] = { "-1", "1e300", "-1e300", "\"x\"", "null", "[]", "{}",
+                                        "0", "1e15", "-1e15", "[1,2]", "true", "167", "\"\"" };
+    GRand *rnd = g_rand_new_with_seed(7);
+    guint loaded = 0;
+    for (int round = 0; round < 300; round++) {
+        cJSON *doc = cJSON_Parse(text);
+        g_autoptr(GPtrArray) nodes = g_ptr_array_new();
+        collect_nodes(doc, nodes);
+        guint pick = 2 * (guint)g_rand_int_range(rnd, 0, (gint32)(nodes->len / 2));
+        cJSON *by = cJSON_Parse(repl[g_rand_int_range(rnd, 0, G_N_ELEMENTS(repl))]);
+        g_assert_true(cJSON_ReplaceItemViaPointer(g_ptr_array_index(nodes, pick),
+                                                  g_ptr_array_index(nodes, pick + 1), by));
+        Fx f;
+        fx_init(&f, NULL);
+        GError *err = NULL;
+        if (kt_engine_load(f.e, doc, &err)) {
+            loaded++;
+            for (guint i = specs->len - 80; i < specs->len; i++)
+                feed_spec(&f, &g_array_index(specs, Spec, i));
+            kt_engine_results(f.e);
+            cJSON *again = kt_engine_save(f.e);
+            cJSON_Delete(again);
+        } else {
+            g_assert_error(err, KT_ERROR, KT_ERROR_STATE_CORRUPT);
+            g_error_free(err);
+        }
+        fx_clear(&f);
+        cJSON_Delete(doc);
+    }
+    g_rand_free(rnd);
+    g_test_message("%u of 300 mutated states loaded", loaded);
+}
+
 static void
 test_load_corrupt(void)
 {
     static const char *const bad[] = {
         "[]", "{}", "{\"version\":2,\"entities\":[],\"incidents\":[]}",
-        "{\"version\":1,\"entities\":[{\"id\":5}],\"incidents\":[]}",
-        "{\"version\":1,\"entities\":[{\"id\":\"A\",\"key\":\"A\",\"scalars\":[1]}],"
-        "\"incidents\":[]}",
+        "{\"version\":1,\"entities\":[{\"entity\":5}],\"incidents\":[]}",
+        ("{\"version\":1,\"entities\":[{\"entity\":\"A\",\"key\":\"A\",\"scalars\":[1]}],"
+         "\"incidents\":[]}"),
         "{\"version\":1,\"entities\":[],\"incidents\":[{\"entity\":\"nobody\"}]}",
     };
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
@@ -974,6 +1181,51 @@ test_disabled(void)
     fx_clear(&f);
 }
 
+/* Throughput on 2M pre-interned records (200 keys, 2000 IPs): run with -m perf. */
+static void
+test_perf(void)
+{
+    if (!g_test_perf()) {
+        g_test_skip("performance test (-m perf)");
+        return;
+    }
+    Fx f;
+    fx_init(&f, NULL);
+    const guint n = 2000000;
+    KtRecord *recs = g_new0(KtRecord, n);
+    char buf[64];
+    for (guint i = 0; i < n; i++) {
+        guint key = (i * 7919u) % 200, ip = key * 10 + (i % 10);
+        g_snprintf(buf, sizeof(buf), "AKIAPERF%04u", key);
+        recs[i].key = kt_dict_intern(f.dict, KT_SPACE_KEY, kt_sv(buf));
+        g_snprintf(buf, sizeof(buf), "10.%u.%u.%u", ip / 65536, (ip / 256) % 256, ip % 256);
+        recs[i].source = kt_dict_intern_source(f.dict, kt_sv(buf), NULL);
+        recs[i].op = kt_dict_intern(f.dict, KT_SPACE_OP, kt_sv(service_ops[i % 3]));
+        recs[i].ua = kt_dict_intern(f.dict, KT_SPACE_UA, kt_sv(UA_CLI));
+        recs[i].time_ms = T0 + (gint64)i * 1500; /* 35 days */
+        recs[i].bytes = 1000 + i % 500;
+        recs[i].outcome = i % 97 == 0 ? KT_OUTCOME_DENIED : KT_OUTCOME_OK;
+    }
+    /* CPU time of the process, so a loaded machine does not distort the rate */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t0);
+    for (guint i = 0; i < n; i++)
+        kt_engine_feed(f.e, &recs[i]);
+    const KtResults *r = kt_engine_results(f.e);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t1);
+    double secs = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    g_test_minimized_result(secs, "2M records fed in %.3f s CPU (%.2f M records/s), %u anomalies",
+                            secs, n / secs / 1e6, r->anomalies->len);
+    guint kinds[KT_DET_COUNT] = { 0 };
+    for (guint i = 0; i < r->anomalies->len; i++)
+        kinds[((const KtAnomaly *)g_ptr_array_index(r->anomalies, i))->kind]++;
+    for (int k = 0; k < KT_DET_COUNT; k++)
+        if (kinds[k] > 0)
+            g_test_message("%s: %u", kt_detector_name((KtDetectorKind)k), kinds[k]);
+    g_free(recs);
+    fx_clear(&f);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -987,11 +1239,13 @@ main(int argc, char **argv)
     g_test_add_func("/engine/detect/same-16", test_same_16);
     g_test_add_func("/engine/detect/recon-burst", test_recon_burst);
     g_test_add_func("/engine/detect/off-hours", test_off_hours);
+    g_test_add_func("/engine/detect/off-hours-tz", test_off_hours_tz);
     g_test_add_func("/engine/detect/volume-spike", test_volume_spike);
     g_test_add_func("/engine/detect/dormant", test_dormant);
     g_test_add_func("/engine/detect/concurrent", test_concurrent);
     g_test_add_func("/engine/detect/known-bad", test_known_bad);
     g_test_add_func("/engine/detect/allow", test_allow);
+    g_test_add_func("/engine/hostile/long-values", test_long_values);
     g_test_add_func("/engine/detect/revoked", test_revoked);
     g_test_add_func("/engine/detect/new-user-agent", test_new_user_agent);
     g_test_add_func("/engine/detect/new-op", test_new_op);
@@ -999,10 +1253,14 @@ main(int argc, char **argv)
     g_test_add_func("/engine/learn/leak-time", test_leak_time);
     g_test_add_func("/engine/learn/forget", test_forget);
     g_test_add_func("/engine/learn/caps-churn", test_caps_churn);
+    g_test_add_func("/engine/learn/caps-flood", test_caps_flood);
     g_test_add_func("/engine/entity/modes", test_entity_modes);
     g_test_add_func("/engine/incident/accounting", test_incident_accounting);
     g_test_add_func("/engine/determinism", test_determinism);
     g_test_add_func("/engine/persist/equivalence", test_save_load_equivalence);
+    g_test_add_func("/engine/persist/roundtrip", test_save_roundtrip);
     g_test_add_func("/engine/persist/corrupt", test_load_corrupt);
+    g_test_add_func("/engine/persist/mutated", test_load_mutated);
+    g_test_add_func("/engine/perf", test_perf);
     return g_test_run();
 }

@@ -150,7 +150,12 @@ static const Case cases[] = {
      "\"HTTP User Agent\":\"ua\",\"Bytes Sent\":\"17\"}",
      "E key=k time=d ip=1.1.1.1:80 ua=ua bytes=17 outcome=ok"},
     {NULL, "{\"x\":{\"key\":\"nested-not-guessed\"},\"time\":\"d\"}", "R missing_key"},
-    {NULL, "{\"key\":{\"id\":1},\"time\":\"d\"}", "R missing_key"},
+    /* nested objects with common names: key.id, client.ip, ECS user_agent.original */
+    {NULL, "{\"key\":{\"id\":\"k9\"},\"client\":{\"ip\":\"10.1.1.1\"},\"ts\":\"d\","
+           "\"user_agent\":{\"original\":\"curl/8\"}}",
+     "E key=k9 time=d ip=10.1.1.1 ua=curl/8 outcome=ok"},
+    /* nested ids are guessed through key.id (an object named key holding an id) */
+    {NULL, "{\"key\":{\"id\":1},\"time\":\"d\"}", "E key=1 time=d outcome=ok"},
     {NULL, "{\"key\":true,\"time\":\"d\"}", "E key=true time=d outcome=ok"},
     {NULL,
      "{\"ts\":1646861401.52,\"request\":{\"client_ip\":\"127.0.0.1\",\"method\":\"GET\","

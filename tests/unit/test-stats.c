@@ -77,6 +77,35 @@ test_quantile(void)
     g_assert_cmpfloat(kt_stats_quantile(y, 100, 0.99), ==, 99);
 }
 
+/* Selection agrees with sorting on random data, duplicates included. */
+static void
+test_quantile_random(void)
+{
+    GRand *r = g_rand_new_with_seed(42);
+    for (int round = 0; round < 200; round++) {
+        gsize n = (gsize)g_rand_int_range(r, 1, 700);
+        double *v = g_new(double, n), *w = g_new(double, n);
+        for (gsize i = 0; i < n; i++)
+            v[i] = w[i] = (double)g_rand_int_range(r, 0, round % 2 ? 5 : 100000);
+        double q = g_rand_double(r);
+        gsize rank = (gsize)ceil(q * (double)n);
+        rank = MAX(rank, 1);
+        for (gsize i = 1; i < n; i++) { /* insertion sort as the reference */
+            double x = w[i];
+            gsize j = i;
+            while (j > 0 && w[j - 1] > x) {
+                w[j] = w[j - 1];
+                j--;
+            }
+            w[j] = x;
+        }
+        g_assert_cmpfloat(kt_stats_quantile(v, n, q), ==, w[rank - 1]);
+        g_free(v);
+        g_free(w);
+    }
+    g_rand_free(r);
+}
+
 static void
 test_concentration(void)
 {
@@ -100,6 +129,7 @@ main(int argc, char **argv)
     g_test_add_func("/stats/poisson/threshold", test_poisson_threshold);
     g_test_add_func("/stats/binomial", test_binomial);
     g_test_add_func("/stats/quantile", test_quantile);
+    g_test_add_func("/stats/quantile-random", test_quantile_random);
     g_test_add_func("/stats/concentration", test_concentration);
     return g_test_run();
 }

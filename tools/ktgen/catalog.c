@@ -133,6 +133,7 @@ static const KgOp vault_bulk[] = {
 /* ---- CyberArk Conjur (action operation, subject resource) ------------------------------ */
 static const KgOp conjur_read[] = {
     { "fetch", "variable:apps/billing/db-password", FALSE, TRUE },
+    { "authenticate", "webservice:conjur/authn-k8s/prod", FALSE, TRUE },
     { "fetch", "variable:apps/billing/api-key", FALSE, TRUE },
     { "check", "variable:apps/billing/db-password", FALSE, TRUE },
     { "fetch", "variable:apps/web/session-secret", FALSE, TRUE },
@@ -294,8 +295,8 @@ static const KgUaPair aws_uas[] = {
 static const char *const aws_attack[KG_UA_ATTACK_N] = {
     "TruffleHog",
     "aws-cli/2.9.19 Python/3.11.7 Linux/6.6.9-amd64 source/x86_64.kali.2024 prompt/off",
-    "Boto3/1.34.11 md/Botocore#1.34.11 ua/2.0 os/linux#6.5.0-14-generic md/arch#x86_64 "
-    "lang/python#3.12.1 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.11",
+    ("Boto3/1.34.11 md/Botocore#1.34.11 ua/2.0 os/linux#6.5.0-14-generic md/arch#x86_64 "
+     "lang/python#3.12.1 md/pyimpl#CPython cfg/retry-mode#legacy Botocore/1.34.11"),
 };
 
 static const KgUaPair http_uas[] = {

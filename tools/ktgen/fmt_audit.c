@@ -83,11 +83,45 @@ kg_fmt_vault(KgSink *s, const KgModel *m, const KgEvent *e)
 
 /* ---- Conjur --------------------------------------------------------------------------- */
 
+/* An authn message: facility 10 (authpriv), the role on subject@43868, no auth user. */
+static void
+conjur_authn(KgSink *s, const KgModel *m, const KgEvent *e, const KgKey *k, const KgOp *op)
+{
+    gboolean ok = !(e->flags & KG_EV_DENIED);
+    kg_put(s, ok ? "<86>1 " : "<84>1 ");
+    kg_put_time(s, e->ms, 3);
+    kg_put(s, " conjur-leader-0 conjur ");
+    kg_put_hex(s, kg_event_hash(e), 32);
+    kg_put(s, " authn [subject@43868 role=\"");
+    kg_put(s, k->id);
+    kg_put(s, "\"][auth@43868 authenticator=\"authn-k8s\" service=\"");
+    kg_put(s, m->account);
+    kg_put_c(s, ':');
+    kg_put(s, op->b);
+    kg_put(s, "\"][client@43868 ip=\"");
+    kg_put_ip(s, e->ip);
+    kg_put(s, ok ? "\"][action@43868 operation=\"authenticate\" result=\"success\"] "
+                 : "\"][action@43868 operation=\"authenticate\" result=\"failure\"] ");
+    kg_put(s, k->id);
+    kg_put(s, ok ? " successfully authenticated with authenticator authn-k8s service "
+                 : " failed to authenticate with authenticator authn-k8s service ");
+    kg_put(s, m->account);
+    kg_put_c(s, ':');
+    kg_put(s, op->b);
+    if (!ok)
+        kg_put(s, ": CONJ00007E Host is not authorized");
+    kg_put_c(s, '\n');
+}
+
 void
 kg_fmt_conjur(KgSink *s, const KgModel *m, const KgEvent *e)
 {
     const KgKey *k = key_of(m, e);
     const KgOp *op = kg_op(m->p.family, e->op);
+    if (strcmp(op->a, "authenticate") == 0) {
+        conjur_authn(s, m, e, k, op);
+        return;
+    }
     gboolean ok = !(e->flags & KG_EV_DENIED);
     gboolean policy = strcmp(op->a, "change") == 0 || strcmp(op->a, "add") == 0;
     /* facility 4 (auth): info 6 on success, warning 4 on failure; notice 5 for changes */
@@ -105,11 +139,9 @@ kg_fmt_conjur(KgSink *s, const KgModel *m, const KgEvent *e)
     kg_put(s, op->b);
     kg_put(s, "\"][client@43868 ip=\"");
     kg_put_ip(s, e->ip);
-    kg_put(s, "\"][action@43868 result=\"");
-    kg_put(s, ok ? "success" : "failure");
-    kg_put(s, "\" operation=\"");
+    kg_put(s, "\"][action@43868 operation=\"");
     kg_put(s, op->a);
-    kg_put(s, "\"] ");
+    kg_put(s, ok ? "\" result=\"success\"] " : "\" result=\"failure\"] ");
     kg_put(s, k->id);
     kg_put(s, ok ? " " : " tried to ");
     kg_put(s, op->a);

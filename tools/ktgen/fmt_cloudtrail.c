@@ -8,54 +8,79 @@
 
 #include "ktgen.h"
 
+/* @n characters of an AWS-style unique id (AIDA..., AROA...) derived from @h. */
 static void
-put_identity(KgSink *s, const KgModel *m, const KgKey *k)
+put_aws_id(KgSink *s, guint64 h, guint n)
+{
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    h = (h ^ (h >> 31)) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
+    for (guint i = 0; i < n; i++) {
+        if (i == 12)
+            h = (h ^ (h >> 29)) * G_GUINT64_CONSTANT(0xbf58476d1ce4e5b9);
+        kg_put_c(s, b32[(h >> ((i % 12) * 5)) & 31]);
+    }
+}
+
+/* AssumedRole identity of temporary key @k for @e's session. */
+static void
+put_assumed_role(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e, const char *acct)
+{
+    char idbuf[64], issuer_buf[512];
+    const char *issuer = kg_key_issuer(m, k, issuer_buf);
+    const char *role = strrchr(issuer, '/');
+    role = role ? role + 1 : issuer;
+    const char *arn = k->principal ? k->principal : "";
+    const char *sess = strrchr(arn, '/');
+    gboolean rotating = m->p.rotate_sessions;
+    kg_put(s, "{\"type\":\"AssumedRole\",\"principalId\":\"AROA");
+    put_aws_id(s, g_str_hash(issuer), 17);
+    kg_put_c(s, ':');
+    if (rotating) {
+        kg_put(s, "gha-");
+        kg_put_u64(s, e->session);
+    } else {
+        kg_put_json_str(s, sess ? sess + 1 : k->name);
+    }
+    kg_put(s, "\",\"arn\":\"");
+    if (rotating) {
+        kg_put(s, "arn:aws:sts::");
+        kg_put(s, acct);
+        kg_put(s, ":assumed-role/");
+        kg_put_json_str(s, role);
+        kg_put(s, "/gha-");
+        kg_put_u64(s, e->session);
+    } else {
+        kg_put_json_str(s, arn);
+    }
+    kg_put(s, "\",\"accountId\":\"");
+    kg_put(s, acct);
+    kg_put(s, "\",\"accessKeyId\":\"");
+    kg_put(s, kg_key_id_at(m, k, e->session, idbuf));
+    kg_put(s, "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROA");
+    put_aws_id(s, g_str_hash(issuer), 17);
+    kg_put(s, "\",\"arn\":\"");
+    kg_put_json_str(s, issuer);
+    kg_put(s, "\",\"accountId\":\"");
+    kg_put(s, acct);
+    kg_put(s, "\",\"userName\":\"");
+    kg_put_json_str(s, role);
+    kg_put(s, "\"},\"attributes\":{\"creationDate\":\"");
+    kg_put_time(s, rotating ? (gint64)e->session * KG_HOUR_MS : m->p.start_ms, 0);
+    kg_put(s, "\",\"mfaAuthenticated\":\"false\"}}}");
+}
+
+static void
+put_identity(KgSink *s, const KgModel *m, const KgKey *k, const KgEvent *e)
 {
     const char *acct = k->account ? k->account : m->account;
     const char *arn = k->principal ? k->principal : "";
     if (k->temporary) {
-        /* arn:aws:sts::ACCT:assumed-role/ROLE/SESSION -> role arn */
-        const char *role = strstr(arn, "assumed-role/");
-        const char *role_name = role ? role + strlen("assumed-role/") : k->name;
-        const char *slash = strchr(role_name, '/');
-        gsize rn = slash ? (gsize)(slash - role_name) : strlen(role_name);
-        kg_put(s, "{\"type\":\"AssumedRole\",\"principalId\":\"AROA");
-        kg_put_hex(s, g_str_hash(arn), 16);
-        kg_put(s, ":");
-        kg_put_json_str(s, slash ? slash + 1 : k->name);
-        kg_put(s, "\",\"arn\":\"");
-        kg_put_json_str(s, arn);
-        kg_put(s, "\",\"accountId\":\"");
-        kg_put(s, acct);
-        kg_put(s, "\",\"accessKeyId\":\"");
-        kg_put(s, k->id);
-        kg_put(s, "\",\"sessionContext\":{\"sessionIssuer\":{\"type\":\"Role\",\"principalId\":\"AROA");
-        kg_put_hex(s, g_str_hash(arn), 16);
-        kg_put(s, "\",\"arn\":\"");
-        if (k->issuer) {
-            const char *last = strrchr(k->issuer, '/');
-            kg_put_json_str(s, k->issuer);
-            kg_put(s, "\",\"accountId\":\"");
-            kg_put(s, acct);
-            kg_put(s, "\",\"userName\":\"");
-            kg_put_json_str(s, last ? last + 1 : k->issuer);
-        } else {
-            kg_put(s, "arn:aws:iam::");
-            kg_put(s, acct);
-            kg_put(s, ":role/");
-            kg_put_n(s, role_name, MIN(rn, 128));
-            kg_put(s, "\",\"accountId\":\"");
-            kg_put(s, acct);
-            kg_put(s, "\",\"userName\":\"");
-            kg_put_n(s, role_name, MIN(rn, 128));
-        }
-        kg_put(s, "\"},\"attributes\":{\"creationDate\":\"2024-01-01T00:00:00Z\","
-                  "\"mfaAuthenticated\":\"false\"}}}");
+        put_assumed_role(s, m, k, e, acct);
         return;
     }
     const char *user = strrchr(arn, '/');
     kg_put(s, "{\"type\":\"IAMUser\",\"principalId\":\"AIDA");
-    kg_put_hex(s, g_str_hash(k->id), 16);
+    put_aws_id(s, g_str_hash(k->id), 17);
     kg_put(s, "\",\"arn\":\"");
     kg_put_json_str(s, arn);
     kg_put(s, "\",\"accountId\":\"");
@@ -98,7 +123,7 @@ kg_fmt_cloudtrail_record(KgSink *s, const KgModel *m, const KgEvent *e)
                     (strcmp(op->b, "GetObject") == 0 || strcmp(op->b, "PutObject") == 0);
     guint64 h = kg_event_hash(e);
     kg_put(s, "{\"eventVersion\":\"1.09\",\"userIdentity\":");
-    put_identity(s, m, k);
+    put_identity(s, m, k, e);
     kg_put(s, ",\"eventTime\":\"");
     kg_put_time(s, e->ms, 0);
     kg_put(s, "\",\"eventSource\":\"");

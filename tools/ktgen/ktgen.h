@@ -237,6 +237,7 @@ typedef struct {
     gint64 leak_ms;           /* leak time */
     guint32 scenarios;        /* bit per KgScenarioKind */
     char **key_file_lines;    /* nullable: "KEYID [PRINCIPAL_ARN [ISSUER_ARN]]" per line */
+    gboolean rotate_sessions; /* AWS temporary keys get a new ASIA id every hour */
 } KgParams;
 
 typedef struct {
@@ -259,6 +260,11 @@ gboolean kg_scenarios_build(KgModel *m, GError **error);
 double kg_key_rate(const KgModel *m, const KgKey *k, gint64 hour_ms);
 /* Whether local hour @h is one of @k's usual hours. */
 gboolean kg_key_usual_hour(const KgKey *k, gint64 ms);
+/* The key id @k shows in logs for session @session (the hour index): its id, or with
+ * --rotate-sessions a derived ASIA id for temporary keys. Writes into @buf (>= 64). */
+const char *kg_key_id_at(const KgModel *m, const KgKey *k, guint32 session, char *buf);
+/* The role ARN that minted temporary key @k into @buf (>= 512); NULL for other keys. */
+const char *kg_key_issuer(const KgModel *m, const KgKey *k, char *buf);
 /* Writes the labels document to @path. */
 gboolean kg_labels_write(const KgModel *m, const char *format_name, const char *path,
                          GError **error);
@@ -275,6 +281,7 @@ typedef struct {
     guint32 ip;      /* IPv4, host order */
     guint32 bytes;
     guint32 seq;     /* generation order within the hour: a stable tiebreak */
+    guint32 session; /* hour index of the session credential used (--rotate-sessions) */
     guint16 key;
     guint16 op;      /* kg_op_code */
     guint16 ua;      /* kg_ua code */
@@ -282,6 +289,10 @@ typedef struct {
     guint8 region;
     guint8 flags;
 } KgEvent;
+
+/* Length of each leak_chain phase in minutes, and what happens in it (sim.c). */
+extern const double kg_chain_minutes[KG_CHAIN_PHASES];
+extern const char *const kg_chain_what[KG_CHAIN_PHASES];
 
 typedef struct _KgWriter KgWriter;
 

@@ -11,7 +11,7 @@
 typedef struct {
     gint64 seed, keys, days, events, file_hours;
     char *format, *start, *leak, *out, *scenario, *labels, *key_file;
-    gboolean gzip, quiet;
+    gboolean gzip, quiet, rotate;
 } KgLogsOpts;
 
 static gboolean
@@ -56,9 +56,12 @@ load_key_file(const char *path, KgParams *p, GError **error)
     g_ptr_array_add(keep, NULL);
     p->key_file_lines = (char **)g_ptr_array_free(g_steal_pointer(&keep), FALSE);
     p->n_keys = g_strv_length(p->key_file_lines);
-    return p->n_keys > 0 || (g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
-                                         "%s holds no keys", path),
-                             FALSE);
+    if (p->n_keys == 0 || p->n_keys > 65535) {
+        g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s holds %s keys", path,
+                    p->n_keys ? "too many" : "no");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 /* Converts the raw options into generator parameters. */
@@ -86,6 +89,7 @@ logs_params(const KgLogsOpts *o, KgFormat *fmt, KgParams *p, GError **error)
     p->n_keys = (guint)o->keys;
     p->days = (guint)o->days;
     p->events = (guint64)o->events;
+    p->rotate_sessions = o->rotate;
     if (!kg_time_parse(o->start ? o->start : "2024-03-01", &p->start_ms)) {
         g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
                     "--start wants YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ");
@@ -151,14 +155,24 @@ cmd_logs(int argc, char **argv)
           "Scenarios: all (default), none, attacks, drift, or a comma list of names", "LIST" },
         { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &o.labels, "Write the labels JSON here", "FILE" },
         { "key-file", 0, 0, G_OPTION_ARG_FILENAME, &o.key_file,
-          "Use these key ids ('KEYID [PRINCIPAL_ARN]' per line) for benign history", "FILE" },
+          "Use these key ids ('KEYID [PRINCIPAL_ARN [ISSUER_ARN]]' per line) for benign history", "FILE" },
         { "file-hours", 0, 0, G_OPTION_ARG_INT64, &o.file_hours,
           "cloudtrail directory: hours of events per delivered file (default 1)", "H" },
+        { "rotate-sessions", 0, 0, G_OPTION_ARG_NONE, &o.rotate,
+          "cloudtrail: temporary (ASIA) keys get a new id every hour", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "No summary on stderr", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- write a seeded, labelled API access log");
     g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_set_description(
+        ctx, "Formats: csv jsonl jsonl-flat cloudtrail combined combined-user vault conjur github gcp\n"
+             "Attacks: recon_burst low_and_slow bulk_read off_hours dormant_wakeup attack_tool_ua\n"
+             "         privilege_ops same_cloud_16 (all); leak_chain (only when named)\n"
+             "Drift:   drift_new_ip_same_24 drift_dst_change drift_traffic_growth drift_sdk_patch\n"
+             "         drift_new_op_known_ip\n"
+             "Example: ktgen logs --seed 7 --format cloudtrail --gzip --out trail/ --labels l.json\n"
+             "See docs/GENERATOR.md.");
     g_autoptr(GError) error = NULL;
     KgFormat fmt = KG_FMT_CSV;
     KgParams p = { 0 };

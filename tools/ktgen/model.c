@@ -141,7 +141,9 @@ make_network(KgKey *k, KgRng *r)
             k->ips[i] = cloud_ip(r, pool, i == 3 ? (third + 1) % 250 : third);
         break;
     case KG_ARCH_HUMAN: {
-        const guint8 *o = office24[kg_rng_below(r, G_N_ELEMENTS(office24))];
+        /* offices 0-3 are in Germany, 4-5 in the US: match the key's zone */
+        guint oi = kg_rng_below(r, 4);
+        const guint8 *o = office24[k->zone == KG_ZONE_NEW_YORK ? 4 + oi % 2 : oi];
         const guint8 *h = home16[kg_rng_below(r, G_N_ELEMENTS(home16))];
         k->ips[0] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 2, 60));
         k->ips[1] = ip4(o[0], o[1], o[2], (guint)kg_rng_range(r, 61, 120));
@@ -213,6 +215,37 @@ make_profile(const KgModel *m, KgKey *k, KgRng *r)
     case KG_ARCH_N:
         g_assert_not_reached();
     }
+}
+
+const char *
+kg_key_id_at(const KgModel *m, const KgKey *k, guint32 session, char *buf)
+{
+    if (!m->p.rotate_sessions || !k->temporary)
+        return k->id;
+    static const char b32[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    KgRng r;
+    kg_rng_init(&r, m->p.seed ^ g_str_hash(k->id), 0x73657373ULL, session);
+    memcpy(buf, "ASIA", 4);
+    for (int i = 0; i < 16; i++)
+        buf[4 + i] = b32[kg_rng_below(&r, 32)];
+    buf[20] = '\0';
+    return buf;
+}
+
+const char *
+kg_key_issuer(const KgModel *m, const KgKey *k, char *buf)
+{
+    if (!k->temporary)
+        return NULL;
+    if (k->issuer)
+        return k->issuer;
+    const char *role = k->principal ? strstr(k->principal, "assumed-role/") : NULL;
+    const char *name = role ? role + strlen("assumed-role/") : k->name;
+    const char *slash = strchr(name, '/');
+    int n = (int)MIN(slash ? (gsize)(slash - name) : strlen(name), 256);
+    g_snprintf(buf, 512, "arn:aws:iam::%s:role/%.*s", k->account ? k->account : m->account, n,
+               name);
+    return buf;
 }
 
 const char *
@@ -289,17 +322,20 @@ assign_archetypes(KgModel *m, KgArchetype *out, guint n, KgRng *r)
     }
 }
 
-/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL [ISSUER]]". */
-static void
+/* Replaces generated ids by the ones of a key file line "KEYID [PRINCIPAL [ISSUER]]".
+ * Returns FALSE for a line with an odd key id, quotes, backslashes or over-long fields
+ * (records reserve 16 KiB). */
+static gboolean
 apply_key_line(KgModel *m, KgKey *k, const char *line)
 {
     g_auto(GStrv) f = g_strsplit_set(line, " \t", 4);
-    if (!f[0] || !*f[0] || strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                         "0123456789_:/+=.@-") != strlen(f[0]))
-        return;
+    if (!f[0] || !*f[0] || strlen(f[0]) > 128 ||
+        strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                     "0123456789_:/+=.@-") != strlen(f[0]))
+        return FALSE;
     for (guint i = 1; f[i]; i++)
-        if (strpbrk(f[i], "\"\\"))
-            return;
+        if (strpbrk(f[i], "\"\\") || strlen(f[i]) > 512)
+            return FALSE;
     g_free(k->id);
     k->id = g_strdup(f[0]);
     k->temporary = g_str_has_prefix(k->id, "ASIA");
@@ -314,6 +350,7 @@ apply_key_line(KgModel *m, KgKey *k, const char *line)
         if (f[2] && *f[2])
             k->issuer = g_strdup(f[2]);
     }
+    return TRUE;
 }
 
 static void
@@ -374,9 +411,13 @@ kg_model_new(const KgParams *p, GError **error)
         make_profile(m, k, &kr);
         make_network(k, &kr);
         make_ops(m, k, &kr);
-        if (i < n_lines)
-            apply_key_line(m, k, p->key_file_lines[i]);
         g_ptr_array_add(m->keys, k);
+        if (i < n_lines && !apply_key_line(m, k, p->key_file_lines[i])) {
+            g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                        "key file line %u: want 'KEYID [PRINCIPAL [ISSUER]]' without quotes "
+                        "(key id up to 128 characters, ARNs up to 512)", i + 1);
+            return NULL;
+        }
     }
     if (!kg_scenarios_build(m, error))
         return NULL;

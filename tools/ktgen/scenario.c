@@ -359,19 +359,16 @@ kg_scenarios_build(KgModel *m, GError **error)
         KgScenario *s = g_new0(KgScenario, 1);
         s->kind = (KgScenarioKind)kind;
         s->key = (guint)ki;
+        gboolean fits;
         if (kg_scenario_is_attack(s->kind)) {
             make_attack(m, s, k, &r);
-            if (s->start_ms >= end || s->end_ms <= s->start_ms) {
-                g_set_error(error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                            "scenario %s does not fit: the dormant key needs 31 days of "
-                            "silence after its first days (raise --days or move --leak)",
-                            sc_names[kind]);
-                g_free(s->note);
-                g_free(s);
-                return FALSE;
-            }
-        } else if (!make_drift(m, s, k, &r)) {
-            g_printerr("ktgen: note: no DST change in the window; %s left out\n", sc_names[kind]);
+            fits = s->start_ms < end && s->start_ms < s->end_ms;
+        } else {
+            fits = make_drift(m, s, k, &r);
+        }
+        if (!fits) {
+            /* the dormant key needs 31 days of silence; the DST drift a DST change */
+            g_printerr("ktgen: note: %s does not fit in this window; left out\n", sc_names[kind]);
             used[ki] = FALSE;
             g_free(s->note);
             g_free(s);
@@ -405,7 +402,14 @@ keys_json(const KgModel *m)
     for (guint i = 0; i < m->keys->len; i++) {
         const KgKey *k = g_ptr_array_index(m->keys, i);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "key", k->id);
+        char idbuf[64], ibuf[512];
+        const char *issuer = kg_key_issuer(m, k, ibuf);
+        cJSON_AddStringToObject(o, "key",
+                                kg_key_id_at(m, k, (guint32)(m->p.start_ms / KG_HOUR_MS), idbuf));
+        if (issuer)
+            cJSON_AddStringToObject(o, "entity", issuer);
+        if (m->p.rotate_sessions && k->temporary)
+            cJSON_AddStringToObject(o, "rotates", "hourly");
         cJSON_AddStringToObject(o, "archetype", kg_arch_name(k->arch));
         cJSON_AddStringToObject(o, "owner", k->name);
         if (k->principal)
@@ -414,6 +418,22 @@ keys_json(const KgModel *m)
         cJSON *ips = cJSON_AddArrayToObject(o, k->arch == KG_ARCH_CI ? "networks16" : "ips");
         for (guint j = 0; j < k->n_ips; j++)
             cJSON_AddItemToArray(ips, ip_json(k->ips[j]));
+        cJSON_AddItemToArray(arr, o);
+    }
+    return arr;
+}
+
+static cJSON *
+chain_json(const KgScenario *s)
+{
+    static const guint ip_of[KG_CHAIN_PHASES] = { 0, 1, 1, 2 };
+    cJSON *arr = cJSON_CreateArray();
+    for (guint p = 0; p < KG_CHAIN_PHASES; p++) {
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "ip", ip_json(s->ips[ip_of[p]]));
+        add_time(o, "start", s->phase_at[p]);
+        add_time(o, "end", s->phase_at[p] + (gint64)(kg_chain_minutes[p] * 60000));
+        cJSON_AddStringToObject(o, "what", kg_chain_what[p]);
         cJSON_AddItemToArray(arr, o);
     }
     return arr;
@@ -429,7 +449,13 @@ scenarios_json(const KgModel *m)
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", sc_names[s->kind]);
         cJSON_AddStringToObject(o, "kind", kg_scenario_is_attack(s->kind) ? "attack" : "benign_drift");
-        cJSON_AddStringToObject(o, "key", k->id);
+        char idbuf[64], ibuf[512];
+        const char *issuer = kg_key_issuer(m, k, ibuf);
+        /* attackers use the session they stole at the start; drift is on the key */
+        cJSON_AddStringToObject(o, "key",
+                                kg_key_id_at(m, k, (guint32)(s->start_ms / KG_HOUR_MS), idbuf));
+        if (issuer)
+            cJSON_AddStringToObject(o, "entity", issuer);
         cJSON *ips = cJSON_AddArrayToObject(o, "attacker_ips");
         for (guint j = 0; j < s->n_ips; j++)
             cJSON_AddItemToArray(ips, ip_json(s->ips[j]));
@@ -439,6 +465,8 @@ scenarios_json(const KgModel *m)
         add_time(o, "end", s->end_ms);
         if (kg_scenario_is_attack(s->kind))
             cJSON_AddNumberToObject(o, "events", (double)s->events);
+        if (s->kind == KG_SC_LEAK_CHAIN)
+            cJSON_AddItemToObject(o, "phases", chain_json(s));
         cJSON_AddStringToObject(o, "note", s->note);
         cJSON_AddItemToArray(arr, o);
     }

@@ -85,8 +85,18 @@ collect_pairs(const cJSON *scenarios)
 
 typedef struct {
     guint incidents, true_inc, false_inc;
-    GHashTable *flagged_keys; /* key -> max severity + 1 of medium+ false incidents */
+    GHashTable *flagged_keys; /* key or entity -> max severity + 1 of medium+ false incidents */
 } KgTally;
+
+static void
+flag(GHashTable *flagged, const char *name, int sev)
+{
+    if (!name)
+        return;
+    gpointer old = g_hash_table_lookup(flagged, name);
+    if (GPOINTER_TO_INT(old) < sev + 1)
+        g_hash_table_insert(flagged, (gpointer)name, GINT_TO_POINTER(sev + 1));
+}
 
 static void
 match_incidents(const cJSON *report, GArray *pairs, int min_sev, KgTally *t, gboolean *masked)
@@ -118,10 +128,58 @@ match_incidents(const cJSON *report, GArray *pairs, int min_sev, KgTally *t, gbo
             t->true_inc++;
         } else {
             t->false_inc++;
-            gpointer old = g_hash_table_lookup(t->flagged_keys, key);
-            if (GPOINTER_TO_INT(old) < sev + 1)
-                g_hash_table_insert(t->flagged_keys, (gpointer)key, GINT_TO_POINTER(sev + 1));
+            flag(t->flagged_keys, key, sev);
+            flag(t->flagged_keys, str_field(inc, "entity"), sev);
         }
+    }
+}
+
+static char *short_key(const char *key);
+
+/* The archetype of @key (or of the entity it belongs to) in the labels, or "?". */
+static const char *
+archetype_of(const cJSON *labels, const char *key, const char *entity)
+{
+    const cJSON *k;
+    cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(labels, "keys"))
+    {
+        if (g_strcmp0(str_field(k, "key"), key) == 0 ||
+            (entity && g_strcmp0(str_field(k, "entity"), entity) == 0))
+            return str_field(k, "archetype") ? str_field(k, "archetype") : "?";
+    }
+    return "?";
+}
+
+/* --verbose: one line per false incident at or above the threshold. */
+static void
+print_false(const cJSON *labels, const cJSON *report, GArray *pairs, int min_sev)
+{
+    const cJSON *inc;
+    cJSON_ArrayForEach(inc, cJSON_GetObjectItemCaseSensitive(report, "incidents"))
+    {
+        const char *key = str_field(inc, "key");
+        char ip[48];
+        canon_ip(str_field(inc, "ip"), ip, sizeof ip);
+        int sev = sev_rank(str_field(inc, "severity"));
+        gboolean hit = FALSE;
+        for (guint i = 0; key && i < pairs->len; i++) {
+            const KgPair *p = &g_array_index(pairs, KgPair, i);
+            hit |= strcmp(p->key, key) == 0 && strcmp(p->ip, ip) == 0;
+        }
+        if (!key || hit || sev < min_sev)
+            continue;
+        g_autoptr(GString) reasons = g_string_new(NULL);
+        const cJSON *r;
+        cJSON_ArrayForEach(r, cJSON_GetObjectItemCaseSensitive(inc, "reasons"))
+        {
+            if (cJSON_IsString(r))
+                g_string_append_printf(reasons, "%s%s", reasons->len ? "," : "", r->valuestring);
+        }
+        g_autofree char *sk = short_key(key);
+        const char *first = str_field(inc, "first_seen");
+        printf("false      %-8s %-20s %-8s %-18s %s %s\n", sev_names[sev], sk,
+               archetype_of(labels, key, str_field(inc, "entity")), ip, first ? first : "?",
+               reasons->str);
     }
 }
 
@@ -161,7 +219,10 @@ print_table(const cJSON *scenarios, GArray *pairs, const KgTally *t)
                    found, n, found == n ? "hit" : found ? "partial" : "MISS",
                    best < 0 ? "no incident" : sev_names[best]);
         } else {
+            const char *entity = str_field(sc, "entity");
             int f = key ? GPOINTER_TO_INT(g_hash_table_lookup(t->flagged_keys, key)) : 0;
+            if (entity)
+                f = MAX(f, GPOINTER_TO_INT(g_hash_table_lookup(t->flagged_keys, entity)));
             printf("%-24s %-6s %-20s %-7s %s\n", name, "drift", sk, "-",
                    f ? "FLAGGED" : "ok");
             if (f)
@@ -197,11 +258,13 @@ int
 kg_cmd_score(int argc, char **argv)
 {
     g_autofree char *labels_path = NULL, *report_path = NULL, *min = NULL;
+    gboolean verbose = FALSE;
     GOptionEntry entries[] = {
         { "labels", 'l', 0, G_OPTION_ARG_FILENAME, &labels_path, "Labels JSON from ktgen logs", "FILE" },
         { "report", 'r', 0, G_OPTION_ARG_FILENAME, &report_path,
           "keytrail scan --output json --reveal-keys report", "FILE" },
         { "min-severity", 0, 0, G_OPTION_ARG_STRING, &min, "Threshold (default medium)", "SEV" },
+        { "verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose, "List the false incidents", NULL },
         { NULL, 0, 0, 0, NULL, NULL, NULL },
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- score a keytrail report against labels");
@@ -228,6 +291,8 @@ kg_cmd_score(int argc, char **argv)
     if (masked)
         g_printerr("ktgen score: the report has masked keys; run keytrail with --reveal-keys\n");
     print_table(scenarios, pairs, &t);
+    if (verbose)
+        print_false(labels, report, pairs, min_sev);
     print_totals(pairs, &t, cJSON_IsNumber(kd) ? kd->valuedouble : 0.0);
     g_hash_table_unref(t.flagged_keys);
     return 0;

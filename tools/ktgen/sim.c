@@ -122,6 +122,7 @@ gen_key_hour(const KgModel *m, guint ki, gint64 hour, GArray *buf)
             e->ms = hour + (gint64)(kg_rng_unif(&r) * (double)span);
         }
         e->key = (guint16)ki;
+        e->session = (guint32)(e->ms / KG_HOUR_MS);
         e->op = pick_op(k, &r);
         if (drifted && k->drift_op != 0xffff && kg_rng_unif(&r) < 0.1)
             e->op = k->drift_op;
@@ -156,6 +157,7 @@ emit_attack(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray *b
 {
     KgEvent *e = push(buf);
     e->ms = ms;
+    e->session = (guint32)(s->start_ms / KG_HOUR_MS); /* the stolen session */
     e->ip = s->ips[ipi];
     e->ua = s->uas[ipi];
     e->key = (guint16)s->key;
@@ -174,19 +176,27 @@ scenario_event(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, GArray
     emit_attack(m, s, k, r, buf, ms, ipi, op, s->deny_p, s->bytes_mean);
 }
 
-/* One phase of leak_chain: who, how long, how busy, doing what. */
+/* One phase of leak_chain: who, how busy, doing what (lengths in kg_chain_minutes). */
 typedef struct {
     guint ip;
-    double minutes, per_hour, rate_x, deny_p;
+    double per_hour, rate_x, deny_p;
     KgOpCat cat, cat2;
     guint32 bytes;
 } KgPhase;
 
 static const KgPhase chain[KG_CHAIN_PHASES] = {
-    { 0, 3, 20, 0, 0.0, KG_OP_RECON, KG_OP_RECON, 300 },
-    { 1, 15, 240, 0, 0.6, KG_OP_RECON, KG_OP_RECON, 600 },
-    { 1, 30, 50, 0, 0.15, KG_OP_PRIV, KG_OP_CRED, 900 },
-    { 2, 60, 60, 15, 0.0, KG_OP_BULK, KG_OP_BULK, 500000 },
+    { 0, 20, 0, 0.0, KG_OP_RECON, KG_OP_RECON, 300 },
+    { 1, 240, 0, 0.6, KG_OP_RECON, KG_OP_RECON, 600 },
+    { 1, 50, 0, 0.15, KG_OP_PRIV, KG_OP_CRED, 900 },
+    { 2, 60, 15, 0.0, KG_OP_BULK, KG_OP_BULK, 500000 },
+};
+
+const double kg_chain_minutes[KG_CHAIN_PHASES] = { 3, 15, 30, 60 };
+const char *const kg_chain_what[KG_CHAIN_PHASES] = {
+    "TruffleHog verifies the key (whoami)",
+    "enumeration, most calls denied",
+    "privilege operations (create a user, attach a policy, mint a key) and secret reads",
+    "bulk data reads (a volume and bytes spike)",
 };
 
 static void
@@ -196,7 +206,7 @@ gen_chain_hour(const KgModel *m, KgScenario *s, const KgKey *k, KgRng *r, gint64
     double scale = k->scalable ? m->scale : 1.0;
     for (guint p = 0; p < KG_CHAIN_PHASES; p++) {
         const KgPhase *ph = &chain[p];
-        gint64 from = s->phase_at[p], to = from + (gint64)(ph->minutes * 60000);
+        gint64 from = s->phase_at[p], to = from + (gint64)(kg_chain_minutes[p] * 60000);
         gint64 lo = MAX(hour, from), hi = MIN(MIN(hour + KG_HOUR_MS, to), s->end_ms);
         if (hi <= lo)
             continue;
