@@ -122,6 +122,8 @@ done
 check $bad "watch alerts (stdout, --alerts), state show, state export: no full key"
 test -s w.hostile.jsonl.out && test -s al.hostile.jsonl && grep -q '"alert":"new"' al.hostile.jsonl
 check $? "watch did alert (the greps saw alerts)"
+"$KT" watch --state st.exec --exec "sh -c 'cat >> $TMP/exec.out'" hostile.jsonl > /dev/null 2>&1
+test -s exec.out && leaks exec.out; check $? "watch --exec input: alerts without a full key"
 "$KT" accept --state st.hostile.jsonl --key $K1 --ua "curl/8 $Q2" > accept.out 2>&1
 "$KT" state show --state st.hostile.jsonl > show2.out 2>&1
 "$KT" state export --state st.hostile.jsonl > export2.out 2>&1
