@@ -110,6 +110,12 @@ printf '{"a":"%s","k":"AKIAQCUTKEYABCDEFGHIJKLMN0123456789\n' "$pad" > cut.jsonl
 grep -q '"malformed":1' cut.out && grep -q '\\"k\\":\\"' cut.out && ! grep -q 'AKIAQCUT' cut.out
 check $? "a key cut at the end of an excerpt is masked, not shown in part"
 
+# a revoked-keys file with two keys on a line: the error quotes the second one masked
+printf '%s %s\n' $K1 $Q6 > revoked.txt
+"$KT" scan --revoked revoked.txt hostile.jsonl > rv.out 2> rv.err
+test $? -eq 2 && grep -q 'revoked.txt line 1' rv.err && leaks rv.out rv.err
+check $? "an error quoting a bad line of a --revoked file masks the key"
+
 # --- watch, state ------------------------------------------------------------------------
 bad=0
 for in in log.csv log.cloudtrail log.vault hostile.jsonl hostile.log; do
