@@ -55,4 +55,11 @@ cJSON *kt_report_anomaly_json(const KtAnomaly *a, const KtDict *dict,
 cJSON *kt_report_incident_json(const KtIncident *inc, const KtDict *dict,
                                const KtReportOptions *o);
 
+/* Appends @doc (pretty or compact) plus a newline to @s, with terminal-unsafe code
+ * points (DEL, C1 controls, bidi and invisible format characters, U+2028/2029) written
+ * as \uXXXX escapes: the same JSON value, safe to cat. Every string in @doc must be
+ * valid UTF-8 (kt_utf8_valid). For every JSON that keytrail writes (reports, watch
+ * alerts, TUI exports, state export). Cannot fail (aborts on OOM). */
+void kt_report_json_print(const cJSON *doc, gboolean pretty, GString *s);
+
 #endif

@@ -31,6 +31,15 @@ char *kt_sanitize(const char *s);
  * U+FFFD; control characters are left for the JSON encoder to escape. */
 char *kt_utf8_valid(const char *s, gsize len);
 
+/*
+ * (transfer full) @text (nullable: "") with every secret-looking token masked like
+ * kt_mask_key(): a run of 16 or more characters of [A-Za-z0-9_+-] mixing letters and
+ * digits (AKIA..., sk_live_..., ghp_..., hex tokens). The copy is unchanged when @reveal.
+ * Used for every string from a log that is shown (reports, alerts, TUI, state export).
+ * Cannot fail.
+ */
+char *kt_redact_secrets(const char *text, gboolean reveal);
+
 /* (transfer full) @key masked to its first 4 and last 4 characters ("AKIA...MG0M"), or
  * "****" for keys of 12 characters or fewer (too short to show 8); the full key when @reveal. */
 char *kt_mask_key(const char *key, gboolean reveal);

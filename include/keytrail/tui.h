@@ -58,6 +58,8 @@ typedef struct {
     int width, height; /* display columns and lines */
     gboolean utf8;     /* text may contain non-ASCII characters */
     KtTuiLine *lines;  /* @height lines */
+    gboolean reveal;   /* log text drawn unredacted (keys revealed); else secret-looking
+                          tokens in it are masked (kt_redact_secrets) */
 } KtTuiFrame;
 
 /* (transfer full) An empty frame; kt_tui_model_render() sizes it. Cannot fail. */

@@ -257,6 +257,12 @@ load_revoked(KtCliOptions *o, GError **error)
             char *when = g_strstrip(sep + 1);
             if (*when != '\0' &&
                 !kt_time_parse_option(when, o->tz, &r->revoked_ms, error)) {
+                /* the bad "time" may be a second key written on the same line */
+                if (error != NULL && *error != NULL) {
+                    char *redacted = kt_redact_secrets((*error)->message, FALSE);
+                    g_free((*error)->message);
+                    (*error)->message = redacted;
+                }
                 g_prefix_error(error, "%s line %u: ", o->revoked, i + 1);
                 free_revoked(r);
                 return FALSE;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "keytrail/cli.h"
+#include "keytrail/report.h"
 #include "keytrail/state.h"
 #include "keytrail/tui.h"
 
@@ -128,22 +129,22 @@ src_export(gpointer ud, const KtIncident *inc, const char *path, GError **error)
     KtReportOptions ro = app->opts.report;
     ro.kind = KT_OUTPUT_JSON;
     cJSON *json = kt_report_incident_json(inc, app_dict(app), &ro);
-    char *text = json != NULL ? cJSON_Print(json) : NULL;
-    cJSON_Delete(json);
-    if (text == NULL)
+    if (json == NULL)
         g_error("out of memory while writing JSON");
+    /* escapes bidi, C1 and invisible characters like the JSON report does */
+    g_autoptr(GString) buf = g_string_new(NULL);
+    kt_report_json_print(json, TRUE, buf);
+    cJSON_Delete(json);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
     if (fd < 0) {
         int err = errno;
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot create %s: %s%s", path,
                     g_strerror(err), err == EEXIST ? " (choose a new file name)" : "");
-        cJSON_free(text);
         return FALSE;
     }
-    gboolean ok = write_all(fd, text, strlen(text)) && write_all(fd, "\n", 1);
+    gboolean ok = write_all(fd, buf->str, buf->len);
     int err = errno;
     ok = close(fd) == 0 && ok;
-    cJSON_free(text);
     if (!ok)
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write %s: %s", path, g_strerror(err));
     return ok;

@@ -17,6 +17,7 @@
 #include <gio/gio.h>
 
 #include "keytrail/cli.h"
+#include "keytrail/report.h"
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
 
@@ -470,13 +471,11 @@ outbox_lines(Run *r, guint64 *bytes)
     *bytes = 0;
     cJSON_ArrayForEach(e, kt_state_outbox(r->st))
     {
-        char *text = cJSON_PrintUnformatted(cJSON_GetObjectItemCaseSensitive(e, "alert"));
-        if (text == NULL)
-            g_error("out of memory printing an alert");
-        char *line = g_strconcat(text, "\n", NULL);
-        cJSON_free(text);
-        *bytes += strlen(line);
-        g_ptr_array_add(lines, line);
+        /* escapes bidi, C1 and invisible characters like the JSON report does */
+        GString *buf = g_string_new(NULL);
+        kt_report_json_print(cJSON_GetObjectItemCaseSensitive(e, "alert"), FALSE, buf);
+        *bytes += buf->len;
+        g_ptr_array_add(lines, g_string_free(buf, FALSE));
     }
     return lines;
 }

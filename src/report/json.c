@@ -151,7 +151,7 @@ json_reject(const KtRejectSample *rs, const KtReportOptions *o, const char *type
     jadd_num(r, "line", (double)rs->line);
     jadd_str(r, "reason", kt_reject_name(rs->reason));
     jadd_str_or_null(r, "detail", rs->detail);
-    g_autofree char *excerpt = kt_report_redact(rs->excerpt, o->reveal_keys);
+    g_autofree char *excerpt = kt_report_redact_excerpt(rs->excerpt, o->reveal_keys);
     jadd_str(r, "excerpt", excerpt);
     return r;
 }

@@ -42,6 +42,14 @@ const char *kt_report_principal(const KtDict *dict, guint32 entity, gboolean is_
  * which may hold keys; not for input paths (the user's own file names). */
 char *kt_report_redact(const char *text, gboolean reveal);
 
+/* Bytes of a line kept as a reject excerpt (KtRejectSample.excerpt, ingest.h). */
+#define KT_REPORT_EXCERPT_MAX 80
+
+/* (transfer full) kt_report_redact() for a reject excerpt: an excerpt cut at
+ * KT_REPORT_EXCERPT_MAX bytes also loses a trailing partial token (unless @reveal), so
+ * that a key cut by the limit is not shown in part. */
+char *kt_report_redact_excerpt(const char *excerpt, gboolean reveal);
+
 /* (transfer full, nullable) @text with every occurrence of the full key @key masked and
  * then kt_report_redact() applied, unless o->reveal_keys. For engine messages that may
  * quote the key or other log text. */
@@ -77,10 +85,7 @@ cJSON *kt_report_json_document(const KtReportData *d, const KtReportOptions *o,
  * o->reveal_keys). */
 cJSON *kt_report_json_input(const KtReportData *d, const KtReportOptions *o);
 
-/* Prints @doc (pretty or compact) with terminal-unsafe code points (DEL, C1 controls,
- * bidi and invisible format characters, U+2028/2029) written as \uXXXX escapes, plus
- * a newline, to @s. Same JSON value, safe to cat. */
-void kt_report_json_print(const cJSON *doc, gboolean pretty, GString *s);
+/* kt_report_json_print() is declared in keytrail/report.h. */
 
 /* Writes the findings report as JSON or JSON lines. */
 gboolean kt_report_json_findings(const KtReportData *d, const KtReportOptions *o, FILE *out,

@@ -115,52 +115,27 @@ kt_report_kind_name(KtDetectorKind k)
     return detector_names[k];
 }
 
-static gboolean
-is_token_char(char c)
-{
-    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+';
-}
-
-/* Appends @tok (@len bytes) masked when it looks like a secret: at least 16 token
- * characters with both letters and digits (AKIA..., sk_live_..., ghp_..., hex tokens). */
-static void
-append_token(GString *out, const char *tok, gsize len)
-{
-    gboolean alpha = FALSE, digit = FALSE;
-    for (gsize i = 0; i < len; i++) {
-        alpha = alpha || g_ascii_isalpha(tok[i]);
-        digit = digit || g_ascii_isdigit(tok[i]);
-    }
-    if (len < 16 || !alpha || !digit) {
-        g_string_append_len(out, tok, (gssize)len);
-        return;
-    }
-    g_autofree char *copy = g_strndup(tok, len);
-    g_autofree char *masked = kt_mask_key(copy, FALSE);
-    g_string_append(out, masked);
-}
-
 char *
 kt_report_redact(const char *text, gboolean reveal)
 {
-    if (text == NULL)
-        return g_strdup("");
-    if (reveal)
-        return g_strdup(text);
-    GString *out = g_string_sized_new(strlen(text) + 1);
-    const char *p = text;
-    while (*p) {
-        const char *start = p;
-        while (*p && is_token_char(*p))
-            p++;
-        if (p > start) {
-            append_token(out, start, (gsize)(p - start));
-            continue;
-        }
-        g_string_append_c(out, *p);
-        p++;
+    return kt_redact_secrets(text, reveal);
+}
+
+char *
+kt_report_redact_excerpt(const char *excerpt, gboolean reveal)
+{
+    if (excerpt == NULL || reveal)
+        return kt_redact_secrets(excerpt, reveal);
+    /* an excerpt cut at the limit may end inside a key: drop that partial token, which
+     * could be too short to look like a secret but still be most of one */
+    gsize len = strlen(excerpt);
+    if (len >= KT_REPORT_EXCERPT_MAX) {
+        while (len > 0 && (g_ascii_isalnum(excerpt[len - 1]) || excerpt[len - 1] == '_' ||
+                           excerpt[len - 1] == '-' || excerpt[len - 1] == '+'))
+            len--;
     }
-    return g_string_free(out, FALSE);
+    g_autofree char *cut = g_strndup(excerpt, len);
+    return kt_redact_secrets(cut, FALSE);
 }
 
 /* @text with every occurrence of @full replaced by its masked form. */

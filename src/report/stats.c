@@ -290,7 +290,7 @@ kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint ma
             g_string_append_c(line, ')');
         }
         if (rs->excerpt != NULL && *rs->excerpt) {
-            g_autofree char *excerpt = kt_report_redact(rs->excerpt, o->reveal_keys);
+            g_autofree char *excerpt = kt_report_redact_excerpt(rs->excerpt, o->reveal_keys);
             g_string_append(line, ": ");
             kt_report_text_field(line, excerpt, 60);
         }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "keytrail/cli.h"
+#include "keytrail/report.h"
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
 
@@ -30,37 +31,59 @@ is_key_map(const char *name)
     return name != NULL && (strcmp(name, "keys") == 0 || strcmp(name, "entities") == 0);
 }
 
-static void
-mask_string(cJSON *item)
+/* Members written by keytrail itself (hex digests), left as they are. */
+static gboolean
+is_digest_member(const char *name)
 {
-    g_autofree char *masked = kt_mask_key(item->valuestring, FALSE);
-    cJSON_SetValuestring(item, masked);
+    return name != NULL && (strcmp(name, "fingerprint") == 0 || strcmp(name, "checksum") == 0);
 }
 
-/* Masks keys in @node in place, iteratively (no recursion on hostile depth). */
+/* (transfer full) A member name or string value made printable as JSON: valid UTF-8,
+ * masked as a key (@as_key), or with secret-looking tokens masked (@redact). */
+static char *
+clean_string(const char *s, gboolean as_key, gboolean redact)
+{
+    g_autofree char *valid = kt_utf8_valid(s, strlen(s));
+    if (as_key)
+        return kt_mask_key(valid, !redact);
+    return kt_redact_secrets(valid, !redact);
+}
+
 static void
-mask_keys(cJSON *node)
+set_name(cJSON *item, const char *name)
+{
+    cJSON_free(item->string);
+    item->string = cJSON_malloc(strlen(name) + 1);
+    if (item->string == NULL)
+        g_error("out of memory");
+    strcpy(item->string, name);
+}
+
+/* Makes every string in @node valid UTF-8 and, unless @reveal, masks keys (members
+ * named like keys, names of key maps) and secret-looking tokens in every other string
+ * from a log (user agents, operations, sources). Iterative: no recursion on a hostile
+ * depth. */
+static void
+clean_strings(cJSON *node, gboolean reveal)
 {
     g_autoptr(GPtrArray) todo = g_ptr_array_new();
     g_ptr_array_add(todo, node);
     while (todo->len > 0) {
         cJSON *n = g_ptr_array_steal_index_fast(todo, todo->len - 1);
+        gboolean key_map = is_key_map(n->string);
         /* an engine entity {"id": ..., "principal": false} is named by its key */
-        gboolean id_is_key =
-            cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(n, "principal"));
+        gboolean id_is_key = cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(n, "principal"));
         for (cJSON *c = n->child; c != NULL; c = c->next) {
-            if (cJSON_IsString(c) &&
-                (is_key_member(c->string) || (id_is_key && strcmp(c->string, "id") == 0)))
-                mask_string(c);
-            if (cJSON_IsObject(c) && is_key_map(c->string)) {
-                for (cJSON *m = c->child; m != NULL; m = m->next) {
-                    g_autofree char *masked = kt_mask_key(m->string, FALSE);
-                    cJSON_free(m->string);
-                    m->string = cJSON_malloc(strlen(masked) + 1);
-                    if (m->string == NULL)
-                        g_error("out of memory");
-                    strcpy(m->string, masked);
-                }
+            if (c->string != NULL) {
+                g_autofree char *name = clean_string(c->string, key_map, !reveal && key_map);
+                set_name(c, name);
+            }
+            if (cJSON_IsString(c) && !is_digest_member(c->string)) {
+                gboolean as_key = is_key_member(c->string) ||
+                                  (id_is_key && c->string != NULL && strcmp(c->string, "id") == 0);
+                g_autofree char *v = clean_string(c->valuestring, as_key, !reveal);
+                if (cJSON_SetValuestring(c, v) == NULL)
+                    g_error("out of memory");
             }
             if (c->child != NULL)
                 g_ptr_array_add(todo, c);
@@ -83,14 +106,11 @@ state_export(KtState *st, const StateOptions *so)
     cJSON *doc = cJSON_Parse(text);
     if (doc == NULL)
         g_error("out of memory");
-    if (!so->reveal)
-        mask_keys(doc);
-    char *out = cJSON_Print(doc);
+    clean_strings(doc, so->reveal);
+    g_autoptr(GString) out = g_string_new(NULL);
+    kt_report_json_print(doc, TRUE, out);
     cJSON_Delete(doc);
-    if (out == NULL)
-        g_error("out of memory");
-    puts(out);
-    cJSON_free(out);
+    fputs(out->str, stdout);
     return ferror(stdout) ? KT_EXIT_INPUT : KT_EXIT_OK;
 }
 
@@ -128,10 +148,13 @@ state_show(KtState *st, const StateOptions *so)
         const cJSON *k = cJSON_GetObjectItemCaseSensitive(a, "key");
         const cJSON *c = cJSON_GetObjectItemCaseSensitive(a, "cidr");
         const cJSON *u = cJSON_GetObjectItemCaseSensitive(a, "ua");
-        g_autofree char *key = kt_mask_key(cJSON_IsString(k) ? k->valuestring : "", so->reveal);
-        g_autofree char *what = kt_sanitize(cJSON_IsString(c)   ? c->valuestring
-                                            : cJSON_IsString(u) ? u->valuestring
-                                                                : "");
+        g_autofree char *mkey = kt_mask_key(cJSON_IsString(k) ? k->valuestring : "", so->reveal);
+        g_autofree char *rwhat = kt_redact_secrets(cJSON_IsString(c)   ? c->valuestring
+                                                   : cJSON_IsString(u) ? u->valuestring
+                                                                       : "",
+                                                   so->reveal);
+        g_autofree char *key = kt_sanitize(mkey);
+        g_autofree char *what = kt_sanitize(rwhat);
         printf("  %s  %s %s\n", key, cJSON_IsString(c) ? "ip" : "ua", what);
     }
     return ferror(stdout) ? KT_EXIT_INPUT : KT_EXIT_OK;
@@ -311,8 +334,10 @@ kt_cmd_accept(int argc, char **argv)
     gboolean added = accept_add(st, key, ip != NULL ? "cidr" : "ua", ip != NULL ? ip : ua);
     if (added && !kt_state_save(st, &error))
         return fail(KT_EXIT_STATE, error);
-    g_autofree char *masked = kt_mask_key(key, FALSE);
-    g_autofree char *what = kt_sanitize(ip != NULL ? ip : ua);
+    g_autofree char *mkey = kt_mask_key(key, FALSE);
+    g_autofree char *rwhat = kt_redact_secrets(ip != NULL ? ip : ua, FALSE);
+    g_autofree char *masked = kt_sanitize(mkey);
+    g_autofree char *what = kt_sanitize(rwhat);
     printf("%s %s %s for key %s\n", added ? "accepted" : "already accepted",
            ip != NULL ? "source" : "user agent", what, masked);
     return KT_EXIT_OK;

@@ -7,6 +7,8 @@
 
 #include "tui-private.h"
 
+#include "keytrail/sanitize.h"
+
 #define KT_TUI_INPUT_MAX 256 /* bytes in a prompt */
 
 static void
@@ -63,12 +65,14 @@ show_event(KtTuiModel *m)
     if (row >= m->ev_rows->len)
         return;
     const KtRecord *r = kt_tui_events_get(m->events, g_array_index(m->ev_rows, guint32, row));
+    /* log text: a key quoted in it is masked unless keys are revealed */
+    g_autofree char *op = kt_redact_secrets(kt_dict_str(m->dict, KT_SPACE_OP, r->op), m->reveal);
+    g_autofree char *src =
+        kt_redact_secrets(kt_dict_str(m->dict, KT_SPACE_SOURCE, r->source), m->reveal);
+    g_autofree char *ua = kt_redact_secrets(kt_dict_str(m->dict, KT_SPACE_UA, r->ua), m->reveal);
     g_autofree char *msg =
         g_strdup_printf("line %" G_GUINT64_FORMAT ": %s from %s, status %u (%s), ua %s", r->line,
-                        kt_dict_str(m->dict, KT_SPACE_OP, r->op),
-                        kt_dict_str(m->dict, KT_SPACE_SOURCE, r->source), r->status,
-                        kt_outcome_name((KtOutcome)r->outcome),
-                        kt_dict_str(m->dict, KT_SPACE_UA, r->ua));
+                        op, src, r->status, kt_outcome_name((KtOutcome)r->outcome), ua);
     kt_tui_model_set_message(m, msg, FALSE);
 }
 

@@ -701,6 +701,7 @@ void
 kt_tui_model_render(KtTuiModel *m, int width, int height, KtTuiFrame *f)
 {
     kt_tui_frame_reset(f, width, height, m->utf8);
+    f->reveal = m->reveal;
     g_free(m->hits);
     m->hits = g_new0(KtTuiHit, f->height);
     m->hits_len = f->height;

@@ -116,14 +116,15 @@ render_status(KtTuiModel *m, KtTuiFrame *f, int y)
         kt_tui_put(&p, q, kt_tui_text_width(q, FALSE), KT_TUI_ATTR_STATUS, FALSE);
         if (m->prompt != KT_TUI_PROMPT_REVEAL) {
             g_autofree char *in = g_strconcat(m->input->str, "_", NULL);
-            kt_tui_put_log(&p, in, -1, KT_TUI_ATTR_STATUS);
+            kt_tui_put_safe(&p, in, -1, KT_TUI_ATTR_STATUS);
         }
         kt_tui_pen_fill(&p, KT_TUI_ATTR_STATUS);
         return;
     }
     if (m->message != NULL) {
         kt_tui_put(&p, " ", 1, KT_TUI_ATTR_NORMAL, FALSE);
-        kt_tui_put_log(&p, m->message, -1, m->message_error ? KT_TUI_ATTR_ERROR : KT_TUI_ATTR_STATUS);
+        kt_tui_put_safe(&p, m->message, -1,
+                        m->message_error ? KT_TUI_ATTR_ERROR : KT_TUI_ATTR_STATUS);
         return;
     }
     kt_tui_put(&p, " ", 1, KT_TUI_ATTR_STATUS, FALSE);

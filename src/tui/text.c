@@ -191,11 +191,23 @@ kt_tui_put(KtTuiPen *p, const char *s, int w, KtTuiAttr attr, gboolean right)
 }
 
 void
-kt_tui_put_log(KtTuiPen *p, const char *s, int w, KtTuiAttr attr)
+kt_tui_put_safe(KtTuiPen *p, const char *s, int w, KtTuiAttr attr)
 {
     g_autoptr(GString) clean = g_string_new(NULL);
     if (s != NULL)
         kt_sanitize_append(clean, s, strlen(s));
+    kt_tui_put(p, clean->str, w, attr, FALSE);
+}
+
+void
+kt_tui_put_log(KtTuiPen *p, const char *s, int w, KtTuiAttr attr)
+{
+    g_autoptr(GString) clean = g_string_new(NULL);
+    if (s != NULL) {
+        /* a key quoted in a URL or a user agent is masked like the key itself */
+        g_autofree char *redacted = kt_redact_secrets(s, p->frame->reveal);
+        kt_sanitize_append(clean, redacted, strlen(redacted));
+    }
     kt_tui_put(p, clean->str, w, attr, FALSE);
 }
 

@@ -180,8 +180,12 @@ void kt_tui_pen_start(KtTuiPen *p, KtTuiFrame *f, int y);
 /* Writes @s (trusted text) in exactly @w columns (-1: the rest of the line), clipped,
  * padded, or ending in an ellipsis; @right aligns right. Unsafe characters become '?'. */
 void kt_tui_put(KtTuiPen *p, const char *s, int w, KtTuiAttr attr, gboolean right);
-/* Same for text that came from a log: sanitized first (kt_sanitize_append). */
+/* Same for text that came from a log: secret-looking tokens masked unless the frame
+ * reveals keys (kt_redact_secrets), then sanitized (kt_sanitize_append). */
 void kt_tui_put_log(KtTuiPen *p, const char *s, int w, KtTuiAttr attr);
+/* Sanitized only, not redacted: what the user typed, and status messages (whose log
+ * parts were redacted when the message was made). */
+void kt_tui_put_safe(KtTuiPen *p, const char *s, int w, KtTuiAttr attr);
 void kt_tui_putf(KtTuiPen *p, int w, KtTuiAttr attr, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 void kt_tui_pen_fill(KtTuiPen *p, KtTuiAttr attr);
 /* Gives the whole of line @y one attribute (selected rows, bars). */

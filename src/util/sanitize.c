@@ -211,3 +211,51 @@ kt_mask_key(const char *key, gboolean reveal)
     g_string_append_len(out, key + tail, (gssize)(len - tail));
     return g_string_free(out, FALSE);
 }
+
+static gboolean
+is_token_char(char c)
+{
+    return g_ascii_isalnum(c) || c == '_' || c == '-' || c == '+';
+}
+
+/* Appends @tok (@len bytes) masked when it looks like a secret: at least 16 token
+ * characters with both letters and digits. */
+static void
+append_token(GString *out, const char *tok, gsize len)
+{
+    gboolean alpha = FALSE, digit = FALSE;
+    for (gsize i = 0; i < len; i++) {
+        alpha = alpha || g_ascii_isalpha(tok[i]);
+        digit = digit || g_ascii_isdigit(tok[i]);
+    }
+    if (len < 16 || !alpha || !digit) {
+        g_string_append_len(out, tok, (gssize)len);
+        return;
+    }
+    g_autofree char *copy = g_strndup(tok, len);
+    g_autofree char *masked = kt_mask_key(copy, FALSE);
+    g_string_append(out, masked);
+}
+
+char *
+kt_redact_secrets(const char *text, gboolean reveal)
+{
+    if (text == NULL)
+        return g_strdup("");
+    if (reveal)
+        return g_strdup(text);
+    GString *out = g_string_sized_new(strlen(text) + 1);
+    const char *p = text;
+    while (*p) {
+        const char *start = p;
+        while (*p && is_token_char(*p))
+            p++;
+        if (p > start) {
+            append_token(out, start, (gsize)(p - start));
+            continue;
+        }
+        g_string_append_c(out, *p);
+        p++;
+    }
+    return g_string_free(out, FALSE);
+}

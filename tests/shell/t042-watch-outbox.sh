@@ -112,7 +112,7 @@ KT_WATCH_CRASH_AT=after-outbox $W --state sp --alerts ap.jsonl p.log 2> /dev/nul
 np=$(pending sp)
 check $([ $rc -eq 137 ] && [ "$np" -gt 0 ] && [ ! -s ap.jsonl ]; echo $?) \
     "a run killed after saving its outbox delivered nothing and left $np alerts pending"
-"$KT" state export --state sp | jq -r '.outbox.pending[].id' > pending-ids.txt
+"$KT" state export --reveal-keys --state sp | jq -r '.outbox.pending[].id' > pending-ids.txt
 $W --state sp --alerts ap.jsonl p.log; rc=$?
 jq -r .alert_id ap.jsonl > delivered-ids.txt
 check $([ $rc -eq 1 ] && cmp -s pending-ids.txt delivered-ids.txt && [ "$(pending sp)" -eq 0 ]; echo $?) \
