@@ -27,6 +27,7 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->cur_day = G_MININT64;
     ent->stat_day = G_MININT64;
     ent->med_day = G_MININT64;
+    ent->share_how = -1;
     ent->spike_req_anom = -1;
     ent->spike_bytes_anom = -1;
     ent->tl_start = G_MININT64;
@@ -302,11 +303,10 @@ collapse_profile(const KtEntity *ent, guint64 bins[48])
     }
 }
 
-double
-kt_baseline_hour_share(const KtEntity *ent, int how)
+/* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
+static double
+hour_share(const KtEntity *ent, int how)
 {
-    if (ent->base_how_total == 0)
-        return 1.0;
     const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
     guint64 total = 0;
     for (int i = 0; i < 48; i++)
@@ -321,6 +321,20 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
         mass += bins[(h / 24 >= 5) * 24 + h % 24];
     }
     return (double)mass / (double)total;
+}
+
+double
+kt_baseline_hour_share(KtEntity *ent, int how)
+{
+    if (ent->base_how_total == 0)
+        return 1.0;
+    /* prof48 changes once a day (kt_baseline_daily, or a state load), the hour once an
+     * hour: the share is computed when either changed */
+    if (ent->share_how != how) {
+        ent->share_val = hour_share(ent, how);
+        ent->share_how = how;
+    }
+    return ent->share_val;
 }
 
 /* Median of the non-zero learned hours of @ring (0 when none). */
@@ -348,6 +362,7 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
         return;
     ent->stat_day = day;
     collapse_profile(ent, ent->prof48);
+    ent->share_how = -1;
     ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */

@@ -565,6 +565,7 @@ load_entity(KtLoad *l, const cJSON *o)
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
     load_u64_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
                    "profile48");
+    ent->share_how = -1; /* prof48 replaced */
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
                    cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));

@@ -23,24 +23,11 @@ kt_valset_clear(KtValSet *s)
     s->n_base = 0;
 }
 
+/* Home slot of @id (as kt_valset_find() probes). */
 static guint32
 slot_of(guint32 id, guint32 mask)
 {
     return (id * 2654435761u) & mask;
-}
-
-KtVal *
-kt_valset_find(const KtValSet *s, guint32 id)
-{
-    if (s->slots == NULL || id == 0)
-        return NULL;
-    for (guint32 i = slot_of(id, s->mask);; i = (i + 1) & s->mask) {
-        KtVal *v = &s->slots[i];
-        if (v->id == id)
-            return v;
-        if (v->id == 0)
-            return NULL;
-    }
 }
 
 static KtVal *
