@@ -72,6 +72,8 @@ typedef struct {
     guint32 new_days;   /* learned days (after the first) that added a value */
     gint64 last_new_day;
     gboolean saturated; /* a baseline value was evicted at the cap */
+    gint64 min_last;    /* no value has last_ms below this (G_MININT64: unknown), so a
+                           daily prune with an earlier cutoff has nothing to do */
 } KtValSet;
 
 /* Per-entity state: baseline, current-window counters and alert bookkeeping. */

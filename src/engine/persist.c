@@ -425,6 +425,7 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
         v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
+        s->min_last = G_MININT64; /* last_ms set directly: the next prune scans */
         if (nets)
             load_net_extra(l, v, a);
     }
