@@ -32,6 +32,8 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->spike_bytes_anom = -1;
     ent->tl_start = G_MININT64;
     ent->tl_width = KT_MS_HOUR;
+    ent->tl_lo = 1;
+    ent->tl_hi = 0;
     ent->incidents = g_array_new(FALSE, FALSE, sizeof(guint32));
     ent->open = g_array_new(FALSE, FALSE, sizeof(guint32));
     return ent;
@@ -109,10 +111,21 @@ vote(guint32 *cand, guint32 *votes, guint32 v)
         (*votes)--;
 }
 
+/* floor_div(@ms, @unit), without dividing when @ms lies in unit @cur (records of an
+ * entity come in time order, so this is the usual case). */
+static inline gint64
+unit_of(gint64 ms, gint64 unit, gint64 cur)
+{
+    if (cur != G_MININT64 && cur > G_MININT64 / unit + 1 && cur < G_MAXINT64 / unit - 1 &&
+        ms >= cur * unit && ms < (cur + 1) * unit)
+        return cur;
+    return floor_div(ms, unit);
+}
+
 void
 kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
 {
-    gint64 hour = floor_div(rec->time_ms, KT_MS_HOUR);
+    gint64 hour = unit_of(rec->time_ms, KT_MS_HOUR, ent->cur_hour);
     if (hour > ent->cur_hour) {
         kt_detect_refresh(e, ent);
         ring_push(e, ent);
@@ -124,7 +137,7 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->spike_req_anom = ent->spike_bytes_anom = -1;
         ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
     }
-    gint64 day = floor_div(rec->time_ms, KT_MS_DAY);
+    gint64 day = unit_of(rec->time_ms, KT_MS_DAY, ent->cur_day);
     if (day > ent->cur_day) {
         if (base)
             ent->base_days++;
@@ -153,6 +166,10 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
 static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
+    if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
+        ent->tl[ent->tl_idx]++;
+        return;
+    }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
@@ -166,7 +183,11 @@ timeline_add(KtEntity *ent, gint64 ms)
                sizeof(guint64) * (KT_TIMELINE_BUCKETS / 2));
         ent->tl_width *= 2;
     }
-    ent->tl[(ms - ent->tl_start) / ent->tl_width]++;
+    guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
+    ent->tl[idx]++;
+    ent->tl_idx = idx;
+    ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
+    ent->tl_hi = ent->tl_lo + ent->tl_width;
 }
 
 void

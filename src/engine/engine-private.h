@@ -128,6 +128,9 @@ typedef struct {
     /* timeline for charts */
     guint64 tl[KT_TIMELINE_BUCKETS];
     gint64 tl_start, tl_width;
+    gint64 tl_lo, tl_hi;      /* the last bucket counted into: [tl_lo, tl_hi) (empty when
+                                 tl_lo > tl_hi), index tl_idx */
+    guint tl_idx;
     /* incidents of this entity (indices into engine->incidents) */
     GArray *incidents;        /* guint32 */
     GArray *open;             /* guint32, incidents that may still take records */

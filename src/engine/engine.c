@@ -343,7 +343,11 @@ kt_engine_how(KtEngine *e, gint64 ms)
 {
     /* Zone offsets are multiples of 15 minutes, so the hour of week is constant within a
      * 15-minute slot; records come in time order, so this cache nearly always hits. */
-    gint64 slot = ms >= 0 ? ms / (15 * 60 * 1000) : -1 - (-ms - 1) / (15 * 60 * 1000);
+    const gint64 q = 15 * 60 * 1000;
+    if (e->how_slot > G_MININT64 / q + 1 && e->how_slot < G_MAXINT64 / q - 1 &&
+        ms >= e->how_slot * q && ms < (e->how_slot + 1) * q)
+        return e->how_value; /* same slot as the last call, known without dividing */
+    gint64 slot = ms >= 0 ? ms / q : -1 - (-ms - 1) / q;
     if (slot == e->how_slot)
         return e->how_value;
     int how;

@@ -489,6 +489,7 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->conc_bins = (guint)CLAMP(v[24], 0, 48);
     ent->net0_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
     ent->tl_start = v[27], ent->tl_width = v[28];
+    ent->tl_lo = 1, ent->tl_hi = 0; /* no cached bucket */
     if (ent->tl_width < KT_MS_HOUR || ent->tl_width > ((gint64)1 << 50))
         fail(l, "timeline width");
     ent->med_req = d[0], ent->med_bytes = d[1], ent->lambda_req = d[2];
