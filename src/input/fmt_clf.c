@@ -343,6 +343,14 @@ run_program(KtClfParser *cp, const char *p, const char *end)
         const KtClfStep *st = &pg->steps[i];
         if (p == end && i >= pg->optional_from)
             return MATCH_OK;
+        if (st->kind == STEP_LIT && st->len == 1 && pg->text[st->off] == ' ') {
+            if (p >= end || *p != ' ')
+                return MATCH_FAIL; /* as match_lit: one or more spaces */
+            do
+                p++;
+            while (p < end && *p == ' ');
+            continue;
+        }
         if (st->kind == STEP_LIT) {
             p = match_lit(pg, st, p, end);
             if (p == NULL)
