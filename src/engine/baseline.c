@@ -29,10 +29,13 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->cur_day = G_MININT64;
     ent->stat_day = G_MININT64;
     ent->med_day = G_MININT64;
+    ent->share_how = -1;
     ent->spike_req_anom = -1;
     ent->spike_bytes_anom = -1;
     ent->tl_start = G_MININT64;
     ent->tl_width = KT_MS_HOUR;
+    ent->tl_lo = 1;
+    ent->tl_hi = 0;
     ent->incidents = g_array_new(FALSE, FALSE, sizeof(guint32));
     ent->open = g_array_new(FALSE, FALSE, sizeof(guint32));
     return ent;
@@ -110,10 +113,21 @@ vote(guint32 *cand, guint32 *votes, guint32 v)
         (*votes)--;
 }
 
+/* floor_div(@ms, @unit), without dividing when @ms lies in unit @cur (records of an
+ * entity come in time order, so this is the usual case). */
+static inline gint64
+unit_of(gint64 ms, gint64 unit, gint64 cur)
+{
+    if (cur != G_MININT64 && cur > G_MININT64 / unit + 1 && cur < G_MAXINT64 / unit - 1 &&
+        ms >= cur * unit && ms < (cur + 1) * unit)
+        return cur;
+    return floor_div(ms, unit);
+}
+
 void
 kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
 {
-    gint64 hour = floor_div(rec->time_ms, KT_MS_HOUR);
+    gint64 hour = unit_of(rec->time_ms, KT_MS_HOUR, ent->cur_hour);
     if (hour > ent->cur_hour) {
         kt_detect_refresh(e, ent);
         ring_push(e, ent);
@@ -125,7 +139,7 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
         ent->spike_req_anom = ent->spike_bytes_anom = -1;
         ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
     }
-    gint64 day = floor_div(rec->time_ms, KT_MS_DAY);
+    gint64 day = unit_of(rec->time_ms, KT_MS_DAY, ent->cur_day);
     if (day > ent->cur_day) {
         if (base)
             ent->base_days++;
@@ -154,6 +168,10 @@ kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean ba
 static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
+    if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
+        ent->tl[ent->tl_idx]++;
+        return;
+    }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
@@ -167,7 +185,11 @@ timeline_add(KtEntity *ent, gint64 ms)
                sizeof(guint64) * (KT_TIMELINE_BUCKETS / 2));
         ent->tl_width *= 2;
     }
-    ent->tl[(ms - ent->tl_start) / ent->tl_width]++;
+    guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
+    ent->tl[idx]++;
+    ent->tl_idx = idx;
+    ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
+    ent->tl_hi = ent->tl_lo + ent->tl_width;
 }
 
 void
@@ -304,11 +326,10 @@ collapse_profile(const KtEntity *ent, guint64 bins[48])
     }
 }
 
-double
-kt_baseline_hour_share(const KtEntity *ent, int how)
+/* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
+static double
+hour_share(const KtEntity *ent, int how)
 {
-    if (ent->base_how_total == 0)
-        return 1.0;
     const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
     guint64 total = 0;
     for (int i = 0; i < 48; i++)
@@ -323,6 +344,20 @@ kt_baseline_hour_share(const KtEntity *ent, int how)
         mass += bins[(h / 24 >= 5) * 24 + h % 24];
     }
     return (double)mass / (double)total;
+}
+
+double
+kt_baseline_hour_share(KtEntity *ent, int how)
+{
+    if (ent->base_how_total == 0)
+        return 1.0;
+    /* prof48 changes once a day (kt_baseline_daily, or a state load), the hour once an
+     * hour: the share is computed when either changed */
+    if (ent->share_how != how) {
+        ent->share_val = hour_share(ent, how);
+        ent->share_how = how;
+    }
+    return ent->share_val;
 }
 
 /* Median of the non-zero learned hours of @ring (0 when none). */
@@ -350,6 +385,7 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
         return;
     ent->stat_day = day;
     collapse_profile(ent, ent->prof48);
+    ent->share_how = -1;
     ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */

@@ -407,7 +407,8 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     c->wide = si->wide;
     c->uaf = ui->flags;
     c->fam = ui->fam;
-    c->src = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source), c->src_buf);
+    const char *src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+    c->src = (c->sf & KT_SRC_LONG) ? kt_engine_clip(src, c->src_buf) : src;
     /* Lookups of the five sets (removals first: they may move entries of the same set). */
     c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source) : NULL;
     c->v_net = lookup(e, ent, &ent->nets, c->net);
@@ -431,6 +432,22 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     }
 }
 
+/* Builds the lists of detectors to run for cfg.enabled, in table order (the order
+ * anomalies are created in): every enabled one but revoked_key, and the signature ones. */
+static void
+build_rules(KtEngine *e)
+{
+    e->n_rules_all = e->n_rules_sig = 0;
+    for (int k = 0; k < KT_DET_COUNT; k++) {
+        if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
+            continue;
+        e->rules_all[e->n_rules_all++] = (guint8)k;
+        if (!rules[k].baseline)
+            e->rules_sig[e->n_rules_sig++] = (guint8)k;
+    }
+    e->rules_mask = e->cfg.enabled | (1u << 31);
+}
+
 void
 kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
@@ -439,11 +456,10 @@ kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge
         rule_revoked(e, ent, rec, c);
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
-    for (int k = 0; k < KT_DET_COUNT; k++) {
-        if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
-            continue;
-        if (rules[k].baseline && !judge)
-            continue;
-        rules[k].fn(e, ent, rec, c);
-    }
+    if (e->rules_mask != (e->cfg.enabled | (1u << 31)))
+        build_rules(e);
+    const guint8 *list = judge ? e->rules_all : e->rules_sig;
+    guint n = judge ? e->n_rules_all : e->n_rules_sig;
+    for (guint i = 0; i < n; i++)
+        rules[list[i]].fn(e, ent, rec, c);
 }

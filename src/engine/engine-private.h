@@ -72,6 +72,8 @@ typedef struct {
     guint32 new_days;   /* learned days (after the first) that added a value */
     gint64 last_new_day;
     gboolean saturated; /* a baseline value was evicted at the cap */
+    gint64 min_last;    /* no value has last_ms below this (G_MININT64: unknown), so a
+                           daily prune with an earlier cutoff has nothing to do */
 } KtValSet;
 
 /* Per-entity state: baseline, current-window counters and alert bookkeeping. */
@@ -115,6 +117,8 @@ typedef struct {
     double med_req, med_bytes;  /* median of non-zero learned hours */
     gboolean concentrated;
     guint conc_bins;
+    int share_how;              /* hour of week of share_val, -1 = none (prof48 changed) */
+    double share_val;           /* kt_baseline_hour_share() of share_how */
     /* concurrent use */
     guint32 net0, net0_src;   /* network (and source) of the latest IP record */
     gint64 net0_ms;
@@ -124,6 +128,9 @@ typedef struct {
     /* timeline for charts */
     guint64 tl[KT_TIMELINE_BUCKETS];
     gint64 tl_start, tl_width;
+    gint64 tl_lo, tl_hi;      /* the last bucket counted into: [tl_lo, tl_hi) (empty when
+                                 tl_lo > tl_hi), index tl_idx */
+    guint tl_idx;
     /* incidents of this entity (indices into engine->incidents) */
     GArray *incidents;        /* guint32 */
     GArray *open;             /* guint32, incidents that may still take records */
@@ -156,6 +163,7 @@ enum {
     KT_SRC_ALLOW = 1 << 1,
     KT_SRC_BAD = 1 << 2,
     KT_SRC_IP = 1 << 3,
+    KT_SRC_LONG = 1 << 4,      /* the source text needs clipping in messages */
 };
 
 /* Cached classification of a user-agent id. */
@@ -205,6 +213,10 @@ struct _KtEngine {
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
     GHashTable *thr_memo;     /* gint64* (bits of lambda) -> guint64* spike threshold */
+    /* detectors to run per record, in table order (see kt_detect_record) */
+    guint32 rules_mask;       /* cfg.enabled the lists were built for, 0 = not built */
+    guint8 rules_all[KT_DET_COUNT], rules_sig[KT_DET_COUNT]; /* all / signature only */
+    guint n_rules_all, n_rules_sig;
     /* hour-of-week cache */
     gint64 how_slot;
     int how_value;
@@ -224,7 +236,20 @@ struct _KtEngine {
 /* --- valueset.c --- */
 void kt_valset_init(KtValSet *s, guint32 cap);
 void kt_valset_clear(KtValSet *s);
-KtVal *kt_valset_find(const KtValSet *s, guint32 id);
+/* The entry of @id, NULL when absent (inline: five lookups per record). */
+static inline KtVal *
+kt_valset_find(const KtValSet *s, guint32 id)
+{
+    if (s->slots == NULL || id == 0)
+        return NULL;
+    for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
+        KtVal *v = &s->slots[i];
+        if (v->id == id)
+            return v;
+        if (v->id == 0)
+            return NULL;
+    }
+}
 /* Inserts @id (absent); at the cap evicts the least recently seen value, preferring
  * values outside the baseline. */
 KtVal *kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms);
@@ -271,7 +296,7 @@ void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
 /* Spike thresholds of the current hour (computed once per hour). */
 void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
 /* Share of learned events in the collapsed hour bin of @how and its neighbours. */
-double kt_baseline_hour_share(const KtEntity *ent, int how);
+double kt_baseline_hour_share(KtEntity *ent, int how);
 
 /* --- detectors.c --- */
 /* Fills @c for @rec: classifications and the entity's values (forgetting stale ones). */

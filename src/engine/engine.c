@@ -215,28 +215,55 @@ cidr_list_contains(const GArray *list, const KtAddr *a)
     return FALSE;
 }
 
+/* "%u.%u.%u.%u/BITS" of the first @keep bytes of an IPv4 address (the rest zero), as
+ * kt_addr_network() and kt_addr_format() + "/16" write it, without printf. */
+static void
+format_v4_prefix(const guint8 b[4], int keep, const char *bits, char *buf)
+{
+    char *o = buf;
+    for (int i = 0; i < 4; i++) {
+        guint v = i < keep ? b[i] : 0;
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+        *o++ = i < 3 ? '.' : '/';
+    }
+    strcpy(o, bits);
+}
+
 static void
 classify_source(KtEngine *e, guint32 src, KtSrcInfo *info)
 {
     const KtAddr *a = kt_dict_addr(e->dict, src);
+    const char *text = kt_dict_str(e->dict, KT_SPACE_SOURCE, src);
     guint8 fl = KT_SRC_DONE;
     guint32 net = 0, wide = 0;
+    if (strlen(text) > KT_CLIP_BUF - 4)
+        fl |= KT_SRC_LONG;
     if (a->family == KT_ADDR_V4 || a->family == KT_ADDR_V6) {
         char buf[KT_ADDR_TEXT_MAX + 8];
         fl |= KT_SRC_IP;
-        net = kt_engine_intern(e, kt_addr_network(a, buf));
-        KtAddr m;
-        kt_addr_mask(a, a->family == KT_ADDR_V4 ? 16 : 32, &m);
         char wbuf[KT_ADDR_TEXT_MAX + 8];
-        kt_addr_format(&m, wbuf);
-        g_strlcat(wbuf, a->family == KT_ADDR_V4 ? "/16" : "/32", sizeof(wbuf));
+        if (a->family == KT_ADDR_V4) {
+            format_v4_prefix(a->bytes, 3, "24", buf);
+            format_v4_prefix(a->bytes, 2, "16", wbuf);
+        } else {
+            kt_addr_network(a, buf);
+            KtAddr m;
+            kt_addr_mask(a, 32, &m);
+            kt_addr_format(&m, wbuf);
+            g_strlcat(wbuf, "/32", sizeof(wbuf));
+        }
+        net = kt_engine_intern(e, buf);
         wide = kt_engine_intern(e, wbuf);
         if (cidr_list_contains(e->cfg.allow_cidrs, a))
             fl |= KT_SRC_ALLOW;
         if (cidr_list_contains(e->cfg.bad_cidrs, a))
             fl |= KT_SRC_BAD;
     } else if (src != 0) {
-        net = wide = kt_engine_intern(e, kt_dict_str(e->dict, KT_SPACE_SOURCE, src));
+        net = wide = kt_engine_intern(e, text);
     }
     info->flags = fl;
     info->net = net;
@@ -316,7 +343,11 @@ kt_engine_how(KtEngine *e, gint64 ms)
 {
     /* Zone offsets are multiples of 15 minutes, so the hour of week is constant within a
      * 15-minute slot; records come in time order, so this cache nearly always hits. */
-    gint64 slot = ms >= 0 ? ms / (15 * 60 * 1000) : -1 - (-ms - 1) / (15 * 60 * 1000);
+    const gint64 q = 15 * 60 * 1000;
+    if (e->how_slot > G_MININT64 / q + 1 && e->how_slot < G_MAXINT64 / q - 1 &&
+        ms >= e->how_slot * q && ms < (e->how_slot + 1) * q)
+        return e->how_value; /* same slot as the last call, known without dividing */
+    gint64 slot = ms >= 0 ? ms / q : -1 - (-ms - 1) / q;
     if (slot == e->how_slot)
         return e->how_value;
     int how;

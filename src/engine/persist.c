@@ -425,6 +425,7 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
         v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
+        s->min_last = G_MININT64; /* last_ms set directly: the next prune scans */
         if (nets)
             load_net_extra(l, v, a);
     }
@@ -488,6 +489,7 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->conc_bins = (guint)CLAMP(v[24], 0, 48);
     ent->net0_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
     ent->tl_start = v[27], ent->tl_width = v[28];
+    ent->tl_lo = 1, ent->tl_hi = 0; /* no cached bucket */
     if (ent->tl_width < KT_MS_HOUR || ent->tl_width > ((gint64)1 << 50))
         fail(l, "timeline width");
     ent->med_req = d[0], ent->med_bytes = d[1], ent->lambda_req = d[2];
@@ -565,6 +567,7 @@ load_entity(KtLoad *l, const cJSON *o)
     load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
     load_u64_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
                    "profile48");
+    ent->share_how = -1; /* prof48 replaced */
     load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
                    cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));

@@ -11,6 +11,7 @@ kt_valset_init(KtValSet *s, guint32 cap)
     memset(s, 0, sizeof(*s));
     s->cap = cap;
     s->last_new_day = G_MININT64;
+    s->min_last = G_MAXINT64;
 }
 
 void
@@ -23,24 +24,11 @@ kt_valset_clear(KtValSet *s)
     s->n_base = 0;
 }
 
+/* Home slot of @id (as kt_valset_find() probes). */
 static guint32
 slot_of(guint32 id, guint32 mask)
 {
     return (id * 2654435761u) & mask;
-}
-
-KtVal *
-kt_valset_find(const KtValSet *s, guint32 id)
-{
-    if (s->slots == NULL || id == 0)
-        return NULL;
-    for (guint32 i = slot_of(id, s->mask);; i = (i + 1) & s->mask) {
-        KtVal *v = &s->slots[i];
-        if (v->id == id)
-            return v;
-        if (v->id == 0)
-            return NULL;
-    }
 }
 
 static KtVal *
@@ -130,6 +118,7 @@ kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
     v.id = id;
     v.first_ms = now_ms;
     v.last_ms = now_ms;
+    s->min_last = MIN(s->min_last, now_ms);
     s->n++;
     return place(s, &v);
 }
@@ -137,16 +126,21 @@ kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
 void
 kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
 {
-    if (s->slots == NULL)
-        return;
+    if (s->slots == NULL || cutoff_ms <= s->min_last)
+        return; /* every value was seen at or after the cutoff */
     /* Removal shifts entries backwards, so rescan a slot after removing from it. */
+    gint64 min_last = G_MAXINT64;
     for (guint32 i = 0; i <= s->mask;) {
         KtVal *v = &s->slots[i];
-        if (v->id != 0 && v->last_ms < cutoff_ms)
+        if (v->id != 0 && v->last_ms < cutoff_ms) {
             kt_valset_remove(s, v->id);
-        else
+        } else {
+            if (v->id != 0)
+                min_last = MIN(min_last, v->last_ms);
             i++;
+        }
     }
+    s->min_last = min_last;
 }
 
 guint32

@@ -13,6 +13,8 @@
 #define KT_CLF_MAX_FORMAT 4096  /* bytes in a format string */
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
+#define KT_CLF_OP_CACHE 128     /* normalized operations remembered (2-way sets) */
+#define KT_CLF_OP_KEY_MAX 120   /* longest method + path cached */
 
 /* What a field step fills. */
 typedef enum {
@@ -87,7 +89,18 @@ typedef struct {
     KtStrView vals[F_NFIELDS];
     KtStrView hdr[KT_CLF_MAX_HEADERS];
     char op[KT_CLF_OP_MAX];
+    struct KtClfOpMemo *memo; /* KT_CLF_OP_CACHE entries, allocated on first use */
 } KtClfParser;
+
+/* A remembered operation: kt_web_normalize_op() of a method and a path without query
+ * (APIs call a handful of endpoints over and over; normalizing walks every segment). */
+struct KtClfOpMemo {
+    guint64 hash;              /* of method and path, 0 = empty entry */
+    guint16 mlen, plen;        /* key: method bytes then path bytes */
+    guint16 oplen;
+    char key[KT_CLF_OP_KEY_MAX];
+    char op[KT_CLF_OP_MAX];
+};
 
 static const struct {
     const char *name, *format;
@@ -330,6 +343,14 @@ run_program(KtClfParser *cp, const char *p, const char *end)
         const KtClfStep *st = &pg->steps[i];
         if (p == end && i >= pg->optional_from)
             return MATCH_OK;
+        if (st->kind == STEP_LIT && st->len == 1 && pg->text[st->off] == ' ') {
+            if (p >= end || *p != ' ')
+                return MATCH_FAIL; /* as match_lit: one or more spaces */
+            do
+                p++;
+            while (p < end && *p == ' ');
+            continue;
+        }
         if (st->kind == STEP_LIT) {
             p = match_lit(pg, st, p, end);
             if (p == NULL)
@@ -378,6 +399,82 @@ run_program(KtClfParser *cp, const char *p, const char *end)
 
 /* ---- values ---------------------------------------------------------------------- */
 
+/* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
+static guint64
+memo_word(const char *p, gsize n)
+{
+    guint64 v = 0;
+    memcpy(&v, p, MIN(n, (gsize)8));
+    return v;
+}
+
+/* A cheap hash of the memo key (entries are compared in full): lengths, the first
+ * bytes of the method and the first and last 8 bytes of the path. */
+static guint64
+memo_hash(KtStrView method, const char *path, gsize plen)
+{
+    guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
+    h = (h ^ memo_word(method.ptr, method.len)) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ memo_word(path, plen)) * 0x9e3779b97f4a7c15ull;
+    if (plen > 8)
+        h = (h ^ memo_word(path + plen - 8, 8)) * 0xc4ceb9fe1a85ec53ull;
+    return (h ^ (h >> 29)) | 1;
+}
+
+/* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
+static struct KtClfOpMemo *
+memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize plen,
+          gboolean *hit)
+{
+    struct KtClfOpMemo *set = &cp->memo[(h >> 40) % (KT_CLF_OP_CACHE / 2) * 2];
+    for (int w = 0; w < 2; w++) {
+        struct KtClfOpMemo *m = &set[w];
+        if (m->hash == h && m->mlen == method.len && m->plen == plen &&
+            memcmp(m->key, method.ptr, method.len) == 0 &&
+            memcmp(m->key + method.len, path, plen) == 0) {
+            *hit = TRUE;
+            return m;
+        }
+    }
+    *hit = FALSE;
+    /* replace the way not used last: way 1 moves to way 0, the new key goes to way 1 */
+    set[0] = set[1];
+    return &set[1];
+}
+
+/* kt_web_normalize_op(@method, @path), remembered by method and path when the path has
+ * no scheme (no ':' in its first 8 bytes): the operation is then a function of the
+ * method and the path before '?' or '#' alone, so the query (often a key) is not part
+ * of the memo key. */
+static KtStrView
+normalize_op(KtClfParser *cp, KtStrView method, KtStrView path)
+{
+    gsize cap = sizeof(cp->op) - 1;
+    if (path.ptr == NULL || memchr(path.ptr, ':', MIN(path.len, (gsize)8)) != NULL)
+        return kt_web_normalize_op(cp->op, cap, method, path);
+    gsize plen = 0;
+    while (plen < path.len && path.ptr[plen] != '?' && path.ptr[plen] != '#')
+        plen++;
+    if (method.len + plen > KT_CLF_OP_KEY_MAX)
+        return kt_web_normalize_op(cp->op, cap, method, path);
+    if (cp->memo == NULL)
+        cp->memo = g_new0(struct KtClfOpMemo, KT_CLF_OP_CACHE);
+    guint64 h = memo_hash(method, path.ptr, plen);
+    gboolean hit;
+    struct KtClfOpMemo *m = memo_find(cp, h, method, path.ptr, plen, &hit);
+    if (hit)
+        return kt_sv_len(m->op, m->oplen);
+    KtStrView op = kt_web_normalize_op(cp->op, cap, method, kt_sv_len(path.ptr, plen));
+    m->hash = h;
+    m->mlen = (guint16)method.len;
+    m->plen = (guint16)plen;
+    memcpy(m->key, method.ptr, method.len);
+    memcpy(m->key + method.len, path.ptr, plen);
+    m->oplen = (guint16)op.len;
+    memcpy(m->op, op.ptr, op.len);
+    return op;
+}
+
 /* The operation of the current line. */
 static KtStrView
 build_op(KtClfParser *cp, KtStrView *path_out)
@@ -403,7 +500,7 @@ build_op(KtClfParser *cp, KtStrView *path_out)
         }
     }
     *path_out = path;
-    return kt_web_normalize_op(cp->op, sizeof(cp->op) - 1, method, path);
+    return normalize_op(cp, method, path);
 }
 
 /* The query string of the request path, else %q. */
@@ -735,6 +832,7 @@ clf_free(gpointer parser)
     if (cp == NULL)
         return;
     kt_line_splitter_free(cp->ls);
+    g_free(cp->memo);
     g_free(cp);
 }
 

@@ -74,7 +74,8 @@ split_fast(KtCsvParser *p, const char *line, gsize len)
             s++;
         while (fe > s && is_trim(p, fe[-1]))
             fe--;
-        if (!fv_reserve(p, n + 1))
+        /* fv_cap never exceeds --max-fields, so within it no check is needed */
+        if (n + 1 > p->fv_cap && !fv_reserve(p, n + 1))
             return G_MAXUINT;
         p->fv[n++] = kt_sv_len(s, (gsize)(fe - s));
         if (d == NULL)

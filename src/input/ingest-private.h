@@ -22,6 +22,9 @@ struct _KtIngest {
     GPtrArray *rejects;     /* KtRejectSample*, first N over all inputs */
     KtInputStats *cur;      /* stats of the input being read */
     guint32 cur_index;      /* its index */
+    guint32 cur_serial;     /* counts inputs begun, so key_seen can tell them apart */
+    GArray *key_seen;       /* guint32 per key id: cur_serial of the last input that
+                               added it to its statistics' key set */
     KtSink sink;            /* callbacks handed to formats */
 };
 

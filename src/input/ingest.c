@@ -100,6 +100,20 @@ http_status(KtStrView st)
     return (v >= 100 && v <= 599) ? (guint16)v : 0;
 }
 
+/* Adds @key to the current input's key set once per input (a hash insert per event
+ * would cost more than the rest of the record's bookkeeping). */
+static void
+note_key(KtIngest *in, KtInputStats *s, guint32 key)
+{
+    if (key >= in->key_seen->len)
+        g_array_set_size(in->key_seen, MAX(key + 1, in->key_seen->len * 2));
+    guint32 *seen = &g_array_index(in->key_seen, guint32, key);
+    if (*seen != in->cur_serial) {
+        *seen = in->cur_serial;
+        g_hash_table_add(s->keys, GUINT_TO_POINTER(key));
+    }
+}
+
 void
 kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
 {
@@ -165,7 +179,7 @@ kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
         s->first_ms = r.time_ms;
     if (r.time_ms > s->last_ms)
         s->last_ms = r.time_ms;
-    g_hash_table_add(s->keys, GUINT_TO_POINTER(r.key));
+    note_key(in, s, r.key);
     in->fn(in->ud, &r);
 }
 
@@ -216,6 +230,7 @@ kt_ingest_new(const KtIngestOptions *opts, KtDict *dict, KtRecordFn fn, gpointer
     in->ud = ud;
     in->stats = g_ptr_array_new_with_free_func(kt_input_stats_free);
     in->rejects = g_ptr_array_new_with_free_func(reject_sample_free);
+    in->key_seen = g_array_new(FALSE, TRUE, sizeof(guint32));
     in->sink = (KtSink){ kt_ingest_sink_event, kt_ingest_sink_reject, kt_ingest_sink_skip, in };
     return in;
 }
@@ -230,6 +245,7 @@ kt_ingest_free(KtIngest *in)
     kt_time_parser_free(in->tp);
     g_ptr_array_free(in->stats, TRUE);
     g_ptr_array_free(in->rejects, TRUE);
+    g_array_free(in->key_seen, TRUE);
     g_free(in);
 }
 

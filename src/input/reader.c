@@ -335,6 +335,7 @@ begin_input(KtIngest *in, const char *path)
     in->cur_index = in->stats->len;
     g_ptr_array_add(in->stats, s);
     in->cur = s;
+    in->cur_serial++;
     return s;
 }
 

@@ -1,22 +1,39 @@
 /*
- * order.c - the ordering stage: sorts records by (time, tiebreak) in bounded memory.
- * A run of at most run_cap records is kept in memory; a full run is sorted and spilled
- * to an unlinked temporary file; draining merges the spilled runs and the last
- * in-memory run with a binary heap.
+ * order.c - the ordering stage: sorts records by (time, tiebreak, input, line) in
+ * bounded memory. A run of at most run_cap records is kept in memory; a full run is
+ * sorted and spilled, delta-encoded (about 25 bytes a record instead of 64), to an
+ * unlinked temporary file; draining merges the spilled runs and the last in-memory
+ * run with a binary heap. Past KT_MAX_FANIN spilled runs, the spilled runs are merged
+ * into one, so the merge buffers stay bounded too.
  */
 #include "keytrail/order.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #define KT_RUN_DEFAULT 262144
-#define KT_MERGE_BUF 4096 /* records buffered per spilled run while merging */
+#define KT_IO_BUF (256 * 1024)   /* bytes of encoded records per write */
+#define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
+#define KT_MAX_FANIN 64          /* spilled runs merged at once */
+
+enum { KT_F_TIME, KT_F_TIEBREAK, KT_F_LINE, KT_F_BYTES, KT_F_INPUT, KT_F_KEY, KT_F_PRINCIPAL,
+       KT_F_SOURCE, KT_F_OP, KT_F_UA, KT_F_STATUS, KT_F_OUTCOME, KT_F_FLAGS, KT_F_RESERVED,
+       KT_F_COUNT };
+
+#define KT_SIGN ((guint64)1 << 63)
 
 typedef struct {
-    FILE *fp;          /* unlinked temporary file */
+    guint64 min[KT_F_COUNT], max[KT_F_COUNT]; /* range of each field (unsigned order) */
+    guint64 mask[KT_F_COUNT];  /* bytes of the offset: low width*8 bits */
+    guint8 width[KT_F_COUNT];  /* bytes per field, 0-8 */
+    gsize size;                /* bytes per record */
+} KtPack;
+
+typedef struct {
+    int fd;            /* unlinked temporary file */
     guint64 count;     /* records in the run */
+    KtPack pack;       /* how its records are packed */
 } KtRun;
 
 struct _KtSorter {
@@ -42,6 +59,19 @@ kt_record_compare(const void *pa, const void *pb)
     return 0;
 }
 
+/* kt_record_compare(a, b) < 0, inlined for the merge. */
+static inline gboolean
+rec_less(const KtRecord *a, const KtRecord *b)
+{
+    if (a->time_ms != b->time_ms)
+        return a->time_ms < b->time_ms;
+    if (a->tiebreak != b->tiebreak)
+        return a->tiebreak < b->tiebreak;
+    if (a->input != b->input)
+        return a->input < b->input;
+    return a->line < b->line;
+}
+
 KtSorter *
 kt_sorter_new(gsize run_records)
 {
@@ -56,7 +86,7 @@ static void
 close_runs(KtSorter *s)
 {
     for (guint i = 0; i < s->runs->len; i++)
-        fclose(g_array_index(s->runs, KtRun, i).fp);
+        close(g_array_index(s->runs, KtRun, i).fd);
     g_array_set_size(s->runs, 0);
 }
 
@@ -104,35 +134,449 @@ sort_mem(KtSorter *s)
     }
 }
 
-static gboolean
-spill(KtSorter *s, GError **error)
+/* ---- encoding of spilled runs -------------------------------------------------------- */
+
+/*
+ * A spilled run stores each field of its records as the offset from the field's minimum
+ * in the run, in as few little-endian bytes as the run's range of that field needs
+ * (signed fields are mapped to unsigned order first). The layout is fixed per run:
+ * packing and unpacking are a load, a mask and an add per field, and a typical record
+ * takes 25-30 bytes instead of 64.
+ */
+static inline void
+fields_of(const KtRecord *r, guint64 f[KT_F_COUNT])
 {
-    sort_mem(s);
+    f[KT_F_TIME] = (guint64)r->time_ms ^ KT_SIGN;
+    f[KT_F_TIEBREAK] = r->tiebreak;
+    f[KT_F_LINE] = r->line;
+    f[KT_F_BYTES] = (guint64)r->bytes ^ KT_SIGN;
+    f[KT_F_INPUT] = r->input;
+    f[KT_F_KEY] = r->key;
+    f[KT_F_PRINCIPAL] = r->principal;
+    f[KT_F_SOURCE] = r->source;
+    f[KT_F_OP] = r->op;
+    f[KT_F_UA] = r->ua;
+    f[KT_F_STATUS] = r->status;
+    f[KT_F_OUTCOME] = r->outcome;
+    f[KT_F_FLAGS] = r->flags;
+    f[KT_F_RESERVED] = r->reserved;
+}
+
+static void
+pack_reset(KtPack *k)
+{
+    for (int i = 0; i < KT_F_COUNT; i++) {
+        k->min[i] = G_MAXUINT64;
+        k->max[i] = 0;
+    }
+}
+
+static void
+pack_widen(KtPack *k, const guint64 f[KT_F_COUNT])
+{
+    for (int i = 0; i < KT_F_COUNT; i++) {
+        k->min[i] = MIN(k->min[i], f[i]);
+        k->max[i] = MAX(k->max[i], f[i]);
+    }
+}
+
+/* Widens @k to the records of @r[0..n), sorted by time. Fields other than time and
+ * bytes get the range [0, OR of the values]: an upper bound that is one pass of ORs. */
+static void
+pack_scan(KtPack *k, const KtRecord *r, gsize n)
+{
+    if (n == 0)
+        return;
+    guint64 line = 0, tb = 0, rest = 0, status = 0;
+    gint64 blo = r[0].bytes, bhi = r[0].bytes;
+    guint32 input = 0, key = 0, principal = 0, source = 0, op = 0, ua = 0, reserved = 0;
+    for (gsize j = 0; j < n; j++) {
+        const KtRecord *x = &r[j];
+        line |= x->line;
+        tb |= x->tiebreak;
+        blo = MIN(blo, x->bytes);
+        bhi = MAX(bhi, x->bytes);
+        input |= x->input;
+        key |= x->key;
+        principal |= x->principal;
+        source |= x->source;
+        op |= x->op;
+        ua |= x->ua;
+        status |= x->status;
+        rest |= (guint64)x->outcome | (guint64)x->flags << 8;
+        reserved |= x->reserved;
+    }
+    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT] = { 0 };
+    lo[KT_F_TIME] = (guint64)r[0].time_ms ^ KT_SIGN;
+    hi[KT_F_TIME] = (guint64)r[n - 1].time_ms ^ KT_SIGN;
+    lo[KT_F_BYTES] = (guint64)blo ^ KT_SIGN;
+    hi[KT_F_BYTES] = (guint64)bhi ^ KT_SIGN;
+    hi[KT_F_TIEBREAK] = tb;
+    hi[KT_F_LINE] = line;
+    hi[KT_F_INPUT] = input;
+    hi[KT_F_KEY] = key;
+    hi[KT_F_PRINCIPAL] = principal;
+    hi[KT_F_SOURCE] = source;
+    hi[KT_F_OP] = op;
+    hi[KT_F_UA] = ua;
+    hi[KT_F_STATUS] = status;
+    hi[KT_F_OUTCOME] = rest & 0xff;
+    hi[KT_F_FLAGS] = rest >> 8;
+    hi[KT_F_RESERVED] = reserved;
+    pack_widen(k, lo);
+    pack_widen(k, hi);
+}
+
+/* Chooses the widths once the ranges are known (an empty range packs in 0 bytes). */
+static void
+pack_finish(KtPack *k)
+{
+    k->size = 0;
+    for (int i = 0; i < KT_F_COUNT; i++) {
+        if (k->min[i] > k->max[i])
+            k->min[i] = k->max[i] = 0;
+        guint64 span = k->max[i] - k->min[i];
+        guint8 w = 0;
+        while (w < 8 && (span >> (8 * w)) != 0)
+            w++;
+        k->width[i] = w;
+        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
+        k->size += w;
+    }
+}
+
+/* Stores the offset of @v in field @i at @p (8 bytes written, width[i] kept). */
+static inline guint8 *
+put_field(const KtPack *k, int i, guint8 *p, guint64 v)
+{
+    guint64 d = GUINT64_TO_LE(v - k->min[i]);
+    memcpy(p, &d, 8);
+    return p + k->width[i];
+}
+
+/* Packs @r at @p; writes up to 8 bytes past the record (callers leave that slack). */
+static inline guint8 *
+pack_put(const KtPack *k, guint8 *p, const KtRecord *r)
+{
+    p = put_field(k, KT_F_TIME, p, (guint64)r->time_ms ^ KT_SIGN);
+    p = put_field(k, KT_F_TIEBREAK, p, r->tiebreak);
+    p = put_field(k, KT_F_LINE, p, r->line);
+    p = put_field(k, KT_F_BYTES, p, (guint64)r->bytes ^ KT_SIGN);
+    p = put_field(k, KT_F_INPUT, p, r->input);
+    p = put_field(k, KT_F_KEY, p, r->key);
+    p = put_field(k, KT_F_PRINCIPAL, p, r->principal);
+    p = put_field(k, KT_F_SOURCE, p, r->source);
+    p = put_field(k, KT_F_OP, p, r->op);
+    p = put_field(k, KT_F_UA, p, r->ua);
+    p = put_field(k, KT_F_STATUS, p, r->status);
+    p = put_field(k, KT_F_OUTCOME, p, r->outcome);
+    p = put_field(k, KT_F_FLAGS, p, r->flags);
+    return put_field(k, KT_F_RESERVED, p, r->reserved);
+}
+
+/* The value of field @i at *@pp, advancing *@pp (reads 8 bytes). */
+static inline guint64
+get_field(const KtPack *k, int i, const guint8 **pp)
+{
+    guint64 d;
+    memcpy(&d, *pp, 8);
+    *pp += k->width[i];
+    return k->min[i] + (GUINT64_FROM_LE(d) & k->mask[i]);
+}
+
+/* Unpacks a record from @p; reads up to 8 bytes past it (callers leave that slack). */
+static inline const guint8 *
+pack_get(const KtPack *k, const guint8 *p, KtRecord *r)
+{
+    r->time_ms = (gint64)(get_field(k, KT_F_TIME, &p) ^ KT_SIGN);
+    r->tiebreak = get_field(k, KT_F_TIEBREAK, &p);
+    r->line = get_field(k, KT_F_LINE, &p);
+    r->bytes = (gint64)(get_field(k, KT_F_BYTES, &p) ^ KT_SIGN);
+    r->input = (guint32)get_field(k, KT_F_INPUT, &p);
+    r->key = (guint32)get_field(k, KT_F_KEY, &p);
+    r->principal = (guint32)get_field(k, KT_F_PRINCIPAL, &p);
+    r->source = (guint32)get_field(k, KT_F_SOURCE, &p);
+    r->op = (guint32)get_field(k, KT_F_OP, &p);
+    r->ua = (guint32)get_field(k, KT_F_UA, &p);
+    r->status = (guint16)get_field(k, KT_F_STATUS, &p);
+    r->outcome = (guint8)get_field(k, KT_F_OUTCOME, &p);
+    r->flags = (guint8)get_field(k, KT_F_FLAGS, &p);
+    r->reserved = (guint32)get_field(k, KT_F_RESERVED, &p);
+    return p;
+}
+
+/* ---- spilled run files ---------------------------------------------------------------- */
+
+static gboolean
+write_all(int fd, const guint8 *p, gsize n, GError **error)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0) {
+            g_set_error(error, KT_ERROR, KT_ERROR_IO,
+                        "cannot write a temporary sort run in %s: %s (free space or set TMPDIR)",
+                        g_get_tmp_dir(), g_strerror(w < 0 ? errno : ENOSPC));
+            return FALSE;
+        }
+        p += w;
+        n -= (gsize)w;
+    }
+    return TRUE;
+}
+
+static int
+open_run(GError **error)
+{
     g_autofree char *path = NULL;
     int fd = g_file_open_tmp("keytrail-run-XXXXXX", &path, error);
     if (fd < 0) {
         g_prefix_error(error, "cannot create a temporary file for sorting (set TMPDIR): ");
-        return FALSE;
+        return -1;
     }
     g_unlink(path);
-    FILE *fp = fdopen(fd, "w+b");
-    if (fp == NULL) {
-        close(fd);
+    return fd;
+}
+
+/* A run being written: packs records into a buffer and writes it out when full. */
+typedef struct {
+    int fd;
+    guint8 *buf;       /* KT_IO_BUF + 8 bytes of slack */
+    gsize len;
+    KtPack pack;
+    guint64 count;
+} KtRunWriter;
+
+static gboolean
+writer_put(KtRunWriter *w, const KtRecord *r, GError **error)
+{
+    if (w->len + w->pack.size > KT_IO_BUF) {
+        if (!write_all(w->fd, w->buf, w->len, error))
+            return FALSE;
+        w->len = 0;
+    }
+    w->len = (gsize)(pack_put(&w->pack, w->buf + w->len, r) - w->buf);
+    w->count++;
+    return TRUE;
+}
+
+/* Flushes @w and appends it to the spilled runs; on failure closes its file. */
+static gboolean
+writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
+{
+    gboolean ok = write_all(w->fd, w->buf, w->len, error);
+    if (ok && lseek(w->fd, 0, SEEK_SET) != 0) {
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "temporary file: %s", g_strerror(errno));
+        ok = FALSE;
+    }
+    g_free(w->buf);
+    w->buf = NULL;
+    if (!ok) {
+        close(w->fd);
         return FALSE;
     }
-    if (fwrite(s->mem, sizeof(KtRecord), s->mem_len, fp) != s->mem_len || fflush(fp) != 0) {
-        int e = errno;
-        fclose(fp);
-        g_set_error(error, KT_ERROR, KT_ERROR_IO,
-                    "cannot write a temporary sort run in %s: %s (free space or set TMPDIR)",
-                    g_get_tmp_dir(), g_strerror(e));
-        return FALSE;
-    }
-    rewind(fp);
-    KtRun run = { fp, s->mem_len };
+    KtRun run = { w->fd, w->count, w->pack };
     g_array_append_val(s->runs, run);
+    return TRUE;
+}
+
+/* Opens a run file for records in the ranges of @pack (finished). */
+static gboolean
+writer_start(KtRunWriter *w, const KtPack *pack, GError **error)
+{
+    memset(w, 0, sizeof(*w));
+    w->fd = open_run(error);
+    if (w->fd < 0)
+        return FALSE;
+    w->pack = *pack;
+    w->buf = g_malloc(KT_IO_BUF + 8);
+    return TRUE;
+}
+
+/* ---- merging ------------------------------------------------------------------------- */
+
+/* One merge source: a spilled run read in blocks, or the in-memory run. */
+typedef struct {
+    KtRecord head;     /* current record */
+    int fd;            /* -1 for the in-memory run */
+    const KtPack *pack; /* of the spilled run */
+    guint8 *buf;       /* block of packed records, KT_MERGE_BUF + 8 bytes of slack */
+    gsize pos, len;    /* position and fill of buf */
+    guint64 left;      /* records not yet taken */
+    const KtRecord *mem; /* in-memory run: the next record */
+} KtCursor;
+
+/* Reads the next block of whole records of @c (at most c->left of them). */
+static gboolean
+cursor_refill(KtCursor *c, GError **error)
+{
+    gsize size = c->pack->size;
+    gsize want = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
+    c->pos = c->len = 0;
+    while (c->len < want) {
+        ssize_t n = read(c->fd, c->buf + c->len, want - c->len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot read back a temporary sort run%s%s",
+                        n < 0 ? ": " : " (truncated)", n < 0 ? g_strerror(errno) : "");
+            return FALSE;
+        }
+        c->len += (gsize)n;
+    }
+    return TRUE;
+}
+
+/* Moves @c to its next record; FALSE with @error on a read error. Callers check
+ * c->left first. */
+static inline gboolean
+cursor_next(KtCursor *c, GError **error)
+{
+    if (c->fd < 0) {
+        c->left--;
+        c->head = *c->mem++;
+        return TRUE;
+    }
+    if (c->pos >= c->len && !cursor_refill(c, error))
+        return FALSE;
+    c->left--;
+    c->pos = (gsize)(pack_get(c->pack, c->buf + c->pos, &c->head) - c->buf);
+    return TRUE;
+}
+
+static void
+heap_down(KtCursor **h, gsize n, gsize i)
+{
+    KtCursor *x = h[i];
+    for (;;) {
+        gsize l = 2 * i + 1, m = l;
+        if (l >= n)
+            break;
+        if (l + 1 < n && rec_less(&h[l + 1]->head, &h[l]->head))
+            m = l + 1;
+        if (!rec_less(&h[m]->head, &x->head))
+            break;
+        h[i] = h[m];
+        i = m;
+    }
+    h[i] = x;
+}
+
+/* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
+ * sorted in-memory records into @fn. */
+static gboolean
+merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
+           KtRecordFn fn, gpointer ud, GError **error)
+{
+    gsize n = nruns + 1;
+    KtCursor *cur = g_new0(KtCursor, n);
+    KtCursor **heap = g_new(KtCursor *, n);
+    gsize hn = 0;
+    gboolean ok = TRUE;
+    for (guint i = 0; i < nruns; i++) {
+        KtRun *run = &g_array_index(s->runs, KtRun, first + i);
+        cur[i].fd = run->fd;
+        cur[i].pack = &run->pack;
+        cur[i].left = run->count;
+        cur[i].buf = g_malloc0(KT_MERGE_BUF + 8);
+    }
+    cur[nruns].fd = -1;
+    cur[nruns].mem = mem;
+    cur[nruns].left = mem != NULL ? mem_len : 0;
+    for (gsize i = 0; i < n && ok; i++) {
+        if (cur[i].left > 0) {
+            ok = cursor_next(&cur[i], error);
+            heap[hn++] = &cur[i];
+        }
+    }
+    for (gsize i = hn; ok && i-- > 0;)
+        heap_down(heap, hn, i);
+    while (ok && hn > 0) {
+        KtCursor *c = heap[0];
+        fn(ud, &c->head);
+        if (c->left > 0)
+            ok = cursor_next(c, error);
+        else
+            heap[0] = heap[--hn];
+        if (hn > 1)
+            heap_down(heap, hn, 0);
+    }
+    for (gsize i = 0; i < nruns; i++)
+        g_free(cur[i].buf);
+    g_free(cur);
+    g_free(heap);
+    return ok;
+}
+
+typedef struct {
+    KtRunWriter w;
+    GError *error;     /* first write error */
+} KtCascade;
+
+static void
+cascade_put(gpointer ud, const KtRecord *r)
+{
+    KtCascade *c = ud;
+    if (c->error == NULL)
+        writer_put(&c->w, r, &c->error);
+}
+
+/* Merges all spilled runs into one, so that a merge never reads more than
+ * KT_MAX_FANIN runs at once (memory independent of the number of events). */
+static gboolean
+cascade(KtSorter *s, GError **error)
+{
+    KtCascade c = { { 0 }, NULL };
+    KtPack pack;
+    pack_reset(&pack);
+    guint nruns = s->runs->len;
+    for (guint i = 0; i < nruns; i++) {
+        const KtPack *k = &g_array_index(s->runs, KtRun, i).pack;
+        pack_widen(&pack, k->min);
+        pack_widen(&pack, k->max);
+    }
+    pack_finish(&pack);
+    if (!writer_start(&c.w, &pack, error))
+        return FALSE;
+    gboolean ok = merge_runs(s, 0, nruns, NULL, 0, cascade_put, &c, error);
+    if (ok && c.error != NULL) {
+        g_propagate_error(error, c.error);
+        ok = FALSE;
+    }
+    g_clear_error(&c.error);
+    if (!ok) {
+        g_free(c.w.buf);
+        close(c.w.fd);
+        return FALSE;
+    }
+    close_runs(s);
+    return writer_finish(s, &c.w, error);
+}
+
+static gboolean
+spill(KtSorter *s, GError **error)
+{
+    sort_mem(s);
+    KtPack pack;
+    pack_reset(&pack);
+    pack_scan(&pack, s->mem, s->mem_len);
+    pack_finish(&pack);
+    KtRunWriter w;
+    if (!writer_start(&w, &pack, error))
+        return FALSE;
+    for (gsize i = 0; i < s->mem_len; i++) {
+        if (!writer_put(&w, &s->mem[i], error)) {
+            g_free(w.buf);
+            close(w.fd);
+            return FALSE;
+        }
+    }
+    if (!writer_finish(s, &w, error))
+        return FALSE;
     s->mem_len = 0;
+    if (s->runs->len >= KT_MAX_FANIN)
+        return cascade(s, error);
     return TRUE;
 }
 
@@ -146,99 +590,6 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
     return TRUE;
 }
 
-/* One merge source: a spilled run read in chunks, or the in-memory run. */
-typedef struct {
-    KtRecord *buf;     /* current chunk */
-    gsize len, pos;    /* chunk fill and position */
-    FILE *fp;          /* NULL for the in-memory run */
-    guint64 left;      /* records not yet read from fp */
-} KtCursor;
-
-static gboolean
-cursor_fill(KtCursor *c, GError **error)
-{
-    if (c->pos < c->len || c->fp == NULL || c->left == 0)
-        return TRUE;
-    gsize want = (gsize)MIN(c->left, (guint64)KT_MERGE_BUF);
-    if (fread(c->buf, sizeof(KtRecord), want, c->fp) != want) {
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot read back a temporary sort run");
-        return FALSE;
-    }
-    c->left -= want;
-    c->len = want;
-    c->pos = 0;
-    return TRUE;
-}
-
-static gboolean
-cursor_empty(const KtCursor *c)
-{
-    return c->pos >= c->len && (c->fp == NULL || c->left == 0);
-}
-
-static const KtRecord *
-cursor_head(const KtCursor *c)
-{
-    return &c->buf[c->pos];
-}
-
-static void
-heap_down(KtCursor **h, gsize n, gsize i)
-{
-    for (;;) {
-        gsize l = 2 * i + 1, r = l + 1, m = i;
-        if (l < n && kt_record_compare(cursor_head(h[l]), cursor_head(h[m])) < 0)
-            m = l;
-        if (r < n && kt_record_compare(cursor_head(h[r]), cursor_head(h[m])) < 0)
-            m = r;
-        if (m == i)
-            return;
-        KtCursor *t = h[i];
-        h[i] = h[m];
-        h[m] = t;
-        i = m;
-    }
-}
-
-static gboolean
-merge(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
-{
-    gsize n = s->runs->len + 1;
-    KtCursor *cur = g_new0(KtCursor, n);
-    KtCursor **heap = g_new(KtCursor *, n);
-    gsize hn = 0;
-    gboolean ok = TRUE;
-    for (gsize i = 0; i + 1 < n; i++) {
-        KtRun *run = &g_array_index(s->runs, KtRun, i);
-        cur[i].buf = g_new(KtRecord, KT_MERGE_BUF);
-        cur[i].fp = run->fp;
-        cur[i].left = run->count;
-    }
-    cur[n - 1].buf = s->mem;
-    cur[n - 1].len = s->mem_len;
-    for (gsize i = 0; i < n && ok; i++) {
-        ok = cursor_fill(&cur[i], error);
-        if (ok && !cursor_empty(&cur[i]))
-            heap[hn++] = &cur[i];
-    }
-    for (gsize i = hn; i-- > 0;)
-        heap_down(heap, hn, i);
-    while (ok && hn > 0) {
-        KtCursor *c = heap[0];
-        fn(ud, cursor_head(c));
-        c->pos++;
-        ok = cursor_fill(c, error);
-        if (cursor_empty(c))
-            heap[0] = heap[--hn];
-        heap_down(heap, hn, 0);
-    }
-    for (gsize i = 0; i + 1 < n; i++)
-        g_free(cur[i].buf);
-    g_free(cur);
-    g_free(heap);
-    return ok;
-}
-
 gboolean
 kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
 {
@@ -249,7 +600,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
             fn(ud, &s->mem[i]);
         ok = TRUE;
     } else {
-        ok = merge(s, fn, ud, error);
+        ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
     }
     close_runs(s);
     s->mem_len = 0;

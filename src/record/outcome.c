@@ -61,9 +61,39 @@ static const char *const denied_words[] = {
     "missingauthenticationtoken", "accountproblem", "optinrequired", "requestexpired",
 };
 
+/* The class of a numeric code (as the general path below reads it). */
+static KtOutcome
+classify_code(long code, gboolean grpc)
+{
+    if (grpc) {
+        /* google.rpc.Code: 7 PERMISSION_DENIED, 16 UNAUTHENTICATED */
+        if (code == 0)
+            return KT_OUTCOME_OK;
+        if (code == 7 || code == 16)
+            return KT_OUTCOME_DENIED;
+        return KT_OUTCOME_ERROR;
+    }
+    if (code == 401 || code == 403 || code == 407)
+        return KT_OUTCOME_DENIED;
+    if (code >= 400 && code <= 599)
+        return KT_OUTCOME_ERROR;
+    return KT_OUTCOME_OK;
+}
+
+static gboolean
+is_digit(char c)
+{
+    return c >= '0' && c <= '9';
+}
+
 KtOutcome
 kt_outcome_classify(KtStrView st, gboolean grpc)
 {
+    /* fast path: a bare three-digit HTTP status, the usual case */
+    if (st.len == 3 && st.ptr != NULL && is_digit(st.ptr[0]) && is_digit(st.ptr[1]) &&
+        is_digit(st.ptr[2]))
+        return classify_code((st.ptr[0] - '0') * 100 + (st.ptr[1] - '0') * 10 + (st.ptr[2] - '0'),
+                             grpc);
     /* trim */
     while (st.len > 0 && isspace((unsigned char)st.ptr[0])) {
         st.ptr++;
@@ -85,19 +115,7 @@ kt_outcome_classify(KtStrView st, gboolean grpc)
         long code = 0;
         for (gsize i = 0; i < st.len; i++)
             code = code * 10 + (st.ptr[i] - '0');
-        if (grpc) {
-            /* google.rpc.Code: 7 PERMISSION_DENIED, 16 UNAUTHENTICATED */
-            if (code == 0)
-                return KT_OUTCOME_OK;
-            if (code == 7 || code == 16)
-                return KT_OUTCOME_DENIED;
-            return KT_OUTCOME_ERROR;
-        }
-        if (code == 401 || code == 403 || code == 407)
-            return KT_OUTCOME_DENIED;
-        if (code >= 400 && code <= 599)
-            return KT_OUTCOME_ERROR;
-        return KT_OUTCOME_OK;
+        return classify_code(code, grpc);
     }
     static const char *const ok_words[] = { "success", "succeeded", "ok", "allowed", "true" };
     for (gsize i = 0; i < G_N_ELEMENTS(ok_words); i++) {

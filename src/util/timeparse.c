@@ -1,11 +1,11 @@
 /*
  * timeparse.c - allocation-free timestamp parsing (record stage): digits are read by
- * hand, the epoch second of the last "date + time up to the seconds" prefix is cached,
- * and zone offsets for local stamps come from GTimeZone through a per-day cache.
+ * hand, the epoch second of the last "date + time up to the minutes" prefix is cached
+ * (so most stamps only read their seconds and fraction), and zone offsets for local stamps come from GTimeZone through a per-day cache.
  */
 #include "keytrail/timeparse.h"
 
-#define KT_PREFIX_MAX 24 /* longest cached prefix: "10/Oct/2000:13:55:36" is 20 */
+#define KT_PREFIX_MAX 24 /* longest cached prefix: "10/Oct/2000:13:55" is 17 */
 #define KT_DAY_SLOTS 64  /* per-day zone offset cache entries */
 
 /* Zone offsets of one UTC day, at its first and its last second. */
@@ -20,11 +20,13 @@ struct _KtTimeParser {
     GTimeZone *tz;               /* NULL for a fixed offset */
     gint32 fixed_off;            /* seconds east of UTC when tz == NULL */
     KtDayOffset *days;           /* KT_DAY_SLOTS entries; mutable behind a const parser */
-    char prefix[KT_PREFIX_MAX];  /* last parsed text up to and including the seconds */
+    char prefix[KT_PREFIX_MAX];  /* last parsed text up to and including the minutes */
     gsize prefix_len;            /* 0 = nothing cached */
-    gint64 prefix_civil;         /* the prefix as seconds, read as if UTC */
-    gint64 prefix_local;         /* the prefix read in the parser's zone */
-    gboolean prefix_local_valid; /* prefix_local computed */
+    gboolean prefix_clf;         /* the prefix is CLF (seconds follow), else ISO 8601 */
+    gint64 prefix_civil;         /* the prefix's minute as seconds, read as if UTC */
+    gint64 local_civil;          /* last civil second converted from the parser's zone */
+    gint64 local_utc;            /* its UTC second */
+    gboolean local_valid;        /* local_civil and local_utc are set */
 };
 
 /* Latest accepted instant: 9999-12-31T23:59:59Z. */
@@ -390,13 +392,18 @@ static const char *
 parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
 {
     KtCivil c;
-    gboolean full = FALSE;
+    gboolean full = FALSE, clf = FALSE;
     const char *q = NULL;
+    gsize minute_len = 0; /* bytes up to and including the minutes, 0 = none */
     if (end - p >= 10 && p[4] == '-') {
         q = parse_iso(p, end, &c, &full);
+        if (q != NULL && q - p >= 16)
+            minute_len = 16;
     } else if (end - p >= 19 && (p[1] == '/' || p[2] == '/')) {
         q = parse_clf(p, end, &c);
-        full = TRUE;
+        full = clf = TRUE;
+        if (q != NULL)
+            minute_len = (gsize)(q - p) - 3;
     }
     if (q == NULL || !civil_valid(&c))
         return NULL;
@@ -404,14 +411,54 @@ parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
         c.s = 59; /* a leap second is kept inside its minute */
     *civil_sec = kt_time_from_civil(c.y, c.mo, c.d, c.h, c.mi, c.s);
     tp->prefix_len = 0;
-    gsize plen = (gsize)(q - p);
-    if (full && plen <= KT_PREFIX_MAX) {
-        memcpy(tp->prefix, p, plen);
-        tp->prefix_len = plen;
-        tp->prefix_civil = *civil_sec;
-        tp->prefix_local_valid = FALSE;
+    if (minute_len > 0 && minute_len <= KT_PREFIX_MAX) {
+        memcpy(tp->prefix, p, minute_len);
+        tp->prefix_len = minute_len;
+        tp->prefix_clf = clf;
+        tp->prefix_civil = *civil_sec - c.s;
     }
     return q;
+}
+
+/*
+ * The cached minute: when @p starts with the last prefix, reads what parse_head would
+ * read after it (":SS", optional in ISO 8601, required in CLF). Returns 1 with *@civil
+ * and *@q set, 0 when the prefix does not match, -1 when the stamp is invalid.
+ */
+static int
+parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civil,
+             const char **q)
+{
+    gsize n = tp->prefix_len;
+    if (n == 0 || (gsize)(end - p) < n || memcmp(p, tp->prefix, n) != 0)
+        return 0;
+    p += n;
+    int s = 0;
+    if (end - p >= 3 && p[0] == ':') {
+        s = read_digits(p + 1, 2);
+        if (s < 0 || s > 60)
+            return -1;
+        if (s == 60)
+            s = 59;
+        p += 3;
+    } else if (tp->prefix_clf) {
+        return -1;
+    }
+    *civil = tp->prefix_civil + s;
+    *q = p;
+    return 1;
+}
+
+/* The UTC second of local civil second @civil (memoized: stamps repeat seconds). */
+static gint64
+local_cached(KtTimeParser *tp, gint64 civil)
+{
+    if (!tp->local_valid || tp->local_civil != civil) {
+        tp->local_civil = civil;
+        tp->local_utc = local_to_utc(tp, civil);
+        tp->local_valid = TRUE;
+    }
+    return tp->local_utc;
 }
 
 gboolean
@@ -434,14 +481,12 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
         return FALSE;
     gint64 civil;
     const char *q;
-    gboolean cached = tp->prefix_len > 0 && (gsize)(end - p) >= tp->prefix_len &&
-                      memcmp(p, tp->prefix, tp->prefix_len) == 0;
-    if (cached) {
-        civil = tp->prefix_civil;
-        q = p + tp->prefix_len;
-    } else if (all_epoch_chars(p, end)) {
-        return parse_epoch(p, end, out_ms);
-    } else {
+    int hit = parse_cached(tp, p, end, &civil, &q);
+    if (hit < 0)
+        return FALSE;
+    if (hit == 0) {
+        if (all_epoch_chars(p, end))
+            return parse_epoch(p, end, out_ms);
         q = parse_head(tp, p, end, &civil);
         if (q == NULL)
             return FALSE;
@@ -451,18 +496,7 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     gint32 off = 0;
     if (!parse_tail(q, end, &frac, &has_zone, &off))
         return FALSE;
-    gint64 utc;
-    if (has_zone) {
-        utc = civil - off;
-    } else if (cached && tp->prefix_local_valid) {
-        utc = tp->prefix_local;
-    } else {
-        utc = local_to_utc(tp, civil);
-        if (tp->prefix_len > 0 && tp->prefix_civil == civil) {
-            tp->prefix_local = utc;
-            tp->prefix_local_valid = TRUE;
-        }
-    }
+    gint64 utc = has_zone ? civil - off : local_cached(tp, civil);
     if (utc < 0 || utc > KT_MAX_SEC)
         return FALSE;
     *out_ms = utc * 1000 + frac;
