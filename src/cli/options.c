@@ -130,7 +130,7 @@ kt_cli_scan_group(KtCliOptions *o)
         { "tz", 0, 0, G_OPTION_ARG_STRING, &o->tz,
           "Zone of timestamps without one, and of hour profiles (default UTC)", "ZONE" },
         { "entity", 0, 0, G_OPTION_ARG_STRING, &o->entity,
-          "Judge by key, principal or auto (principal for temporary keys; default key)",
+          "Judge by key, principal or auto (default: principal for temporary keys, else key)",
           "MODE" },
         { "leak-time", 'L', 0, G_OPTION_ARG_STRING, &o->leak_time,
           "Learn from before T, judge everything from T on", "T" },

@@ -36,7 +36,7 @@ void
 kt_engine_config_init(KtEngineConfig *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->entity = KT_ENTITY_KEY;
+    cfg->entity = KT_ENTITY_AUTO;
     cfg->leak_time_ms = G_MININT64;
     cfg->learn_ms = 7 * KT_MS_DAY;
     cfg->forget_ms = 30 * KT_MS_DAY;
