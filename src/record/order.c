@@ -107,6 +107,22 @@ kt_sorter_count(const KtSorter *s)
     return s->total;
 }
 
+/* Sorts a few records (a group of equal times); stable, like glibc's merge-sort qsort,
+ * so records equal in every compared field keep their order either way. */
+static void
+insertion_sort(KtRecord *r, gsize n)
+{
+    for (gsize i = 1; i < n; i++) {
+        KtRecord x = r[i];
+        gsize j = i;
+        while (j > 0 && rec_less(&x, &r[j - 1])) {
+            r[j] = r[j - 1];
+            j--;
+        }
+        r[j] = x;
+    }
+}
+
 /* Sorts the in-memory run; O(n) when it is already in time order (the usual case for
  * one log file), sorting only groups of equal times. */
 static void
@@ -127,8 +143,10 @@ sort_mem(KtSorter *s)
     gsize start = 0;
     for (gsize i = 1; i <= n; i++) {
         if (i == n || s->mem[i].time_ms != s->mem[start].time_ms) {
-            if (i - start > 1)
+            if (i - start > 16)
                 qsort(s->mem + start, i - start, sizeof(KtRecord), kt_record_compare);
+            else if (i - start > 1)
+                insertion_sort(s->mem + start, i - start);
             start = i;
         }
     }
