@@ -173,7 +173,7 @@ absorb_worker(KtPipelinePriv *p, KtWorker *w, GPtrArray *all_errors, GError **er
     gboolean ok = fatal == NULL;
     if (!ok)
         g_propagate_error(error, fatal);
-    kt_ingest_absorb(p->pub.ingest, w->in, (const guint32 *)w->map->data);
+    kt_ingest_absorb(p->pub.ingest, w->in, &g_array_index(w->map, guint32, 0));
     for (guint i = 0; i < w->errors->len; i++)
         g_ptr_array_add(all_errors, g_steal_pointer(&g_ptr_array_index(w->errors, i)));
     for (int s = 0; s < KT_SPACE_COUNT; s++)

@@ -161,25 +161,6 @@ sort_mem(KtSorter *s)
  * packing and unpacking are a load, a mask and an add per field, and a typical record
  * takes 25-30 bytes instead of 64.
  */
-static inline void
-fields_of(const KtRecord *r, guint64 f[KT_F_COUNT])
-{
-    f[KT_F_TIME] = (guint64)r->time_ms ^ KT_SIGN;
-    f[KT_F_TIEBREAK] = r->tiebreak;
-    f[KT_F_LINE] = r->line;
-    f[KT_F_BYTES] = (guint64)r->bytes ^ KT_SIGN;
-    f[KT_F_INPUT] = r->input;
-    f[KT_F_KEY] = r->key;
-    f[KT_F_PRINCIPAL] = r->principal;
-    f[KT_F_SOURCE] = r->source;
-    f[KT_F_OP] = r->op;
-    f[KT_F_UA] = r->ua;
-    f[KT_F_STATUS] = r->status;
-    f[KT_F_OUTCOME] = r->outcome;
-    f[KT_F_FLAGS] = r->flags;
-    f[KT_F_RESERVED] = r->reserved;
-}
-
 static void
 pack_reset(KtPack *k)
 {
