@@ -8,6 +8,7 @@
 
 #include "jsonscan.h"
 #include "preset.h"
+#include "webpath.h"
 
 /* Longest normalized name the generic preset compares. */
 #define NORM_MAX 64
@@ -217,7 +218,8 @@ static const KtPresetDef preset_generic = {
     },
     .fuzzy = TRUE,
     .hook = hook_generic,
-    .notes = "op = operation|op|action, else method + \" \" + path (\"GET /v1/x\"), else "
+    .notes = "op = operation|op|action, else method + \" \" + path (\"GET /v1/x/{id}\": query "
+             "string dropped, id-like segments as {id}, as for web logs), else "
              "endpoint|event_name|route|api, else method or path alone; method = method|"
              "http_method|request_method|verb|request.method|http.method; path = path|uri|"
              "request_path|request_uri|url|request.uri|request.path|http.path",
@@ -556,7 +558,12 @@ hook_generic(KtMapper *m, KtEventView *ev)
     if (!kt_sv_empty(ev->op))
         return KT_MAP_EVENT;
     KtVal *method = &m->vals[KT_SLOT_A], *path = &m->vals[KT_SLOT_B], *low = &m->vals[KT_SLOT_C];
-    if (method->kind != KT_VAL_NONE && path->kind != KT_VAL_NONE)
+    if (method->kind != KT_VAL_NONE && path->kind != KT_VAL_NONE && kt_web_is_method(method->s)) {
+        /* "GET /v1/customers/cus_123?limit=5" -> "GET /v1/customers/{id}", as for web logs,
+         * so ids and query strings do not each become a new operation */
+        g_string_set_size(m->op_buf, 512);
+        ev->op = kt_web_normalize_op(m->op_buf->str, 512, method->s, path->s);
+    } else if (method->kind != KT_VAL_NONE && path->kind != KT_VAL_NONE)
         ev->op = op_compose(m, method->s, " ", path->s);
     else if (low->kind != KT_VAL_NONE)
         ev->op = low->s;

@@ -150,6 +150,10 @@ static const Case cases[] = {
      "\"HTTP User Agent\":\"ua\",\"Bytes Sent\":\"17\"}",
      "E key=k time=d ip=1.1.1.1:80 ua=ua bytes=17 outcome=ok"},
     {NULL, "{\"x\":{\"key\":\"nested-not-guessed\"},\"time\":\"d\"}", "R missing_key"},
+    /* method + path: ids and the query string are normalized away, as in web logs */
+    {NULL, "{\"key\":\"k\",\"time\":\"d\",\"method\":\"GET\","
+           "\"path\":\"/v1/customers/cus_NffrFeUfNV2Hib/items/42?limit=5\"}",
+     "E key=k time=d op=GET /v1/customers/{id}/items/{id} outcome=ok"},
     /* nested objects with common names: key.id, client.ip, ECS user_agent.original */
     {NULL, "{\"key\":{\"id\":\"k9\"},\"client\":{\"ip\":\"10.1.1.1\"},\"ts\":\"d\","
            "\"user_agent\":{\"original\":\"curl/8\"}}",
