@@ -28,7 +28,7 @@ typedef struct {
     gboolean reveal_keys, pretty, stats, quiet, no_color;
     gint jobs;
     gint64 max_line;
-    gint max_keys, max_gzip_ratio;
+    gint max_keys, max_gzip_ratio, max_fields, max_json_depth;
     /* converted configurations (valid after kt_cli_options_finish) */
     KtIngestOptions ingest;
     KtEngineConfig engine;

@@ -167,6 +167,10 @@ kt_cli_scan_group(KtCliOptions *o)
         { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Parser threads (default: cores)", "N" },
         { "max-line", 0, 0, G_OPTION_ARG_INT64, &o->max_line,
           "Longest accepted line in bytes (default 1048576)", "BYTES" },
+        { "max-fields", 0, 0, G_OPTION_ARG_INT, &o->max_fields,
+          "Most fields in a CSV row (default 1024)", "N" },
+        { "max-json-depth", 0, 0, G_OPTION_ARG_INT, &o->max_json_depth,
+          "Deepest nesting of a JSON record (default 64)", "N" },
         { "max-keys", 0, 0, G_OPTION_ARG_INT, &o->max_keys,
           "Distinct keys kept; further new keys are rejected (default 1000000)", "N" },
         { "max-gzip-ratio", 0, 0, G_OPTION_ARG_INT, &o->max_gzip_ratio,
@@ -358,6 +362,10 @@ finish_ingest(KtCliOptions *o, GError **error)
         o->ingest.fmt.max_line = (gsize)o->max_line;
     if (o->max_keys > 0)
         o->ingest.max_keys = (guint)o->max_keys;
+    if (o->max_fields > 0)
+        o->ingest.fmt.max_fields = (guint)o->max_fields;
+    if (o->max_json_depth > 0)
+        o->ingest.fmt.max_json_depth = (guint)MIN(o->max_json_depth, 1000);
     if (o->max_gzip_ratio >= 0)
         o->ingest.max_gzip_ratio = (guint)o->max_gzip_ratio;
     if (o->delimiter != NULL) {

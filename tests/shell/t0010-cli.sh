@@ -106,6 +106,16 @@ grep -q "none.log" "$TMP/err"; check $? "missing file error names the file"
 head -c 4096 /dev/urandom > "$TMP/garbage.bin"
 "$KT" scan --format jsonl --stats "$TMP/garbage.bin" >/dev/null 2>&1; test $? -le 1; check $? "binary garbage does not crash"
 
+# --max-fields and --max-json-depth (the limits named in reject details)
+printf 'a,b,c\n1,2,3\n' > "$TMP/f.csv"
+"$KT" scan --stats --max-fields 2 --output json "$TMP/f.csv" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['input']['files'][0]['rejected_by_reason'].get('too_many_fields') == 2 else 1)"
+check $? "--max-fields rejects wider rows"
+echo '{"a":{"b":{"c":1}},"api_key":"k1234567890123","timestamp":"2024-01-01T00:00:00Z"}' > "$TMP/d.jsonl"
+"$KT" scan --stats --max-json-depth 2 --output json "$TMP/d.jsonl" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['input']['files'][0]['rejected_by_reason'].get('json_too_deep') == 1 else 1)"
+check $? "--max-json-depth rejects deeper records"
+"$KT" scan --stats --output json "$TMP/d.jsonl" | python3 -c "import json,sys; d=json.load(sys.stdin); sys.exit(0 if d['input']['events'] == 1 else 1)"
+check $? "the default depth accepts it"
+
 # order independence and -j equivalence of the findings
 "$KT" scan -j 1 --output json --reveal-keys "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/r1.json"
 "$KT" scan -j 1 --output json --reveal-keys "$TMP/b.jsonl" "$TMP/a.jsonl" > "$TMP/r2.json"
