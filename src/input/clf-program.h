@@ -1,0 +1,63 @@
+/*
+ * clf-program.h - the compiled form of a web log format string (input stage): literal
+ * and field steps, built once by kt_clf_compile() (clf-program.c) and run on every line
+ * by fmt_clf.c. Private to src/input/.
+ */
+#ifndef KEYTRAIL_CLF_PROGRAM_H
+#define KEYTRAIL_CLF_PROGRAM_H
+
+#include "keytrail/format.h"
+
+#define KT_CLF_MAX_STEPS 64     /* steps in one compiled format */
+#define KT_CLF_MAX_HEADERS 16   /* %{NAME}i fields in one format */
+#define KT_CLF_MAX_FORMAT 4096  /* bytes in a format string */
+
+/* What a field step fills. */
+typedef enum {
+    F_HOST,    /* %h %a: client address */
+    F_IDENT,   /* %l */
+    F_USER,    /* %u */
+    F_TIME,    /* %t: [10/Oct/2000:13:55:36 -0700] */
+    F_ISOTIME, /* %x: ISO 8601 */
+    F_REQUEST, /* %r: METHOD PATH PROTO */
+    F_METHOD,  /* %m */
+    F_PATH,    /* %U */
+    F_QUERY,   /* %q */
+    F_PROTO,   /* %H */
+    F_STATUS,  /* %s %>s */
+    F_BYTES,   /* %b %B %O */
+    F_VHOST,   /* %v %V */
+    F_SKIP,    /* %^ %D %T and other ignored fields */
+    F_HEADER,  /* %{NAME}i: request header, index in .arg */
+    F_NFIELDS
+} KtClfField;
+
+typedef enum { STEP_LIT, STEP_FIELD } KtClfStepKind;
+
+typedef struct {
+    guint8 kind;    /* KtClfStepKind */
+    guint8 field;   /* KtClfField for STEP_FIELD */
+    guint8 quoted;  /* the field sits between double quotes: ends at an unescaped '"' */
+    guint8 arg;     /* header index for F_HEADER; 1 on F_PATH when %q follows (%U%q) */
+    char stop;      /* an unquoted field ends at this byte (first byte of the next literal) */
+    guint16 off;    /* literal: offset in KtClfProgram.text */
+    guint16 len;    /* literal: length */
+} KtClfStep;
+
+/* A compiled format. */
+typedef struct {
+    KtClfStep steps[KT_CLF_MAX_STEPS];
+    guint n_steps;
+    guint optional_from;   /* a line may end before this step (combined accepts common) */
+    char text[KT_CLF_MAX_FORMAT]; /* literal bytes */
+    char headers[KT_CLF_MAX_HEADERS][64]; /* header names, NUL-terminated */
+    guint n_headers;
+    gboolean has[F_NFIELDS]; /* fields present */
+} KtClfProgram;
+
+/* Compiles @fmt (Apache/GoAccess-like %-specifiers) into @pg. Returns FALSE and sets
+ * @error (KT_ERROR_FORMAT_SPEC) for an empty, too long or unknown format, or one without a
+ * time field. */
+gboolean kt_clf_compile(KtClfProgram *pg, const char *fmt, GError **error);
+
+#endif
