@@ -34,7 +34,8 @@ keys=${KT_EVAL_KEYS:-40} days=${KT_EVAL_DAYS:-45} events=${KT_EVAL_EVENTS:-12000
 
 # The suite: "seed format [ktgen options] [| keytrail options]". Spring windows cross the
 # EU/US DST start, autumn ones the DST end; one CloudTrail run rotates the CI roles'
-# session keys every hour, judged by principal (--entity auto).
+# session keys every hour, judged by principal (--entity auto). The last two are sparse:
+# thousands of keys with one or two calls a day, where every baseline is small.
 suite="101 csv --scenario all,leak_chain
 101 cloudtrail --gzip
 202 jsonl
@@ -49,7 +50,9 @@ suite="101 csv --scenario all,leak_chain
 909 csv --start 2024-10-01
 919 cloudtrail --gzip --start 2024-10-01
 929 jsonl-flat --start 2024-09-20
-939 cloudtrail --rotate-sessions --scenario all,leak_chain | --entity auto"
+939 cloudtrail --rotate-sessions --scenario all,leak_chain | --entity auto
+111 csv --keys 2000 --events 150000
+222 jsonl --keys 1500 --events 100000"
 
 # keytrail options per generated format: none, keytrail guesses every mapping (nested
 # key.id / client.ip in JSON lines, ?api_key= in combined logs); add here if that changes

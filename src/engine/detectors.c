@@ -92,6 +92,47 @@ rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
                          "from %s", days, last, src_text(c)));
 }
 
+/* Good-Turing estimate of the chance that the entity's next record brings a value its
+ * baseline does not hold: the share of baseline records whose value was seen only once
+ * (n1 / N). Sets *@n_out and *@n1_out for the message. Walks the set: called only for a
+ * new value. */
+static double
+missing_mass(const KtValSet *s, guint64 *n_out, guint64 *n1_out)
+{
+    guint64 n = 0, n1 = 0;
+    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+        const KtVal *v = &s->slots[i];
+        if (v->id == 0 || !(v->flags & KT_VAL_BASE))
+            continue;
+        n += v->count;
+        n1 += v->count == 1;
+    }
+    *n_out = n;
+    *n1_out = n1;
+    return n > 0 ? (double)n1 / (double)n : 0.0;
+}
+
+/* new_network for a key that often brings new networks (or ranges): the estimated chance
+ * of a new one is above KT_NEW_MASS, so one more is drift, not evidence. TRUE if emitted. */
+static gboolean
+new_network_expected(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c,
+                     const KtValSet *s, const char *what, const char *value)
+{
+    guint64 n, n1;
+    double p = missing_mass(s, &n, &n1);
+    if (p <= KT_NEW_MASS)
+        return FALSE;
+    emit(e, ent, rec, KT_DET_NEW_NETWORK, 25, FALSE,
+         g_strdup_printf("IP %s (%s)", c->src, value),
+         g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " learned requests "
+                         "came from %ss seen once", n1, n, what),
+         g_strdup_printf("IP %s never seen; %s %s is new, as expected for this key: %"
+                         G_GUINT64_FORMAT " of its %" G_GUINT64_FORMAT " learned requests "
+                         "came from %ss seen once (estimated %.0f%% chance of a new one)",
+                         c->src, what, value, n1, n, what, 100.0 * p));
+    return TRUE;
+}
+
 static void
 rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
@@ -108,6 +149,8 @@ rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
     }
     if (c->net_churny) {
         const char *wide = kt_engine_str(e, c->wide);
+        if (new_network_expected(e, ent, rec, c, &ent->wide, "range", wide))
+            return;
         g_autofree char *kw = kt_engine_list_values(e, &ent->wide, KT_SPACE_SOURCE, TRUE, 4);
         emit(e, ent, rec, KT_DET_NEW_NETWORK, 40, TRUE,
              g_strdup_printf("IP %s in %s", c->src, wide), g_strdup_printf("known ranges %s", kw),
@@ -116,6 +159,8 @@ rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
                              c->src, wide, kw));
         return;
     }
+    if (new_network_expected(e, ent, rec, c, &ent->nets, "network", net))
+        return;
     emit(e, ent, rec, KT_DET_NEW_NETWORK, 45, TRUE,
          g_strdup_printf("IP %s (%s)", c->src, net), g_strdup_printf("known networks %s", known),
          g_strdup_printf("IP %s never seen; network %s is new; known networks %s", c->src, net,

@@ -43,6 +43,7 @@
 #define KT_OFF_SHARE 0.005            /* off_hours: most baseline share of the hours */
 #define KT_OFF_SPAN 2                 /* off_hours: hours either side that count */
 #define KT_CONCURRENT_MS (5 * 60 * 1000) /* concurrent_use: overlap window */
+#define KT_NEW_MASS 0.05              /* new_network: most estimated chance of a new value */
 
 /* Flags of a value-set entry. */
 enum {

@@ -262,6 +262,45 @@ test_same_16(void)
     fx_clear(&f);
 }
 
+/* A sparse key whose six learned calls each came from a different /24 (a client on
+ * ever-changing addresses, too few values to count as churn): one more new network is expected, weak and low. The same
+ * number of calls from one network makes the new network medium. */
+static void
+test_new_network_expected(void)
+{
+    for (int stable = 0; stable <= 1; stable++) {
+        Fx f;
+        KtEngineConfig cfg;
+        kt_engine_config_init(&cfg);
+        cfg.leak_time_ms = T0 + 12 * DAY;
+        fx_init(&f, &cfg);
+        for (int d = 0; d < 6; d++) {
+            char ip[32];
+            g_snprintf(ip, sizeof(ip), "100.%d.%d.9", 64 + d % 3, stable ? 7 : 10 + d);
+            if (stable)
+                g_strlcpy(ip, IP_A, sizeof(ip));
+            feed(&f, T0 + d * DAY + 10 * HOUR, "AKIASPARSE", ip, "s3:GetObject", UA_CLI,
+                 KT_OUTCOME_OK, 2000);
+        }
+        feed(&f, T0 + 12 * DAY + 11 * HOUR, "AKIASPARSE", IP_EVIL, "s3:GetObject", UA_CLI,
+             KT_OUTCOME_OK, 2000);
+        const KtResults *r = kt_engine_results(f.e);
+        g_assert_cmpuint(count_kind(r, KT_DET_NEW_NETWORK), ==, 1);
+        const KtAnomaly *a = get_kind(r, KT_DET_NEW_NETWORK);
+        g_assert_cmpuint(r->incidents->len, ==, 1);
+        const KtIncident *inc = g_ptr_array_index(r->incidents, 0);
+        if (stable) {
+            g_assert_cmpint(a->score, ==, 45);
+            g_assert_cmpint(inc->severity, ==, KT_SEV_MEDIUM);
+        } else {
+            g_assert_cmpint(a->score, ==, 25);
+            g_assert_nonnull(strstr(a->message, "as expected for this key"));
+            g_assert_cmpint(inc->severity, <, KT_SEV_MEDIUM);
+        }
+        fx_clear(&f);
+    }
+}
+
 static const char *const recon_ops[] = { "sts:GetCallerIdentity", "iam:ListUsers",
                                          "s3:ListBuckets", "iam:ListRoles",
                                          "ec2:DescribeInstances", "iam:GetAccountSummary" };
@@ -1237,6 +1276,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/benign/noisy-errors", test_error_burst_noisy_key);
     g_test_add_func("/engine/detect/new-network", test_new_network);
     g_test_add_func("/engine/detect/same-16", test_same_16);
+    g_test_add_func("/engine/detect/new-network-expected", test_new_network_expected);
     g_test_add_func("/engine/detect/recon-burst", test_recon_burst);
     g_test_add_func("/engine/detect/off-hours", test_off_hours);
     g_test_add_func("/engine/detect/off-hours-tz", test_off_hours_tz);
