@@ -28,8 +28,9 @@ typedef struct {
     KtPipeline *p;          /* nullable: synthetic data */
     KtDict *synth_dict;     /* synthetic data */
     KtTuiSynth *synth;
-    GPtrArray *files;       /* char*: expanded inputs */
-    guint64 *offsets;       /* --follow: end offset per input */
+    GPtrArray *files;       /* char*: expanded inputs (--follow: the files read so far) */
+    char **inputs;          /* --follow: the named inputs (borrowed from argv) */
+    GPtrArray *cursors;     /* --follow: KtCursor* where each file was read to */
     KtTuiSummary summary;
     char *label;
     guint input_errors;     /* inputs that could not be read */
@@ -43,7 +44,8 @@ app_clear(KtTuiApp *app)
     kt_pipeline_free(app->p);
     if (app->files != NULL)
         g_ptr_array_unref(app->files);
-    g_free(app->offsets);
+    if (app->cursors != NULL)
+        g_ptr_array_unref(app->cursors);
     g_free(app->label);
     g_free(app->state_path);
     g_free(app->synthetic);
@@ -177,6 +179,63 @@ update_summary(KtTuiApp *app, const KtResults *r)
                                    app->follow };
 }
 
+/* ---- --follow ------------------------------------------------------------------------ */
+
+/* KtCursorReadFn over the pipeline. A file that cannot be read is noted in @ud's error
+ * list and counted as read up to where it stopped, so that a poll does not repeat it. */
+static gboolean
+follow_read_one(gpointer ud, const char *path, guint64 offset, guint64 *end_offset,
+                gint64 *last_ts, GError **error)
+{
+    KtTuiApp *app = ((gpointer *)ud)[0];
+    GPtrArray *errors = ((gpointer *)ud)[1];
+    (void)error;
+    GError *local = NULL;
+    if (!kt_pipeline_read(app->p, path, offset, end_offset, &local)) {
+        /* skipped from now on: reading it again would count its first records twice */
+        struct stat st;
+        *end_offset = stat(path, &st) == 0 ? (guint64)st.st_size : offset;
+        g_ptr_array_add(errors, g_strdup_printf("%s (not read again)", local->message));
+        g_error_free(local);
+    }
+    GPtrArray *stats = kt_ingest_stats(app->p->ingest);
+    const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
+    *last_ts = s != NULL && s->events > 0 ? s->last_ms : G_MININT64;
+    return TRUE;
+}
+
+/*
+ * Reads what is new in the named inputs with the cursors `watch` uses: appended lines,
+ * a file rotated away (its tail, then the new file from the start), copytruncate, new
+ * files in named directories. Keeps the cursors in memory only. FALSE (with a message in
+ * @errors) when the plan cannot be made, e.g. a named directory cannot be listed.
+ */
+static gboolean
+follow_read(KtTuiApp *app, GPtrArray *errors)
+{
+    g_autoptr(GPtrArray) none = g_ptr_array_new();
+    GError *error = NULL;
+    g_autoptr(KtCursorPlan) plan = kt_cursor_plan(app->cursors != NULL ? app->cursors : none,
+                                                  (const char *const *)app->inputs, &error);
+    gpointer ud[2] = { app, errors };
+    if (plan == NULL ||
+        !kt_cursor_plan_run(plan, follow_read_one, ud, app->opts.ingest.max_gzip_ratio,
+                            &error)) {
+        g_ptr_array_add(errors, g_strdup(error->message));
+        g_error_free(error);
+        return FALSE;
+    }
+    if (app->cursors != NULL)
+        g_ptr_array_unref(app->cursors);
+    app->cursors = g_ptr_array_ref(plan->cursors);
+    /* raw events are re-read from the files as they are named now */
+    g_ptr_array_set_size(app->files, 0);
+    for (guint i = 0; i < plan->cursors->len; i++)
+        g_ptr_array_add(app->files,
+                        g_strdup(((const KtCursor *)g_ptr_array_index(plan->cursors, i))->path));
+    return TRUE;
+}
+
 /* Reads the inputs; returns KT_EXIT_OK, or KT_EXIT_INPUT after printing why. */
 static int
 read_inputs(KtTuiApp *app, char **paths)
@@ -191,15 +250,12 @@ read_inputs(KtTuiApp *app, char **paths)
         return KT_EXIT_INPUT;
     }
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-    app->offsets = g_new0(guint64, app->files->len);
     gboolean ok = TRUE;
     if (app->follow) {
-        for (guint i = 0; i < app->files->len && ok; i++) {
-            if (!kt_pipeline_read(app->p, g_ptr_array_index(app->files, i), 0, &app->offsets[i],
-                                  &error)) {
-                g_ptr_array_add(errors, g_strdup(error->message));
-                g_clear_error(&error);
-            }
+        app->inputs = paths;
+        if (!follow_read(app, errors)) {
+            kt_cli_error("%s", (const char *)g_ptr_array_index(errors, errors->len - 1));
+            return KT_EXIT_INPUT;
         }
     } else {
         int jobs = app->opts.jobs > 0 ? app->opts.jobs : (int)g_get_num_processors();
@@ -255,27 +311,20 @@ load_state(KtTuiApp *app)
     return status;
 }
 
-/* ---- --follow ------------------------------------------------------------------------ */
-
-/* Reads what was appended to the inputs; TRUE when there were new events. */
+/* Polls the inputs (follow_read); TRUE when there were new events or messages. */
 static gboolean
 follow_poll(KtTuiApp *app, KtTuiModel *m)
 {
-    gboolean grew = FALSE;
-    for (guint i = 0; i < app->files->len; i++) {
-        const char *path = g_ptr_array_index(app->files, i);
-        struct stat st;
-        if (strcmp(path, "-") == 0 || stat(path, &st) != 0 || (guint64)st.st_size <= app->offsets[i])
-            continue;
-        g_autoptr(GError) error = NULL;
-        if (!kt_pipeline_read(app->p, path, app->offsets[i], &app->offsets[i], &error)) {
-            kt_tui_model_set_message(m, error->message, TRUE);
-            continue;
-        }
-        grew = TRUE;
-    }
+    guint64 before = 0, after = 0, rejected = 0, lines = 0;
+    kt_ingest_totals(app->p->ingest, &before, &rejected, &lines);
+    g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+    follow_read(app, errors);
+    if (errors->len > 0)
+        kt_tui_model_set_message(m, g_ptr_array_index(errors, errors->len - 1), TRUE);
+    kt_ingest_totals(app->p->ingest, &after, &rejected, &lines);
+    gboolean grew = after != before;
     if (!grew)
-        return FALSE;
+        return errors->len > 0;
     g_autoptr(GError) error = NULL;
     if (!kt_pipeline_flush(app->p, &error)) {
         kt_tui_model_set_message(m, error->message, TRUE);
@@ -470,8 +519,18 @@ parse_args(KtTuiApp *app, int *argc, char ***argv, GError **error)
                                                       "--bench-redraw take a positive number");
         return FALSE;
     }
-    if (app->follow)
+    if (app->follow) {
+        gboolean named = *argc > 1;
+        for (int i = 1; i < *argc; i++)
+            named = named && strcmp((*argv)[i], "-") != 0;
+        if (!named) {
+            g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
+                        "--follow watches named files or directories: standard input cannot "
+                        "be followed (write the log to a file and name it)");
+            return FALSE;
+        }
         app->opts.ingest.hold_partial = TRUE;
+    }
     return kt_cli_options_finish(&app->opts, error);
 }
 

@@ -84,6 +84,23 @@ else
         printf '{"timestamp":"2024-03-01T09:0%s:00Z","api_key":"sk_live_AAAA1111BBBB2222","client_ip":"198.51.100.7","operation":"GET /v1/a","status":200}\n' $i >> "$TMP/f.jsonl"
     done
     wait_for "4 events" "--follow shows appended events"
+    # rotation: the file is renamed away (a partial last line finished there first) and a
+    # new one takes its name; then copytruncate: copied away and emptied in place
+    line() { printf '{"timestamp":"2024-03-01T%s:00Z","api_key":"sk_live_AAAA1111BBBB2222","client_ip":"198.51.100.7","operation":"GET /v1/a","status":200}' "$1"; }
+    line 09:05 >> "$TMP/f.jsonl"
+    sleep 2
+    printf '\n' >> "$TMP/f.jsonl"
+    mv "$TMP/f.jsonl" "$TMP/f.jsonl.1"
+    { line 10:00; echo; line 10:01; echo; } > "$TMP/f.jsonl"
+    wait_for "7 events" "--follow reads the rotated file's tail and the new file"
+    cp "$TMP/f.jsonl" "$TMP/f.jsonl.2"
+    : > "$TMP/f.jsonl"
+    { line 11:00; echo; } >> "$TMP/f.jsonl"
+    wait_for "8 events" "--follow reads a copytruncated file from its start again"
     keys q
+    wait_for "KT-EXIT=0" "--follow quits with status 0"
 fi
+"$KT" tui --follow - < /dev/null > "$TMP/stdin.out" 2>&1
+test $? -eq 2 && grep -q "standard input cannot be followed" "$TMP/stdin.out"
+check $? "--follow refuses standard input with a usage error"
 done_testing
