@@ -24,9 +24,10 @@ typedef struct {
     char **allow;              /* --allow CIDR|UA or @FILE, repeatable */
     char **known_bad;          /* --known-bad FILE (CIDRs and UA substrings), repeatable */
     char *revoked;             /* --revoked FILE */
-    char *output, *fail_on;
+    char *output, *fail_on, *min_severity;
     gboolean reveal_keys, pretty, stats, quiet, no_color;
     gint jobs;
+    gint limit;                /* --limit (text report), -1 = not given */
     gint64 max_line;
     gint max_keys, max_gzip_ratio, max_fields, max_json_depth;
     /* converted configurations (valid after kt_cli_options_finish) */

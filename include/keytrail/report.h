@@ -27,6 +27,7 @@ typedef struct {
     gint64 leak_time_ms;   /* G_MININT64 when none, shown in `window` */
     KtEntityMode entity;   /* principal mode adds `entity` fields */
     KtSeverity min_severity; /* text: hide incidents below this (default info: show all) */
+    guint limit;           /* text: most keys and incidents listed, 0 = all (default) */
 } KtReportOptions;
 
 void kt_report_options_init(KtReportOptions *o);

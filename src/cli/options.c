@@ -54,6 +54,7 @@ kt_cli_options_init(KtCliOptions *o)
     kt_engine_config_init(&o->engine);
     kt_report_options_init(&o->report);
     o->fail_on_sev = KT_SEV_MEDIUM;
+    o->limit = -1;
     o->jobs = 0;
     o->max_gzip_ratio = -1;
 }
@@ -96,6 +97,7 @@ kt_cli_options_clear(KtCliOptions *o)
     g_free(o->revoked);
     g_free(o->output);
     g_free(o->fail_on);
+    g_free(o->min_severity);
     if (o->engine.allow_cidrs != NULL)
         g_array_free(o->engine.allow_cidrs, TRUE);
     if (o->engine.bad_cidrs != NULL)
@@ -155,6 +157,12 @@ kt_cli_scan_group(KtCliOptions *o)
           "Report as text (default), json or jsonl", "KIND" },
         { "fail-on", 0, 0, G_OPTION_ARG_STRING, &o->fail_on,
           "Exit 1 when a finding is at or above this severity (default medium)", "SEVERITY" },
+        { "min-severity", 0, 0, G_OPTION_ARG_STRING, &o->min_severity,
+          "Text report: list keys and incidents at or above this severity (default low)",
+          "SEVERITY" },
+        { "limit", 0, 0, G_OPTION_ARG_INT, &o->limit,
+          "Text report: list at most N keys and N incidents, the worst first (default 20; 0 = all)",
+          "N" },
         { "reveal-keys", 0, 0, G_OPTION_ARG_NONE, &o->reveal_keys,
           "Print full API keys (masked by default)", NULL },
         { "pretty", 0, 0, G_OPTION_ARG_NONE, &o->pretty, "Indent JSON output", NULL },
@@ -449,6 +457,18 @@ finish_report(KtCliOptions *o, GError **error)
                     "--fail-on: use info, low, medium, high or critical, not '%s'", o->fail_on);
         return FALSE;
     }
+    r->min_severity = KT_SEV_LOW;
+    if (o->min_severity != NULL && !kt_severity_parse(o->min_severity, &r->min_severity)) {
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE,
+                    "--min-severity: use info, low, medium, high or critical, not '%s'",
+                    o->min_severity);
+        return FALSE;
+    }
+    if (o->limit < -1) {
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--limit: use 0 (all) or a positive number");
+        return FALSE;
+    }
+    r->limit = o->limit < 0 ? 20 : (guint)o->limit;
     r->reveal_keys = o->reveal_keys;
     r->pretty = o->pretty;
     r->leak_time_ms = o->engine.leak_time_ms;

@@ -322,6 +322,54 @@ shown(KtSeverity sev, const KtReportOptions *o)
     return o->min_severity <= KT_SEV_INFO || sev >= o->min_severity;
 }
 
+/* "(and 12 more incidents, less severe: --limit 0 lists all)" after a list cut at @limit. */
+static void
+more_line(GString *s, guint n, guint limit, const char *one, const char *many)
+{
+    if (limit == 0 || n <= limit)
+        return;
+    g_autoptr(GString) line = g_string_new("\n(and ");
+    append_plural(line, n - limit, "more ", "more ");
+    g_string_append(line, n - limit == 1 ? one : many);
+    g_string_append(line, ", less severe: --limit 0 lists all)");
+    kt_report_text_wrap(s, line->str + 1, 2, 3);
+}
+
+/* The incidents the severity filter hides, by severity: "note: 7,354 low and 5,075 info
+ * incidents are not listed (--min-severity info lists them)". */
+static void
+render_hidden(GString *s, const KtResults *r, const KtReportOptions *o)
+{
+    guint counts[KT_SEV_CRITICAL + 1] = { 0 };
+    guint n = r->incidents != NULL ? r->incidents->len : 0, hidden = 0;
+    KtSeverity lowest = o->min_severity;
+    for (guint i = 0; i < n; i++) {
+        const KtIncident *inc = g_ptr_array_index(r->incidents, i);
+        if (shown(inc->severity, o))
+            continue;
+        counts[CLAMP((int)inc->severity, 0, KT_SEV_CRITICAL)]++;
+        hidden++;
+        lowest = MIN(lowest, inc->severity);
+    }
+    if (hidden == 0)
+        return;
+    g_autoptr(GString) line = g_string_new("note: ");
+    guint left = hidden;
+    for (int sev = KT_SEV_CRITICAL; sev >= 0; sev--) {
+        if (counts[sev] == 0)
+            continue;
+        if (left != hidden)
+            g_string_append(line, left == counts[sev] ? " and " : ", ");
+        append_count(line, counts[sev]);
+        g_string_append_printf(line, " %s", kt_severity_name((KtSeverity)sev));
+        left -= counts[sev];
+    }
+    g_string_append_printf(line, " %s not listed (--min-severity %s lists %s)",
+                           hidden == 1 ? "incident is" : "incidents are",
+                           kt_severity_name(lowest), hidden == 1 ? "it" : "them");
+    kt_report_text_wrap(s, line->str, 0, 2);
+}
+
 /* Returns the number of keys at risk shown. */
 static guint
 render_keys(GString *s, const KtReportData *d, const KtReportOptions *o)
@@ -332,13 +380,16 @@ render_keys(GString *s, const KtReportData *d, const KtReportOptions *o)
         const KtKeySummary *k = g_ptr_array_index(r->keys, i);
         if (k->incidents == 0 || !shown(k->severity, o))
             continue;
-        if (at_risk == 0)
+        at_risk++;
+        if (o->limit > 0 && at_risk > o->limit)
+            continue;
+        if (at_risk == 1)
             heading(s, o, "KEYS AT RISK");
         else
             g_string_append_c(s, '\n');
         render_key(s, k, d->dict, o);
-        at_risk++;
     }
+    more_line(s, at_risk, o->limit, "key", "keys");
     return at_risk;
 }
 
@@ -495,13 +546,14 @@ render_incidents(GString *s, const KtReportData *d, const KtReportOptions *o)
             g_ptr_array_add(order, inc);
     }
     g_ptr_array_sort(order, incident_cmp);
-    for (guint i = 0; i < order->len; i++) {
+    for (guint i = 0; i < order->len && (o->limit == 0 || i < o->limit); i++) {
         if (i == 0)
             heading(s, o, "INCIDENTS");
         else
             g_string_append_c(s, '\n');
         render_incident(s, g_ptr_array_index(order, i), d, o);
     }
+    more_line(s, order->len, o->limit, "incident", "incidents");
     return order->len;
 }
 
@@ -646,6 +698,7 @@ kt_report_text_render(const KtReportData *d, const KtReportOptions *o, GString *
     guint incs = render_incidents(s, &dd, o);
     if (keys == 0 && incs == 0)
         render_nothing(s, dd.results, o);
+    render_hidden(s, dd.results, o);
     if (dd.results->anomalies_dropped > 0) {
         g_autoptr(GString) line = g_string_new("note: ");
         append_count(line, dd.results->anomalies_dropped);

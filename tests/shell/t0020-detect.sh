@@ -33,6 +33,31 @@ test $? -eq 0; check $? "--disable known_bad: nothing critical is left, exit 0"
 j "$TMP/only.json" "assert d['anomalies'] and {a['kind'] for a in d['anomalies']} == {'new_ip'}"
 check $? "--detectors new_ip runs only new_ip"
 
+# the text report lists the worst first: --limit and --min-severity (default low, 20)
+"$KT" scan --leak-time $LT "$CT" > "$TMP/def.txt"
+grep -q "note: 2 info incidents are not listed (--min-severity info lists them)" "$TMP/def.txt" &&
+    ! grep -q " INFO " "$TMP/def.txt"
+check $? "text report: info incidents are counted but not listed by default"
+"$KT" scan --leak-time $LT --min-severity info "$CT" > "$TMP/info.txt"
+test "$(grep -c '^  #[0-9]* INFO ' "$TMP/info.txt")" -eq 2 && ! grep -q "note:.*not listed" "$TMP/info.txt"
+check $? "--min-severity info lists them"
+"$KT" scan --leak-time $LT --min-severity high "$CT" > "$TMP/high.txt"
+test "$(grep -c '^  #[0-9]* \(HIGH\|CRITICAL\) ' "$TMP/high.txt")" -eq 3 &&
+    tr -s '\n ' '  ' < "$TMP/high.txt" | grep -qF "note: 2 medium, 1 low and 2 info incidents are not listed (--min-severity info lists them)"
+check $? "--min-severity high lists the 3 high and critical ones and counts the rest"
+"$KT" scan --leak-time $LT --limit 1 "$CT" > "$TMP/one.txt"
+test "$(grep -c '^  #[0-9]* ' "$TMP/one.txt")" -eq 1 && grep -q '^  #[0-9]* CRITICAL  score 99' "$TMP/one.txt" &&
+    grep -q "(and 5 more incidents, less severe: --limit 0 lists all)" "$TMP/one.txt" &&
+    grep -q "(and 2 more keys, less severe" "$TMP/one.txt"
+check $? "--limit 1 lists the worst key and incident and says how many more"
+"$KT" scan --leak-time $LT --limit 0 --min-severity info "$CT" > "$TMP/all.txt"
+test "$(grep -c '^  #[0-9]* ' "$TMP/all.txt")" -eq 8 && ! grep -q "(and [0-9]* more incidents" "$TMP/all.txt"
+check $? "--limit 0 --min-severity info lists all 8 incidents"
+"$KT" scan --min-severity severe "$CT" > /dev/null 2> "$TMP/err.txt"; rc=$?
+test $rc -eq 2 && grep -q "min-severity: use info, low, medium, high or critical" "$TMP/err.txt"
+check $? "a bad --min-severity is a usage error (exit 2)"
+"$KT" scan --limit -5 "$CT" > /dev/null 2>&1; test $? -eq 2; check $? "a negative --limit is a usage error"
+
 printf '# decoys and rotated keys\n%s 2024-03-19T00:00:00Z\n' "$KEY" > "$TMP/revoked.txt"
 "$KT" scan --leak-time $LT --revoked "$TMP/revoked.txt" --reveal-keys --output json "$CT" > "$TMP/rev.json"
 j "$TMP/rev.json" "assert any(a['kind']=='revoked_key' and a['severity']=='critical' for a in d['anomalies'])"
