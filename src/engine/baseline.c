@@ -18,13 +18,11 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->id = id;
     ent->is_principal = is_principal;
     ent->index = index;
-    kt_valset_init(&ent->ips, KT_CAP_IPS);
-    kt_valset_init(&ent->nets, KT_CAP_NETS);
-    kt_valset_init(&ent->wide, KT_CAP_WIDE);
-    kt_valset_init(&ent->ops, KT_CAP_OPS);
-    kt_valset_init(&ent->uas, KT_CAP_UAS);
-    ent->ring_req = g_new0(guint32, KT_RING_HOURS);
-    ent->ring_bytes = g_new0(float, KT_RING_HOURS);
+    kt_valset_init(&ent->ips, KT_CAP_IPS, FALSE);
+    kt_valset_init(&ent->nets, KT_CAP_NETS, TRUE);
+    kt_valset_init(&ent->wide, KT_CAP_WIDE, TRUE);
+    kt_valset_init(&ent->ops, KT_CAP_OPS, FALSE);
+    kt_valset_init(&ent->uas, KT_CAP_UAS, FALSE);
     ent->ring_first_hour = G_MININT64;
     ent->ring_last_hour = G_MININT64;
     ent->cur_hour = G_MININT64;
@@ -38,8 +36,6 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->tl_width = KT_MS_HOUR;
     ent->tl_lo = 1;
     ent->tl_hi = 0;
-    ent->incidents = g_array_new(FALSE, FALSE, sizeof(guint32));
-    ent->open = g_array_new(FALSE, FALSE, sizeof(guint32));
     return ent;
 }
 
@@ -53,11 +49,25 @@ kt_entity_free(KtEntity *ent)
     kt_valset_clear(&ent->wide);
     kt_valset_clear(&ent->ops);
     kt_valset_clear(&ent->uas);
-    g_free(ent->ring_req);
-    g_free(ent->ring_bytes);
-    g_array_free(ent->incidents, TRUE);
-    g_array_free(ent->open, TRUE);
+    g_free(ent->ring_hours);
+    g_free(ent->ring_dense);
+    kt_idlist_clear(&ent->incidents);
+    kt_idlist_clear(&ent->open);
     g_free(ent);
+}
+
+void
+kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
+{
+    m->entities += sizeof(KtEntity) + sizeof(guint32) * (ent->incidents.alloc + ent->open.alloc);
+    const KtValSet *sets[] = { &ent->ips, &ent->nets, &ent->wide, &ent->ops, &ent->uas };
+    for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
+        m->value_sets += kt_valset_bytes(sets[i]);
+        m->n_values += sets[i]->n;
+    }
+    m->rings += sizeof(KtHour) * ent->ring_alloc;
+    if (ent->ring_dense != NULL)
+        m->rings += (sizeof(guint32) + sizeof(float)) * KT_RING_HOURS;
 }
 
 static gint64
@@ -81,6 +91,105 @@ hour_learnable(const KtEngine *e, gint64 hour)
     return (hour + 1) * KT_MS_HOUR <= e->cfg.leak_time_ms;
 }
 
+/* --- hourly volume history ----------------------------------------------------------- */
+
+static float *
+dense_bytes(const KtEntity *ent)
+{
+    return (float *)(void *)(ent->ring_dense + KT_RING_HOURS);
+}
+
+/* Moves a sparse history into KT_RING_HOURS slots. */
+static void
+ring_to_dense(KtEntity *ent)
+{
+    ent->ring_dense = g_malloc0((sizeof(guint32) + sizeof(float)) * KT_RING_HOURS);
+    for (guint32 i = 0; i < ent->ring_n; i++) {
+        guint32 slot = ring_slot(ent->ring_first_hour + ent->ring_hours[i].off);
+        ent->ring_dense[slot] = ent->ring_hours[i].req;
+        dense_bytes(ent)[slot] = ent->ring_hours[i].bytes;
+    }
+    g_free(ent->ring_hours);
+    ent->ring_hours = NULL;
+    ent->ring_n = ent->ring_alloc = 0;
+}
+
+/* Index of the first sparse hour at or after offset @off. */
+static guint32
+sparse_lower(const KtEntity *ent, guint32 off)
+{
+    guint32 lo = 0, hi = ent->ring_n;
+    while (lo < hi) {
+        guint32 mid = lo + (hi - lo) / 2;
+        if (ent->ring_hours[mid].off < off)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Makes room for one more sparse hour; FALSE when the history turned dense instead. */
+static gboolean
+sparse_reserve(KtEntity *ent, gint64 hour)
+{
+    if (ent->ring_dense != NULL)
+        return FALSE;
+    if (hour - ent->ring_first_hour > (gint64)G_MAXUINT32 || ent->ring_n >= KT_RING_SPARSE_MAX) {
+        ring_to_dense(ent);
+        return FALSE;
+    }
+    if (ent->ring_n == ent->ring_alloc) {
+        ent->ring_alloc = ent->ring_alloc != 0 ? (guint16)(ent->ring_alloc * 2) : 4;
+        ent->ring_hours = g_renew(KtHour, ent->ring_hours, ent->ring_alloc);
+    }
+    return TRUE;
+}
+
+void
+kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes)
+{
+    gboolean zero = req == 0 && bytes == 0;
+    if (ent->ring_dense == NULL) {
+        guint32 off = (guint32)(hour - ent->ring_first_hour);
+        guint32 i = sparse_lower(ent, off);
+        KtHour *h = i < ent->ring_n && ent->ring_hours[i].off == off ? &ent->ring_hours[i] : NULL;
+        if (h != NULL && !zero) {
+            h->req = req;
+            h->bytes = bytes;
+            return;
+        }
+        if (h != NULL) {
+            memmove(h, h + 1, sizeof(KtHour) * (ent->ring_n - i - 1));
+            ent->ring_n--;
+            return;
+        }
+        if (zero)
+            return;
+        if (sparse_reserve(ent, hour)) {
+            memmove(&ent->ring_hours[i + 1], &ent->ring_hours[i], sizeof(KtHour) * (ent->ring_n - i));
+            ent->ring_hours[i] = (KtHour){ off, req, bytes };
+            ent->ring_n++;
+            return;
+        }
+    }
+    ent->ring_dense[ring_slot(hour)] = req;
+    dense_bytes(ent)[ring_slot(hour)] = bytes;
+}
+
+/* Drops sparse hours before @from (they left the window). */
+static void
+sparse_expire(KtEntity *ent, gint64 from)
+{
+    guint32 n = 0;
+    while (n < ent->ring_n && ent->ring_first_hour + ent->ring_hours[n].off < from)
+        n++;
+    if (n == 0)
+        return;
+    memmove(ent->ring_hours, ent->ring_hours + n, sizeof(KtHour) * (ent->ring_n - n));
+    ent->ring_n = (guint16)(ent->ring_n - n);
+}
+
 /* Writes the finished current hour into the ring, zero-filling skipped hours. */
 static void
 ring_push(KtEngine *e, KtEntity *ent)
@@ -92,14 +201,80 @@ ring_push(KtEngine *e, KtEntity *ent)
         ent->ring_first_hour = h;
         ent->ring_last_hour = h - 1;
     }
-    gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
-    for (gint64 z = from; z < h; z++) {
-        ent->ring_req[ring_slot(z)] = 0;
-        ent->ring_bytes[ring_slot(z)] = 0;
+    guint32 req = (guint32)MIN(ent->cur_req, G_MAXUINT32);
+    float bytes = (float)ent->cur_bytes;
+    if (h <= ent->ring_last_hour) {
+        /* only after loading an odd state: the hour is already in the history */
+        if (h > ent->ring_last_hour - KT_RING_HOURS && h >= ent->ring_first_hour)
+            kt_ring_set(ent, h, req, bytes);
+        return;
     }
-    ent->ring_req[ring_slot(h)] = (guint32)MIN(ent->cur_req, G_MAXUINT32);
-    ent->ring_bytes[ring_slot(h)] = (float)ent->cur_bytes;
-    ent->ring_last_hour = MAX(ent->ring_last_hour, h);
+    if (ent->ring_dense != NULL) {
+        gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
+        for (gint64 z = from; z < h; z++) {
+            ent->ring_dense[ring_slot(z)] = 0;
+            dense_bytes(ent)[ring_slot(z)] = 0;
+        }
+    } else {
+        sparse_expire(ent, h - KT_RING_HOURS + 1);
+    }
+    ent->ring_last_hour = h;
+    kt_ring_set(ent, h, req, bytes);
+}
+
+void
+kt_ring_iter_init(KtRingIter *it, const KtEntity *ent)
+{
+    it->ent = ent;
+    it->i = 0;
+    it->hour = ent->ring_first_hour == G_MININT64
+                   ? G_MAXINT64
+                   : MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
+}
+
+gboolean
+kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes)
+{
+    const KtEntity *ent = it->ent;
+    if (ent->ring_dense == NULL) {
+        if (it->i >= ent->ring_n || ent->ring_first_hour == G_MININT64)
+            return FALSE;
+        const KtHour *h = &ent->ring_hours[it->i++];
+        *hour = ent->ring_first_hour + h->off;
+        *req = h->req;
+        *bytes = h->bytes;
+        return TRUE;
+    }
+    for (; it->hour <= ent->ring_last_hour; it->hour++) {
+        guint32 slot = ring_slot(it->hour);
+        if (ent->ring_dense[slot] != 0 || dense_bytes(ent)[slot] != 0) {
+            *hour = it->hour++;
+            *req = ent->ring_dense[slot];
+            *bytes = dense_bytes(ent)[slot];
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+/* Count and bytes of @hour of the window (0 when none). */
+static void
+ring_get(const KtEntity *ent, gint64 hour, double *req, double *bytes)
+{
+    if (ent->ring_dense != NULL) {
+        *req = ent->ring_dense[ring_slot(hour)];
+        *bytes = dense_bytes(ent)[ring_slot(hour)];
+        return;
+    }
+    *req = *bytes = 0;
+    if (hour < ent->ring_first_hour || hour - ent->ring_first_hour > (gint64)G_MAXUINT32)
+        return;
+    guint32 off = (guint32)(hour - ent->ring_first_hour);
+    guint32 i = sparse_lower(ent, off);
+    if (i < ent->ring_n && ent->ring_hours[i].off == off) {
+        *req = ent->ring_hours[i].req;
+        *bytes = ent->ring_hours[i].bytes;
+    }
 }
 
 /* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
@@ -171,25 +346,25 @@ static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
     if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
-        ent->tl[ent->tl_idx]++;
+        ent->tl[ent->tl_idx] = kt_sat_add32(ent->tl[ent->tl_idx], 1);
         return;
     }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
-        ent->tl[0]++;
+        ent->tl[0] = kt_sat_add32(ent->tl[0], 1);
         return;
     }
     while ((ms - ent->tl_start) / ent->tl_width >= KT_TIMELINE_BUCKETS) {
         for (int i = 0; i < KT_TIMELINE_BUCKETS / 2; i++)
-            ent->tl[i] = ent->tl[2 * i] + ent->tl[2 * i + 1];
+            ent->tl[i] = kt_sat_add32(ent->tl[2 * i], ent->tl[2 * i + 1]);
         memset(&ent->tl[KT_TIMELINE_BUCKETS / 2], 0,
-               sizeof(guint64) * (KT_TIMELINE_BUCKETS / 2));
+               sizeof(guint32) * (KT_TIMELINE_BUCKETS / 2));
         ent->tl_width *= 2;
     }
     guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
-    ent->tl[idx]++;
-    ent->tl_idx = idx;
+    ent->tl[idx] = kt_sat_add32(ent->tl[idx], 1);
+    ent->tl_idx = (guint8)idx;
     ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
     ent->tl_hi = ent->tl_lo + ent->tl_width;
 }
@@ -236,7 +411,7 @@ learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *re
 
 /* Consumer inventory per network: majority UA family, Misra-Gries top operations. */
 static void
-vote_network(KtVal *net, guint32 fam, guint32 op)
+vote_network(KtValExtra *net, guint32 fam, guint32 op)
 {
     if (fam != 0) {
         if (net->ua_fam == fam)
@@ -276,12 +451,13 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     /* Each set is touched once, so an insertion cannot move another set's entry. */
     KtVal *nv = learn_value(ent, &ent->nets, c->v_net, net, rec, base, judged);
     if (nv != NULL && base)
-        vote_network(nv, fam, rec->op);
+        vote_network(kt_valset_extra(&ent->nets, nv), fam, rec->op);
     if (sf & KT_SRC_IP)
         learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
     KtVal *wv = learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
     if (wv != NULL && base)
-        vote_network(wv, fam, rec->op); /* consumers of keys whose networks churn */
+        vote_network(kt_valset_extra(&ent->wide, wv), fam, rec->op); /* consumers of keys
+                                                                         whose networks churn */
     learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
     learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {
@@ -297,7 +473,8 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
     if (!base)
         return;
-    ent->how[kt_engine_how(e, rec->time_ms)]++;
+    guint32 *how = &ent->how[kt_engine_how(e, rec->time_ms)];
+    *how = kt_sat_add32(*how, 1);
     ent->base_how_total++;
     ent->base_events++;
     if (rec->outcome != KT_OUTCOME_OK)
@@ -319,12 +496,13 @@ kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
 static void
-collapse_profile(const KtEntity *ent, guint64 bins[48])
+collapse_profile(const KtEntity *ent, guint32 bins[48])
 {
-    memset(bins, 0, sizeof(guint64) * 48);
+    memset(bins, 0, sizeof(guint32) * 48);
     for (int how = 0; how < 168; how++) {
         int weekend = how / 24 >= 5;
-        bins[weekend * 24 + how % 24] += ent->how[how];
+        guint32 *b = &bins[weekend * 24 + how % 24];
+        *b = kt_sat_add32(*b, ent->how[how]);
     }
 }
 
@@ -332,7 +510,7 @@ collapse_profile(const KtEntity *ent, guint64 bins[48])
 static double
 hour_share(const KtEntity *ent, int how)
 {
-    const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
+    const guint32 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
     guint64 total = 0;
     for (int i = 0; i < 48; i++)
         total += bins[i];
@@ -357,7 +535,7 @@ kt_baseline_hour_share(KtEntity *ent, int how)
      * hour: the share is computed when either changed */
     if (ent->share_how != how) {
         ent->share_val = hour_share(ent, how);
-        ent->share_how = how;
+        ent->share_how = (gint16)how;
     }
     return ent->share_val;
 }
@@ -403,23 +581,21 @@ median_nonzero(const KtEntity *ent, gboolean bytes)
 {
     guint32 v[KT_RING_HOURS];
     gsize n = 0;
-    if (ent->ring_first_hour == G_MININT64)
-        return 0.0;
-    gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
-    gint64 count = ent->ring_last_hour - from + 1;
-    guint32 slot = ring_slot(from);
-    for (gint64 i = 0; i < count; i++) {
+    KtRingIter it;
+    gint64 hour;
+    guint32 req;
+    float x;
+    kt_ring_iter_init(&it, ent);
+    while (n < KT_RING_HOURS && kt_ring_next(&it, &hour, &req, &x)) {
         if (bytes) {
-            float x = ent->ring_bytes[slot];
             if (x > 0) {
                 guint32 bits;
                 memcpy(&bits, &x, sizeof(bits));
                 v[n++] = bits;
             }
-        } else if (ent->ring_req[slot] > 0) {
-            v[n++] = ent->ring_req[slot];
+        } else if (req > 0) {
+            v[n++] = req;
         }
-        slot = slot + 1 == KT_RING_HOURS ? 0 : slot + 1;
     }
     if (n == 0)
         return 0.0;
@@ -441,7 +617,10 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     ent->stat_day = day;
     collapse_profile(ent, ent->prof48);
     ent->share_how = -1;
-    ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
+    guint64 bins[48];
+    for (int i = 0; i < 48; i++)
+        bins[i] = ent->prof48[i];
+    ent->conc_bins = (guint8)kt_stats_concentration(bins, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
     ent->concentrated = ent->base_how_total >= 50 && ent->base_days >= 5 &&
@@ -465,9 +644,9 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
             gint64 hh = h - 24 * (gint64)k + d;
             if (hh < vstart || hh > vend)
                 continue;
-            gboolean known = hh <= ent->ring_last_hour;
-            req[n] = known ? ent->ring_req[ring_slot(hh)] : 0;
-            bytes[n] = known ? ent->ring_bytes[ring_slot(hh)] : 0;
+            req[n] = bytes[n] = 0;
+            if (hh <= ent->ring_last_hour)
+                ring_get(ent, hh, &req[n], &bytes[n]);
             n++;
         }
     }
