@@ -23,6 +23,8 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     kt_valset_init(&ent->wide, KT_CAP_WIDE, TRUE);
     kt_valset_init(&ent->ops, KT_CAP_OPS, FALSE);
     kt_valset_init(&ent->uas, KT_CAP_UAS, FALSE);
+    ent->cnt = g_malloc0(KT_CNT_N);
+    ent->cnt_width = 1;
     ent->ring_first_hour = G_MININT64;
     ent->ring_last_hour = G_MININT64;
     ent->cur_hour = G_MININT64;
@@ -51,6 +53,7 @@ kt_entity_free(KtEntity *ent)
     kt_valset_clear(&ent->uas);
     g_free(ent->ring_hours);
     g_free(ent->ring_dense);
+    g_free(ent->cnt);
     kt_idlist_clear(&ent->incidents);
     kt_idlist_clear(&ent->open);
     g_free(ent);
@@ -59,7 +62,8 @@ kt_entity_free(KtEntity *ent)
 void
 kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
 {
-    m->entities += sizeof(KtEntity) + sizeof(guint32) * (ent->incidents.alloc + ent->open.alloc);
+    m->entities += sizeof(KtEntity) + (gsize)KT_CNT_N * ent->cnt_width +
+                   sizeof(guint32) * (ent->incidents.alloc + ent->open.alloc);
     const KtValSet *sets[] = { &ent->ips, &ent->nets, &ent->wide, &ent->ops, &ent->uas };
     for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
         m->value_sets += kt_valset_bytes(sets[i]);
@@ -68,6 +72,39 @@ kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
     m->rings += sizeof(KtHour) * ent->ring_alloc;
     if (ent->ring_dense != NULL)
         m->rings += (sizeof(guint32) + sizeof(float)) * KT_RING_HOURS;
+}
+
+void
+kt_cnt_set(KtEntity *ent, guint i, guint32 v)
+{
+    guint8 w = v <= G_MAXUINT8 ? 1 : v <= G_MAXUINT16 ? 2 : 4;
+    if (w > ent->cnt_width) {
+        guint32 *wide = g_new(guint32, KT_CNT_N);
+        for (guint k = 0; k < KT_CNT_N; k++)
+            wide[k] = kt_cnt_get(ent, k);
+        void *cells = g_malloc((gsize)KT_CNT_N * w);
+        for (guint k = 0; k < KT_CNT_N; k++) {
+            if (w == 2)
+                ((guint16 *)cells)[k] = (guint16)wide[k];
+            else
+                ((guint32 *)cells)[k] = wide[k];
+        }
+        g_free(wide);
+        g_free(ent->cnt);
+        ent->cnt = cells;
+        ent->cnt_width = w;
+    }
+    switch (ent->cnt_width) {
+    case 1:
+        ((guint8 *)ent->cnt)[i] = (guint8)v;
+        break;
+    case 2:
+        ((guint16 *)ent->cnt)[i] = (guint16)v;
+        break;
+    default:
+        ((guint32 *)ent->cnt)[i] = v;
+        break;
+    }
 }
 
 static gint64
@@ -140,7 +177,8 @@ sparse_reserve(KtEntity *ent, gint64 hour)
         return FALSE;
     }
     if (ent->ring_n == ent->ring_alloc) {
-        ent->ring_alloc = ent->ring_alloc != 0 ? (guint16)(ent->ring_alloc * 2) : 4;
+        guint32 alloc = ent->ring_alloc != 0 ? ent->ring_alloc + ent->ring_alloc / 2u : 4u;
+        ent->ring_alloc = (guint16)MIN(alloc, KT_RING_SPARSE_MAX);
         ent->ring_hours = g_renew(KtHour, ent->ring_hours, ent->ring_alloc);
     }
     return TRUE;
@@ -346,24 +384,26 @@ static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
     if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
-        ent->tl[ent->tl_idx] = kt_sat_add32(ent->tl[ent->tl_idx], 1);
+        kt_cnt_add(ent, KT_CNT_TL + ent->tl_idx, 1);
         return;
     }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
-        ent->tl[0] = kt_sat_add32(ent->tl[0], 1);
+        kt_cnt_add(ent, KT_CNT_TL, 1);
         return;
     }
     while ((ms - ent->tl_start) / ent->tl_width >= KT_TIMELINE_BUCKETS) {
         for (int i = 0; i < KT_TIMELINE_BUCKETS / 2; i++)
-            ent->tl[i] = kt_sat_add32(ent->tl[2 * i], ent->tl[2 * i + 1]);
-        memset(&ent->tl[KT_TIMELINE_BUCKETS / 2], 0,
-               sizeof(guint32) * (KT_TIMELINE_BUCKETS / 2));
+            kt_cnt_set(ent, KT_CNT_TL + i,
+                       kt_sat_add32(kt_cnt_get(ent, KT_CNT_TL + 2 * i),
+                                    kt_cnt_get(ent, KT_CNT_TL + 2 * i + 1)));
+        for (int i = KT_TIMELINE_BUCKETS / 2; i < KT_TIMELINE_BUCKETS; i++)
+            kt_cnt_set(ent, KT_CNT_TL + i, 0);
         ent->tl_width *= 2;
     }
     guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
-    ent->tl[idx] = kt_sat_add32(ent->tl[idx], 1);
+    kt_cnt_add(ent, KT_CNT_TL + idx, 1);
     ent->tl_idx = (guint8)idx;
     ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
     ent->tl_hi = ent->tl_lo + ent->tl_width;
@@ -473,8 +513,7 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
     if (!base)
         return;
-    guint32 *how = &ent->how[kt_engine_how(e, rec->time_ms)];
-    *how = kt_sat_add32(*how, 1);
+    kt_cnt_add(ent, KT_CNT_HOW + (guint)kt_engine_how(e, rec->time_ms), 1);
     ent->base_how_total++;
     ent->base_events++;
     if (rec->outcome != KT_OUTCOME_OK)
@@ -496,24 +535,27 @@ kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
 static void
-collapse_profile(const KtEntity *ent, guint32 bins[48])
+collapse_profile(KtEntity *ent)
 {
-    memset(bins, 0, sizeof(guint32) * 48);
+    guint32 bins[48] = { 0 };
     for (int how = 0; how < 168; how++) {
         int weekend = how / 24 >= 5;
         guint32 *b = &bins[weekend * 24 + how % 24];
-        *b = kt_sat_add32(*b, ent->how[how]);
+        *b = kt_sat_add32(*b, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
     }
+    for (guint i = 0; i < 48; i++)
+        kt_cnt_set(ent, KT_CNT_PROF + i, bins[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
 static double
 hour_share(const KtEntity *ent, int how)
 {
-    const guint32 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
-    guint64 total = 0;
-    for (int i = 0; i < 48; i++)
+    guint64 bins[48], total = 0; /* as of the day's kt_baseline_daily() */
+    for (guint i = 0; i < 48; i++) {
+        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
         total += bins[i];
+    }
     if (total == 0)
         return 1.0;
     /* Neighbours are taken along the week, so Friday 23:00 borders Saturday 00:00: without
@@ -615,11 +657,11 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    collapse_profile(ent, ent->prof48);
+    collapse_profile(ent);
     ent->share_how = -1;
     guint64 bins[48];
-    for (int i = 0; i < 48; i++)
-        bins[i] = ent->prof48[i];
+    for (guint i = 0; i < 48; i++)
+        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
     ent->conc_bins = (guint8)kt_stats_concentration(bins, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */

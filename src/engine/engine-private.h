@@ -132,6 +132,13 @@ typedef struct {
     float bytes;
 } KtHour;
 
+/* The counters of an entity, in one block whose cells widen (1, 2, then 4 bytes) when a
+ * count outgrows them; counts saturate at G_MAXUINT32. */
+#define KT_CNT_HOW 0                    /* learned events per hour of week (--tz) */
+#define KT_CNT_PROF 168                 /* profile collapsed to hour of day x weekend */
+#define KT_CNT_TL (168 + 48)            /* timeline: events per bucket */
+#define KT_CNT_N (168 + 48 + KT_TIMELINE_BUCKETS)
+
 /* Sparse rings hold at most this many hours, then turn dense (KT_RING_HOURS slots). */
 #define KT_RING_SPARSE_MAX 256
 
@@ -178,6 +185,8 @@ typedef struct {
     gint64 tl_start, tl_width;
     gint64 tl_lo, tl_hi;      /* the last bucket counted into: [tl_lo, tl_hi) (empty when
                                  tl_lo > tl_hi), index tl_idx */
+    /* counters (KT_CNT_*), in cells of cnt_width bytes: kt_cnt_get() */
+    void *cnt;
     /* incidents of this entity (indices into engine->incs) */
     KtIdList incidents;
     KtIdList open;            /* incidents that may still take records */
@@ -185,9 +194,6 @@ typedef struct {
     guint32 index;            /* creation order */
     guint32 key;              /* first key id seen */
     guint32 base_days;        /* distinct UTC days with learned records */
-    guint32 how[168];         /* learned events per hour of week (--tz), saturating */
-    guint32 prof48[48];       /* hour profile collapsed to hour of day x weekend */
-    guint32 tl[KT_TIMELINE_BUCKETS]; /* events per bucket, saturating */
     guint32 hour_src, hour_votes;     /* majority source of this hour's records */
     guint32 fail_src, fail_votes;     /* majority source of this hour's failures */
     guint32 net0, net0_src;   /* network (and source) of the latest IP record */
@@ -196,6 +202,7 @@ typedef struct {
     gint16 share_how;         /* hour of week of share_val, -1 = none (prof48 changed) */
     guint8 conc_bins;
     guint8 tl_idx;
+    guint8 cnt_width;         /* 1, 2 or 4 */
     guint8 is_principal;
     guint8 fired_req, fired_bytes, fired_burst, fired_off;
     guint8 concentrated;
@@ -262,6 +269,13 @@ typedef struct {
     guint32 fam;
 } KtUaInfo;
 
+/* One memoized spike threshold (thr 0: empty). */
+typedef struct {
+    gint64 bits;
+    guint64 thr;
+} KtThrMemo;
+#define KT_THR_MEMO 4096
+
 struct _KtEngine {
     KtEngineConfig cfg;       /* lists deep-copied */
     KtDict *dict;             /* borrowed */
@@ -277,7 +291,8 @@ struct _KtEngine {
     GArray *op_class;                       /* guint8: class + 1, 0 = unknown */
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
-    GHashTable *thr_memo;     /* gint64* (bits of lambda) -> guint64* spike threshold */
+    KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
+                                 direct-mapped (bounded: lambdas keep changing) */
     /* detectors to run per record, in table order (see kt_detect_record) */
     guint32 rules_mask;       /* cfg.enabled the lists were built for, 0 = not built */
     guint8 rules_all[KT_DET_COUNT], rules_sig[KT_DET_COUNT]; /* all / signature only */
@@ -398,6 +413,45 @@ kt_sat_add32(guint32 a, guint64 b)
 {
     guint64 s = (guint64)a + b;
     return s > G_MAXUINT32 ? G_MAXUINT32 : (guint32)s;
+}
+
+/* Counter @i (KT_CNT_*) of @ent. */
+static inline guint32
+kt_cnt_get(const KtEntity *ent, guint i)
+{
+    switch (ent->cnt_width) {
+    case 1:
+        return ((const guint8 *)ent->cnt)[i];
+    case 2:
+        return ((const guint16 *)ent->cnt)[i];
+    default:
+        return ((const guint32 *)ent->cnt)[i];
+    }
+}
+/* Sets counter @i, widening the cells when @v does not fit. */
+void kt_cnt_set(KtEntity *ent, guint i, guint32 v);
+/* Adds @n to counter @i (saturating). */
+static inline void
+kt_cnt_add(KtEntity *ent, guint i, guint64 n)
+{
+    if (ent->cnt_width == 1) {
+        guint8 *c = ent->cnt;
+        if (c[i] + n <= G_MAXUINT8) {
+            c[i] = (guint8)(c[i] + n);
+            return;
+        }
+    } else if (ent->cnt_width == 2) {
+        guint16 *c = ent->cnt;
+        if (c[i] + n <= G_MAXUINT16) {
+            c[i] = (guint16)(c[i] + n);
+            return;
+        }
+    } else {
+        guint32 *c = ent->cnt;
+        c[i] = kt_sat_add32(c[i], n);
+        return;
+    }
+    kt_cnt_set(ent, i, kt_sat_add32(kt_cnt_get(ent, i), n));
 }
 
 /* Volume history: walks the hours with a count or bytes, oldest first. */

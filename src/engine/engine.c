@@ -111,7 +111,7 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
-    e->thr_memo = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+    e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
     e->anoms = g_ptr_array_new_with_free_func(g_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
     e->first_ms = G_MAXINT64;
@@ -159,7 +159,7 @@ kt_engine_free(KtEngine *e)
     g_array_free(e->op_class, TRUE);
     g_array_free(e->key_revoked, TRUE);
     g_hash_table_destroy(e->revoked);
-    g_hash_table_destroy(e->thr_memo);
+    g_free(e->thr_memo);
     if (e->cfg.allow_cidrs != NULL)
         g_array_free(e->cfg.allow_cidrs, TRUE);
     if (e->cfg.bad_cidrs != NULL)
@@ -368,15 +368,12 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
 {
     gint64 bits;
     memcpy(&bits, &lambda, sizeof(bits));
-    const guint64 *hit = g_hash_table_lookup(e->thr_memo, &bits);
-    if (hit != NULL)
-        return *hit;
-    gint64 *key = g_new(gint64, 1);
-    guint64 *val = g_new(guint64, 1);
-    *key = bits;
-    *val = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
-    g_hash_table_insert(e->thr_memo, key, val);
-    return *val;
+    KtThrMemo *m = &e->thr_memo[((guint64)bits * 0x9E3779B97F4A7C15u) >> 52]; /* 12 bits */
+    if (m->thr == 0 || m->bits != bits) {
+        m->bits = bits;
+        m->thr = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    }
+    return m->thr;
 }
 
 gboolean

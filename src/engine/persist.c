@@ -197,13 +197,13 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "votes", votes);
     cJSON *how = cJSON_CreateArray(), *tl = cJSON_CreateArray();
     for (int i = 0; i < 168; i++)
-        push(how, num((double)ent->how[i]));
+        push(how, num((double)kt_cnt_get(ent, KT_CNT_HOW + (guint)i)));
     cJSON *prof = cJSON_CreateArray();
     for (int i = 0; i < 48; i++)
-        push(prof, num((double)ent->prof48[i]));
+        push(prof, num((double)kt_cnt_get(ent, KT_CNT_PROF + (guint)i)));
     add(o, "profile48", prof);
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++)
-        push(tl, num((double)ent->tl[i]));
+        push(tl, num((double)kt_cnt_get(ent, KT_CNT_TL + (guint)i)));
     add(o, "how", how);
     add(o, "timeline", tl);
     add(o, "ring", save_ring(ent));
@@ -504,14 +504,15 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
 
 /* Counts, saturated at G_MAXUINT32 (as the engine counts them). */
 static void
-load_u32_array(KtLoad *l, guint32 *dst, int n, const cJSON *a, const char *what)
+load_counters(KtLoad *l, KtEntity *ent, guint first, int n, const cJSON *a, const char *what)
 {
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) {
         fail(l, what);
         return;
     }
     for (int i = 0; i < n; i++)
-        dst[i] = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, i), what), G_MAXUINT32);
+        kt_cnt_set(ent, first + (guint)i,
+                   (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, i), what), G_MAXUINT32));
 }
 
 /* The latest two networks, for concurrent_use. */
@@ -569,12 +570,12 @@ load_entity(KtLoad *l, const cJSON *o)
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
     load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
     load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
-    load_u32_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
-    load_u32_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
-                   "profile48");
-    ent->share_how = -1; /* prof48 replaced */
-    load_u32_array(l, ent->tl, KT_TIMELINE_BUCKETS,
-                   cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
+    load_counters(l, ent, KT_CNT_HOW, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
+    load_counters(l, ent, KT_CNT_PROF, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
+                  "profile48");
+    ent->share_how = -1; /* the profile replaced */
+    load_counters(l, ent, KT_CNT_TL, KT_TIMELINE_BUCKETS,
+                  cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));
     load_set(l, &ent->ips, cJSON_GetObjectItemCaseSensitive(o, "ips"), KT_STR_SOURCE, FALSE);
     load_set(l, &ent->nets, cJSON_GetObjectItemCaseSensitive(o, "nets"), KT_STR_ENGINE, TRUE);

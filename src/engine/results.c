@@ -347,15 +347,15 @@ kt_engine_key_detail(KtEngine *e, guint32 entity, gboolean is_principal)
     d->ops = value_stats(e, &ent->ops, FALSE);
     d->uas = value_stats(e, &ent->uas, TRUE);
     for (int i = 0; i < 168; i++)
-        d->hour_of_week[i] = ent->how[i];
+        d->hour_of_week[i] = kt_cnt_get(ent, KT_CNT_HOW + (guint)i);
     d->timeline = g_array_new(FALSE, FALSE, sizeof(guint64));
     int used = 0;
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++) {
-        if (ent->tl[i] != 0)
+        if (kt_cnt_get(ent, KT_CNT_TL + (guint)i) != 0)
             used = i + 1;
     }
     for (int i = 0; i < used; i++) {
-        guint64 count = ent->tl[i];
+        guint64 count = kt_cnt_get(ent, KT_CNT_TL + (guint)i);
         g_array_append_val(d->timeline, count);
     }
     d->timeline_start_ms = ent->tl_start == G_MININT64 ? 0 : ent->tl_start;
@@ -522,6 +522,6 @@ kt_engine_memory(const KtEngine *e, KtEngineMemory *m)
                e->op_class->len + sizeof(gint64) * e->key_revoked->len;
     for (guint i = 0; i < e->strs->len; i++)
         m->other += sizeof(gpointer) * 3 + str_bytes(g_ptr_array_index(e->strs, i));
-    m->other += (sizeof(gpointer) * 3 + 2 * sizeof(gint64)) * g_hash_table_size(e->thr_memo);
+    m->other += sizeof(KtThrMemo) * KT_THR_MEMO;
     return m->entities + m->value_sets + m->rings + m->incidents + m->anomalies + m->other;
 }
