@@ -136,29 +136,37 @@ dense_bytes(const KtEntity *ent)
     return (float *)(void *)(ent->ring_dense + KT_RING_HOURS);
 }
 
+/* Hour of sparse entry @h: the hour of its slot within the window ending at
+ * ring_last_hour (every sparse hour lies in that window). */
+static gint64
+sparse_hour(const KtEntity *ent, const KtHour *h)
+{
+    guint32 last = ring_slot(ent->ring_last_hour);
+    return ent->ring_last_hour - (gint64)((last + KT_RING_HOURS - h->slot) % KT_RING_HOURS);
+}
+
 /* Moves a sparse history into KT_RING_HOURS slots. */
 static void
 ring_to_dense(KtEntity *ent)
 {
     ent->ring_dense = g_malloc0((sizeof(guint32) + sizeof(float)) * KT_RING_HOURS);
     for (guint32 i = 0; i < ent->ring_n; i++) {
-        guint32 slot = ring_slot(ent->ring_first_hour + ent->ring_hours[i].off);
-        ent->ring_dense[slot] = ent->ring_hours[i].req;
-        dense_bytes(ent)[slot] = ent->ring_hours[i].bytes;
+        ent->ring_dense[ent->ring_hours[i].slot] = ent->ring_hours[i].req;
+        dense_bytes(ent)[ent->ring_hours[i].slot] = ent->ring_hours[i].bytes;
     }
     g_free(ent->ring_hours);
     ent->ring_hours = NULL;
     ent->ring_n = ent->ring_alloc = 0;
 }
 
-/* Index of the first sparse hour at or after offset @off. */
+/* Index of the first sparse hour at or after @hour. */
 static guint32
-sparse_lower(const KtEntity *ent, guint32 off)
+sparse_lower(const KtEntity *ent, gint64 hour)
 {
     guint32 lo = 0, hi = ent->ring_n;
     while (lo < hi) {
         guint32 mid = lo + (hi - lo) / 2;
-        if (ent->ring_hours[mid].off < off)
+        if (sparse_hour(ent, &ent->ring_hours[mid]) < hour)
             lo = mid + 1;
         else
             hi = mid;
@@ -166,13 +174,14 @@ sparse_lower(const KtEntity *ent, guint32 off)
     return lo;
 }
 
-/* Makes room for one more sparse hour; FALSE when the history turned dense instead. */
+/* Makes room for one more sparse hour of @req calls; FALSE when the history turned dense
+ * instead (it is full, or the count does not fit a sparse hour). */
 static gboolean
-sparse_reserve(KtEntity *ent, gint64 hour)
+sparse_reserve(KtEntity *ent, guint32 req)
 {
     if (ent->ring_dense != NULL)
         return FALSE;
-    if (hour - ent->ring_first_hour > (gint64)G_MAXUINT32 || ent->ring_n >= KT_RING_SPARSE_MAX) {
+    if (req > G_MAXUINT16 || ent->ring_n >= KT_RING_SPARSE_MAX) {
         ring_to_dense(ent);
         return FALSE;
     }
@@ -189,38 +198,40 @@ kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes)
 {
     gboolean zero = req == 0 && bytes == 0;
     if (ent->ring_dense == NULL) {
-        guint32 off = (guint32)(hour - ent->ring_first_hour);
-        guint32 i = sparse_lower(ent, off);
-        KtHour *h = i < ent->ring_n && ent->ring_hours[i].off == off ? &ent->ring_hours[i] : NULL;
-        if (h != NULL && !zero) {
-            h->req = req;
-            h->bytes = bytes;
-            return;
-        }
-        if (h != NULL) {
+        guint32 i = sparse_lower(ent, hour);
+        KtHour *h = i < ent->ring_n && sparse_hour(ent, &ent->ring_hours[i]) == hour
+                        ? &ent->ring_hours[i] : NULL;
+        if (h != NULL && zero) {
             memmove(h, h + 1, sizeof(KtHour) * (ent->ring_n - i - 1));
             ent->ring_n--;
             return;
         }
         if (zero)
             return;
-        if (sparse_reserve(ent, hour)) {
+        if (h != NULL && req <= G_MAXUINT16) {
+            h->req = (guint16)req;
+            h->bytes = bytes;
+            return;
+        }
+        if (h == NULL && sparse_reserve(ent, req)) {
             memmove(&ent->ring_hours[i + 1], &ent->ring_hours[i], sizeof(KtHour) * (ent->ring_n - i));
-            ent->ring_hours[i] = (KtHour){ off, req, bytes };
+            ent->ring_hours[i] = (KtHour){ (guint16)ring_slot(hour), (guint16)req, bytes };
             ent->ring_n++;
             return;
         }
+        if (ent->ring_dense == NULL)
+            ring_to_dense(ent);
     }
     ent->ring_dense[ring_slot(hour)] = req;
     dense_bytes(ent)[ring_slot(hour)] = bytes;
 }
 
-/* Drops sparse hours before @from (they left the window). */
+/* Drops sparse hours before @from (they leave the window). */
 static void
 sparse_expire(KtEntity *ent, gint64 from)
 {
     guint32 n = 0;
-    while (n < ent->ring_n && ent->ring_first_hour + ent->ring_hours[n].off < from)
+    while (n < ent->ring_n && sparse_hour(ent, &ent->ring_hours[n]) < from)
         n++;
     if (n == 0)
         return;
@@ -228,22 +239,16 @@ sparse_expire(KtEntity *ent, gint64 from)
     ent->ring_n = (guint16)(ent->ring_n - n);
 }
 
-/* Writes the finished current hour into the ring, zero-filling skipped hours. */
-static void
-ring_push(KtEngine *e, KtEntity *ent)
+void
+kt_ring_push(KtEntity *ent, gint64 h, guint32 req, float bytes)
 {
-    gint64 h = ent->cur_hour;
-    if (h == G_MININT64 || !hour_learnable(e, h))
-        return;
     if (ent->ring_first_hour == G_MININT64) {
         ent->ring_first_hour = h;
         ent->ring_last_hour = h - 1;
     }
-    guint32 req = (guint32)MIN(ent->cur_req, G_MAXUINT32);
-    float bytes = (float)ent->cur_bytes;
     if (h <= ent->ring_last_hour) {
         /* only after loading an odd state: the hour is already in the history */
-        if (h > ent->ring_last_hour - KT_RING_HOURS && h >= ent->ring_first_hour)
+        if (ent->ring_last_hour - h < KT_RING_HOURS && h >= ent->ring_first_hour)
             kt_ring_set(ent, h, req, bytes);
         return;
     }
@@ -258,6 +263,16 @@ ring_push(KtEngine *e, KtEntity *ent)
     }
     ent->ring_last_hour = h;
     kt_ring_set(ent, h, req, bytes);
+}
+
+/* Writes the finished current hour into the ring. */
+static void
+ring_push(KtEngine *e, KtEntity *ent)
+{
+    gint64 h = ent->cur_hour;
+    if (h == G_MININT64 || !hour_learnable(e, h))
+        return;
+    kt_ring_push(ent, h, (guint32)MIN(ent->cur_req, G_MAXUINT32), (float)ent->cur_bytes);
 }
 
 void
@@ -278,7 +293,7 @@ kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes)
         if (it->i >= ent->ring_n || ent->ring_first_hour == G_MININT64)
             return FALSE;
         const KtHour *h = &ent->ring_hours[it->i++];
-        *hour = ent->ring_first_hour + h->off;
+        *hour = sparse_hour(ent, h);
         *req = h->req;
         *bytes = h->bytes;
         return TRUE;
@@ -305,11 +320,10 @@ ring_get(const KtEntity *ent, gint64 hour, double *req, double *bytes)
         return;
     }
     *req = *bytes = 0;
-    if (hour < ent->ring_first_hour || hour - ent->ring_first_hour > (gint64)G_MAXUINT32)
+    if (hour > ent->ring_last_hour || ent->ring_last_hour - hour >= KT_RING_HOURS)
         return;
-    guint32 off = (guint32)(hour - ent->ring_first_hour);
-    guint32 i = sparse_lower(ent, off);
-    if (i < ent->ring_n && ent->ring_hours[i].off == off) {
+    guint32 i = sparse_lower(ent, hour);
+    if (i < ent->ring_n && sparse_hour(ent, &ent->ring_hours[i]) == hour) {
         *req = ent->ring_hours[i].req;
         *bytes = ent->ring_hours[i].bytes;
     }

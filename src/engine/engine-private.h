@@ -127,8 +127,8 @@ kt_idlist_clear(KtIdList *l)
 
 /* One hour of the sparse volume history. */
 typedef struct {
-    guint32 off;              /* hour - ring_first_hour */
-    guint32 req;
+    guint16 slot;             /* ring slot: the hour is known from ring_last_hour */
+    guint16 req;              /* a busier hour makes the history dense */
     float bytes;
 } KtHour;
 
@@ -140,7 +140,7 @@ typedef struct {
 #define KT_CNT_N (168 + 48 + KT_TIMELINE_BUCKETS)
 
 /* Sparse rings hold at most this many hours, then turn dense (KT_RING_HOURS slots). */
-#define KT_RING_SPARSE_MAX 256
+#define KT_RING_SPARSE_MAX 384
 
 /*
  * Per-entity state: baseline, current-window counters and alert bookkeeping. Fields are
@@ -462,6 +462,9 @@ typedef struct {
 } KtRingIter;
 void kt_ring_iter_init(KtRingIter *it, const KtEntity *ent);
 gboolean kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes);
+/* Writes @hour's count and bytes as the newest hour (zero-filling the hours between);
+ * an @hour not after ring_last_hour is set in place. */
+void kt_ring_push(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 /* Sets the count and bytes of @hour, which must lie within the history window
  * (ring_first_hour and ring_last_hour set, @hour in [last - KT_RING_HOURS + 1, last]
  * and not before first); zero removes the hour. */
