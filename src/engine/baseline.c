@@ -458,7 +458,7 @@ learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *re
     }
     if (base && !(v->flags & KT_VAL_BASE))
         kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
-    v->count++;
+    kt_val_count(v);
     v->last_ms = MAX(v->last_ms, rec->time_ms);
     return v;
 }

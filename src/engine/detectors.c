@@ -143,7 +143,7 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     const KtVal *nv = kt_valset_find(&ent->nets, c->net);
     emit(e, ent, rec, KT_DET_NEW_IP, 10, FALSE, g_strdup_printf("IP %s", c->src),
          g_strdup_printf("network %s known (%" G_GUINT64_FORMAT " events)", net,
-                         nv != NULL ? nv->count : 0),
+                         nv != NULL ? (guint64)nv->count : 0),
          g_strdup_printf("IP %s never seen, in known network %s", c->src, net));
 }
 

@@ -50,13 +50,31 @@ enum {
     KT_VAL_NEW = 1 << 1,   /* first seen while judging (after learning / leak time) */
 };
 
-/* One learned value: an IP, network, operation or user-agent family. */
+/* One learned value: an IP, network, operation or user-agent family (24 bytes). */
 typedef struct {
-    guint32 id;        /* interned id (0 = empty slot) */
-    guint32 flags;     /* KT_VAL_* */
-    guint64 count;
-    gint64 first_ms, last_ms;
+    guint32 id;            /* interned id (0 = empty slot) */
+    guint32 count;         /* records, saturating at G_MAXUINT32 (kt_val_count()) */
+    gint64 first_ms : 61;  /* any time in ms fits 61 bits (kt_val_time() clamps) */
+    guint64 flags : 3;     /* KT_VAL_* */
+    gint64 last_ms;
 } KtVal;
+G_STATIC_ASSERT(sizeof(KtVal) == 24);
+
+/* Counts one more record of @v. */
+static inline void
+kt_val_count(KtVal *v)
+{
+    if (v->count != G_MAXUINT32)
+        v->count++;
+}
+
+/* @ms clamped to what KtVal.first_ms holds (a loaded state may say anything). */
+static inline gint64
+kt_val_time(gint64 ms)
+{
+    const gint64 lim = ((gint64)1 << 60) - 1;
+    return CLAMP(ms, -lim, lim);
+}
 
 /* Who uses a network or range, for the consumer inventory (sets made with extras). */
 typedef struct {

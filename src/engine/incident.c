@@ -166,7 +166,7 @@ count_value(KtValSet *s, guint32 id, gint64 ms)
             return; /* capped: the rest is summed up as events */
         v = kt_valset_insert(s, id, ms);
     }
-    v->count++;
+    kt_val_count(v);
     v->last_ms = MAX(v->last_ms, ms);
 }
 

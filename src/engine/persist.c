@@ -422,8 +422,8 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         }
         KtVal *v = kt_valset_insert(s, id, 0);
         kt_valset_set_flags(s, v, (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u);
-        v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
-        v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
+        v->count = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 2), "count"), G_MAXUINT32);
+        v->first_ms = kt_val_time(get_i64(l, cJSON_GetArrayItem(a, 3), "first"));
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
         s->min_last = G_MININT64; /* last_ms set directly: the next prune scans */
         if (nets)
@@ -604,7 +604,8 @@ load_counts(KtLoad *l, KtValSet *s, const cJSON *arr, KtSpace space)
             fail(l, "count value");
             return;
         }
-        kt_valset_insert(s, id, 0)->count = get_u64(l, cJSON_GetArrayItem(a, 1), "count");
+        kt_valset_insert(s, id, 0)->count =
+            (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "count"), G_MAXUINT32);
     }
 }
 
