@@ -451,9 +451,9 @@ learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *re
         if (judged)
             kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
         if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
-            s->last_new_day != ent->cur_day) {
-            s->new_days++;
-            s->last_new_day = ent->cur_day;
+            (gint64)s->last_new_day != ent->cur_day) {
+            s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
+            s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
         }
     }
     if (base && !(v->flags & KT_VAL_BASE))

@@ -98,10 +98,11 @@ typedef struct {
  */
 typedef struct {
     KtVal *slots;       /* table of mask + 1 slots, or compact entries; NULL when empty */
-    gint64 last_new_day;
-    gint64 min_last;    /* no value has last_ms below this (G_MININT64: unknown), so a
-                           daily prune with an earlier cutoff has nothing to do */
-    guint32 new_days;   /* learned days (after the first) that added a value */
+    gint32 min_last_h;  /* no value was last seen before this hour (G_MININT32: unknown,
+                           G_MAXINT32: no value), so a daily prune with an earlier cutoff has
+                           nothing to do */
+    gint32 last_new_day; /* last learned day that added a value, G_MININT32 = none */
+    guint16 new_days;   /* learned days (after the first) that added a value, saturating */
     guint16 vpos;       /* compact: virtual slot of entry k in bits 3k..3k+2 */
     guint16 mask;       /* table size - 1 (KT_VALSET_VIRTUAL - 1 when compact) */
     guint16 n;          /* values held */
@@ -332,6 +333,7 @@ struct _KtEngine {
 };
 
 /* --- valueset.c --- */
+G_STATIC_ASSERT(sizeof(KtValSet) == 32);
 /* An empty set of at most @cap (1..32768) values; with @extras each value has a
  * KtValExtra. Allocates nothing. */
 void kt_valset_init(KtValSet *s, guint32 cap, gboolean extras);
@@ -380,6 +382,8 @@ KtVal *kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms);
 void kt_valset_remove(KtValSet *s, guint32 id);
 /* Removes values last seen before @cutoff_ms. */
 void kt_valset_prune(KtValSet *s, gint64 cutoff_ms);
+/* Forgets the bound on last_ms (values' last_ms were set directly): the next prune scans. */
+void kt_valset_forget_min(KtValSet *s);
 /* Number of baseline values. */
 guint32 kt_valset_base_count(const KtValSet *s);
 /* Sets the flags of @v (in @s), keeping the baseline count. */

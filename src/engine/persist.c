@@ -101,7 +101,7 @@ save_set(const KtEngine *e, const KtValSet *s, KtStrKind k, gboolean nets)
 {
     cJSON *o = cJSON_CreateObject(), *vals = cJSON_CreateArray();
     add(o, "new_days", num(s->new_days));
-    add(o, "last_new_day", i64(s->last_new_day));
+    add(o, "last_new_day", i64(s->last_new_day == G_MININT32 ? G_MININT64 : s->last_new_day));
     add(o, "saturated", cJSON_CreateBool(s->saturated));
     g_autoptr(GPtrArray) sorted = sorted_values(e, s, k);
     for (guint i = 0; i < sorted->len; i++) {
@@ -404,9 +404,11 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         fail(l, "value set");
         return;
     }
-    s->new_days = (guint32)MIN(get_u64(l, cJSON_GetObjectItemCaseSensitive(o, "new_days"),
-                                       "new_days"), G_MAXUINT32);
-    s->last_new_day = get_i64(l, cJSON_GetObjectItemCaseSensitive(o, "last_new_day"), "day");
+    s->new_days = (guint16)MIN(get_u64(l, cJSON_GetObjectItemCaseSensitive(o, "new_days"),
+                                       "new_days"), G_MAXUINT16);
+    gint64 day = get_i64(l, cJSON_GetObjectItemCaseSensitive(o, "last_new_day"), "day");
+    s->last_new_day = day == G_MININT64 ? G_MININT32
+                                        : (gint32)CLAMP(day, (gint64)G_MININT32 + 1, G_MAXINT32);
     s->saturated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "saturated"));
     const cJSON *a;
     cJSON_ArrayForEach(a, vals)
@@ -425,7 +427,7 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         v->count = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 2), "count"), G_MAXUINT32);
         v->first_ms = kt_val_time(get_i64(l, cJSON_GetArrayItem(a, 3), "first"));
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
-        s->min_last = G_MININT64; /* last_ms set directly: the next prune scans */
+        kt_valset_forget_min(s); /* last_ms set directly: the next prune scans */
         if (nets)
             load_net_extra(l, kt_valset_extra(s, v), a);
     }

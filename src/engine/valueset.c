@@ -23,8 +23,8 @@ kt_valset_init(KtValSet *s, guint32 cap, gboolean extras)
     memset(s, 0, sizeof(*s));
     s->cap = (guint16)cap;
     s->extras = extras ? 1 : 0;
-    s->last_new_day = G_MININT64;
-    s->min_last = G_MAXINT64;
+    s->last_new_day = G_MININT32;
+    s->min_last_h = G_MAXINT32;
 }
 
 void
@@ -37,6 +37,21 @@ kt_valset_clear(KtValSet *s)
     s->vpos = 0;
     s->n = 0;
     s->n_base = 0;
+}
+
+/* The hour of @ms, rounded down and clamped into 32 bits (times of the years 1-9999 fit). */
+static gint32
+hour_of(gint64 ms)
+{
+    const gint64 h = (gint64)3600 * 1000;
+    gint64 hour = ms >= 0 ? ms / h : -1 - (-(ms + 1)) / h;
+    return (gint32)CLAMP(hour, (gint64)G_MININT32 + 1, (gint64)G_MAXINT32 - 1);
+}
+
+void
+kt_valset_forget_min(KtValSet *s)
+{
+    s->min_last_h = G_MININT32;
 }
 
 /* Bytes of one entry with its extra. */
@@ -285,7 +300,7 @@ kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
     v.id = id;
     v.first_ms = now_ms;
     v.last_ms = now_ms;
-    s->min_last = MIN(s->min_last, now_ms);
+    s->min_last_h = MIN(s->min_last_h, hour_of(now_ms));
     if (s->slots == NULL || s->ccap != 0) {
         if (s->n < KT_VALSET_COMPACT) {
             KtVal tv[KT_VALSET_VIRTUAL];
@@ -309,26 +324,27 @@ kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
 void
 kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
 {
-    if (s->slots == NULL || cutoff_ms <= s->min_last)
+    if (s->slots == NULL || s->min_last_h == G_MAXINT32 ||
+        (s->min_last_h != G_MININT32 && cutoff_ms <= (gint64)s->min_last_h * 3600 * 1000))
         return; /* every value was seen at or after the cutoff */
     KtVal tv[KT_VALSET_VIRTUAL];
     KtValExtra tx[KT_VALSET_VIRTUAL];
     KtTab t = s->ccap != 0 ? expand(s, tv, tx) : table_of(s);
     /* Removal shifts entries backwards, so rescan a slot after removing from it. */
-    gint64 min_last = G_MAXINT64;
+    gint32 min_last = G_MAXINT32;
     for (guint32 i = 0; i <= t.mask;) {
         KtVal *v = &t.v[i];
         if (v->id != 0 && v->last_ms < cutoff_ms) {
             tab_delete(s, &t, i);
         } else {
             if (v->id != 0)
-                min_last = MIN(min_last, v->last_ms);
+                min_last = MIN(min_last, hour_of(v->last_ms));
             i++;
         }
     }
     if (s->ccap != 0)
         compress(s, &t, G_MAXUINT32);
-    s->min_last = min_last;
+    s->min_last_h = min_last;
 }
 
 guint32
