@@ -186,7 +186,7 @@ sparse_reserve(KtEntity *ent, guint32 req)
         return FALSE;
     }
     if (ent->ring_n == ent->ring_alloc) {
-        guint32 alloc = ent->ring_alloc != 0 ? ent->ring_alloc + ent->ring_alloc / 2u : 4u;
+        guint32 alloc = ent->ring_alloc + 4u + ent->ring_alloc / 4u; /* at most 1 hour in 5 unused */
         ent->ring_alloc = (guint16)MIN(alloc, KT_RING_SPARSE_MAX);
         ent->ring_hours = g_renew(KtHour, ent->ring_hours, ent->ring_alloc);
     }

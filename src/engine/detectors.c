@@ -240,10 +240,9 @@ replace_texts(KtEngine *e, const KtEntity *ent, gint64 idx, gboolean bytes, doub
     if (idx < 0 || (guint64)idx >= e->anoms->len)
         return;
     KtAnom *a = g_ptr_array_index(e->anoms, (guint)idx);
-    g_free(a->pub.observed);
-    g_free(a->pub.baseline);
-    g_free(a->pub.message);
-    spike_texts(e, ent, bytes, count, &a->pub.observed, &a->pub.baseline, &a->pub.message);
+    char *o, *b, *m;
+    spike_texts(e, ent, bytes, count, &o, &b, &m);
+    kt_anom_set_texts(a, o, b, m);
 }
 
 void

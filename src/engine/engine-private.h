@@ -89,7 +89,7 @@ typedef struct {
 /*
  * Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping.
  *
- * Small sets are compact: up to KT_VALSET_COMPACT entries in an array of ccap (1, 2 or 4),
+ * Small sets are compact: up to KT_VALSET_COMPACT entries in an array of ccap (1 to 4),
  * in the order of the slots they would have in a KT_VALSET_VIRTUAL-slot table (vpos), so
  * that the table they turn into on the next insertion, and every scan in slot order
  * (eviction ties), is the same as if the table had been there from the start.
@@ -245,7 +245,8 @@ typedef struct {
     KtAnomaly pub;
     guint32 inc;              /* incident index, G_MAXUINT32 = none */
     guint64 seq;              /* creation order, last tie-break */
-    gboolean strong;
+    guint8 strong;
+    guint8 texts_inline;      /* the texts live in the same block, after the struct */
 } KtAnom;
 
 /* Cached classification of a source id. */
@@ -505,6 +506,10 @@ void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 gint64 kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec,
                                KtDetectorKind kind, int score, gboolean strong,
                                char *observed, char *baseline, char *message);
+/* Replaces the texts of @a (takes ownership of the strings). */
+void kt_anom_set_texts(KtAnom *a, char *observed, char *baseline, char *message);
+/* Frees @a and its texts. */
+void kt_anom_free(KtAnom *a);
 /* TRUE when the open incident of @rec's source already has @kind. */
 gboolean kt_incident_has(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind);
 /* Counts @rec into the open incident of its source, if any. */

@@ -112,19 +112,11 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
     e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
-    e->anoms = g_ptr_array_new_with_free_func(g_free);
+    e->anoms = g_ptr_array_new_with_free_func((GDestroyNotify)kt_anom_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
     e->first_ms = G_MAXINT64;
     e->last_ms = G_MININT64;
     return e;
-}
-
-static void
-anom_free_strings(KtAnom *a)
-{
-    g_free(a->pub.observed);
-    g_free(a->pub.baseline);
-    g_free(a->pub.message);
 }
 
 static void
@@ -145,8 +137,6 @@ kt_engine_free(KtEngine *e)
     if (e == NULL)
         return;
     results_clear(&e->res);
-    for (guint i = 0; i < e->anoms->len; i++)
-        anom_free_strings(g_ptr_array_index(e->anoms, i));
     g_ptr_array_free(e->anoms, TRUE);
     g_ptr_array_free(e->incs, TRUE);
     g_ptr_array_free(e->ents, TRUE);

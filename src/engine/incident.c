@@ -125,7 +125,17 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
         g_free(message);
         return -1;
     }
-    KtAnom *a = g_new0(KtAnom, 1);
+    /* One block for the anomaly and its texts: they are kept to the end of the run. */
+    gsize lo = strlen(observed) + 1, lb = strlen(baseline) + 1, lm = strlen(message) + 1;
+    KtAnom *a = g_malloc0(sizeof(KtAnom) + lo + lb + lm);
+    char *t = (char *)(a + 1);
+    a->pub.observed = memcpy(t, observed, lo);
+    a->pub.baseline = memcpy(t + lo, baseline, lb);
+    a->pub.message = memcpy(t + lo + lb, message, lm);
+    a->texts_inline = TRUE;
+    g_free(observed);
+    g_free(baseline);
+    g_free(message);
     a->pub.kind = kind;
     a->pub.entity = ent->id;
     a->pub.entity_is_principal = ent->is_principal;
@@ -134,16 +144,40 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
     a->pub.time_ms = rec->time_ms;
     a->pub.score = CLAMP(score, 0, 100);
     a->pub.severity = kt_severity_from_score(a->pub.score);
-    a->pub.observed = observed;
-    a->pub.baseline = baseline;
-    a->pub.message = message;
-    a->strong = strong;
+    a->strong = strong != FALSE;
     a->seq = e->seq++;
     guint32 idx = e->anoms->len;
     a->inc = inc->index;
     g_ptr_array_add(e->anoms, a);
     kt_idlist_push(&inc->anoms, idx);
     return idx;
+}
+
+void
+kt_anom_set_texts(KtAnom *a, char *observed, char *baseline, char *message)
+{
+    if (!a->texts_inline) {
+        g_free(a->pub.observed);
+        g_free(a->pub.baseline);
+        g_free(a->pub.message);
+    }
+    a->pub.observed = observed;
+    a->pub.baseline = baseline;
+    a->pub.message = message;
+    a->texts_inline = FALSE;
+}
+
+void
+kt_anom_free(KtAnom *a)
+{
+    if (a == NULL)
+        return;
+    if (!a->texts_inline) {
+        g_free(a->pub.observed);
+        g_free(a->pub.baseline);
+        g_free(a->pub.message);
+    }
+    g_free(a);
 }
 
 gboolean

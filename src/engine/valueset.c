@@ -190,11 +190,12 @@ compress(KtValSet *s, const KtTab *t, guint32 want)
     return got;
 }
 
-/* Doubles the room of a compact (or empty) set. */
+/* Makes room for one more value in a compact (or empty) set: values are added rarely,
+ * so the array is kept exact. */
 static void
 compact_grow(KtValSet *s)
 {
-    guint32 ccap = s->ccap != 0 ? s->ccap * 2u : 1u;
+    guint32 ccap = s->ccap + 1u;
     KtVal *block = block_new(s, ccap);
     if (s->slots != NULL) {
         memcpy(block, s->slots, sizeof(KtVal) * s->n);

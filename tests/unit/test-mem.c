@@ -428,7 +428,7 @@ test_state_v1(void)
 /*
  * A sparse key (60 calls over 30 days from two IPs of one network, three operations,
  * one client) costs at most this many bytes: entity, counters, value sets and history
- * (docs/DETECTORS.md, "Memory per entity"); measured 1,720. Before the compact layout
+ * (docs/DETECTORS.md, "Memory per entity"); measured 1,640. Before the compact layout
  * (64-byte values, 8-slot tables, a dense 672-hour ring) it was about 11 KiB.
  */
 #define SPARSE_KEY_MAX_BYTES 2048
