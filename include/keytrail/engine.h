@@ -123,7 +123,7 @@ typedef struct {
 /* One legitimate consumer of a key: what breaks when the key is revoked. */
 typedef struct {
     char network[64];      /* "198.51.100.0/24" or named source */
-    char *ua_family;       /* "aws-cli/2", "Boto3/1" */
+    char *ua_family;       /* "aws-cli/2", "Boto3/1"; in results, owned by the engine */
     GArray *ops;           /* KtCount, top operations */
     guint64 events;
     gint64 first_ms, last_ms;

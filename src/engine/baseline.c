@@ -14,7 +14,8 @@
 KtEntity *
 kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
 {
-    KtEntity *ent = g_new0(KtEntity, 1);
+    /* the 1-byte counters live in the same block, after the struct, until they widen */
+    KtEntity *ent = g_malloc0(sizeof(KtEntity) + KT_CNT_N);
     ent->id = id;
     ent->is_principal = is_principal;
     ent->index = index;
@@ -23,7 +24,7 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     kt_valset_init(&ent->wide, KT_CAP_WIDE, TRUE);
     kt_valset_init(&ent->ops, KT_CAP_OPS, FALSE);
     kt_valset_init(&ent->uas, KT_CAP_UAS, FALSE);
-    ent->cnt = g_malloc0(KT_CNT_N);
+    ent->cnt = ent + 1;
     ent->cnt_width = 1;
     ent->ring_first_hour = G_MININT64;
     ent->ring_last_hour = G_MININT64;
@@ -53,7 +54,8 @@ kt_entity_free(KtEntity *ent)
     kt_valset_clear(&ent->uas);
     g_free(ent->ring_hours);
     g_free(ent->ring_dense);
-    g_free(ent->cnt);
+    if (ent->cnt != (void *)(ent + 1))
+        g_free(ent->cnt);
     kt_idlist_clear(&ent->incidents);
     kt_idlist_clear(&ent->open);
     g_free(ent);
@@ -62,8 +64,8 @@ kt_entity_free(KtEntity *ent)
 void
 kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
 {
-    m->entities += sizeof(KtEntity) + (gsize)KT_CNT_N * ent->cnt_width +
-                   sizeof(guint32) * (ent->incidents.alloc + ent->open.alloc);
+    m->entities += sizeof(KtEntity) + KT_CNT_N + (ent->cnt_width > 1 ? KT_CNT_N * ent->cnt_width : 0u) +
+                   kt_idlist_bytes(&ent->incidents) + kt_idlist_bytes(&ent->open);
     const KtValSet *sets[] = { &ent->ips, &ent->nets, &ent->wide, &ent->ops, &ent->uas };
     for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
         m->value_sets += kt_valset_bytes(sets[i]);
@@ -90,7 +92,8 @@ kt_cnt_set(KtEntity *ent, guint i, guint32 v)
                 ((guint32 *)cells)[k] = wide[k];
         }
         g_free(wide);
-        g_free(ent->cnt);
+        if (ent->cnt != (void *)(ent + 1))
+            g_free(ent->cnt);
         ent->cnt = cells;
         ent->cnt_width = w;
     }

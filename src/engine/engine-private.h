@@ -113,35 +113,66 @@ typedef struct {
     guint8 saturated;   /* a baseline value was evicted at the cap */
 } KtValSet;
 
-/* A growable list of indices (incidents of an entity, anomalies of an incident). */
+/* A growable list of indices (incidents of an entity, anomalies of an incident); up to
+ * two are held inline, without a block of their own. */
 typedef struct {
-    guint32 *v;
+    union {
+        guint32 *heap;        /* alloc > 2 */
+        guint32 inl[2];       /* alloc <= 2 */
+    } u;
     guint32 len, alloc;
 } KtIdList;
+
+static inline guint32 *
+kt_idlist_data(KtIdList *l)
+{
+    return l->alloc > 2 ? l->u.heap : l->u.inl;
+}
+
+static inline guint32
+kt_idlist_at(const KtIdList *l, guint32 i)
+{
+    return l->alloc > 2 ? l->u.heap[i] : l->u.inl[i];
+}
 
 static inline void
 kt_idlist_push(KtIdList *l, guint32 id)
 {
     if (l->len == l->alloc) {
-        l->alloc = l->alloc ? l->alloc * 2 : 2;
-        l->v = g_renew(guint32, l->v, l->alloc);
+        guint32 alloc = l->alloc > 2 ? l->alloc * 2 : l->alloc == 2 ? 4 : 2;
+        if (alloc > 2) {
+            guint32 *heap = g_new(guint32, alloc);
+            memcpy(heap, kt_idlist_data(l), sizeof(guint32) * l->len);
+            if (l->alloc > 2)
+                g_free(l->u.heap);
+            l->u.heap = heap;
+        }
+        l->alloc = alloc;
     }
-    l->v[l->len++] = id;
+    kt_idlist_data(l)[l->len++] = id;
 }
 
 /* Removes entry @i, moving the last one into its place (as g_array_remove_index_fast). */
 static inline void
 kt_idlist_remove_fast(KtIdList *l, guint32 i)
 {
-    l->v[i] = l->v[--l->len];
+    guint32 *v = kt_idlist_data(l);
+    v[i] = v[--l->len];
 }
 
 static inline void
 kt_idlist_clear(KtIdList *l)
 {
-    g_free(l->v);
-    l->v = NULL;
-    l->len = l->alloc = 0;
+    if (l->alloc > 2)
+        g_free(l->u.heap);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Heap bytes of @l. */
+static inline gsize
+kt_idlist_bytes(const KtIdList *l)
+{
+    return l->alloc > 2 ? sizeof(guint32) * l->alloc : 0;
 }
 
 /* One hour of the sparse volume history. */
@@ -190,7 +221,7 @@ typedef struct {
     gint64 cur_bytes;
     guint64 thr_req;          /* spike threshold this hour, 0 = not computed */
     double lambda_req, thr_bytes, lambda_bytes, unit_bytes;
-    gint64 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
+
     /* cached statistics: medians per spike check, concentration per day */
     gint64 stat_day;            /* day of prof48 and the concentration */
     gint64 med_day;             /* day of the medians */
@@ -204,11 +235,13 @@ typedef struct {
     gint64 tl_start, tl_width;
     gint64 tl_lo, tl_hi;      /* the last bucket counted into: [tl_lo, tl_hi) (empty when
                                  tl_lo > tl_hi), index tl_idx */
-    /* counters (KT_CNT_*), in cells of cnt_width bytes: kt_cnt_get() */
+    /* counters (KT_CNT_*), in cells of cnt_width bytes: kt_cnt_get(); 1-byte cells are
+       in the entity's own block, after the struct */
     void *cnt;
     /* incidents of this entity (indices into engine->incs) */
     KtIdList incidents;
     KtIdList open;            /* incidents that may still take records */
+    gint32 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
     guint32 id;               /* key or principal id */
     guint32 index;            /* creation order */
     guint32 key;              /* first key id seen */

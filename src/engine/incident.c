@@ -50,7 +50,7 @@ static void
 expire(KtEngine *e, KtEntity *ent, gint64 now_ms)
 {
     for (guint32 i = 0; i < ent->open.len;) {
-        KtInc *inc = inc_at(e, ent->open.v[i]);
+        KtInc *inc = inc_at(e, kt_idlist_at(&ent->open, i));
         if (now_ms - inc->pub.last_ms > e->cfg.quiet_ms)
             kt_idlist_remove_fast(&ent->open, i);
         else
@@ -62,7 +62,7 @@ static KtInc *
 find_open(KtEngine *e, KtEntity *ent, guint64 group, gint64 now_ms)
 {
     for (guint32 i = 0; i < ent->open.len; i++) {
-        KtInc *inc = inc_at(e, ent->open.v[i]);
+        KtInc *inc = inc_at(e, kt_idlist_at(&ent->open, i));
         if (inc->group == group && now_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
             return inc;
     }
@@ -247,7 +247,7 @@ kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents)
 {
     int best = 0, others = 0;
     for (guint32 i = 0; i < ent->incidents.len; i++) {
-        const KtInc *inc = inc_at(e, ent->incidents.v[i]);
+        const KtInc *inc = inc_at(e, kt_idlist_at(&ent->incidents, i));
         int s = inc->pub.score;
         if (s > best) {
             if (best >= 40)

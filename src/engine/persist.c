@@ -303,7 +303,7 @@ kt_engine_save(KtEngine *e)
         push(ents, save_entity(e, ent));
         g_autoptr(GPtrArray) open = g_ptr_array_new();
         for (guint32 j = 0; j < ent->open.len; j++) {
-            KtInc *inc = g_ptr_array_index(e->incs, ent->open.v[j]);
+            KtInc *inc = g_ptr_array_index(e->incs, kt_idlist_at(&ent->open, j));
             if (e->last_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
                 g_ptr_array_add(open, inc);
         }

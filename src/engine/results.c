@@ -108,7 +108,7 @@ finish_incident(KtEngine *e, KtInc *inc)
     inc->pub.uas = counts_of(e, &inc->uas, KT_SPACE_UA);
     inc->pub.anomalies = g_array_sized_new(FALSE, FALSE, sizeof(guint64), inc->anoms.len);
     for (guint32 i = 0; i < inc->anoms.len; i++) {
-        KtAnom *a = g_ptr_array_index(e->anoms, inc->anoms.v[i]);
+        KtAnom *a = g_ptr_array_index(e->anoms, kt_idlist_at(&inc->anoms, i));
         a->pub.incident = inc->pub.id;
         g_array_append_val(inc->pub.anomalies, a->pub.id);
     }
@@ -161,7 +161,6 @@ static void
 consumer_free(gpointer p)
 {
     KtConsumer *c = p;
-    g_free(c->ua_family);
     if (c->ops != NULL)
         g_array_free(c->ops, TRUE);
     g_free(c);
@@ -182,7 +181,7 @@ static gboolean
 net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net, gboolean wide)
 {
     for (guint32 i = 0; i < ent->incidents.len; i++) {
-        const KtInc *inc = g_ptr_array_index(e->incs, ent->incidents.v[i]);
+        const KtInc *inc = g_ptr_array_index(e->incs, kt_idlist_at(&ent->incidents, i));
         if ((wide ? inc->wide_id : inc->net_id) == net && inc->pub.score >= 40)
             return TRUE;
     }
@@ -214,7 +213,7 @@ consumers_of(const KtEngine *e, const KtEntity *ent)
         KtConsumer *c = g_new0(KtConsumer, 1);
         const KtValExtra *x = kt_valset_extra(s, v);
         g_strlcpy(c->network, kt_engine_str(e, v->id), sizeof(c->network));
-        c->ua_family = g_strdup(kt_engine_str(e, x->ua_fam));
+        c->ua_family = (char *)kt_engine_str(e, x->ua_fam); /* engine-owned */
         c->ops = g_array_new(FALSE, FALSE, sizeof(KtCount));
         for (int k = 0; k < KT_TOP_OPS; k++) {
             if (x->top_cnt[k] > 0) {
@@ -491,7 +490,7 @@ static void
 incident_memory(const KtInc *inc, KtEngineMemory *m)
 {
     m->incidents += sizeof(KtInc) + kt_valset_bytes(&inc->ops) + kt_valset_bytes(&inc->uas) +
-                    sizeof(guint32) * inc->anoms.alloc;
+                    kt_idlist_bytes(&inc->anoms);
 }
 
 gsize
