@@ -265,6 +265,11 @@ kt_ring_push(KtEntity *ent, gint64 h, guint32 req, float bytes)
         sparse_expire(ent, h - KT_RING_HOURS + 1);
     }
     ent->ring_last_hour = h;
+    if (ent->ring_dense == NULL && (req != 0 || bytes != 0) && sparse_reserve(ent, req)) {
+        /* the newest hour goes last: no search */
+        ent->ring_hours[ent->ring_n++] = (KtHour){ (guint16)ring_slot(h), (guint16)req, bytes };
+        return;
+    }
     kt_ring_set(ent, h, req, bytes);
 }
 
@@ -401,13 +406,13 @@ static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
     if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
-        kt_cnt_add(ent, KT_CNT_TL + ent->tl_idx, 1);
+        kt_cnt_inc(ent, KT_CNT_TL + ent->tl_idx);
         return;
     }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
-        kt_cnt_add(ent, KT_CNT_TL, 1);
+        kt_cnt_inc(ent, KT_CNT_TL);
         return;
     }
     while ((ms - ent->tl_start) / ent->tl_width >= KT_TIMELINE_BUCKETS) {
@@ -420,7 +425,7 @@ timeline_add(KtEntity *ent, gint64 ms)
         ent->tl_width *= 2;
     }
     guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
-    kt_cnt_add(ent, KT_CNT_TL + idx, 1);
+    kt_cnt_inc(ent, KT_CNT_TL + idx);
     ent->tl_idx = (guint8)idx;
     ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
     ent->tl_hi = ent->tl_lo + ent->tl_width;
@@ -530,7 +535,7 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
     if (!base)
         return;
-    kt_cnt_add(ent, KT_CNT_HOW + (guint)kt_engine_how(e, rec->time_ms), 1);
+    kt_cnt_inc(ent, KT_CNT_HOW + (guint)kt_engine_how(e, rec->time_ms));
     ent->base_how_total++;
     ent->base_events++;
     if (rec->outcome != KT_OUTCOME_OK)

@@ -510,6 +510,31 @@ kt_cnt_add(KtEntity *ent, guint i, guint64 n)
     kt_cnt_set(ent, i, kt_sat_add32(kt_cnt_get(ent, i), n));
 }
 
+/* Adds 1 to counter @i (the per-record case of kt_cnt_add()). */
+static inline void
+kt_cnt_inc(KtEntity *ent, guint i)
+{
+    switch (ent->cnt_width) {
+    case 1:
+        if (G_LIKELY(((guint8 *)ent->cnt)[i] != G_MAXUINT8)) {
+            ((guint8 *)ent->cnt)[i]++;
+            return;
+        }
+        break;
+    case 2:
+        if (G_LIKELY(((guint16 *)ent->cnt)[i] != G_MAXUINT16)) {
+            ((guint16 *)ent->cnt)[i]++;
+            return;
+        }
+        break;
+    default:
+        if (((guint32 *)ent->cnt)[i] != G_MAXUINT32)
+            ((guint32 *)ent->cnt)[i]++;
+        return;
+    }
+    kt_cnt_set(ent, i, kt_cnt_get(ent, i) + 1);
+}
+
 /* Volume history: walks the hours with a count or bytes, oldest first. */
 typedef struct {
     const KtEntity *ent;
