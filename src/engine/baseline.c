@@ -64,8 +64,9 @@ kt_entity_free(KtEntity *ent)
 void
 kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
 {
-    m->entities += sizeof(KtEntity) + KT_CNT_N + (ent->cnt_width > 1 ? KT_CNT_N * ent->cnt_width : 0u) +
-                   kt_idlist_bytes(&ent->incidents) + kt_idlist_bytes(&ent->open);
+    gsize wide = ent->cnt_width > 1 ? (gsize)KT_CNT_N * ent->cnt_width : 0u; /* own block */
+    m->entities += sizeof(KtEntity) + KT_CNT_N + wide + kt_idlist_bytes(&ent->incidents) +
+                   kt_idlist_bytes(&ent->open);
     const KtValSet *sets[] = { &ent->ips, &ent->nets, &ent->wide, &ent->ops, &ent->uas };
     for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
         m->value_sets += kt_valset_bytes(sets[i]);
@@ -189,7 +190,7 @@ sparse_reserve(KtEntity *ent, guint32 req)
         return FALSE;
     }
     if (ent->ring_n == ent->ring_alloc) {
-        guint32 alloc = ent->ring_alloc + 4u + ent->ring_alloc / 4u; /* at most 1 hour in 5 unused */
+        guint32 alloc = ent->ring_alloc + 4u + ent->ring_alloc / 4u; /* 1 in 5 unused at most */
         ent->ring_alloc = (guint16)MIN(alloc, KT_RING_SPARSE_MAX);
         ent->ring_hours = g_renew(KtHour, ent->ring_hours, ent->ring_alloc);
     }
@@ -217,7 +218,8 @@ kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes)
             return;
         }
         if (h == NULL && sparse_reserve(ent, req)) {
-            memmove(&ent->ring_hours[i + 1], &ent->ring_hours[i], sizeof(KtHour) * (ent->ring_n - i));
+            memmove(&ent->ring_hours[i + 1], &ent->ring_hours[i],
+                    sizeof(KtHour) * (ent->ring_n - i));
             ent->ring_hours[i] = (KtHour){ (guint16)ring_slot(hour), (guint16)req, bytes };
             ent->ring_n++;
             return;

@@ -280,12 +280,12 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     if (need_req && ent->cur_req >= ent->thr_req) {
         ent->fired_req = TRUE;
         ent->spike_req_anom = (gint32)fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
-                                         MAX(ent->lambda_req, ent->med_req));
+                                                 MAX(ent->lambda_req, ent->med_req));
     }
     if (need_bytes && (double)ent->cur_bytes >= ent->thr_bytes) {
         ent->fired_bytes = TRUE;
         ent->spike_bytes_anom = (gint32)fire_spike(e, ent, rec, TRUE, (double)ent->cur_bytes,
-                                           MAX(ent->lambda_bytes, ent->med_bytes));
+                                                   MAX(ent->lambda_bytes, ent->med_bytes));
     }
 }
 

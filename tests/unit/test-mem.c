@@ -96,7 +96,8 @@ ref_insert(Ref *r, guint32 id, gint64 now)
                 continue;
             if (oldest == NULL || v->last_ms < oldest->last_ms)
                 oldest = v;
-            if (!(v->flags & KT_VAL_BASE) && (oldest_new == NULL || v->last_ms < oldest_new->last_ms))
+            if (!(v->flags & KT_VAL_BASE) &&
+                (oldest_new == NULL || v->last_ms < oldest_new->last_ms))
                 oldest_new = v;
         }
         KtVal *victim = oldest_new != NULL ? oldest_new : oldest;
@@ -308,7 +309,8 @@ run_ring(guint32 seed, int max_gap, guint32 big_req_every)
         guint32 req = (guint32)g_rand_int_range(rnd, 0, 40);
         if (big_req_every != 0 && g_rand_int_range(rnd, 0, (gint32)big_req_every) == 0)
             req = 70000;
-        float bytes = req == 0 && g_rand_boolean(rnd) ? 0.0f : (float)g_rand_int_range(rnd, 0, 1 << 20);
+        float bytes =
+            req == 0 && g_rand_boolean(rnd) ? 0.0f : (float)g_rand_int_range(rnd, 0, 1 << 20);
         kt_ring_push(ent, h, req, bytes);
         ring_ref_push(&r, h, req, bytes);
         was_sparse = was_sparse || ent->ring_dense == NULL;
