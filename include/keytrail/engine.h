@@ -123,7 +123,7 @@ typedef struct {
 /* One legitimate consumer of a key: what breaks when the key is revoked. */
 typedef struct {
     char network[64];      /* "198.51.100.0/24" or named source */
-    char *ua_family;       /* "aws-cli/2", "Boto3/1" */
+    char *ua_family;       /* "aws-cli/2", "Boto3/1"; in results, owned by the engine */
     GArray *ops;           /* KtCount, top operations */
     guint64 events;
     gint64 first_ms, last_ms;
@@ -166,6 +166,24 @@ void kt_engine_feed(KtEngine *e, const KtRecord *rec);
 /* (transfer none) Computes ids, scores, summaries and consumers for everything fed so
  * far. May be called repeatedly (tui --follow, watch). */
 const KtResults *kt_engine_results(KtEngine *e);
+
+/* Heap bytes held by an engine, by part (kt_engine_memory()). Sizes are what the engine
+ * asked the allocator for; the allocator's own overhead (about 8-16 bytes per block) and
+ * the results of kt_engine_results() are not counted. */
+typedef struct {
+    gsize entities;        /* fixed part of each entity (baseline counters, hour profile,
+                              timeline) and its incident lists */
+    gsize value_sets;      /* learned values of the entities: IPs, networks, ranges,
+                              operations, user-agent families */
+    gsize rings;           /* hourly volume histories (sparse or dense) */
+    gsize incidents;       /* incidents with their counted operations and user agents */
+    gsize anomalies;       /* anomalies with their texts */
+    gsize other;           /* per-id caches, engine strings, threshold memo */
+    guint32 n_entities, n_values, n_incidents, n_anomalies;
+} KtEngineMemory;
+
+/* Fills @m (nullable) and returns the total of its byte fields. Cannot fail. */
+gsize kt_engine_memory(const KtEngine *e, KtEngineMemory *m);
 
 /* Per-entity detail for the TUI and reports. */
 typedef struct {

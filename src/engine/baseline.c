@@ -14,17 +14,18 @@
 KtEntity *
 kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
 {
-    KtEntity *ent = g_new0(KtEntity, 1);
+    /* the 1-byte counters live in the same block, after the struct, until they widen */
+    KtEntity *ent = g_malloc0(sizeof(KtEntity) + KT_CNT_N);
     ent->id = id;
     ent->is_principal = is_principal;
     ent->index = index;
-    kt_valset_init(&ent->ips, KT_CAP_IPS);
-    kt_valset_init(&ent->nets, KT_CAP_NETS);
-    kt_valset_init(&ent->wide, KT_CAP_WIDE);
-    kt_valset_init(&ent->ops, KT_CAP_OPS);
-    kt_valset_init(&ent->uas, KT_CAP_UAS);
-    ent->ring_req = g_new0(guint32, KT_RING_HOURS);
-    ent->ring_bytes = g_new0(float, KT_RING_HOURS);
+    kt_valset_init(&ent->ips, KT_CAP_IPS, FALSE);
+    kt_valset_init(&ent->nets, KT_CAP_NETS, TRUE);
+    kt_valset_init(&ent->wide, KT_CAP_WIDE, TRUE);
+    kt_valset_init(&ent->ops, KT_CAP_OPS, FALSE);
+    kt_valset_init(&ent->uas, KT_CAP_UAS, FALSE);
+    ent->cnt = ent + 1;
+    ent->cnt_width = 1;
     ent->ring_first_hour = G_MININT64;
     ent->ring_last_hour = G_MININT64;
     ent->cur_hour = G_MININT64;
@@ -38,8 +39,6 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->tl_width = KT_MS_HOUR;
     ent->tl_lo = 1;
     ent->tl_hi = 0;
-    ent->incidents = g_array_new(FALSE, FALSE, sizeof(guint32));
-    ent->open = g_array_new(FALSE, FALSE, sizeof(guint32));
     return ent;
 }
 
@@ -53,11 +52,63 @@ kt_entity_free(KtEntity *ent)
     kt_valset_clear(&ent->wide);
     kt_valset_clear(&ent->ops);
     kt_valset_clear(&ent->uas);
-    g_free(ent->ring_req);
-    g_free(ent->ring_bytes);
-    g_array_free(ent->incidents, TRUE);
-    g_array_free(ent->open, TRUE);
+    g_free(ent->ring_hours);
+    g_free(ent->ring_dense);
+    if (ent->cnt != (void *)(ent + 1))
+        g_free(ent->cnt);
+    kt_idlist_clear(&ent->incidents);
+    kt_idlist_clear(&ent->open);
     g_free(ent);
+}
+
+void
+kt_entity_memory(const KtEntity *ent, KtEngineMemory *m)
+{
+    gsize wide = ent->cnt_width > 1 ? (gsize)KT_CNT_N * ent->cnt_width : 0u; /* own block */
+    m->entities += sizeof(KtEntity) + KT_CNT_N + wide + kt_idlist_bytes(&ent->incidents) +
+                   kt_idlist_bytes(&ent->open);
+    const KtValSet *sets[] = { &ent->ips, &ent->nets, &ent->wide, &ent->ops, &ent->uas };
+    for (gsize i = 0; i < G_N_ELEMENTS(sets); i++) {
+        m->value_sets += kt_valset_bytes(sets[i]);
+        m->n_values += sets[i]->n;
+    }
+    m->rings += sizeof(KtHour) * ent->ring_alloc;
+    if (ent->ring_dense != NULL)
+        m->rings += (sizeof(guint32) + sizeof(float)) * KT_RING_HOURS;
+}
+
+void
+kt_cnt_set(KtEntity *ent, guint i, guint32 v)
+{
+    guint8 w = v <= G_MAXUINT8 ? 1 : v <= G_MAXUINT16 ? 2 : 4;
+    if (w > ent->cnt_width) {
+        guint32 *wide = g_new(guint32, KT_CNT_N);
+        for (guint k = 0; k < KT_CNT_N; k++)
+            wide[k] = kt_cnt_get(ent, k);
+        void *cells = g_malloc((gsize)KT_CNT_N * w);
+        for (guint k = 0; k < KT_CNT_N; k++) {
+            if (w == 2)
+                ((guint16 *)cells)[k] = (guint16)wide[k];
+            else
+                ((guint32 *)cells)[k] = wide[k];
+        }
+        g_free(wide);
+        if (ent->cnt != (void *)(ent + 1))
+            g_free(ent->cnt);
+        ent->cnt = cells;
+        ent->cnt_width = w;
+    }
+    switch (ent->cnt_width) {
+    case 1:
+        ((guint8 *)ent->cnt)[i] = (guint8)v;
+        break;
+    case 2:
+        ((guint16 *)ent->cnt)[i] = (guint16)v;
+        break;
+    default:
+        ((guint32 *)ent->cnt)[i] = v;
+        break;
+    }
 }
 
 static gint64
@@ -81,25 +132,211 @@ hour_learnable(const KtEngine *e, gint64 hour)
     return (hour + 1) * KT_MS_HOUR <= e->cfg.leak_time_ms;
 }
 
-/* Writes the finished current hour into the ring, zero-filling skipped hours. */
+/* --- hourly volume history ----------------------------------------------------------- */
+
+static float *
+dense_bytes(const KtEntity *ent)
+{
+    return (float *)(void *)(ent->ring_dense + KT_RING_HOURS);
+}
+
+/* Hour of sparse entry @h: the hour of its slot within the window ending at
+ * ring_last_hour (every sparse hour lies in that window). */
+static gint64
+sparse_hour(const KtEntity *ent, const KtHour *h)
+{
+    guint32 last = ring_slot(ent->ring_last_hour);
+    return ent->ring_last_hour - (gint64)((last + KT_RING_HOURS - h->slot) % KT_RING_HOURS);
+}
+
+/* Moves a sparse history into KT_RING_HOURS slots. */
+static void
+ring_to_dense(KtEntity *ent)
+{
+    ent->ring_dense = g_malloc0((sizeof(guint32) + sizeof(float)) * KT_RING_HOURS);
+    for (guint32 i = 0; i < ent->ring_n; i++) {
+        ent->ring_dense[ent->ring_hours[i].slot] = ent->ring_hours[i].req;
+        dense_bytes(ent)[ent->ring_hours[i].slot] = ent->ring_hours[i].bytes;
+    }
+    g_free(ent->ring_hours);
+    ent->ring_hours = NULL;
+    ent->ring_n = ent->ring_alloc = 0;
+}
+
+/* Index of the first sparse hour at or after @hour. */
+static guint32
+sparse_lower(const KtEntity *ent, gint64 hour)
+{
+    guint32 lo = 0, hi = ent->ring_n;
+    while (lo < hi) {
+        guint32 mid = lo + (hi - lo) / 2;
+        if (sparse_hour(ent, &ent->ring_hours[mid]) < hour)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Makes room for one more sparse hour of @req calls; FALSE when the history turned dense
+ * instead (it is full, or the count does not fit a sparse hour). */
+static gboolean
+sparse_reserve(KtEntity *ent, guint32 req)
+{
+    if (ent->ring_dense != NULL)
+        return FALSE;
+    if (req > G_MAXUINT16 || ent->ring_n >= KT_RING_SPARSE_MAX) {
+        ring_to_dense(ent);
+        return FALSE;
+    }
+    if (ent->ring_n == ent->ring_alloc) {
+        guint32 alloc = ent->ring_alloc + 4u + ent->ring_alloc / 4u; /* 1 in 5 unused at most */
+        ent->ring_alloc = (guint16)MIN(alloc, KT_RING_SPARSE_MAX);
+        ent->ring_hours = g_renew(KtHour, ent->ring_hours, ent->ring_alloc);
+    }
+    return TRUE;
+}
+
+void
+kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes)
+{
+    gboolean zero = req == 0 && bytes == 0;
+    if (ent->ring_dense == NULL) {
+        guint32 i = sparse_lower(ent, hour);
+        KtHour *h = i < ent->ring_n && sparse_hour(ent, &ent->ring_hours[i]) == hour
+                        ? &ent->ring_hours[i] : NULL;
+        if (h != NULL && zero) {
+            memmove(h, h + 1, sizeof(KtHour) * (ent->ring_n - i - 1));
+            ent->ring_n--;
+            return;
+        }
+        if (zero)
+            return;
+        if (h != NULL && req <= G_MAXUINT16) {
+            h->req = (guint16)req;
+            h->bytes = bytes;
+            return;
+        }
+        if (h == NULL && sparse_reserve(ent, req)) {
+            memmove(&ent->ring_hours[i + 1], &ent->ring_hours[i],
+                    sizeof(KtHour) * (ent->ring_n - i));
+            ent->ring_hours[i] = (KtHour){ (guint16)ring_slot(hour), (guint16)req, bytes };
+            ent->ring_n++;
+            return;
+        }
+        if (ent->ring_dense == NULL)
+            ring_to_dense(ent);
+    }
+    ent->ring_dense[ring_slot(hour)] = req;
+    dense_bytes(ent)[ring_slot(hour)] = bytes;
+}
+
+/* Drops sparse hours before @from (they leave the window). */
+static void
+sparse_expire(KtEntity *ent, gint64 from)
+{
+    guint32 n = 0;
+    while (n < ent->ring_n && sparse_hour(ent, &ent->ring_hours[n]) < from)
+        n++;
+    if (n == 0)
+        return;
+    memmove(ent->ring_hours, ent->ring_hours + n, sizeof(KtHour) * (ent->ring_n - n));
+    ent->ring_n = (guint16)(ent->ring_n - n);
+}
+
+void
+kt_ring_push(KtEntity *ent, gint64 h, guint32 req, float bytes)
+{
+    if (ent->ring_first_hour == G_MININT64) {
+        ent->ring_first_hour = h;
+        ent->ring_last_hour = h - 1;
+    }
+    if (h <= ent->ring_last_hour) {
+        /* only after loading an odd state: the hour is already in the history */
+        if (ent->ring_last_hour - h < KT_RING_HOURS && h >= ent->ring_first_hour)
+            kt_ring_set(ent, h, req, bytes);
+        return;
+    }
+    if (ent->ring_dense != NULL) {
+        gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
+        for (gint64 z = from; z < h; z++) {
+            ent->ring_dense[ring_slot(z)] = 0;
+            dense_bytes(ent)[ring_slot(z)] = 0;
+        }
+    } else {
+        sparse_expire(ent, h - KT_RING_HOURS + 1);
+    }
+    ent->ring_last_hour = h;
+    if (ent->ring_dense == NULL && (req != 0 || bytes != 0) && sparse_reserve(ent, req)) {
+        /* the newest hour goes last: no search */
+        ent->ring_hours[ent->ring_n++] = (KtHour){ (guint16)ring_slot(h), (guint16)req, bytes };
+        return;
+    }
+    kt_ring_set(ent, h, req, bytes);
+}
+
+/* Writes the finished current hour into the ring. */
 static void
 ring_push(KtEngine *e, KtEntity *ent)
 {
     gint64 h = ent->cur_hour;
     if (h == G_MININT64 || !hour_learnable(e, h))
         return;
-    if (ent->ring_first_hour == G_MININT64) {
-        ent->ring_first_hour = h;
-        ent->ring_last_hour = h - 1;
+    kt_ring_push(ent, h, (guint32)MIN(ent->cur_req, G_MAXUINT32), (float)ent->cur_bytes);
+}
+
+void
+kt_ring_iter_init(KtRingIter *it, const KtEntity *ent)
+{
+    it->ent = ent;
+    it->i = 0;
+    it->hour = ent->ring_first_hour == G_MININT64
+                   ? G_MAXINT64
+                   : MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
+}
+
+gboolean
+kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes)
+{
+    const KtEntity *ent = it->ent;
+    if (ent->ring_dense == NULL) {
+        if (it->i >= ent->ring_n || ent->ring_first_hour == G_MININT64)
+            return FALSE;
+        const KtHour *h = &ent->ring_hours[it->i++];
+        *hour = sparse_hour(ent, h);
+        *req = h->req;
+        *bytes = h->bytes;
+        return TRUE;
     }
-    gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
-    for (gint64 z = from; z < h; z++) {
-        ent->ring_req[ring_slot(z)] = 0;
-        ent->ring_bytes[ring_slot(z)] = 0;
+    for (; it->hour <= ent->ring_last_hour; it->hour++) {
+        guint32 slot = ring_slot(it->hour);
+        if (ent->ring_dense[slot] != 0 || dense_bytes(ent)[slot] != 0) {
+            *hour = it->hour++;
+            *req = ent->ring_dense[slot];
+            *bytes = dense_bytes(ent)[slot];
+            return TRUE;
+        }
     }
-    ent->ring_req[ring_slot(h)] = (guint32)MIN(ent->cur_req, G_MAXUINT32);
-    ent->ring_bytes[ring_slot(h)] = (float)ent->cur_bytes;
-    ent->ring_last_hour = MAX(ent->ring_last_hour, h);
+    return FALSE;
+}
+
+/* Count and bytes of @hour of the window (0 when none). */
+static void
+ring_get(const KtEntity *ent, gint64 hour, double *req, double *bytes)
+{
+    if (ent->ring_dense != NULL) {
+        *req = ent->ring_dense[ring_slot(hour)];
+        *bytes = dense_bytes(ent)[ring_slot(hour)];
+        return;
+    }
+    *req = *bytes = 0;
+    if (hour > ent->ring_last_hour || ent->ring_last_hour - hour >= KT_RING_HOURS)
+        return;
+    guint32 i = sparse_lower(ent, hour);
+    if (i < ent->ring_n && sparse_hour(ent, &ent->ring_hours[i]) == hour) {
+        *req = ent->ring_hours[i].req;
+        *bytes = ent->ring_hours[i].bytes;
+    }
 }
 
 /* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
@@ -171,25 +408,27 @@ static void
 timeline_add(KtEntity *ent, gint64 ms)
 {
     if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
-        ent->tl[ent->tl_idx]++;
+        kt_cnt_inc(ent, KT_CNT_TL + ent->tl_idx);
         return;
     }
     if (ent->tl_start == G_MININT64)
         ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
-        ent->tl[0]++;
+        kt_cnt_inc(ent, KT_CNT_TL);
         return;
     }
     while ((ms - ent->tl_start) / ent->tl_width >= KT_TIMELINE_BUCKETS) {
         for (int i = 0; i < KT_TIMELINE_BUCKETS / 2; i++)
-            ent->tl[i] = ent->tl[2 * i] + ent->tl[2 * i + 1];
-        memset(&ent->tl[KT_TIMELINE_BUCKETS / 2], 0,
-               sizeof(guint64) * (KT_TIMELINE_BUCKETS / 2));
+            kt_cnt_set(ent, KT_CNT_TL + i,
+                       kt_sat_add32(kt_cnt_get(ent, KT_CNT_TL + 2 * i),
+                                    kt_cnt_get(ent, KT_CNT_TL + 2 * i + 1)));
+        for (int i = KT_TIMELINE_BUCKETS / 2; i < KT_TIMELINE_BUCKETS; i++)
+            kt_cnt_set(ent, KT_CNT_TL + i, 0);
         ent->tl_width *= 2;
     }
     guint idx = (guint)((ms - ent->tl_start) / ent->tl_width);
-    ent->tl[idx]++;
-    ent->tl_idx = idx;
+    kt_cnt_inc(ent, KT_CNT_TL + idx);
+    ent->tl_idx = (guint8)idx;
     ent->tl_lo = ent->tl_start + (gint64)idx * ent->tl_width;
     ent->tl_hi = ent->tl_lo + ent->tl_width;
 }
@@ -222,21 +461,21 @@ learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *re
         if (judged)
             kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
         if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
-            s->last_new_day != ent->cur_day) {
-            s->new_days++;
-            s->last_new_day = ent->cur_day;
+            (gint64)s->last_new_day != ent->cur_day) {
+            s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
+            s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
         }
     }
     if (base && !(v->flags & KT_VAL_BASE))
         kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
-    v->count++;
+    kt_val_count(v);
     v->last_ms = MAX(v->last_ms, rec->time_ms);
     return v;
 }
 
 /* Consumer inventory per network: majority UA family, Misra-Gries top operations. */
 static void
-vote_network(KtVal *net, guint32 fam, guint32 op)
+vote_network(KtValExtra *net, guint32 fam, guint32 op)
 {
     if (fam != 0) {
         if (net->ua_fam == fam)
@@ -276,12 +515,13 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     /* Each set is touched once, so an insertion cannot move another set's entry. */
     KtVal *nv = learn_value(ent, &ent->nets, c->v_net, net, rec, base, judged);
     if (nv != NULL && base)
-        vote_network(nv, fam, rec->op);
+        vote_network(kt_valset_extra(&ent->nets, nv), fam, rec->op);
     if (sf & KT_SRC_IP)
         learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
     KtVal *wv = learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
     if (wv != NULL && base)
-        vote_network(wv, fam, rec->op); /* consumers of keys whose networks churn */
+        vote_network(kt_valset_extra(&ent->wide, wv), fam, rec->op); /* consumers of keys
+                                                                         whose networks churn */
     learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
     learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
     if ((sf & KT_SRC_IP) && net != 0) {
@@ -297,7 +537,7 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
     if (!base)
         return;
-    ent->how[kt_engine_how(e, rec->time_ms)]++;
+    kt_cnt_inc(ent, KT_CNT_HOW + (guint)kt_engine_how(e, rec->time_ms));
     ent->base_how_total++;
     ent->base_events++;
     if (rec->outcome != KT_OUTCOME_OK)
@@ -319,23 +559,27 @@ kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
 static void
-collapse_profile(const KtEntity *ent, guint64 bins[48])
+collapse_profile(KtEntity *ent)
 {
-    memset(bins, 0, sizeof(guint64) * 48);
+    guint32 bins[48] = { 0 };
     for (int how = 0; how < 168; how++) {
         int weekend = how / 24 >= 5;
-        bins[weekend * 24 + how % 24] += ent->how[how];
+        guint32 *b = &bins[weekend * 24 + how % 24];
+        *b = kt_sat_add32(*b, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
     }
+    for (guint i = 0; i < 48; i++)
+        kt_cnt_set(ent, KT_CNT_PROF + i, bins[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
 static double
 hour_share(const KtEntity *ent, int how)
 {
-    const guint64 *bins = ent->prof48; /* as of the day's kt_baseline_daily() */
-    guint64 total = 0;
-    for (int i = 0; i < 48; i++)
+    guint64 bins[48], total = 0; /* as of the day's kt_baseline_daily() */
+    for (guint i = 0; i < 48; i++) {
+        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
         total += bins[i];
+    }
     if (total == 0)
         return 1.0;
     /* Neighbours are taken along the week, so Friday 23:00 borders Saturday 00:00: without
@@ -357,7 +601,7 @@ kt_baseline_hour_share(KtEntity *ent, int how)
      * hour: the share is computed when either changed */
     if (ent->share_how != how) {
         ent->share_val = hour_share(ent, how);
-        ent->share_how = how;
+        ent->share_how = (gint16)how;
     }
     return ent->share_val;
 }
@@ -403,23 +647,21 @@ median_nonzero(const KtEntity *ent, gboolean bytes)
 {
     guint32 v[KT_RING_HOURS];
     gsize n = 0;
-    if (ent->ring_first_hour == G_MININT64)
-        return 0.0;
-    gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
-    gint64 count = ent->ring_last_hour - from + 1;
-    guint32 slot = ring_slot(from);
-    for (gint64 i = 0; i < count; i++) {
+    KtRingIter it;
+    gint64 hour;
+    guint32 req;
+    float x;
+    kt_ring_iter_init(&it, ent);
+    while (n < KT_RING_HOURS && kt_ring_next(&it, &hour, &req, &x)) {
         if (bytes) {
-            float x = ent->ring_bytes[slot];
             if (x > 0) {
                 guint32 bits;
                 memcpy(&bits, &x, sizeof(bits));
                 v[n++] = bits;
             }
-        } else if (ent->ring_req[slot] > 0) {
-            v[n++] = ent->ring_req[slot];
+        } else if (req > 0) {
+            v[n++] = req;
         }
-        slot = slot + 1 == KT_RING_HOURS ? 0 : slot + 1;
     }
     if (n == 0)
         return 0.0;
@@ -439,9 +681,12 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    collapse_profile(ent, ent->prof48);
+    collapse_profile(ent);
     ent->share_how = -1;
-    ent->conc_bins = kt_stats_concentration(ent->prof48, 48, 0.95);
+    guint64 bins[48];
+    for (guint i = 0; i < 48; i++)
+        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
+    ent->conc_bins = (guint8)kt_stats_concentration(bins, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
     ent->concentrated = ent->base_how_total >= 50 && ent->base_days >= 5 &&
@@ -465,9 +710,9 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
             gint64 hh = h - 24 * (gint64)k + d;
             if (hh < vstart || hh > vend)
                 continue;
-            gboolean known = hh <= ent->ring_last_hour;
-            req[n] = known ? ent->ring_req[ring_slot(hh)] : 0;
-            bytes[n] = known ? ent->ring_bytes[ring_slot(hh)] : 0;
+            req[n] = bytes[n] = 0;
+            if (hh <= ent->ring_last_hour)
+                ring_get(ent, hh, &req[n], &bytes[n]);
             n++;
         }
     }

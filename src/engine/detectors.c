@@ -188,7 +188,7 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     const KtVal *nv = kt_valset_find(&ent->nets, c->net);
     emit(e, ent, rec, KT_DET_NEW_IP, 10, FALSE, g_strdup_printf("IP %s", c->src),
          g_strdup_printf("network %s known (%" G_GUINT64_FORMAT " events)", net,
-                         nv != NULL ? nv->count : 0),
+                         nv != NULL ? (guint64)nv->count : 0),
          g_strdup_printf("IP %s never seen, in known network %s", c->src, net));
 }
 
@@ -285,10 +285,9 @@ replace_texts(KtEngine *e, const KtEntity *ent, gint64 idx, gboolean bytes, doub
     if (idx < 0 || (guint64)idx >= e->anoms->len)
         return;
     KtAnom *a = g_ptr_array_index(e->anoms, (guint)idx);
-    g_free(a->pub.observed);
-    g_free(a->pub.baseline);
-    g_free(a->pub.message);
-    spike_texts(e, ent, bytes, count, &a->pub.observed, &a->pub.baseline, &a->pub.message);
+    char *o, *b, *m;
+    spike_texts(e, ent, bytes, count, &o, &b, &m);
+    kt_anom_set_texts(a, o, b, m);
 }
 
 void
@@ -325,13 +324,13 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         return;
     if (need_req && ent->cur_req >= ent->thr_req) {
         ent->fired_req = TRUE;
-        ent->spike_req_anom = fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
-                                         MAX(ent->lambda_req, ent->med_req));
+        ent->spike_req_anom = (gint32)fire_spike(e, ent, rec, FALSE, (double)ent->cur_req,
+                                                 MAX(ent->lambda_req, ent->med_req));
     }
     if (need_bytes && (double)ent->cur_bytes >= ent->thr_bytes) {
         ent->fired_bytes = TRUE;
-        ent->spike_bytes_anom = fire_spike(e, ent, rec, TRUE, (double)ent->cur_bytes,
-                                           MAX(ent->lambda_bytes, ent->med_bytes));
+        ent->spike_bytes_anom = (gint32)fire_spike(e, ent, rec, TRUE, (double)ent->cur_bytes,
+                                                   MAX(ent->lambda_bytes, ent->med_bytes));
     }
 }
 

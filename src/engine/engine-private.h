@@ -51,38 +51,154 @@ enum {
     KT_VAL_NEW = 1 << 1,   /* first seen while judging (after learning / leak time) */
 };
 
-/* One learned value: an IP, network, operation or user-agent family. */
+/* One learned value: an IP, network, operation or user-agent family (24 bytes). */
 typedef struct {
-    guint32 id;        /* interned id (0 = empty slot) */
-    guint32 flags;     /* KT_VAL_* */
-    guint64 count;
-    gint64 first_ms, last_ms;
-    /* networks and ranges only: who uses it, for the consumer inventory */
+    guint32 id;            /* interned id (0 = empty slot) */
+    guint32 count;         /* records, saturating at G_MAXUINT32 (kt_val_count()) */
+    gint64 first_ms : 61;  /* any time in ms fits 61 bits (kt_val_time() clamps) */
+    guint64 flags : 3;     /* KT_VAL_* */
+    gint64 last_ms;
+} KtVal;
+G_STATIC_ASSERT(sizeof(KtVal) == 24);
+
+/* Counts one more record of @v. */
+static inline void
+kt_val_count(KtVal *v)
+{
+    if (v->count != G_MAXUINT32)
+        v->count++;
+}
+
+/* @ms clamped to what KtVal.first_ms holds (a loaded state may say anything). */
+static inline gint64
+kt_val_time(gint64 ms)
+{
+    const gint64 lim = ((gint64)1 << 60) - 1;
+    return CLAMP(ms, -lim, lim);
+}
+
+/* Who uses a network or range, for the consumer inventory (sets made with extras). */
+typedef struct {
     guint32 ua_fam, ua_votes;         /* majority vote of the UA family */
     guint32 top_op[KT_TOP_OPS];       /* Misra-Gries heavy hitters */
     guint32 top_cnt[KT_TOP_OPS];
-} KtVal;
+} KtValExtra;
 
-/* Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping. */
+#define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table */
+#define KT_VALSET_VIRTUAL 8 /* the table size a compact set stands for */
+
+/*
+ * Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping.
+ *
+ * Small sets are compact: up to KT_VALSET_COMPACT entries in an array of ccap (1 to 4),
+ * in the order of the slots they would have in a KT_VALSET_VIRTUAL-slot table (vpos), so
+ * that the table they turn into on the next insertion, and every scan in slot order
+ * (eviction ties), is the same as if the table had been there from the start.
+ * The KtValExtra of entry i, when the set has extras, follows the entries in the same
+ * allocation (kt_valset_extra()).
+ */
 typedef struct {
-    KtVal *slots;       /* power-of-two table, NULL when empty */
-    guint32 mask;       /* table size - 1 */
-    guint32 n;          /* values held */
-    guint32 n_base;     /* values flagged KT_VAL_BASE */
-    guint32 cap;        /* most values held; the least recently seen is evicted */
-    guint32 new_days;   /* learned days (after the first) that added a value */
-    gint64 last_new_day;
-    gboolean saturated; /* a baseline value was evicted at the cap */
-    gint64 min_last;    /* no value has last_ms below this (G_MININT64: unknown), so a
-                           daily prune with an earlier cutoff has nothing to do */
+    KtVal *slots;       /* table of mask + 1 slots, or compact entries; NULL when empty */
+    gint32 min_last_h;  /* no value was last seen before this hour (G_MININT32: unknown,
+                           G_MAXINT32: no value), so a daily prune with an earlier cutoff has
+                           nothing to do */
+    gint32 last_new_day; /* last learned day that added a value, G_MININT32 = none */
+    guint16 new_days;   /* learned days (after the first) that added a value, saturating */
+    guint16 vpos;       /* compact: virtual slot of entry k in bits 3k..3k+2 */
+    guint16 mask;       /* table size - 1 (KT_VALSET_VIRTUAL - 1 when compact) */
+    guint16 n;          /* values held */
+    guint16 n_base;     /* values flagged KT_VAL_BASE */
+    guint16 cap;        /* most values held; the least recently seen is evicted */
+    guint8 ccap;        /* compact capacity, 0 = hash table */
+    guint8 extras;      /* each value has a KtValExtra */
+    guint8 saturated;   /* a baseline value was evicted at the cap */
 } KtValSet;
 
-/* Per-entity state: baseline, current-window counters and alert bookkeeping. */
+/* A growable list of indices (incidents of an entity, anomalies of an incident); up to
+ * two are held inline, without a block of their own. */
 typedef struct {
-    guint32 id;               /* key or principal id */
-    gboolean is_principal;
-    guint32 index;            /* creation order */
-    guint32 key;              /* first key id seen */
+    union {
+        guint32 *heap;        /* alloc > 2 */
+        guint32 inl[2];       /* alloc <= 2 */
+    } u;
+    guint32 len, alloc;
+} KtIdList;
+
+static inline guint32 *
+kt_idlist_data(KtIdList *l)
+{
+    return l->alloc > 2 ? l->u.heap : l->u.inl;
+}
+
+static inline guint32
+kt_idlist_at(const KtIdList *l, guint32 i)
+{
+    return l->alloc > 2 ? l->u.heap[i] : l->u.inl[i];
+}
+
+static inline void
+kt_idlist_push(KtIdList *l, guint32 id)
+{
+    if (l->len == l->alloc) {
+        guint32 alloc = l->alloc > 2 ? l->alloc * 2 : l->alloc == 2 ? 4 : 2;
+        if (alloc > 2) {
+            guint32 *heap = g_new(guint32, alloc);
+            memcpy(heap, kt_idlist_data(l), sizeof(guint32) * l->len);
+            if (l->alloc > 2)
+                g_free(l->u.heap);
+            l->u.heap = heap;
+        }
+        l->alloc = alloc;
+    }
+    kt_idlist_data(l)[l->len++] = id;
+}
+
+/* Removes entry @i, moving the last one into its place (as g_array_remove_index_fast). */
+static inline void
+kt_idlist_remove_fast(KtIdList *l, guint32 i)
+{
+    guint32 *v = kt_idlist_data(l);
+    v[i] = v[--l->len];
+}
+
+static inline void
+kt_idlist_clear(KtIdList *l)
+{
+    if (l->alloc > 2)
+        g_free(l->u.heap);
+    memset(l, 0, sizeof(*l));
+}
+
+/* Heap bytes of @l. */
+static inline gsize
+kt_idlist_bytes(const KtIdList *l)
+{
+    return l->alloc > 2 ? sizeof(guint32) * l->alloc : 0;
+}
+
+/* One hour of the sparse volume history. */
+typedef struct {
+    guint16 slot;             /* ring slot: the hour is known from ring_last_hour */
+    guint16 req;              /* a busier hour makes the history dense */
+    float bytes;
+} KtHour;
+
+/* The counters of an entity, in one block whose cells widen (1, 2, then 4 bytes) when a
+ * count outgrows them; counts saturate at G_MAXUINT32. */
+#define KT_CNT_HOW 0                    /* learned events per hour of week (--tz) */
+#define KT_CNT_PROF 168                 /* profile collapsed to hour of day x weekend */
+#define KT_CNT_TL (168 + 48)            /* timeline: events per bucket */
+#define KT_CNT_N (168 + 48 + KT_TIMELINE_BUCKETS)
+
+/* Sparse rings hold at most this many hours, then turn dense (KT_RING_HOURS slots). */
+#define KT_RING_SPARSE_MAX 384
+
+/*
+ * Per-entity state: baseline, current-window counters and alert bookkeeping. Fields are
+ * ordered by size (no padding); counters that cannot reach 2^32 in practice are 32-bit
+ * and saturate (docs/DETECTORS.md, "Memory per entity").
+ */
+typedef struct {
     gint64 first_ms, last_ms;
     gint64 learn_end_ms;      /* records at or after this are judged */
     guint64 events, denied, errors;
@@ -90,51 +206,59 @@ typedef struct {
     /* baseline totals (learned records only) */
     guint64 base_events, base_fail, base_bytes_n;
     gint64 base_bytes;
-    guint32 base_days;        /* distinct UTC days with learned records */
     gint64 cur_day;           /* UTC day number of the last record */
-    KtValSet ips, nets, wide, ops, uas;
-    guint64 how[168];         /* learned events per hour of week (--tz) */
     guint64 base_how_total;
-    /* hourly volume history (UTC hours), learned hours only */
-    guint32 *ring_req;        /* KT_RING_HOURS */
-    float *ring_bytes;        /* KT_RING_HOURS */
+    KtValSet ips, nets, wide, ops, uas;
+    /* hourly volume history (UTC hours), learned hours only: sparse (ring_hours, in hour
+       order) until it holds more than KT_RING_SPARSE_MAX hours, then dense (ring_dense:
+       KT_RING_HOURS request counts, then as many floats of bytes, by ring slot) */
+    KtHour *ring_hours;
+    guint32 *ring_dense;
     gint64 ring_first_hour;   /* first hour of history, G_MININT64 = none */
     gint64 ring_last_hour;    /* last hour pushed */
     /* current hour */
     gint64 cur_hour;
-    gboolean cur_base;        /* the current hour is learned */
     guint64 cur_req, cur_fail;
     gint64 cur_bytes;
     guint64 thr_req;          /* spike threshold this hour, 0 = not computed */
     double lambda_req, thr_bytes, lambda_bytes, unit_bytes;
-    gboolean fired_req, fired_bytes, fired_burst, fired_off;
-    gint64 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
-    guint32 hour_src, hour_votes;     /* majority source of this hour's records */
-    guint32 fail_src, fail_votes;     /* majority source of this hour's failures */
+
     /* cached statistics: medians per spike check, concentration per day */
     gint64 stat_day;            /* day of prof48 and the concentration */
-    guint64 prof48[48];         /* hour profile collapsed to hour of day x weekend */
     gint64 med_day;             /* day of the medians */
     double med_req, med_bytes;  /* median of non-zero learned hours */
-    gboolean concentrated;
-    guint conc_bins;
-    int share_how;              /* hour of week of share_val, -1 = none (prof48 changed) */
     double share_val;           /* kt_baseline_hour_share() of share_how */
     /* concurrent use */
-    guint32 net0, net0_src;   /* network (and source) of the latest IP record */
     gint64 net0_ms;
-    guint32 net1;             /* the network used before net0 */
-    gint64 net1_ms;           /* its last use before the switch to net0 */
+    gint64 net1_ms;           /* last use of net1 before the switch to net0 */
     guint64 base_overlaps;
     /* timeline for charts */
-    guint64 tl[KT_TIMELINE_BUCKETS];
     gint64 tl_start, tl_width;
     gint64 tl_lo, tl_hi;      /* the last bucket counted into: [tl_lo, tl_hi) (empty when
                                  tl_lo > tl_hi), index tl_idx */
-    guint tl_idx;
-    /* incidents of this entity (indices into engine->incidents) */
-    GArray *incidents;        /* guint32 */
-    GArray *open;             /* guint32, incidents that may still take records */
+    /* counters (KT_CNT_*), in cells of cnt_width bytes: kt_cnt_get(); 1-byte cells are
+       in the entity's own block, after the struct */
+    void *cnt;
+    /* incidents of this entity (indices into engine->incs) */
+    KtIdList incidents;
+    KtIdList open;            /* incidents that may still take records */
+    gint32 spike_req_anom, spike_bytes_anom; /* anomaly index to update, -1 none */
+    guint32 id;               /* key or principal id */
+    guint32 index;            /* creation order */
+    guint32 key;              /* first key id seen */
+    guint32 base_days;        /* distinct UTC days with learned records */
+    guint32 hour_src, hour_votes;     /* majority source of this hour's records */
+    guint32 fail_src, fail_votes;     /* majority source of this hour's failures */
+    guint32 net0, net0_src;   /* network (and source) of the latest IP record */
+    guint32 net1;             /* the network used before net0 */
+    guint16 ring_n, ring_alloc; /* sparse ring: hours held, allocated */
+    gint16 share_how;         /* hour of week of share_val, -1 = none (prof48 changed) */
+    guint8 conc_bins;
+    guint8 tl_idx;
+    guint8 cnt_width;         /* 1, 2 or 4 */
+    guint8 is_principal;
+    guint8 fired_req, fired_bytes, fired_burst, fired_off;
+    guint8 concentrated;
 } KtEntity;
 
 /* An incident under construction. */
@@ -147,7 +271,7 @@ typedef struct {
     guint8 kind_score[KT_DET_COUNT]; /* best score per detector */
     gboolean strong;          /* has evidence beyond weak new-value drift */
     KtValSet ops, uas;        /* counted operations and raw user agents */
-    GArray *anoms;            /* guint32 anomaly indices */
+    KtIdList anoms;           /* anomaly indices */
 } KtInc;
 
 /* An anomaly with its sort keys. */
@@ -155,7 +279,8 @@ typedef struct {
     KtAnomaly pub;
     guint32 inc;              /* incident index, G_MAXUINT32 = none */
     guint64 seq;              /* creation order, last tie-break */
-    gboolean strong;
+    guint8 strong;
+    guint8 texts_inline;      /* the texts live in the same block, after the struct */
 } KtAnom;
 
 /* Cached classification of a source id. */
@@ -198,6 +323,13 @@ typedef struct {
     guint32 fam;
 } KtUaInfo;
 
+/* One memoized spike threshold (thr 0: empty). */
+typedef struct {
+    gint64 bits;
+    guint64 thr;
+} KtThrMemo;
+#define KT_THR_MEMO 4096
+
 struct _KtEngine {
     KtEngineConfig cfg;       /* lists deep-copied */
     KtDict *dict;             /* borrowed */
@@ -213,7 +345,8 @@ struct _KtEngine {
     GArray *op_class;                       /* guint8: class + 1, 0 = unknown */
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
-    GHashTable *thr_memo;     /* gint64* (bits of lambda) -> guint64* spike threshold */
+    KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
+                                 direct-mapped (bounded: lambdas keep changing) */
     /* detectors to run per record, in table order (see kt_detect_record) */
     guint32 rules_mask;       /* cfg.enabled the lists were built for, 0 = not built */
     guint8 rules_all[KT_DET_COUNT], rules_sig[KT_DET_COUNT]; /* all / signature only */
@@ -235,7 +368,10 @@ struct _KtEngine {
 };
 
 /* --- valueset.c --- */
-void kt_valset_init(KtValSet *s, guint32 cap);
+G_STATIC_ASSERT(sizeof(KtValSet) == 32);
+/* An empty set of at most @cap (1..32768) values; with @extras each value has a
+ * KtValExtra. Allocates nothing. */
+void kt_valset_init(KtValSet *s, guint32 cap, gboolean extras);
 void kt_valset_clear(KtValSet *s);
 /* The entry of @id, NULL when absent (inline: five lookups per record). */
 static inline KtVal *
@@ -243,6 +379,13 @@ kt_valset_find(const KtValSet *s, guint32 id)
 {
     if (s->slots == NULL || id == 0)
         return NULL;
+    if (s->ccap != 0) {
+        for (guint32 k = 0; k < s->n; k++) {
+            if (s->slots[k].id == id)
+                return &s->slots[k];
+        }
+        return NULL;
+    }
     for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
         KtVal *v = &s->slots[i];
         if (v->id == id)
@@ -251,12 +394,31 @@ kt_valset_find(const KtValSet *s, guint32 id)
             return NULL;
     }
 }
+/* Number of entries of s->slots to scan for values (those with id 0 are empty), in slot
+ * order. */
+static inline guint32
+kt_valset_span(const KtValSet *s)
+{
+    if (s->slots == NULL)
+        return 0;
+    return s->ccap != 0 ? s->n : (guint32)s->mask + 1;
+}
+/* The consumer inventory of @v, an entry of @s (a set made with extras). */
+static inline KtValExtra *
+kt_valset_extra(const KtValSet *s, const KtVal *v)
+{
+    guint32 len = s->ccap != 0 ? s->ccap : (guint32)s->mask + 1;
+    return (KtValExtra *)(void *)(s->slots + len) + (v - s->slots);
+}
 /* Inserts @id (absent); at the cap evicts the least recently seen value, preferring
- * values outside the baseline. */
+ * values outside the baseline. The returned entry (and the extra, zeroed) is valid until
+ * the next insertion or removal in @s. */
 KtVal *kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms);
 void kt_valset_remove(KtValSet *s, guint32 id);
 /* Removes values last seen before @cutoff_ms. */
 void kt_valset_prune(KtValSet *s, gint64 cutoff_ms);
+/* Forgets the bound on last_ms (values' last_ms were set directly): the next prune scans. */
+void kt_valset_forget_min(KtValSet *s);
 /* Number of baseline values. */
 guint32 kt_valset_base_count(const KtValSet *s);
 /* Sets the flags of @v (in @s), keeping the baseline count. */
@@ -264,6 +426,8 @@ void kt_valset_set_flags(KtValSet *s, KtVal *v, guint32 flags);
 /* TRUE when new values keep arriving: saturated, or at least 8 learned values with new
  * ones on at least half of @base_days (and at least 3 such days). */
 gboolean kt_valset_churny(const KtValSet *s, guint32 base_days);
+/* Heap bytes held by @s (entries and extras, without the allocator's overhead). */
+gsize kt_valset_bytes(const KtValSet *s);
 
 /* --- engine.c --- */
 guint32 kt_engine_intern(KtEngine *e, const char *s);
@@ -285,6 +449,8 @@ gint64 kt_engine_key_revoked(KtEngine *e, guint32 key);
 gboolean kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms);
 KtEntity *kt_entity_new(guint32 id, gboolean is_principal, guint32 index);
 void kt_entity_free(KtEntity *ent);
+/* Heap bytes of @ent by part (KtEngineMemory fields), without the allocator's overhead. */
+void kt_entity_memory(const KtEntity *ent, KtEngineMemory *m);
 /* Advances hour/day windows to @rec's time (pushing finished hours into history). */
 void kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base);
 /* Learns @rec into the baseline (@base) or only into alert bookkeeping. */
@@ -298,6 +464,93 @@ void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
 void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
 /* Share of learned events in the collapsed hour bin of @how and its neighbours. */
 double kt_baseline_hour_share(KtEntity *ent, int how);
+/* @a + @b, at most G_MAXUINT32. */
+static inline guint32
+kt_sat_add32(guint32 a, guint64 b)
+{
+    guint64 s = (guint64)a + b;
+    return s > G_MAXUINT32 ? G_MAXUINT32 : (guint32)s;
+}
+
+/* Counter @i (KT_CNT_*) of @ent. */
+static inline guint32
+kt_cnt_get(const KtEntity *ent, guint i)
+{
+    switch (ent->cnt_width) {
+    case 1:
+        return ((const guint8 *)ent->cnt)[i];
+    case 2:
+        return ((const guint16 *)ent->cnt)[i];
+    default:
+        return ((const guint32 *)ent->cnt)[i];
+    }
+}
+/* Sets counter @i, widening the cells when @v does not fit. */
+void kt_cnt_set(KtEntity *ent, guint i, guint32 v);
+/* Adds @n to counter @i (saturating). */
+static inline void
+kt_cnt_add(KtEntity *ent, guint i, guint64 n)
+{
+    if (ent->cnt_width == 1) {
+        guint8 *c = ent->cnt;
+        if (c[i] + n <= G_MAXUINT8) {
+            c[i] = (guint8)(c[i] + n);
+            return;
+        }
+    } else if (ent->cnt_width == 2) {
+        guint16 *c = ent->cnt;
+        if (c[i] + n <= G_MAXUINT16) {
+            c[i] = (guint16)(c[i] + n);
+            return;
+        }
+    } else {
+        guint32 *c = ent->cnt;
+        c[i] = kt_sat_add32(c[i], n);
+        return;
+    }
+    kt_cnt_set(ent, i, kt_sat_add32(kt_cnt_get(ent, i), n));
+}
+
+/* Adds 1 to counter @i (the per-record case of kt_cnt_add()). */
+static inline void
+kt_cnt_inc(KtEntity *ent, guint i)
+{
+    switch (ent->cnt_width) {
+    case 1:
+        if (G_LIKELY(((guint8 *)ent->cnt)[i] != G_MAXUINT8)) {
+            ((guint8 *)ent->cnt)[i]++;
+            return;
+        }
+        break;
+    case 2:
+        if (G_LIKELY(((guint16 *)ent->cnt)[i] != G_MAXUINT16)) {
+            ((guint16 *)ent->cnt)[i]++;
+            return;
+        }
+        break;
+    default:
+        if (((guint32 *)ent->cnt)[i] != G_MAXUINT32)
+            ((guint32 *)ent->cnt)[i]++;
+        return;
+    }
+    kt_cnt_set(ent, i, kt_cnt_get(ent, i) + 1);
+}
+
+/* Volume history: walks the hours with a count or bytes, oldest first. */
+typedef struct {
+    const KtEntity *ent;
+    gint64 hour;              /* dense: next hour to look at */
+    guint32 i;                /* sparse: next entry */
+} KtRingIter;
+void kt_ring_iter_init(KtRingIter *it, const KtEntity *ent);
+gboolean kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes);
+/* Writes @hour's count and bytes as the newest hour (zero-filling the hours between);
+ * an @hour not after ring_last_hour is set in place. */
+void kt_ring_push(KtEntity *ent, gint64 hour, guint32 req, float bytes);
+/* Sets the count and bytes of @hour, which must lie within the history window
+ * (ring_first_hour and ring_last_hour set, @hour in [last - KT_RING_HOURS + 1, last]
+ * and not before first); zero removes the hour. */
+void kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 
 /* --- detectors.c --- */
 /* Fills @c for @rec: classifications and the entity's values (forgetting stale ones). */
@@ -312,6 +565,10 @@ void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 gint64 kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec,
                                KtDetectorKind kind, int score, gboolean strong,
                                char *observed, char *baseline, char *message);
+/* Replaces the texts of @a (takes ownership of the strings). */
+void kt_anom_set_texts(KtAnom *a, char *observed, char *baseline, char *message);
+/* Frees @a and its texts. */
+void kt_anom_free(KtAnom *a);
 /* TRUE when the open incident of @rec's source already has @kind. */
 gboolean kt_incident_has(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind);
 /* Counts @rec into the open incident of its source, if any. */

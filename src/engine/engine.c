@@ -111,20 +111,12 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
-    e->thr_memo = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
-    e->anoms = g_ptr_array_new_with_free_func(g_free);
+    e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
+    e->anoms = g_ptr_array_new_with_free_func((GDestroyNotify)kt_anom_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
     e->first_ms = G_MAXINT64;
     e->last_ms = G_MININT64;
     return e;
-}
-
-static void
-anom_free_strings(KtAnom *a)
-{
-    g_free(a->pub.observed);
-    g_free(a->pub.baseline);
-    g_free(a->pub.message);
 }
 
 static void
@@ -145,8 +137,6 @@ kt_engine_free(KtEngine *e)
     if (e == NULL)
         return;
     results_clear(&e->res);
-    for (guint i = 0; i < e->anoms->len; i++)
-        anom_free_strings(g_ptr_array_index(e->anoms, i));
     g_ptr_array_free(e->anoms, TRUE);
     g_ptr_array_free(e->incs, TRUE);
     g_ptr_array_free(e->ents, TRUE);
@@ -159,7 +149,7 @@ kt_engine_free(KtEngine *e)
     g_array_free(e->op_class, TRUE);
     g_array_free(e->key_revoked, TRUE);
     g_hash_table_destroy(e->revoked);
-    g_hash_table_destroy(e->thr_memo);
+    g_free(e->thr_memo);
     if (e->cfg.allow_cidrs != NULL)
         g_array_free(e->cfg.allow_cidrs, TRUE);
     if (e->cfg.bad_cidrs != NULL)
@@ -368,15 +358,12 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
 {
     gint64 bits;
     memcpy(&bits, &lambda, sizeof(bits));
-    const guint64 *hit = g_hash_table_lookup(e->thr_memo, &bits);
-    if (hit != NULL)
-        return *hit;
-    gint64 *key = g_new(gint64, 1);
-    guint64 *val = g_new(guint64, 1);
-    *key = bits;
-    *val = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
-    g_hash_table_insert(e->thr_memo, key, val);
-    return *val;
+    KtThrMemo *m = &e->thr_memo[((guint64)bits * 0x9E3779B97F4A7C15u) >> 52]; /* 12 bits */
+    if (m->thr == 0 || m->bits != bits) {
+        m->bits = bits;
+        m->thr = kt_stats_poisson_threshold(lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN);
+    }
+    return m->thr;
 }
 
 gboolean

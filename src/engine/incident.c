@@ -29,7 +29,7 @@ kt_incident_free(KtInc *inc)
         return;
     kt_valset_clear(&inc->ops);
     kt_valset_clear(&inc->uas);
-    g_array_free(inc->anoms, TRUE);
+    kt_idlist_clear(&inc->anoms);
     if (inc->pub.ops != NULL)
         g_array_free(inc->pub.ops, TRUE);
     if (inc->pub.uas != NULL)
@@ -49,10 +49,10 @@ inc_at(const KtEngine *e, guint32 idx)
 static void
 expire(KtEngine *e, KtEntity *ent, gint64 now_ms)
 {
-    for (guint i = 0; i < ent->open->len;) {
-        KtInc *inc = inc_at(e, g_array_index(ent->open, guint32, i));
+    for (guint32 i = 0; i < ent->open.len;) {
+        KtInc *inc = inc_at(e, kt_idlist_at(&ent->open, i));
         if (now_ms - inc->pub.last_ms > e->cfg.quiet_ms)
-            g_array_remove_index_fast(ent->open, i);
+            kt_idlist_remove_fast(&ent->open, i);
         else
             i++;
     }
@@ -61,8 +61,8 @@ expire(KtEngine *e, KtEntity *ent, gint64 now_ms)
 static KtInc *
 find_open(KtEngine *e, KtEntity *ent, guint64 group, gint64 now_ms)
 {
-    for (guint i = 0; i < ent->open->len; i++) {
-        KtInc *inc = inc_at(e, g_array_index(ent->open, guint32, i));
+    for (guint32 i = 0; i < ent->open.len; i++) {
+        KtInc *inc = inc_at(e, kt_idlist_at(&ent->open, i));
         if (inc->group == group && now_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
             return inc;
     }
@@ -88,12 +88,11 @@ new_incident(KtEngine *e, KtEntity *ent, const KtRecord *rec, guint64 group)
         g_strlcpy(inc->pub.network, kt_engine_str(e, inc->net_id), sizeof(inc->pub.network));
     }
     inc->pub.first_ms = inc->pub.last_ms = rec->time_ms;
-    kt_valset_init(&inc->ops, KT_CAP_INC_OPS);
-    kt_valset_init(&inc->uas, KT_CAP_INC_UAS);
-    inc->anoms = g_array_new(FALSE, FALSE, sizeof(guint32));
+    kt_valset_init(&inc->ops, KT_CAP_INC_OPS, FALSE);
+    kt_valset_init(&inc->uas, KT_CAP_INC_UAS, FALSE);
     g_ptr_array_add(e->incs, inc);
-    g_array_append_val(ent->incidents, idx);
-    g_array_append_val(ent->open, idx);
+    kt_idlist_push(&ent->incidents, idx);
+    kt_idlist_push(&ent->open, idx);
     return inc;
 }
 
@@ -126,7 +125,17 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
         g_free(message);
         return -1;
     }
-    KtAnom *a = g_new0(KtAnom, 1);
+    /* One block for the anomaly and its texts: they are kept to the end of the run. */
+    gsize lo = strlen(observed) + 1, lb = strlen(baseline) + 1, lm = strlen(message) + 1;
+    KtAnom *a = g_malloc0(sizeof(KtAnom) + lo + lb + lm);
+    char *t = (char *)(a + 1);
+    a->pub.observed = memcpy(t, observed, lo);
+    a->pub.baseline = memcpy(t + lo, baseline, lb);
+    a->pub.message = memcpy(t + lo + lb, message, lm);
+    a->texts_inline = TRUE;
+    g_free(observed);
+    g_free(baseline);
+    g_free(message);
     a->pub.kind = kind;
     a->pub.entity = ent->id;
     a->pub.entity_is_principal = ent->is_principal;
@@ -135,22 +144,46 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
     a->pub.time_ms = rec->time_ms;
     a->pub.score = CLAMP(score, 0, 100);
     a->pub.severity = kt_severity_from_score(a->pub.score);
-    a->pub.observed = observed;
-    a->pub.baseline = baseline;
-    a->pub.message = message;
-    a->strong = strong;
+    a->strong = strong != FALSE;
     a->seq = e->seq++;
     guint32 idx = e->anoms->len;
     a->inc = inc->index;
     g_ptr_array_add(e->anoms, a);
-    g_array_append_val(inc->anoms, idx);
+    kt_idlist_push(&inc->anoms, idx);
     return idx;
+}
+
+void
+kt_anom_set_texts(KtAnom *a, char *observed, char *baseline, char *message)
+{
+    if (!a->texts_inline) {
+        g_free(a->pub.observed);
+        g_free(a->pub.baseline);
+        g_free(a->pub.message);
+    }
+    a->pub.observed = observed;
+    a->pub.baseline = baseline;
+    a->pub.message = message;
+    a->texts_inline = FALSE;
+}
+
+void
+kt_anom_free(KtAnom *a)
+{
+    if (a == NULL)
+        return;
+    if (!a->texts_inline) {
+        g_free(a->pub.observed);
+        g_free(a->pub.baseline);
+        g_free(a->pub.message);
+    }
+    g_free(a);
 }
 
 gboolean
 kt_incident_has(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind)
 {
-    if (ent->open->len == 0)
+    if (ent->open.len == 0)
         return FALSE;
     KtInc *inc = find_open(e, ent, kt_incident_group(e, ent, rec->source), rec->time_ms);
     return inc != NULL && (inc->pub.reasons & (1u << kind)) != 0;
@@ -167,14 +200,14 @@ count_value(KtValSet *s, guint32 id, gint64 ms)
             return; /* capped: the rest is summed up as events */
         v = kt_valset_insert(s, id, ms);
     }
-    v->count++;
+    kt_val_count(v);
     v->last_ms = MAX(v->last_ms, ms);
 }
 
 void
 kt_incident_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
 {
-    if (ent->open->len == 0)
+    if (ent->open.len == 0)
         return;
     expire(e, ent, rec->time_ms);
     KtInc *inc = find_open(e, ent, kt_incident_group(e, ent, rec->source), rec->time_ms);
@@ -213,8 +246,8 @@ int
 kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents)
 {
     int best = 0, others = 0;
-    for (guint i = 0; i < ent->incidents->len; i++) {
-        const KtInc *inc = inc_at(e, g_array_index(ent->incidents, guint32, i));
+    for (guint32 i = 0; i < ent->incidents.len; i++) {
+        const KtInc *inc = inc_at(e, kt_idlist_at(&ent->incidents, i));
         int s = inc->pub.score;
         if (s > best) {
             if (best >= 40)
@@ -225,7 +258,7 @@ kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents)
         }
     }
     if (n_incidents != NULL)
-        *n_incidents = ent->incidents->len;
+        *n_incidents = ent->incidents.len;
     /* Several medium+ incidents raise the key's risk, by at most 15 points. */
     return MIN(100, best + MIN(15, 5 * others));
 }

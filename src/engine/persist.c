@@ -87,7 +87,7 @@ static GPtrArray *
 sorted_values(const KtEngine *e, const KtValSet *s, KtStrKind k)
 {
     GPtrArray *vals = g_ptr_array_new();
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         if (s->slots[i].id != 0)
             g_ptr_array_add(vals, (gpointer)&s->slots[i]);
     }
@@ -101,7 +101,7 @@ save_set(const KtEngine *e, const KtValSet *s, KtStrKind k, gboolean nets)
 {
     cJSON *o = cJSON_CreateObject(), *vals = cJSON_CreateArray();
     add(o, "new_days", num(s->new_days));
-    add(o, "last_new_day", i64(s->last_new_day));
+    add(o, "last_new_day", i64(s->last_new_day == G_MININT32 ? G_MININT64 : s->last_new_day));
     add(o, "saturated", cJSON_CreateBool(s->saturated));
     g_autoptr(GPtrArray) sorted = sorted_values(e, s, k);
     for (guint i = 0; i < sorted->len; i++) {
@@ -113,11 +113,12 @@ save_set(const KtEngine *e, const KtValSet *s, KtStrKind k, gboolean nets)
         push(a, i64(v->first_ms));
         push(a, i64(v->last_ms));
         if (nets) {
-            push(a, str(kt_engine_str(e, v->ua_fam)));
-            push(a, num(v->ua_votes));
+            const KtValExtra *x = kt_valset_extra(s, v);
+            push(a, str(kt_engine_str(e, x->ua_fam)));
+            push(a, num(x->ua_votes));
             for (int j = 0; j < KT_TOP_OPS; j++) {
-                push(a, str(kt_dict_str(e->dict, KT_SPACE_OP, v->top_op[j])));
-                push(a, num(v->top_cnt[j]));
+                push(a, str(kt_dict_str(e->dict, KT_SPACE_OP, x->top_op[j])));
+                push(a, num(x->top_cnt[j]));
             }
         }
         push(vals, a);
@@ -132,18 +133,17 @@ save_ring(const KtEntity *ent)
     cJSON *o = cJSON_CreateObject(), *hours = cJSON_CreateArray();
     add(o, "first", i64(ent->ring_first_hour));
     add(o, "last", i64(ent->ring_last_hour));
-    if (ent->ring_first_hour != G_MININT64) {
-        gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
-        for (gint64 h = from; h <= ent->ring_last_hour; h++) {
-            guint32 slot = (guint32)(((h % KT_RING_HOURS) + KT_RING_HOURS) % KT_RING_HOURS);
-            if (ent->ring_req[slot] == 0 && ent->ring_bytes[slot] == 0)
-                continue;
-            cJSON *a = cJSON_CreateArray();
-            push(a, num((double)h));
-            push(a, num(ent->ring_req[slot]));
-            push(a, num(ent->ring_bytes[slot]));
-            push(hours, a);
-        }
+    KtRingIter it;
+    gint64 h;
+    guint32 req;
+    float bytes;
+    kt_ring_iter_init(&it, ent);
+    while (kt_ring_next(&it, &h, &req, &bytes)) {
+        cJSON *a = cJSON_CreateArray();
+        push(a, num((double)h));
+        push(a, num(req));
+        push(a, num(bytes));
+        push(hours, a);
     }
     add(o, "hours", hours);
     return o;
@@ -197,13 +197,13 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "votes", votes);
     cJSON *how = cJSON_CreateArray(), *tl = cJSON_CreateArray();
     for (int i = 0; i < 168; i++)
-        push(how, num((double)ent->how[i]));
+        push(how, num((double)kt_cnt_get(ent, KT_CNT_HOW + (guint)i)));
     cJSON *prof = cJSON_CreateArray();
     for (int i = 0; i < 48; i++)
-        push(prof, num((double)ent->prof48[i]));
+        push(prof, num((double)kt_cnt_get(ent, KT_CNT_PROF + (guint)i)));
     add(o, "profile48", prof);
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++)
-        push(tl, num((double)ent->tl[i]));
+        push(tl, num((double)kt_cnt_get(ent, KT_CNT_TL + (guint)i)));
     add(o, "how", how);
     add(o, "timeline", tl);
     add(o, "ring", save_ring(ent));
@@ -302,8 +302,8 @@ kt_engine_save(KtEngine *e)
         KtEntity *ent = g_ptr_array_index(sorted, i);
         push(ents, save_entity(e, ent));
         g_autoptr(GPtrArray) open = g_ptr_array_new();
-        for (guint j = 0; j < ent->open->len; j++) {
-            KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->open, guint32, j));
+        for (guint32 j = 0; j < ent->open.len; j++) {
+            KtInc *inc = g_ptr_array_index(e->incs, kt_idlist_at(&ent->open, j));
             if (e->last_ms - inc->pub.last_ms <= e->cfg.quiet_ms)
                 g_ptr_array_add(open, inc);
         }
@@ -380,7 +380,7 @@ load_id(KtLoad *l, KtStrKind k, const char *s)
 }
 
 static void
-load_net_extra(KtLoad *l, KtVal *v, const cJSON *a)
+load_net_extra(KtLoad *l, KtValExtra *v, const cJSON *a)
 {
     if (cJSON_GetArraySize(a) != 7 + 2 * KT_TOP_OPS) {
         fail(l, "network value");
@@ -404,9 +404,11 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         fail(l, "value set");
         return;
     }
-    s->new_days = (guint32)MIN(get_u64(l, cJSON_GetObjectItemCaseSensitive(o, "new_days"),
-                                       "new_days"), G_MAXUINT32);
-    s->last_new_day = get_i64(l, cJSON_GetObjectItemCaseSensitive(o, "last_new_day"), "day");
+    s->new_days = (guint16)MIN(get_u64(l, cJSON_GetObjectItemCaseSensitive(o, "new_days"),
+                                       "new_days"), G_MAXUINT16);
+    gint64 day = get_i64(l, cJSON_GetObjectItemCaseSensitive(o, "last_new_day"), "day");
+    s->last_new_day = day == G_MININT64 ? G_MININT32
+                                        : (gint32)CLAMP(day, (gint64)G_MININT32 + 1, G_MAXINT32);
     s->saturated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "saturated"));
     const cJSON *a;
     cJSON_ArrayForEach(a, vals)
@@ -422,12 +424,12 @@ load_set(KtLoad *l, KtValSet *s, const cJSON *o, KtStrKind k, gboolean nets)
         }
         KtVal *v = kt_valset_insert(s, id, 0);
         kt_valset_set_flags(s, v, (guint32)get_u64(l, cJSON_GetArrayItem(a, 1), "flags") & 7u);
-        v->count = get_u64(l, cJSON_GetArrayItem(a, 2), "count");
-        v->first_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "first");
+        v->count = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 2), "count"), G_MAXUINT32);
+        v->first_ms = kt_val_time(get_i64(l, cJSON_GetArrayItem(a, 3), "first"));
         v->last_ms = get_i64(l, cJSON_GetArrayItem(a, 4), "last");
-        s->min_last = G_MININT64; /* last_ms set directly: the next prune scans */
+        kt_valset_forget_min(s); /* last_ms set directly: the next prune scans */
         if (nets)
-            load_net_extra(l, v, a);
+            load_net_extra(l, kt_valset_extra(s, v), a);
     }
 }
 
@@ -453,9 +455,13 @@ load_ring(KtLoad *l, KtEntity *ent, const cJSON *o)
             fail(l, "ring hour");
             return;
         }
-        guint32 slot = (guint32)(((h % KT_RING_HOURS) + KT_RING_HOURS) % KT_RING_HOURS);
-        ent->ring_req[slot] = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "req"), G_MAXUINT32);
-        ent->ring_bytes[slot] = (float)get_u64(l, cJSON_GetArrayItem(a, 2), "bytes");
+        guint32 req = (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "req"), G_MAXUINT32);
+        float bytes = (float)get_u64(l, cJSON_GetArrayItem(a, 2), "bytes");
+        /* Hours outside the window or before the first are never read: skip them. */
+        if (ent->ring_first_hour == G_MININT64 || h < ent->ring_first_hour ||
+            h <= ent->ring_last_hour - KT_RING_HOURS)
+            continue;
+        kt_ring_set(ent, h, req, bytes);
     }
 }
 
@@ -486,7 +492,7 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->fired_req = v[18] == 1, ent->fired_bytes = v[19] == 1;
     ent->fired_burst = v[20] == 1, ent->fired_off = v[21] == 1;
     ent->stat_day = v[22], ent->concentrated = v[23] == 1;
-    ent->conc_bins = (guint)CLAMP(v[24], 0, 48);
+    ent->conc_bins = (guint8)CLAMP(v[24], 0, 48);
     ent->net0_ms = v[25], ent->base_overlaps = (guint64)MAX(v[26], 0);
     ent->tl_start = v[27], ent->tl_width = v[28];
     ent->tl_lo = 1, ent->tl_hi = 0; /* no cached bucket */
@@ -498,15 +504,17 @@ load_scalars(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->med_day = d[7] < -1e17 || d[7] > 1e17 ? G_MININT64 : (gint64)d[7];
 }
 
+/* Counts, saturated at G_MAXUINT32 (as the engine counts them). */
 static void
-load_u64_array(KtLoad *l, guint64 *dst, int n, const cJSON *a, const char *what)
+load_counters(KtLoad *l, KtEntity *ent, guint first, int n, const cJSON *a, const char *what)
 {
     if (!cJSON_IsArray(a) || cJSON_GetArraySize(a) != n) {
         fail(l, what);
         return;
     }
     for (int i = 0; i < n; i++)
-        dst[i] = get_u64(l, cJSON_GetArrayItem(a, i), what);
+        kt_cnt_set(ent, first + (guint)i,
+                   (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, i), what), G_MAXUINT32));
 }
 
 /* The latest two networks, for concurrent_use. */
@@ -564,12 +572,12 @@ load_entity(KtLoad *l, const cJSON *o)
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
     load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
     load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
-    load_u64_array(l, ent->how, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
-    load_u64_array(l, ent->prof48, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
-                   "profile48");
-    ent->share_how = -1; /* prof48 replaced */
-    load_u64_array(l, ent->tl, KT_TIMELINE_BUCKETS,
-                   cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
+    load_counters(l, ent, KT_CNT_HOW, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");
+    load_counters(l, ent, KT_CNT_PROF, 48, cJSON_GetObjectItemCaseSensitive(o, "profile48"),
+                  "profile48");
+    ent->share_how = -1; /* the profile replaced */
+    load_counters(l, ent, KT_CNT_TL, KT_TIMELINE_BUCKETS,
+                  cJSON_GetObjectItemCaseSensitive(o, "timeline"), "timeline");
     load_ring(l, ent, cJSON_GetObjectItemCaseSensitive(o, "ring"));
     load_set(l, &ent->ips, cJSON_GetObjectItemCaseSensitive(o, "ips"), KT_STR_SOURCE, FALSE);
     load_set(l, &ent->nets, cJSON_GetObjectItemCaseSensitive(o, "nets"), KT_STR_ENGINE, TRUE);
@@ -598,7 +606,8 @@ load_counts(KtLoad *l, KtValSet *s, const cJSON *arr, KtSpace space)
             fail(l, "count value");
             return;
         }
-        kt_valset_insert(s, id, 0)->count = get_u64(l, cJSON_GetArrayItem(a, 1), "count");
+        kt_valset_insert(s, id, 0)->count =
+            (guint32)MIN(get_u64(l, cJSON_GetArrayItem(a, 1), "count"), G_MAXUINT32);
     }
 }
 

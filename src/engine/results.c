@@ -81,7 +81,7 @@ static GArray *
 counts_of(const KtEngine *e, const KtValSet *s, KtSpace space)
 {
     GArray *a = g_array_new(FALSE, FALSE, sizeof(KtCount));
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         if (s->slots[i].id != 0) {
             KtCount c = { s->slots[i].id, s->slots[i].count };
             g_array_append_val(a, c);
@@ -106,9 +106,9 @@ finish_incident(KtEngine *e, KtInc *inc)
         g_array_free(inc->pub.anomalies, TRUE);
     inc->pub.ops = counts_of(e, &inc->ops, KT_SPACE_OP);
     inc->pub.uas = counts_of(e, &inc->uas, KT_SPACE_UA);
-    inc->pub.anomalies = g_array_sized_new(FALSE, FALSE, sizeof(guint64), inc->anoms->len);
-    for (guint i = 0; i < inc->anoms->len; i++) {
-        KtAnom *a = g_ptr_array_index(e->anoms, g_array_index(inc->anoms, guint32, i));
+    inc->pub.anomalies = g_array_sized_new(FALSE, FALSE, sizeof(guint64), inc->anoms.len);
+    for (guint32 i = 0; i < inc->anoms.len; i++) {
+        KtAnom *a = g_ptr_array_index(e->anoms, kt_idlist_at(&inc->anoms, i));
         a->pub.incident = inc->pub.id;
         g_array_append_val(inc->pub.anomalies, a->pub.id);
     }
@@ -161,7 +161,6 @@ static void
 consumer_free(gpointer p)
 {
     KtConsumer *c = p;
-    g_free(c->ua_family);
     if (c->ops != NULL)
         g_array_free(c->ops, TRUE);
     g_free(c);
@@ -181,8 +180,8 @@ summary_free(gpointer p)
 static gboolean
 net_is_bad(const KtEngine *e, const KtEntity *ent, guint32 net, gboolean wide)
 {
-    for (guint i = 0; i < ent->incidents->len; i++) {
-        const KtInc *inc = g_ptr_array_index(e->incs, g_array_index(ent->incidents, guint32, i));
+    for (guint32 i = 0; i < ent->incidents.len; i++) {
+        const KtInc *inc = g_ptr_array_index(e->incs, kt_idlist_at(&ent->incidents, i));
         if ((wide ? inc->wide_id : inc->net_id) == net && inc->pub.score >= 40)
             return TRUE;
     }
@@ -205,19 +204,20 @@ consumers_of(const KtEngine *e, const KtEntity *ent)
     /* A key whose /24 networks churn (CI on cloud addresses) is listed by range. */
     gboolean wide = kt_valset_churny(&ent->nets, ent->base_days);
     const KtValSet *s = wide ? &ent->wide : &ent->nets;
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         const KtVal *v = &s->slots[i];
         if (v->id == 0 || !(v->flags & KT_VAL_BASE))
             continue;
         if ((v->flags & KT_VAL_NEW) && net_is_bad(e, ent, v->id, wide))
             continue;
         KtConsumer *c = g_new0(KtConsumer, 1);
+        const KtValExtra *x = kt_valset_extra(s, v);
         g_strlcpy(c->network, kt_engine_str(e, v->id), sizeof(c->network));
-        c->ua_family = g_strdup(kt_engine_str(e, v->ua_fam));
+        c->ua_family = (char *)kt_engine_str(e, x->ua_fam); /* engine-owned */
         c->ops = g_array_new(FALSE, FALSE, sizeof(KtCount));
         for (int k = 0; k < KT_TOP_OPS; k++) {
-            if (v->top_cnt[k] > 0) {
-                KtCount cnt = { v->top_op[k], v->top_cnt[k] };
+            if (x->top_cnt[k] > 0) {
+                KtCount cnt = { x->top_op[k], x->top_cnt[k] };
                 g_array_append_val(c->ops, cnt);
             }
         }
@@ -315,7 +315,7 @@ static GPtrArray *
 value_stats(const KtEngine *e, const KtValSet *s, gboolean engine_labels)
 {
     GPtrArray *list = g_ptr_array_new_with_free_func(value_stat_free);
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         const KtVal *v = &s->slots[i];
         if (v->id == 0)
             continue;
@@ -345,14 +345,18 @@ kt_engine_key_detail(KtEngine *e, guint32 entity, gboolean is_principal)
     d->networks = value_stats(e, &ent->nets, TRUE);
     d->ops = value_stats(e, &ent->ops, FALSE);
     d->uas = value_stats(e, &ent->uas, TRUE);
-    memcpy(d->hour_of_week, ent->how, sizeof(d->hour_of_week));
+    for (int i = 0; i < 168; i++)
+        d->hour_of_week[i] = kt_cnt_get(ent, KT_CNT_HOW + (guint)i);
     d->timeline = g_array_new(FALSE, FALSE, sizeof(guint64));
     int used = 0;
     for (int i = 0; i < KT_TIMELINE_BUCKETS; i++) {
-        if (ent->tl[i] != 0)
+        if (kt_cnt_get(ent, KT_CNT_TL + (guint)i) != 0)
             used = i + 1;
     }
-    g_array_append_vals(d->timeline, ent->tl, (guint)used);
+    for (int i = 0; i < used; i++) {
+        guint64 count = kt_cnt_get(ent, KT_CNT_TL + (guint)i);
+        g_array_append_val(d->timeline, count);
+    }
     d->timeline_start_ms = ent->tl_start == G_MININT64 ? 0 : ent->tl_start;
     d->timeline_bucket_ms = ent->tl_width;
     return d;
@@ -452,7 +456,7 @@ kt_engine_list_values(const KtEngine *e, const KtValSet *s, KtSpace space,
 {
     g_autoptr(GPtrArray) vals = g_ptr_array_new();
     gboolean leak = kt_engine_leak_mode(e);
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         const KtVal *v = &s->slots[i];
         if (v->id != 0 && (!leak || (v->flags & KT_VAL_BASE)))
             g_ptr_array_add(vals, (gpointer)v);
@@ -472,4 +476,51 @@ kt_engine_list_values(const KtEngine *e, const KtValSet *s, KtSpace space,
     if (vals->len > max)
         g_string_append_printf(out, " (+%u more)", vals->len - max);
     return g_string_free(out, FALSE);
+}
+
+/* --- memory accounting --------------------------------------------------------------- */
+
+static gsize
+str_bytes(const char *s)
+{
+    return s != NULL ? strlen(s) + 1 : 0;
+}
+
+static void
+incident_memory(const KtInc *inc, KtEngineMemory *m)
+{
+    m->incidents += sizeof(KtInc) + kt_valset_bytes(&inc->ops) + kt_valset_bytes(&inc->uas) +
+                    kt_idlist_bytes(&inc->anoms);
+}
+
+gsize
+kt_engine_memory(const KtEngine *e, KtEngineMemory *m)
+{
+    KtEngineMemory local;
+    if (m == NULL)
+        m = &local;
+    memset(m, 0, sizeof(*m));
+    g_return_val_if_fail(e != NULL, 0);
+    for (guint i = 0; i < e->ents->len; i++)
+        kt_entity_memory(g_ptr_array_index(e->ents, i), m);
+    m->entities += sizeof(gpointer) * e->ents->len;
+    for (guint i = 0; i < e->incs->len; i++)
+        incident_memory(g_ptr_array_index(e->incs, i), m);
+    m->incidents += sizeof(gpointer) * e->incs->len;
+    for (guint i = 0; i < e->anoms->len; i++) {
+        const KtAnom *a = g_ptr_array_index(e->anoms, i);
+        m->anomalies += sizeof(KtAnom) + str_bytes(a->pub.observed) +
+                        str_bytes(a->pub.baseline) + str_bytes(a->pub.message);
+    }
+    m->anomalies += sizeof(gpointer) * e->anoms->len;
+    m->n_entities = e->ents->len;
+    m->n_incidents = e->incs->len;
+    m->n_anomalies = e->anoms->len;
+    m->other = sizeof(KtEngine) + sizeof(guint32) * (e->by_key->len + e->by_principal->len) +
+               sizeof(KtSrcInfo) * e->src_info->len + sizeof(KtUaInfo) * e->ua_info->len +
+               e->op_class->len + sizeof(gint64) * e->key_revoked->len;
+    for (guint i = 0; i < e->strs->len; i++)
+        m->other += sizeof(gpointer) * 3 + str_bytes(g_ptr_array_index(e->strs, i));
+    m->other += sizeof(KtThrMemo) * KT_THR_MEMO;
+    return m->entities + m->value_sets + m->rings + m->incidents + m->anomalies + m->other;
 }

@@ -2,16 +2,29 @@
  * valueset.c - the per-entity sets of learned values (IPs, networks, operations, user
  * agent families): open addressing with linear probing and backward-shift deletion,
  * a hard cap with least-recently-seen eviction, and churn bookkeeping.
+ *
+ * Sets of up to KT_VALSET_COMPACT values are compact arrays that remember the slot each
+ * value would have in an 8-slot table; every change to them is made on that table
+ * (rebuilt on the stack), so a set behaves exactly as if it had been a table all along.
  */
 #include "engine-private.h"
 
+/* A table: @mask + 1 slots and their extras (NULL for sets without). */
+typedef struct {
+    KtVal *v;
+    KtValExtra *x;
+    guint32 mask;
+} KtTab;
+
 void
-kt_valset_init(KtValSet *s, guint32 cap)
+kt_valset_init(KtValSet *s, guint32 cap, gboolean extras)
 {
+    g_assert(cap >= 1 && cap <= 32768);
     memset(s, 0, sizeof(*s));
-    s->cap = cap;
-    s->last_new_day = G_MININT64;
-    s->min_last = G_MAXINT64;
+    s->cap = (guint16)cap;
+    s->extras = extras ? 1 : 0;
+    s->last_new_day = G_MININT32;
+    s->min_last_h = G_MAXINT32;
 }
 
 void
@@ -20,8 +33,53 @@ kt_valset_clear(KtValSet *s)
     g_free(s->slots);
     s->slots = NULL;
     s->mask = 0;
+    s->ccap = 0;
+    s->vpos = 0;
     s->n = 0;
     s->n_base = 0;
+}
+
+/* The hour of @ms, rounded down and clamped into 32 bits (times of the years 1-9999 fit). */
+static gint32
+hour_of(gint64 ms)
+{
+    const gint64 h = (gint64)3600 * 1000;
+    gint64 hour = ms >= 0 ? ms / h : -1 - (-(ms + 1)) / h;
+    return (gint32)CLAMP(hour, (gint64)G_MININT32 + 1, (gint64)G_MAXINT32 - 1);
+}
+
+void
+kt_valset_forget_min(KtValSet *s)
+{
+    s->min_last_h = G_MININT32;
+}
+
+/* Bytes of one entry with its extra. */
+static gsize
+entry_size(const KtValSet *s)
+{
+    return sizeof(KtVal) + (s->extras ? sizeof(KtValExtra) : 0);
+}
+
+gsize
+kt_valset_bytes(const KtValSet *s)
+{
+    if (s->slots == NULL)
+        return 0;
+    return (s->ccap != 0 ? s->ccap : (gsize)s->mask + 1) * entry_size(s);
+}
+
+/* (transfer full) Zeroed room for @len entries and their extras. */
+static KtVal *
+block_new(const KtValSet *s, guint32 len)
+{
+    return g_malloc0(len * entry_size(s));
+}
+
+static KtValExtra *
+block_extras(const KtValSet *s, KtVal *block, guint32 len)
+{
+    return s->extras ? (KtValExtra *)(void *)(block + len) : NULL;
 }
 
 /* Home slot of @id (as kt_valset_find() probes). */
@@ -31,29 +89,163 @@ slot_of(guint32 id, guint32 mask)
     return (id * 2654435761u) & mask;
 }
 
-static KtVal *
-place(KtValSet *s, const KtVal *v)
+static KtTab
+table_of(const KtValSet *s)
 {
-    guint32 i = slot_of(v->id, s->mask);
-    while (s->slots[i].id != 0)
-        i = (i + 1) & s->mask;
-    s->slots[i] = *v;
-    return &s->slots[i];
+    KtTab t = { s->slots, block_extras(s, s->slots, (guint32)s->mask + 1), s->mask };
+    return t;
 }
+
+/* Places @v (and @x, nullable: zeroed) at its probe position; returns the slot. */
+static guint32
+tab_place(KtTab *t, const KtVal *v, const KtValExtra *x)
+{
+    guint32 i = slot_of(v->id, t->mask);
+    while (t->v[i].id != 0)
+        i = (i + 1) & t->mask;
+    t->v[i] = *v;
+    if (t->x != NULL) {
+        if (x != NULL)
+            t->x[i] = *x;
+        else
+            memset(&t->x[i], 0, sizeof(KtValExtra));
+    }
+    return i;
+}
+
+/* Removes the value in slot @i of @t (the table of @s). */
+static void
+tab_delete(KtValSet *s, KtTab *t, guint32 i)
+{
+    if (t->v[i].flags & KT_VAL_BASE)
+        s->n_base--;
+    /* Backward-shift deletion keeps probe chains intact without tombstones. */
+    for (guint32 j = (i + 1) & t->mask;; j = (j + 1) & t->mask) {
+        KtVal *w = &t->v[j];
+        if (w->id == 0)
+            break;
+        guint32 home = slot_of(w->id, t->mask);
+        /* w may move to i when its home is not cyclically within (i, j]. */
+        gboolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+        if (!between) {
+            t->v[i] = *w;
+            if (t->x != NULL)
+                t->x[i] = t->x[j];
+            i = j;
+        }
+    }
+    memset(&t->v[i], 0, sizeof(KtVal));
+    if (t->x != NULL)
+        memset(&t->x[i], 0, sizeof(KtValExtra));
+    s->n--;
+}
+
+/* --- compact sets -------------------------------------------------------------------- */
+
+static guint32
+vslot(const KtValSet *s, guint32 k)
+{
+    return (s->vpos >> (3 * k)) & 7u;
+}
+
+/* The virtual table of compact @s, built in @v and @x. */
+static KtTab
+expand(const KtValSet *s, KtVal v[KT_VALSET_VIRTUAL], KtValExtra x[KT_VALSET_VIRTUAL])
+{
+    KtValExtra *cx = block_extras(s, s->slots, s->ccap);
+    memset(v, 0, sizeof(KtVal) * KT_VALSET_VIRTUAL);
+    memset(x, 0, sizeof(KtValExtra) * KT_VALSET_VIRTUAL);
+    for (guint32 k = 0; k < s->n; k++) {
+        guint32 p = vslot(s, k);
+        v[p] = s->slots[k];
+        if (cx != NULL)
+            x[p] = cx[k];
+    }
+    KtTab t = { v, s->extras ? x : NULL, KT_VALSET_VIRTUAL - 1 };
+    return t;
+}
+
+/* Stores the virtual table @t back into compact @s (s->n values); returns the entry
+ * that slot @want went to. */
+static guint32
+compress(KtValSet *s, const KtTab *t, guint32 want)
+{
+    KtValExtra *cx = block_extras(s, s->slots, s->ccap);
+    guint32 k = 0, got = G_MAXUINT32;
+    guint16 vpos = 0;
+    for (guint32 i = 0; i < KT_VALSET_VIRTUAL; i++) {
+        if (t->v[i].id == 0)
+            continue;
+        g_assert(k < s->ccap);
+        s->slots[k] = t->v[i];
+        if (cx != NULL)
+            cx[k] = t->x[i];
+        vpos |= (guint16)(i << (3 * k));
+        if (i == want)
+            got = k;
+        k++;
+    }
+    g_assert(k == s->n);
+    s->vpos = vpos;
+    return got;
+}
+
+/* Makes room for one more value in a compact (or empty) set: values are added rarely,
+ * so the array is kept exact. */
+static void
+compact_grow(KtValSet *s)
+{
+    guint32 ccap = s->ccap + 1u;
+    KtVal *block = block_new(s, ccap);
+    if (s->slots != NULL) {
+        memcpy(block, s->slots, sizeof(KtVal) * s->n);
+        if (s->extras)
+            memcpy(block_extras(s, block, ccap), block_extras(s, s->slots, s->ccap),
+                   sizeof(KtValExtra) * s->n);
+    }
+    g_free(s->slots);
+    s->slots = block;
+    s->ccap = (guint8)ccap;
+    s->mask = KT_VALSET_VIRTUAL - 1;
+}
+
+/* Turns compact @s into the 8-slot table it stands for. */
+static void
+materialize(KtValSet *s)
+{
+    KtVal *block = block_new(s, KT_VALSET_VIRTUAL);
+    KtValExtra *x = block_extras(s, block, KT_VALSET_VIRTUAL);
+    KtValExtra *cx = block_extras(s, s->slots, s->ccap);
+    for (guint32 k = 0; k < s->n; k++) {
+        guint32 p = vslot(s, k);
+        block[p] = s->slots[k];
+        if (x != NULL)
+            x[p] = cx[k];
+    }
+    g_free(s->slots);
+    s->slots = block;
+    s->ccap = 0;
+    s->vpos = 0;
+    s->mask = KT_VALSET_VIRTUAL - 1;
+}
+
+/* --- tables -------------------------------------------------------------------------- */
 
 static void
 grow(KtValSet *s)
 {
-    guint32 old_size = s->slots != NULL ? s->mask + 1 : 0;
-    guint32 size = old_size ? old_size * 2 : 8;
-    KtVal *old = s->slots;
-    s->slots = g_new0(KtVal, size);
-    s->mask = size - 1;
+    guint32 old_size = (guint32)s->mask + 1, size = old_size * 2;
+    g_assert(size <= 65536);
+    KtTab old = table_of(s);
+    KtTab t = { block_new(s, size), NULL, size - 1 };
+    t.x = block_extras(s, t.v, size);
     for (guint32 i = 0; i < old_size; i++) {
-        if (old[i].id != 0)
-            place(s, &old[i]);
+        if (old.v[i].id != 0)
+            tab_place(&t, &old.v[i], old.x != NULL ? &old.x[i] : NULL);
     }
-    g_free(old);
+    g_free(s->slots);
+    s->slots = t.v;
+    s->mask = (guint16)(size - 1);
 }
 
 void
@@ -62,34 +254,27 @@ kt_valset_remove(KtValSet *s, guint32 id)
     KtVal *v = kt_valset_find(s, id);
     if (v == NULL)
         return;
-    guint32 i = (guint32)(v - s->slots);
-    if (v->flags & KT_VAL_BASE)
-        s->n_base--;
-    /* Backward-shift deletion keeps probe chains intact without tombstones. */
-    for (guint32 j = (i + 1) & s->mask;; j = (j + 1) & s->mask) {
-        KtVal *w = &s->slots[j];
-        if (w->id == 0)
-            break;
-        guint32 home = slot_of(w->id, s->mask);
-        /* w may move to i when its home is not cyclically within (i, j]. */
-        gboolean between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
-        if (!between) {
-            s->slots[i] = *w;
-            i = j;
-        }
+    if (s->ccap != 0) {
+        KtVal tv[KT_VALSET_VIRTUAL];
+        KtValExtra tx[KT_VALSET_VIRTUAL];
+        guint32 i = vslot(s, (guint32)(v - s->slots));
+        KtTab t = expand(s, tv, tx);
+        tab_delete(s, &t, i);
+        compress(s, &t, G_MAXUINT32);
+        return;
     }
-    memset(&s->slots[i], 0, sizeof(KtVal));
-    s->n--;
+    KtTab t = table_of(s);
+    tab_delete(s, &t, (guint32)(v - s->slots));
 }
 
 /* Evicts the least recently seen value, preferring values outside the baseline, so a
  * flood of new values after the leak time cannot push the baseline out. Returns TRUE when
- * a baseline value had to go. */
+ * a baseline value had to go. Ties go to the first in slot order. */
 static gboolean
 evict_oldest(KtValSet *s)
 {
     KtVal *oldest = NULL, *oldest_new = NULL;
-    for (guint32 i = 0; i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         KtVal *v = &s->slots[i];
         if (v->id == 0)
             continue;
@@ -110,37 +295,57 @@ KtVal *
 kt_valset_insert(KtValSet *s, guint32 id, gint64 now_ms)
 {
     g_assert(id != 0);
-    if (s->cap > 0 && s->n >= s->cap && evict_oldest(s))
+    if (s->n >= s->cap && evict_oldest(s))
         s->saturated = TRUE; /* the baseline itself overflowed: judge by range */
-    if (s->slots == NULL || (s->n + 1) * 4 > (s->mask + 1) * 3)
-        grow(s);
     KtVal v = { 0 };
     v.id = id;
     v.first_ms = now_ms;
     v.last_ms = now_ms;
-    s->min_last = MIN(s->min_last, now_ms);
+    s->min_last_h = MIN(s->min_last_h, hour_of(now_ms));
+    if (s->slots == NULL || s->ccap != 0) {
+        if (s->n < KT_VALSET_COMPACT) {
+            KtVal tv[KT_VALSET_VIRTUAL];
+            KtValExtra tx[KT_VALSET_VIRTUAL];
+            if (s->n == s->ccap)
+                compact_grow(s);
+            KtTab t = expand(s, tv, tx);
+            guint32 i = tab_place(&t, &v, NULL);
+            s->n++;
+            return &s->slots[compress(s, &t, i)];
+        }
+        materialize(s);
+    }
+    if (((guint32)s->n + 1) * 4 > ((guint32)s->mask + 1) * 3)
+        grow(s);
+    KtTab t = table_of(s);
     s->n++;
-    return place(s, &v);
+    return &s->slots[tab_place(&t, &v, NULL)];
 }
 
 void
 kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
 {
-    if (s->slots == NULL || cutoff_ms <= s->min_last)
+    if (s->slots == NULL || s->min_last_h == G_MAXINT32 ||
+        (s->min_last_h != G_MININT32 && cutoff_ms <= (gint64)s->min_last_h * 3600 * 1000))
         return; /* every value was seen at or after the cutoff */
+    KtVal tv[KT_VALSET_VIRTUAL];
+    KtValExtra tx[KT_VALSET_VIRTUAL];
+    KtTab t = s->ccap != 0 ? expand(s, tv, tx) : table_of(s);
     /* Removal shifts entries backwards, so rescan a slot after removing from it. */
-    gint64 min_last = G_MAXINT64;
-    for (guint32 i = 0; i <= s->mask;) {
-        KtVal *v = &s->slots[i];
+    gint32 min_last = G_MAXINT32;
+    for (guint32 i = 0; i <= t.mask;) {
+        KtVal *v = &t.v[i];
         if (v->id != 0 && v->last_ms < cutoff_ms) {
-            kt_valset_remove(s, v->id);
+            tab_delete(s, &t, i);
         } else {
             if (v->id != 0)
-                min_last = MIN(min_last, v->last_ms);
+                min_last = MIN(min_last, hour_of(v->last_ms));
             i++;
         }
     }
-    s->min_last = min_last;
+    if (s->ccap != 0)
+        compress(s, &t, G_MAXUINT32);
+    s->min_last_h = min_last;
 }
 
 guint32
