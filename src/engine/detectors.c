@@ -82,6 +82,10 @@ rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 {
     if (ent->events == 0 || rec->time_ms - ent->last_ms < e->cfg.dormant_ms)
         return;
+    /* A key whose learned history already holds an idle spell two thirds as long (a
+     * monthly job) is keeping its rhythm, not waking up. */
+    if (ent->base_idle_ms >= (rec->time_ms - ent->last_ms) / 3 * 2)
+        return;
     char last[48];
     kt_engine_local_time(e, ent->last_ms, last, sizeof(last));
     gint64 days = (rec->time_ms - ent->last_ms) / KT_MS_DAY;

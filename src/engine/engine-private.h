@@ -207,6 +207,7 @@ typedef struct {
     guint64 base_events, base_fail, base_bytes_n;
     gint64 base_bytes;
     gint64 cur_day;           /* UTC day number of the last record */
+    gint64 base_idle_ms;      /* longest gap before a learned record (dormant_key) */
     guint64 base_how_total;
     KtValSet ips, nets, wide, ops, uas;
     /* hourly volume history (UTC hours), learned hours only: sparse (ring_hours, in hour

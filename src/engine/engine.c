@@ -431,6 +431,9 @@ kt_engine_feed(KtEngine *e, const KtRecord *rec)
     kt_baseline_advance(e, ent, rec, learn);
     kt_detect_prepare(e, ent, rec, judged && ent->base_events > 0, &c);
     kt_detect_record(e, ent, rec, judged, &c);
+    /* after dormant_key judged this gap, before kt_baseline_count moves last_ms */
+    if (learn && ent->events > 0 && rec->time_ms - ent->last_ms > ent->base_idle_ms)
+        ent->base_idle_ms = rec->time_ms - ent->last_ms;
     kt_baseline_count(e, ent, rec);
     kt_incident_count(e, ent, rec);
     kt_baseline_learn(e, ent, rec, learn, &c);

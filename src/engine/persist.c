@@ -183,6 +183,8 @@ save_entity(const KtEngine *e, const KtEntity *ent)
     add(o, "principal", cJSON_CreateBool(ent->is_principal));
     add(o, "key", str(kt_dict_str(e->dict, KT_SPACE_KEY, ent->key)));
     add(o, "scalars", save_scalars(e, ent));
+    if (ent->base_idle_ms > 0) /* optional: states before it load with 0 */
+        add(o, "idle_max", i64(ent->base_idle_ms));
     cJSON *nets = cJSON_CreateArray();
     push(nets, str(kt_engine_str(e, ent->net0)));
     push(nets, str(kt_dict_str(e->dict, KT_SPACE_SOURCE, ent->net0_src)));
@@ -570,6 +572,8 @@ load_entity(KtLoad *l, const cJSON *o)
     const char *key = get_str(l, cJSON_GetObjectItemCaseSensitive(o, "key"), "key");
     ent->key = kt_dict_intern(e->dict, KT_SPACE_KEY, kt_sv(key));
     load_scalars(l, ent, cJSON_GetObjectItemCaseSensitive(o, "scalars"));
+    const cJSON *idle = cJSON_GetObjectItemCaseSensitive(o, "idle_max");
+    ent->base_idle_ms = idle != NULL ? MAX(get_i64(l, idle, "idle_max"), 0) : 0;
     load_recent_nets(l, ent, cJSON_GetObjectItemCaseSensitive(o, "recent_nets"));
     load_votes(l, ent, cJSON_GetObjectItemCaseSensitive(o, "votes"));
     load_counters(l, ent, KT_CNT_HOW, 168, cJSON_GetObjectItemCaseSensitive(o, "how"), "how");

@@ -487,6 +487,29 @@ test_dormant(void)
     fx_clear(&f);
 }
 
+/* A monthly job: its learned history already holds 31-day idle spells, so a 31-day gap
+ * after learning is its rhythm; a 100-day gap is not. */
+static void
+test_dormant_rhythm(void)
+{
+    for (int long_gap = 0; long_gap <= 1; long_gap++) {
+        Fx f;
+        KtEngineConfig cfg;
+        kt_engine_config_init(&cfg);
+        cfg.learn_ms = 70 * DAY;
+        fx_init(&f, &cfg);
+        for (int m = 0; m < 3; m++)
+            feed(&f, T0 + m * 31 * DAY + 2 * HOUR, "AKIAMONTHLY", IP_A, "s3:GetObject", UA_CLI,
+                 KT_OUTCOME_OK, 2000);
+        gint64 next = T0 + (long_gap ? 162 : 93) * DAY + 2 * HOUR;
+        feed(&f, next, "AKIAMONTHLY", IP_A, "s3:GetObject", UA_CLI, KT_OUTCOME_OK, 2000);
+        const KtResults *r = kt_engine_results(f.e);
+        guint want = long_gap ? 1 : 0;
+        g_assert_cmpuint(count_kind(r, KT_DET_DORMANT_KEY), ==, want);
+        fx_clear(&f);
+    }
+}
+
 static void
 test_concurrent(void)
 {
@@ -1282,6 +1305,7 @@ main(int argc, char **argv)
     g_test_add_func("/engine/detect/off-hours-tz", test_off_hours_tz);
     g_test_add_func("/engine/detect/volume-spike", test_volume_spike);
     g_test_add_func("/engine/detect/dormant", test_dormant);
+    g_test_add_func("/engine/detect/dormant-rhythm", test_dormant_rhythm);
     g_test_add_func("/engine/detect/concurrent", test_concurrent);
     g_test_add_func("/engine/detect/known-bad", test_known_bad);
     g_test_add_func("/engine/detect/allow", test_allow);
