@@ -6,6 +6,7 @@
  * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
  */
 #include "clf-program.h"
+#include "linesplit.h"
 #include "webpath.h"
 
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
@@ -42,6 +43,11 @@ typedef struct {
     KtLineSplitter *ls;
     KtStrView vals[F_NFIELDS];
     KtStrView hdr[KT_CLF_MAX_HEADERS];
+    guint8 clear_vals[F_NFIELDS];   /* fields a matching line may leave unset (see */
+    guint n_clear_vals;             /* plan_clearing): reset before each line */
+    guint8 clear_hdr[KT_CLF_MAX_HEADERS];
+    guint n_clear_hdr;
+    KtEventView ev;                 /* fields clf never sets stay as cleared once */
     char op[KT_CLF_OP_MAX];
     struct KtClfOpMemo *memo; /* KT_CLF_OP_CACHE entries, allocated on first use */
 } KtClfParser;
@@ -379,25 +385,59 @@ key_from_query(KtClfParser *cp, KtStrView path)
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
 {
-    KtEventView ev;
-    kt_event_view_clear(&ev);
+    /* every field set here is set on every line; the others keep kt_event_view_clear()'s
+     * values from clf_new (a per-line clear of the whole view cost more than the rest) */
+    KtEventView *ev = &cp->ev;
     KtStrView path = KT_SV_NULL;
-    ev.op = build_op(cp, &path);
-    ev.key = resolve(cp, &cp->key, path);
-    if (ev.key.len == 0 && cp->key_default)
-        ev.key = key_from_query(cp, path);
-    ev.principal = resolve(cp, &cp->principal, path);
-    ev.source = resolve(cp, &cp->ip, path);
-    ev.ua = resolve(cp, &cp->ua, path);
-    ev.time_text = cp->prog.has[F_TIME] ? cp->vals[F_TIME] : cp->vals[F_ISOTIME];
-    ev.status = cp->vals[F_STATUS];
-    if (kt_sv_eq(ev.status, "-"))
-        ev.status = KT_SV_NULL;
-    ev.bytes = parse_bytes(cp->vals[F_BYTES]);
-    cp->sink->event(cp->sink->ud, &ev, lineno);
+    ev->op = build_op(cp, &path);
+    ev->key = resolve(cp, &cp->key, path);
+    if (ev->key.len == 0 && cp->key_default)
+        ev->key = key_from_query(cp, path);
+    ev->principal = resolve(cp, &cp->principal, path);
+    ev->source = resolve(cp, &cp->ip, path);
+    ev->ua = resolve(cp, &cp->ua, path);
+    ev->time_text = cp->prog.has[F_TIME] ? cp->vals[F_TIME] : cp->vals[F_ISOTIME];
+    ev->status = cp->vals[F_STATUS];
+    if (kt_sv_eq(ev->status, "-"))
+        ev->status = KT_SV_NULL;
+    ev->bytes = parse_bytes(cp->vals[F_BYTES]);
+    cp->sink->event(cp->sink->ud, ev, lineno);
 }
 
 /* ---- set-up ---------------------------------------------------------------------- */
+
+/*
+ * Which values to reset before each line. A line that matches runs every step before
+ * optional_from, so the values those steps write are always rewritten, and values no
+ * step writes stay empty: only the values of optional steps and the query cut from a
+ * "%U%q" path are reset (the same views as clearing them all, for a fraction of it).
+ */
+static void
+plan_clearing(KtClfParser *cp)
+{
+    const KtClfProgram *pg = &cp->prog;
+    gboolean always[F_NFIELDS] = { FALSE }, hdr_always[KT_CLF_MAX_HEADERS] = { FALSE };
+    for (guint i = 0; i < pg->optional_from && i < pg->n_steps; i++) {
+        const KtClfStep *st = &pg->steps[i];
+        if (st->kind != STEP_FIELD)
+            continue;
+        if (st->field == F_HEADER)
+            hdr_always[st->arg] = TRUE;
+        else
+            always[st->field] = TRUE; /* not F_QUERY of "%U%q": that step is F_PATH */
+    }
+    cp->n_clear_vals = cp->n_clear_hdr = 0;
+    for (guint f = 0; f < F_NFIELDS; f++) {
+        if (!always[f])
+            cp->clear_vals[cp->n_clear_vals++] = (guint8)f;
+    }
+    for (guint h = 0; h < pg->n_headers; h++) {
+        if (!hdr_always[h])
+            cp->clear_hdr[cp->n_clear_hdr++] = (guint8)h;
+    }
+    memset(cp->vals, 0, sizeof(cp->vals));
+    memset(cp->hdr, 0, sizeof(cp->hdr));
+}
 
 /* Compiles preset @i, with the combined extras optional after its common prefix. */
 static gboolean
@@ -412,6 +452,7 @@ compile_preset(KtClfParser *cp, gsize i, GError **error)
             return FALSE;
         cp->prog.optional_from = prefix.n_steps;
     }
+    plan_clearing(cp);
     return TRUE;
 }
 
@@ -556,14 +597,16 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
         return;
     }
     KtStrView excerpt = kt_sv_len(line, MIN(len, (gsize)80));
-    if (memchr(line, '\0', len) != NULL) {
+    if (kt_line_splitter_line_has(cp->ls, line, len, '\0')) {
         sink->reject(sink->ud, lineno, KT_REJECT_BINARY, "NUL bytes in the line", excerpt);
         return;
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    memset(cp->vals, 0, sizeof(cp->vals));
-    memset(cp->hdr, 0, cp->prog.n_headers * sizeof(cp->hdr[0]));
+    for (guint i = 0; i < cp->n_clear_vals; i++)
+        cp->vals[cp->clear_vals[i]] = KT_SV_NULL;
+    for (guint i = 0; i < cp->n_clear_hdr; i++)
+        cp->hdr[cp->clear_hdr[i]] = KT_SV_NULL;
     KtClfMatch m = run_program(cp, line, line + len);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);
@@ -580,6 +623,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
 {
     g_autofree KtClfParser *cp = g_new0(KtClfParser, 1);
     cp->sink = sink;
+    kt_event_view_clear(&cp->ev);
     if (opts->log_format != NULL && *opts->log_format != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->log_format, presets[i].name))
@@ -587,6 +631,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
         if (i < G_N_ELEMENTS(presets) ? !compile_preset(cp, i, error)
                                       : !kt_clf_compile(&cp->prog, opts->log_format, error))
             return NULL;
+        plan_clearing(cp);
     } else if (opts->preset != NULL && *opts->preset != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->preset, presets[i].name))
