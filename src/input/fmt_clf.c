@@ -41,12 +41,9 @@ typedef struct {
     gboolean key_default;   /* no --field key: fall back to well-known query parameters */
     const KtSink *sink;
     KtLineSplitter *ls;
-    KtStrView vals[F_NFIELDS];
-    KtStrView hdr[KT_CLF_MAX_HEADERS];
-    guint8 clear_vals[F_NFIELDS];   /* fields a matching line may leave unset (see */
-    guint n_clear_vals;             /* plan_clearing): reset before each line */
-    guint8 clear_hdr[KT_CLF_MAX_HEADERS];
-    guint n_clear_hdr;
+    KtStrView out[KT_CLF_N_OUT];    /* values of the line: fields, then headers */
+    guint8 clear[KT_CLF_N_OUT];     /* values a matching line may leave unset (see */
+    guint n_clear;                  /* plan_clearing): reset before each line */
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
     char op[KT_CLF_OP_MAX];
     struct KtClfOpMemo *memo; /* KT_CLF_OP_CACHE entries, allocated on first use */
@@ -75,9 +72,11 @@ static const struct {
 
 /* ---- line matching --------------------------------------------------------------- */
 
+typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+
 /* Matches a literal; a space in it matches one or more spaces. Returns the end or NULL. */
 static const char *
-match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
+match_lit_slow(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
 {
     const char *l = pg->text + st->off, *le = l + st->len;
     while (l < le) {
@@ -96,6 +95,28 @@ match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char
             return NULL;
         p++;
         l++;
+    }
+    return p;
+}
+
+/* match_lit_slow() for the usual line, whose literal bytes (one space for each run of
+ * spaces) are there as written: compared directly, then the spaces a trailing space
+ * also matches are skipped. Anything else takes the byte-by-byte walk. */
+static inline const char *
+match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
+{
+    const char *l = pg->text + st->off;
+    gsize n = st->len;
+    if ((gsize)(end - p) < n)
+        return match_lit_slow(pg, st, p, end);
+    for (gsize i = 0; i < n; i++) {
+        if (p[i] != l[i])
+            return match_lit_slow(pg, st, p, end);
+    }
+    p += n;
+    if (n > 0 && l[n - 1] == ' ') {
+        while (p < end && *p == ' ')
+            p++;
     }
     return p;
 }
@@ -138,7 +159,39 @@ cut_time(const char *p, const char *end, char stop, KtStrView *v)
     return e;
 }
 
-typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+/* Cuts the value of field step @st (not a literal) at @p into *@v; returns the end, or
+ * NULL with *@m set when the line does not match. */
+static inline const char *
+cut_field(const KtClfProgram *pg, guint i, const char *p, const char *end, KtStrView *v,
+          KtClfMatch *m)
+{
+    const KtClfStep *st = &pg->steps[i];
+    switch (st->op) {
+    case OP_QUOTED: {
+        const char *q = find_close_quote(p, end);
+        if (q == NULL) {
+            *m = MATCH_UNCLOSED;
+            return NULL;
+        }
+        *v = kt_sv_len(p, (gsize)(q - p));
+        return q;
+    }
+    case OP_TIME:
+        return cut_time(p, end, st->stop, v);
+    case OP_REST:
+        *v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
+        return end;
+    default: {
+        const char *e = p; /* short fields: a plain loop beats a memchr call */
+        while (e < end && *e != st->stop)
+            e++;
+        if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
+            return NULL;
+        *v = kt_sv_len(p, (gsize)(e - p));
+        return e;
+    }
+    }
+}
 
 /* Runs the program over one line, filling the value views. */
 static KtClfMatch
@@ -149,7 +202,7 @@ run_program(KtClfParser *cp, const char *p, const char *end)
         const KtClfStep *st = &pg->steps[i];
         if (p == end && i >= pg->optional_from)
             return MATCH_OK;
-        if (st->kind == STEP_LIT && st->len == 1 && pg->text[st->off] == ' ') {
+        if (st->op == OP_SPACES) {
             if (p >= end || *p != ' ')
                 return MATCH_FAIL; /* as match_lit: one or more spaces */
             do
@@ -157,46 +210,25 @@ run_program(KtClfParser *cp, const char *p, const char *end)
             while (p < end && *p == ' ');
             continue;
         }
-        if (st->kind == STEP_LIT) {
+        if (st->op == OP_LIT) {
             p = match_lit(pg, st, p, end);
             if (p == NULL)
                 return MATCH_FAIL;
             continue;
         }
         KtStrView v;
-        if (st->quoted) {
-            const char *q = find_close_quote(p, end);
-            if (q == NULL)
-                return MATCH_UNCLOSED;
-            v = kt_sv_len(p, (gsize)(q - p));
-            p = q;
-        } else if (st->field == F_TIME) {
-            p = cut_time(p, end, st->stop, &v);
-            if (p == NULL)
-                return MATCH_FAIL;
-        } else if (st->field == F_REQUEST && i + 1 == pg->n_steps) {
-            v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
-            p = end;
-        } else {
-            const char *e = p; /* short fields: a plain loop beats a memchr call */
-            while (e < end && *e != st->stop)
-                e++;
-            if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
-                return MATCH_FAIL;
-            v = kt_sv_len(p, (gsize)(e - p));
-            p = e;
-        }
+        KtClfMatch m = MATCH_FAIL;
+        p = cut_field(pg, i, p, end, &v, &m);
+        if (p == NULL)
+            return m;
         if (st->field == F_PATH && st->arg == 1) {
             const char *q = v.len > 0 ? memchr(v.ptr, '?', v.len) : NULL;
             if (q != NULL) {
-                cp->vals[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
+                cp->out[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
                 v.len = (gsize)(q - v.ptr);
             }
         }
-        if (st->field == F_HEADER)
-            cp->hdr[st->arg] = v;
-        else
-            cp->vals[st->field] = v;
+        cp->out[st->slot] = v;
     }
     /* Text after the last step is accepted after a space (extra fields such as
      * nginx's "$http_x_forwarded_for" or Apache's %I %O). */
@@ -205,12 +237,22 @@ run_program(KtClfParser *cp, const char *p, const char *end)
 
 /* ---- values ---------------------------------------------------------------------- */
 
+/* The request path of the current line and, once looked for, its first '?'. */
+typedef struct {
+    KtStrView path;      /* with its query string; %U for a %m %U format */
+    const char *qmark;   /* first '?' in path, NULL when none */
+    gboolean qknown;     /* qmark was looked for */
+} KtClfReq;
+
 /* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
-static guint64
+static inline guint64
 memo_word(const char *p, gsize n)
 {
     guint64 v = 0;
-    memcpy(&v, p, MIN(n, (gsize)8));
+    if (n >= 8)
+        memcpy(&v, p, 8);
+    else
+        memcpy(&v, p, n);
     return v;
 }
 
@@ -227,6 +269,28 @@ memo_hash(KtStrView method, const char *path, gsize plen)
     return (h ^ (h >> 29)) | 1;
 }
 
+/* memcmp(a, b, n) == 0 for the short keys of the memo, without a library call. */
+static inline gboolean
+bytes_eq(const char *a, const char *b, gsize n)
+{
+    while (n >= 8) {
+        guint64 x, y;
+        memcpy(&x, a, 8);
+        memcpy(&y, b, 8);
+        if (x != y)
+            return FALSE;
+        a += 8;
+        b += 8;
+        n -= 8;
+    }
+    while (n > 0) {
+        if (*a++ != *b++)
+            return FALSE;
+        n--;
+    }
+    return TRUE;
+}
+
 /* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
 static struct KtClfOpMemo *
 memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize plen,
@@ -236,8 +300,8 @@ memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize 
     for (int w = 0; w < 2; w++) {
         struct KtClfOpMemo *m = &set[w];
         if (m->hash == h && m->mlen == method.len && m->plen == plen &&
-            memcmp(m->key, method.ptr, method.len) == 0 &&
-            memcmp(m->key + method.len, path, plen) == 0) {
+            bytes_eq(m->key, method.ptr, method.len) &&
+            bytes_eq(m->key + method.len, path, plen)) {
             *hit = TRUE;
             return m;
         }
@@ -248,19 +312,35 @@ memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize 
     return &set[1];
 }
 
+/* TRUE when the first 8 bytes of @path (fewer when shorter) hold a ':' (a scheme). */
+static inline gboolean
+has_scheme_colon(KtStrView path)
+{
+    gsize n = MIN(path.len, (gsize)8);
+    for (gsize i = 0; i < n; i++) {
+        if (path.ptr[i] == ':')
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* kt_web_normalize_op(@method, @path), remembered by method and path when the path has
  * no scheme (no ':' in its first 8 bytes): the operation is then a function of the
  * method and the path before '?' or '#' alone, so the query (often a key) is not part
- * of the memo key. */
+ * of the memo key. Notes the path's first '?' in @rq on the way. */
 static KtStrView
-normalize_op(KtClfParser *cp, KtStrView method, KtStrView path)
+normalize_op(KtClfParser *cp, KtStrView method, KtClfReq *rq)
 {
     gsize cap = sizeof(cp->op) - 1;
-    if (path.ptr == NULL || memchr(path.ptr, ':', MIN(path.len, (gsize)8)) != NULL)
+    KtStrView path = rq->path;
+    if (path.ptr == NULL || has_scheme_colon(path))
         return kt_web_normalize_op(cp->op, cap, method, path);
-    gsize plen = 0;
-    while (plen < path.len && path.ptr[plen] != '?' && path.ptr[plen] != '#')
-        plen++;
+    rq->qmark = memchr(path.ptr, '?', path.len);
+    rq->qknown = TRUE;
+    gsize plen = rq->qmark != NULL ? (gsize)(rq->qmark - path.ptr) : path.len;
+    const char *hash = plen > 0 ? memchr(path.ptr, '#', plen) : NULL;
+    if (hash != NULL)
+        plen = (gsize)(hash - path.ptr); /* the path before '?' or '#' */
     if (method.len + plen > KT_CLF_OP_KEY_MAX)
         return kt_web_normalize_op(cp->op, cap, method, path);
     if (cp->memo == NULL)
@@ -281,15 +361,15 @@ normalize_op(KtClfParser *cp, KtStrView method, KtStrView path)
     return op;
 }
 
-/* The operation of the current line. */
+/* The operation of the current line; fills @rq with its path. */
 static KtStrView
-build_op(KtClfParser *cp, KtStrView *path_out)
+build_op(KtClfParser *cp, KtClfReq *rq)
 {
     KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
-    KtStrView r = cp->vals[F_REQUEST];
+    KtStrView r = cp->out[F_REQUEST];
     if (r.ptr != NULL) {
         if (!kt_web_split_request(r, &method, &path)) {
-            *path_out = KT_SV_NULL;
+            rq->path = KT_SV_NULL;
             if (r.len == 0 || kt_sv_eq(r, "-"))
                 return KT_SV_NULL;
             /* kept raw, but never with a query string (it may hold a key) */
@@ -298,51 +378,55 @@ build_op(KtClfParser *cp, KtStrView *path_out)
             return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
         }
     } else {
-        method = cp->vals[F_METHOD];
-        path = cp->vals[F_PATH];
+        method = cp->out[F_METHOD];
+        path = cp->out[F_PATH];
         if (!kt_web_is_method(method) || path.len == 0) {
-            *path_out = path;
+            rq->path = path;
             return KT_SV_NULL;
         }
     }
-    *path_out = path;
-    return normalize_op(cp, method, path);
+    rq->path = path;
+    return normalize_op(cp, method, rq);
 }
 
 /* The query string of the request path, else %q. */
 static KtStrView
-query_of(const KtClfParser *cp, KtStrView path)
+query_of(const KtClfParser *cp, KtClfReq *rq)
 {
-    const char *q = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
-    if (q != NULL)
-        return kt_sv_len(q, (gsize)(path.ptr + path.len - q));
-    return cp->vals[F_QUERY];
+    KtStrView path = rq->path;
+    if (!rq->qknown) {
+        rq->qmark = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
+        rq->qknown = TRUE;
+    }
+    if (rq->qmark != NULL)
+        return kt_sv_len(rq->qmark, (gsize)(path.ptr + path.len - rq->qmark));
+    return cp->out[F_QUERY];
 }
 
 static KtStrView
-resolve(KtClfParser *cp, const KtClfSource *src, KtStrView path)
+resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
     KtStrView v = KT_SV_NULL;
     switch (src->kind) {
     case SRC_NONE:
         break;
     case SRC_USER:
-        v = cp->vals[F_USER];
+        v = cp->out[F_USER];
         break;
     case SRC_HOST:
-        v = cp->vals[F_HOST];
+        v = cp->out[F_HOST];
         break;
     case SRC_VHOST:
-        v = cp->vals[F_VHOST];
+        v = cp->out[F_VHOST];
         break;
     case SRC_IDENT:
-        v = cp->vals[F_IDENT];
+        v = cp->out[F_IDENT];
         break;
     case SRC_QUERY:
-        v = kt_web_query_param(query_of(cp, path), src->name, src->name_len);
+        v = kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
         break;
     case SRC_HEADER:
-        v = kt_web_header_item(cp->hdr[src->header]);
+        v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
         break;
     }
     if (v.len == 0 || kt_sv_eq(v, "-"))
@@ -367,11 +451,11 @@ parse_bytes(KtStrView v)
 /* Without --field key and with no remote user: the first well-known API key query
  * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
 static KtStrView
-key_from_query(KtClfParser *cp, KtStrView path)
+key_from_query(KtClfParser *cp, KtClfReq *rq)
 {
     static const char *const names[] = { "api_key", "apikey", "api-key",
                                          "key",     "access_token", "token" };
-    KtStrView q = query_of(cp, path);
+    KtStrView q = query_of(cp, rq);
     if (q.len == 0)
         return KT_SV_NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -388,19 +472,19 @@ emit_event(KtClfParser *cp, guint64 lineno)
     /* every field set here is set on every line; the others keep kt_event_view_clear()'s
      * values from clf_new (a per-line clear of the whole view cost more than the rest) */
     KtEventView *ev = &cp->ev;
-    KtStrView path = KT_SV_NULL;
-    ev->op = build_op(cp, &path);
-    ev->key = resolve(cp, &cp->key, path);
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE };
+    ev->op = build_op(cp, &rq);
+    ev->key = resolve(cp, &cp->key, &rq);
     if (ev->key.len == 0 && cp->key_default)
-        ev->key = key_from_query(cp, path);
-    ev->principal = resolve(cp, &cp->principal, path);
-    ev->source = resolve(cp, &cp->ip, path);
-    ev->ua = resolve(cp, &cp->ua, path);
-    ev->time_text = cp->prog.has[F_TIME] ? cp->vals[F_TIME] : cp->vals[F_ISOTIME];
-    ev->status = cp->vals[F_STATUS];
+        ev->key = key_from_query(cp, &rq);
+    ev->principal = resolve(cp, &cp->principal, &rq);
+    ev->source = resolve(cp, &cp->ip, &rq);
+    ev->ua = resolve(cp, &cp->ua, &rq);
+    ev->time_text = cp->prog.has[F_TIME] ? cp->out[F_TIME] : cp->out[F_ISOTIME];
+    ev->status = cp->out[F_STATUS];
     if (kt_sv_eq(ev->status, "-"))
         ev->status = KT_SV_NULL;
-    ev->bytes = parse_bytes(cp->vals[F_BYTES]);
+    ev->bytes = parse_bytes(cp->out[F_BYTES]);
     cp->sink->event(cp->sink->ud, ev, lineno);
 }
 
@@ -416,27 +500,23 @@ static void
 plan_clearing(KtClfParser *cp)
 {
     const KtClfProgram *pg = &cp->prog;
-    gboolean always[F_NFIELDS] = { FALSE }, hdr_always[KT_CLF_MAX_HEADERS] = { FALSE };
-    for (guint i = 0; i < pg->optional_from && i < pg->n_steps; i++) {
+    gboolean always[KT_CLF_N_OUT] = { FALSE }, written[KT_CLF_N_OUT] = { FALSE };
+    for (guint i = 0; i < pg->n_steps; i++) {
         const KtClfStep *st = &pg->steps[i];
         if (st->kind != STEP_FIELD)
             continue;
-        if (st->field == F_HEADER)
-            hdr_always[st->arg] = TRUE;
-        else
-            always[st->field] = TRUE; /* not F_QUERY of "%U%q": that step is F_PATH */
+        written[st->slot] = TRUE;
+        if (st->field == F_PATH && st->arg == 1)
+            written[F_QUERY] = TRUE; /* sometimes: when the path has a '?' */
+        if (i < pg->optional_from)
+            always[st->slot] = TRUE;
     }
-    cp->n_clear_vals = cp->n_clear_hdr = 0;
-    for (guint f = 0; f < F_NFIELDS; f++) {
-        if (!always[f])
-            cp->clear_vals[cp->n_clear_vals++] = (guint8)f;
+    cp->n_clear = 0;
+    for (guint k = 0; k < KT_CLF_N_OUT; k++) {
+        if (written[k] && !always[k])
+            cp->clear[cp->n_clear++] = (guint8)k;
     }
-    for (guint h = 0; h < pg->n_headers; h++) {
-        if (!hdr_always[h])
-            cp->clear_hdr[cp->n_clear_hdr++] = (guint8)h;
-    }
-    memset(cp->vals, 0, sizeof(cp->vals));
-    memset(cp->hdr, 0, sizeof(cp->hdr));
+    memset(cp->out, 0, sizeof(cp->out));
 }
 
 /* Compiles preset @i, with the combined extras optional after its common prefix. */
@@ -603,10 +683,8 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    for (guint i = 0; i < cp->n_clear_vals; i++)
-        cp->vals[cp->clear_vals[i]] = KT_SV_NULL;
-    for (guint i = 0; i < cp->n_clear_hdr; i++)
-        cp->hdr[cp->clear_hdr[i]] = KT_SV_NULL;
+    for (guint i = 0; i < cp->n_clear; i++)
+        cp->out[cp->clear[i]] = KT_SV_NULL;
     KtClfMatch m = run_program(cp, line, line + len);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);

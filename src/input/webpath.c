@@ -154,7 +154,7 @@ kt_web_header_item(KtStrView v)
     const char *comma = memchr(v.ptr, ',', v.len);
     if (comma != NULL)
         v.len = (gsize)(comma - v.ptr);
-    if (v.len > 7 && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
+    if (v.len > 7 && (v.ptr[0] | 0x20) == 'b' && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
         v.ptr += 7;
         v.len -= 7;
     }
