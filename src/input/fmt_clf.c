@@ -11,8 +11,6 @@
 
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
-#define KT_CLF_OP_CACHE 128     /* normalized operations remembered (2-way sets) */
-#define KT_CLF_OP_KEY_MAX 120   /* longest method + path cached */
 
 /* Where a mapped value (key, principal, ip, ua) comes from. */
 typedef enum {
@@ -45,19 +43,8 @@ typedef struct {
     guint8 clear[KT_CLF_N_OUT];     /* values a matching line may leave unset (see */
     guint n_clear;                  /* plan_clearing): reset before each line */
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
-    char op[KT_CLF_OP_MAX];
-    struct KtClfOpMemo *memo; /* KT_CLF_OP_CACHE entries, allocated on first use */
+    KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
 } KtClfParser;
-
-/* A remembered operation: kt_web_normalize_op() of a method and a path without query
- * (APIs call a handful of endpoints over and over; normalizing walks every segment). */
-struct KtClfOpMemo {
-    guint64 hash;              /* of method and path, 0 = empty entry */
-    guint16 mlen, plen;        /* key: method bytes then path bytes */
-    guint16 oplen;
-    char key[KT_CLF_OP_KEY_MAX];
-    char op[KT_CLF_OP_MAX];
-};
 
 static const struct {
     const char *name, *format;
@@ -244,123 +231,6 @@ typedef struct {
     gboolean qknown;     /* qmark was looked for */
 } KtClfReq;
 
-/* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
-static inline guint64
-memo_word(const char *p, gsize n)
-{
-    guint64 v = 0;
-    if (n >= 8)
-        memcpy(&v, p, 8);
-    else
-        memcpy(&v, p, n);
-    return v;
-}
-
-/* A cheap hash of the memo key (entries are compared in full): lengths, the first
- * bytes of the method and the first and last 8 bytes of the path. */
-static guint64
-memo_hash(KtStrView method, const char *path, gsize plen)
-{
-    guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
-    h = (h ^ memo_word(method.ptr, method.len)) * 0xc4ceb9fe1a85ec53ull;
-    h = (h ^ memo_word(path, plen)) * 0x9e3779b97f4a7c15ull;
-    if (plen > 8)
-        h = (h ^ memo_word(path + plen - 8, 8)) * 0xc4ceb9fe1a85ec53ull;
-    return (h ^ (h >> 29)) | 1;
-}
-
-/* memcmp(a, b, n) == 0 for the short keys of the memo, without a library call. */
-static inline gboolean
-bytes_eq(const char *a, const char *b, gsize n)
-{
-    while (n >= 8) {
-        guint64 x, y;
-        memcpy(&x, a, 8);
-        memcpy(&y, b, 8);
-        if (x != y)
-            return FALSE;
-        a += 8;
-        b += 8;
-        n -= 8;
-    }
-    while (n > 0) {
-        if (*a++ != *b++)
-            return FALSE;
-        n--;
-    }
-    return TRUE;
-}
-
-/* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
-static struct KtClfOpMemo *
-memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize plen,
-          gboolean *hit)
-{
-    struct KtClfOpMemo *set = &cp->memo[(h >> 40) % (KT_CLF_OP_CACHE / 2) * 2];
-    for (int w = 0; w < 2; w++) {
-        struct KtClfOpMemo *m = &set[w];
-        if (m->hash == h && m->mlen == method.len && m->plen == plen &&
-            bytes_eq(m->key, method.ptr, method.len) &&
-            bytes_eq(m->key + method.len, path, plen)) {
-            *hit = TRUE;
-            return m;
-        }
-    }
-    *hit = FALSE;
-    /* replace the way not used last: way 1 moves to way 0, the new key goes to way 1 */
-    set[0] = set[1];
-    return &set[1];
-}
-
-/* TRUE when the first 8 bytes of @path (fewer when shorter) hold a ':' (a scheme). */
-static inline gboolean
-has_scheme_colon(KtStrView path)
-{
-    gsize n = MIN(path.len, (gsize)8);
-    for (gsize i = 0; i < n; i++) {
-        if (path.ptr[i] == ':')
-            return TRUE;
-    }
-    return FALSE;
-}
-
-/* kt_web_normalize_op(@method, @path), remembered by method and path when the path has
- * no scheme (no ':' in its first 8 bytes): the operation is then a function of the
- * method and the path before '?' or '#' alone, so the query (often a key) is not part
- * of the memo key. Notes the path's first '?' in @rq on the way. */
-static KtStrView
-normalize_op(KtClfParser *cp, KtStrView method, KtClfReq *rq)
-{
-    gsize cap = sizeof(cp->op) - 1;
-    KtStrView path = rq->path;
-    if (path.ptr == NULL || has_scheme_colon(path))
-        return kt_web_normalize_op(cp->op, cap, method, path);
-    rq->qmark = memchr(path.ptr, '?', path.len);
-    rq->qknown = TRUE;
-    gsize plen = rq->qmark != NULL ? (gsize)(rq->qmark - path.ptr) : path.len;
-    const char *hash = plen > 0 ? memchr(path.ptr, '#', plen) : NULL;
-    if (hash != NULL)
-        plen = (gsize)(hash - path.ptr); /* the path before '?' or '#' */
-    if (method.len + plen > KT_CLF_OP_KEY_MAX)
-        return kt_web_normalize_op(cp->op, cap, method, path);
-    if (cp->memo == NULL)
-        cp->memo = g_new0(struct KtClfOpMemo, KT_CLF_OP_CACHE);
-    guint64 h = memo_hash(method, path.ptr, plen);
-    gboolean hit;
-    struct KtClfOpMemo *m = memo_find(cp, h, method, path.ptr, plen, &hit);
-    if (hit)
-        return kt_sv_len(m->op, m->oplen);
-    KtStrView op = kt_web_normalize_op(cp->op, cap, method, kt_sv_len(path.ptr, plen));
-    m->hash = h;
-    m->mlen = (guint16)method.len;
-    m->plen = (guint16)plen;
-    memcpy(m->key, method.ptr, method.len);
-    memcpy(m->key + method.len, path.ptr, plen);
-    m->oplen = (guint16)op.len;
-    memcpy(m->op, op.ptr, op.len);
-    return op;
-}
-
 /* The operation of the current line; fills @rq with its path. */
 static KtStrView
 build_op(KtClfParser *cp, KtClfReq *rq)
@@ -386,7 +256,8 @@ build_op(KtClfParser *cp, KtClfReq *rq)
         }
     }
     rq->path = path;
-    return normalize_op(cp, method, rq);
+    rq->qknown = TRUE;
+    return kt_web_op_memo_get(cp->memo, method, path, &rq->qmark);
 }
 
 /* The query string of the request path, else %q. */
@@ -702,6 +573,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     g_autofree KtClfParser *cp = g_new0(KtClfParser, 1);
     cp->sink = sink;
     kt_event_view_clear(&cp->ev);
+    cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
     if (opts->log_format != NULL && *opts->log_format != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->log_format, presets[i].name))
@@ -755,7 +627,7 @@ clf_free(gpointer parser)
     if (cp == NULL)
         return;
     kt_line_splitter_free(cp->ls);
-    g_free(cp->memo);
+    kt_web_op_memo_free(cp->memo);
     g_free(cp);
 }
 
