@@ -573,7 +573,6 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     g_autofree KtClfParser *cp = g_new0(KtClfParser, 1);
     cp->sink = sink;
     kt_event_view_clear(&cp->ev);
-    cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
     if (opts->log_format != NULL && *opts->log_format != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->log_format, presets[i].name))
@@ -602,6 +601,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     }
     if (!setup_sources(cp, opts, error))
         return NULL;
+    cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
     cp->ls = kt_line_splitter_new(opts->max_line, on_line, sink, cp);
     return g_steal_pointer(&cp);
 }
