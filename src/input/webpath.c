@@ -4,6 +4,8 @@
  */
 #include "webpath.h"
 
+#include "bytes-private.h"
+
 static gboolean
 is_hex(char c)
 {
@@ -236,29 +238,6 @@ memo_hash(KtStrView method, const char *path, gsize plen)
     return (h ^ (h >> 29)) | 1;
 }
 
-/* memcmp(a, b, n) == 0 for the short keys of the memo, without a library call. */
-static inline gboolean
-bytes_eq(const char *a, const char *b, gsize n)
-{
-    guint64 x, y;
-    if (n < 8) {
-        for (gsize i = 0; i < n; i++) {
-            if (a[i] != b[i])
-                return FALSE;
-        }
-        return TRUE;
-    }
-    for (gsize i = 0; i + 8 <= n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return FALSE;
-    }
-    memcpy(&x, a + n - 8, 8); /* the last 8 bytes, overlapping the words above */
-    memcpy(&y, b + n - 8, 8);
-    return x == y;
-}
-
 /* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
 static KtWebMemoEntry *
 memo_find(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
@@ -268,8 +247,8 @@ memo_find(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize 
     for (int w = 0; w < 2; w++) {
         KtWebMemoEntry *m = &set[w];
         if (m->hash == h && m->mlen == method.len && m->plen == plen &&
-            bytes_eq(m->key, method.ptr, method.len) &&
-            bytes_eq(m->key + method.len, path, plen)) {
+            kt_bytes_eq(m->key, method.ptr, method.len) &&
+            kt_bytes_eq(m->key + method.len, path, plen)) {
             *hit = TRUE;
             return m;
         }
