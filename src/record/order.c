@@ -37,11 +37,19 @@ typedef struct {
     KtPack pack;       /* how its records are packed */
 } KtRun;
 
+/* The ranges of the fields of the in-memory run, kept as records are added. */
+typedef struct {
+    guint64 ors[KT_F_COUNT];  /* OR of each packed field (time and bytes: unused) */
+    gint64 tlo, thi;          /* least and greatest time */
+    gint64 blo, bhi;          /* least and greatest bytes */
+} KtRunRange;
+
 struct _KtSorter {
     KtRecord *mem;     /* current in-memory run */
     gsize mem_len;     /* records in mem */
     gboolean unsorted; /* mem is not in time order */
     gboolean ties;     /* mem has neighbours with equal times */
+    KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
     GArray *runs;      /* KtRun, spilled */
     guint64 total;     /* records held */
@@ -173,6 +181,34 @@ pack_input(const KtRecord *r)
     return (guint64)r->input | (guint64)r->reserved << 32;
 }
 
+static inline void
+range_add(KtRunRange *g, const KtRecord *r)
+{
+    g->tlo = MIN(g->tlo, r->time_ms);
+    g->thi = MAX(g->thi, r->time_ms);
+    g->blo = MIN(g->blo, r->bytes);
+    g->bhi = MAX(g->bhi, r->bytes);
+    g->ors[KT_F_TIEBREAK] |= r->tiebreak;
+    g->ors[KT_F_LINE] |= r->line;
+    g->ors[KT_F_INPUT] |= pack_input(r);
+    g->ors[KT_F_KEY] |= r->key;
+    g->ors[KT_F_PRINCIPAL] |= r->principal;
+    g->ors[KT_F_SOURCE] |= r->source;
+    g->ors[KT_F_OP] |= r->op;
+    g->ors[KT_F_UA] |= r->ua;
+    g->ors[KT_F_MISC] |= pack_misc(r);
+}
+
+/* The ranges of a run of one record, @r. */
+static void
+range_start(KtRunRange *g, const KtRecord *r)
+{
+    memset(g->ors, 0, sizeof(g->ors));
+    g->tlo = g->thi = r->time_ms;
+    g->blo = g->bhi = r->bytes;
+    range_add(g, r);
+}
+
 static void
 pack_reset(KtPack *k)
 {
@@ -191,44 +227,18 @@ pack_widen(KtPack *k, const guint64 f[KT_F_COUNT])
     }
 }
 
-/* Widens @k to the records of @r[0..n), sorted by time. Fields other than time and
- * bytes get the range [0, OR of the values]: an upper bound that is one pass of ORs. */
+/* Widens @k to the records of a run whose ranges @g holds. Fields other than time and
+ * bytes get the range [0, OR of the values]: an upper bound kept with a few ORs as
+ * records are added, with no pass over the run. */
 static void
-pack_scan(KtPack *k, const KtRecord *r, gsize n)
+pack_range(KtPack *k, const KtRunRange *g)
 {
-    if (n == 0)
-        return;
-    guint64 line = 0, tb = 0, misc = 0, input = 0;
-    gint64 blo = r[0].bytes, bhi = r[0].bytes;
-    guint32 key = 0, principal = 0, source = 0, op = 0, ua = 0;
-    for (gsize j = 0; j < n; j++) {
-        const KtRecord *x = &r[j];
-        line |= x->line;
-        tb |= x->tiebreak;
-        blo = MIN(blo, x->bytes);
-        bhi = MAX(bhi, x->bytes);
-        input |= pack_input(x);
-        key |= x->key;
-        principal |= x->principal;
-        source |= x->source;
-        op |= x->op;
-        ua |= x->ua;
-        misc |= pack_misc(x);
-    }
-    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT] = { 0 };
-    lo[KT_F_TIME] = (guint64)r[0].time_ms ^ KT_SIGN;
-    hi[KT_F_TIME] = (guint64)r[n - 1].time_ms ^ KT_SIGN;
-    lo[KT_F_BYTES] = (guint64)blo ^ KT_SIGN;
-    hi[KT_F_BYTES] = (guint64)bhi ^ KT_SIGN;
-    hi[KT_F_TIEBREAK] = tb;
-    hi[KT_F_LINE] = line;
-    hi[KT_F_INPUT] = input;
-    hi[KT_F_KEY] = key;
-    hi[KT_F_PRINCIPAL] = principal;
-    hi[KT_F_SOURCE] = source;
-    hi[KT_F_OP] = op;
-    hi[KT_F_UA] = ua;
-    hi[KT_F_MISC] = misc;
+    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT];
+    memcpy(hi, g->ors, sizeof(hi));
+    lo[KT_F_TIME] = (guint64)g->tlo ^ KT_SIGN;
+    hi[KT_F_TIME] = (guint64)g->thi ^ KT_SIGN;
+    lo[KT_F_BYTES] = (guint64)g->blo ^ KT_SIGN;
+    hi[KT_F_BYTES] = (guint64)g->bhi ^ KT_SIGN;
     pack_widen(k, lo);
     pack_widen(k, hi);
 }
@@ -612,7 +622,7 @@ spill(KtSorter *s, GError **error)
     sort_mem(s);
     KtPack pack;
     pack_reset(&pack);
-    pack_scan(&pack, s->mem, s->mem_len);
+    pack_range(&pack, &s->range);
     pack_finish(&pack);
     KtRunWriter w;
     if (!writer_start(&w, &pack, error))
@@ -642,6 +652,9 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
         gint64 prev = s->mem[s->mem_len - 1].time_ms;
         s->unsorted |= rec->time_ms < prev;
         s->ties |= rec->time_ms == prev;
+        range_add(&s->range, rec);
+    } else {
+        range_start(&s->range, rec);
     }
     s->mem[s->mem_len++] = *rec;
     s->total++;
