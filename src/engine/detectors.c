@@ -431,13 +431,13 @@ static const KtRule rules[KT_DET_COUNT] = {
 /* Looks @id up (NULL when absent). In online mode a value the entity has not used for
  * forget_ms of its own activity is dropped, so it is new again; measuring from the
  * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
-static KtVal *
-lookup(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
+static inline KtVal *
+lookup(const KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id, gboolean online)
 {
     if (id == 0)
         return NULL;
     KtVal *v = kt_valset_find(s, id);
-    if (v != NULL && !kt_engine_leak_mode(e) && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
+    if (v != NULL && online && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
         kt_valset_remove(s, id);
         v = NULL;
     }
@@ -448,8 +448,16 @@ lookup(KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id)
 void
 kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
 {
-    const KtSrcInfo *si = kt_engine_src(e, rec->source);
-    const KtUaInfo *ui = kt_engine_ua(e, rec->ua);
+    /* the per-id caches of engine.c, read here without a call once filled */
+    const KtSrcInfo *si = rec->source < e->src_info->len
+                              ? &g_array_index(e->src_info, KtSrcInfo, rec->source)
+                              : NULL;
+    if (si == NULL || !(si->flags & KT_SRC_DONE))
+        si = kt_engine_src(e, rec->source);
+    const KtUaInfo *ui = rec->ua < e->ua_info->len ? &g_array_index(e->ua_info, KtUaInfo, rec->ua)
+                                                   : NULL;
+    if (ui == NULL || !(ui->flags & KT_UA_DONE))
+        ui = kt_engine_ua(e, rec->ua);
     c->sf = si->flags;
     c->net = si->net;
     c->wide = si->wide;
@@ -458,11 +466,12 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     const char *src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
     c->src = (c->sf & KT_SRC_LONG) ? kt_engine_clip(src, c->src_buf) : src;
     /* Lookups of the five sets (removals first: they may move entries of the same set). */
-    c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source) : NULL;
-    c->v_net = lookup(e, ent, &ent->nets, c->net);
-    c->v_wide = lookup(e, ent, &ent->wide, c->wide);
-    c->v_op = lookup(e, ent, &ent->ops, rec->op);
-    c->v_ua = lookup(e, ent, &ent->uas, c->fam);
+    gboolean online = !kt_engine_leak_mode(e);
+    c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source, online) : NULL;
+    c->v_net = lookup(e, ent, &ent->nets, c->net, online);
+    c->v_wide = lookup(e, ent, &ent->wide, c->wide, online);
+    c->v_op = lookup(e, ent, &ent->ops, rec->op, online);
+    c->v_ua = lookup(e, ent, &ent->uas, c->fam, online);
     c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
     c->net_new = c->net != 0 && c->v_net == NULL;
     c->wide_new = c->wide != 0 && c->v_wide == NULL;
@@ -500,8 +509,8 @@ void
 kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
     gboolean judge = judged && ent->base_events > 0;
-    if (enabled(e, KT_DET_REVOKED_KEY))
-        rule_revoked(e, ent, rec, c);
+    if (enabled(e, KT_DET_REVOKED_KEY) && g_hash_table_size(e->revoked) > 0)
+        rule_revoked(e, ent, rec, c); /* no --revoked list: no key is revoked */
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
     if (e->rules_mask != (e->cfg.enabled | (1u << 31)))

@@ -101,19 +101,31 @@ compile_spec(KtClfProgram *pg, const char *p, GError **error)
     return add_step(pg, st, error) ? p : NULL;
 }
 
-/* Fills each field's stop byte and quoting from its neighbouring literals. */
+/* Fills each field's stop byte and quoting from its neighbouring literals, and each
+ * step's opcode and output slot. */
 static void
 link_steps(KtClfProgram *pg)
 {
     for (guint i = 0; i < pg->n_steps; i++) {
         KtClfStep *st = &pg->steps[i];
-        if (st->kind != STEP_FIELD)
+        if (st->kind != STEP_FIELD) {
+            st->op = st->len == 1 && pg->text[st->off] == ' ' ? OP_SPACES : OP_LIT;
             continue;
+        }
         const KtClfStep *prev = i > 0 ? &pg->steps[i - 1] : NULL;
         const KtClfStep *next = i + 1 < pg->n_steps ? &pg->steps[i + 1] : NULL;
         st->stop = next != NULL ? pg->text[next->off] : ' ';
         st->quoted = prev != NULL && next != NULL && prev->len > 0 &&
                      pg->text[prev->off + prev->len - 1] == '"' && st->stop == '"';
+        st->slot = (guint8)(st->field == F_HEADER ? F_NFIELDS + st->arg : st->field);
+        if (st->quoted)
+            st->op = OP_QUOTED;
+        else if (st->field == F_TIME)
+            st->op = OP_TIME;
+        else if (st->field == F_REQUEST && i + 1 == pg->n_steps)
+            st->op = OP_REST;
+        else
+            st->op = OP_PLAIN;
     }
 }
 

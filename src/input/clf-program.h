@@ -34,6 +34,19 @@ typedef enum {
 
 typedef enum { STEP_LIT, STEP_FIELD } KtClfStepKind;
 
+/* How the runner executes a step, chosen once by kt_clf_compile(). */
+typedef enum {
+    OP_SPACES, /* the literal " ": one or more spaces */
+    OP_LIT,    /* another literal (a space in it matches one or more spaces) */
+    OP_QUOTED, /* a field between double quotes: ends at an unescaped '"' */
+    OP_TIME,   /* a CLF time field: "[...]" or "dd/Mon/yyyy:hh:mm:ss +zzzz" */
+    OP_REST,   /* an unquoted request as the last step: the rest of the line */
+    OP_PLAIN,  /* another field: ends at its stop byte */
+} KtClfOp;
+
+/* Values a program fills: the fields, then the %{NAME}i headers. */
+#define KT_CLF_N_OUT (F_NFIELDS + KT_CLF_MAX_HEADERS)
+
 typedef struct {
     guint8 kind;    /* KtClfStepKind */
     guint8 field;   /* KtClfField for STEP_FIELD */
@@ -42,6 +55,8 @@ typedef struct {
     char stop;      /* an unquoted field ends at this byte (first byte of the next literal) */
     guint16 off;    /* literal: offset in KtClfProgram.text */
     guint16 len;    /* literal: length */
+    guint8 op;      /* KtClfOp */
+    guint8 slot;    /* field: where its value goes, F_NFIELDS + arg for a header */
 } KtClfStep;
 
 /* A compiled format. */

@@ -6,12 +6,11 @@
  * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
  */
 #include "clf-program.h"
+#include "linesplit.h"
 #include "webpath.h"
 
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
-#define KT_CLF_OP_CACHE 128     /* normalized operations remembered (2-way sets) */
-#define KT_CLF_OP_KEY_MAX 120   /* longest method + path cached */
 
 /* Where a mapped value (key, principal, ip, ua) comes from. */
 typedef enum {
@@ -40,21 +39,12 @@ typedef struct {
     gboolean key_default;   /* no --field key: fall back to well-known query parameters */
     const KtSink *sink;
     KtLineSplitter *ls;
-    KtStrView vals[F_NFIELDS];
-    KtStrView hdr[KT_CLF_MAX_HEADERS];
-    char op[KT_CLF_OP_MAX];
-    struct KtClfOpMemo *memo; /* KT_CLF_OP_CACHE entries, allocated on first use */
+    KtStrView out[KT_CLF_N_OUT];    /* values of the line: fields, then headers */
+    guint8 clear[KT_CLF_N_OUT];     /* values a matching line may leave unset (see */
+    guint n_clear;                  /* plan_clearing): reset before each line */
+    KtEventView ev;                 /* fields clf never sets stay as cleared once */
+    KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
 } KtClfParser;
-
-/* A remembered operation: kt_web_normalize_op() of a method and a path without query
- * (APIs call a handful of endpoints over and over; normalizing walks every segment). */
-struct KtClfOpMemo {
-    guint64 hash;              /* of method and path, 0 = empty entry */
-    guint16 mlen, plen;        /* key: method bytes then path bytes */
-    guint16 oplen;
-    char key[KT_CLF_OP_KEY_MAX];
-    char op[KT_CLF_OP_MAX];
-};
 
 static const struct {
     const char *name, *format;
@@ -69,9 +59,11 @@ static const struct {
 
 /* ---- line matching --------------------------------------------------------------- */
 
+typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+
 /* Matches a literal; a space in it matches one or more spaces. Returns the end or NULL. */
 static const char *
-match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
+match_lit_slow(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
 {
     const char *l = pg->text + st->off, *le = l + st->len;
     while (l < le) {
@@ -90,6 +82,28 @@ match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char
             return NULL;
         p++;
         l++;
+    }
+    return p;
+}
+
+/* match_lit_slow() for the usual line, whose literal bytes (one space for each run of
+ * spaces) are there as written: compared directly, then the spaces a trailing space
+ * also matches are skipped. Anything else takes the byte-by-byte walk. */
+static inline const char *
+match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
+{
+    const char *l = pg->text + st->off;
+    gsize n = st->len;
+    if ((gsize)(end - p) < n)
+        return match_lit_slow(pg, st, p, end);
+    for (gsize i = 0; i < n; i++) {
+        if (p[i] != l[i])
+            return match_lit_slow(pg, st, p, end);
+    }
+    p += n;
+    if (n > 0 && l[n - 1] == ' ') {
+        while (p < end && *p == ' ')
+            p++;
     }
     return p;
 }
@@ -132,7 +146,39 @@ cut_time(const char *p, const char *end, char stop, KtStrView *v)
     return e;
 }
 
-typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+/* Cuts the value of field step @st (not a literal) at @p into *@v; returns the end, or
+ * NULL with *@m set when the line does not match. */
+static inline const char *
+cut_field(const KtClfProgram *pg, guint i, const char *p, const char *end, KtStrView *v,
+          KtClfMatch *m)
+{
+    const KtClfStep *st = &pg->steps[i];
+    switch (st->op) {
+    case OP_QUOTED: {
+        const char *q = find_close_quote(p, end);
+        if (q == NULL) {
+            *m = MATCH_UNCLOSED;
+            return NULL;
+        }
+        *v = kt_sv_len(p, (gsize)(q - p));
+        return q;
+    }
+    case OP_TIME:
+        return cut_time(p, end, st->stop, v);
+    case OP_REST:
+        *v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
+        return end;
+    default: {
+        const char *e = p; /* short fields: a plain loop beats a memchr call */
+        while (e < end && *e != st->stop)
+            e++;
+        if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
+            return NULL;
+        *v = kt_sv_len(p, (gsize)(e - p));
+        return e;
+    }
+    }
+}
 
 /* Runs the program over one line, filling the value views. */
 static KtClfMatch
@@ -143,7 +189,7 @@ run_program(KtClfParser *cp, const char *p, const char *end)
         const KtClfStep *st = &pg->steps[i];
         if (p == end && i >= pg->optional_from)
             return MATCH_OK;
-        if (st->kind == STEP_LIT && st->len == 1 && pg->text[st->off] == ' ') {
+        if (st->op == OP_SPACES) {
             if (p >= end || *p != ' ')
                 return MATCH_FAIL; /* as match_lit: one or more spaces */
             do
@@ -151,46 +197,25 @@ run_program(KtClfParser *cp, const char *p, const char *end)
             while (p < end && *p == ' ');
             continue;
         }
-        if (st->kind == STEP_LIT) {
+        if (st->op == OP_LIT) {
             p = match_lit(pg, st, p, end);
             if (p == NULL)
                 return MATCH_FAIL;
             continue;
         }
         KtStrView v;
-        if (st->quoted) {
-            const char *q = find_close_quote(p, end);
-            if (q == NULL)
-                return MATCH_UNCLOSED;
-            v = kt_sv_len(p, (gsize)(q - p));
-            p = q;
-        } else if (st->field == F_TIME) {
-            p = cut_time(p, end, st->stop, &v);
-            if (p == NULL)
-                return MATCH_FAIL;
-        } else if (st->field == F_REQUEST && i + 1 == pg->n_steps) {
-            v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
-            p = end;
-        } else {
-            const char *e = p; /* short fields: a plain loop beats a memchr call */
-            while (e < end && *e != st->stop)
-                e++;
-            if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
-                return MATCH_FAIL;
-            v = kt_sv_len(p, (gsize)(e - p));
-            p = e;
-        }
+        KtClfMatch m = MATCH_FAIL;
+        p = cut_field(pg, i, p, end, &v, &m);
+        if (p == NULL)
+            return m;
         if (st->field == F_PATH && st->arg == 1) {
             const char *q = v.len > 0 ? memchr(v.ptr, '?', v.len) : NULL;
             if (q != NULL) {
-                cp->vals[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
+                cp->out[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
                 v.len = (gsize)(q - v.ptr);
             }
         }
-        if (st->field == F_HEADER)
-            cp->hdr[st->arg] = v;
-        else
-            cp->vals[st->field] = v;
+        cp->out[st->slot] = v;
     }
     /* Text after the last step is accepted after a space (extra fields such as
      * nginx's "$http_x_forwarded_for" or Apache's %I %O). */
@@ -199,91 +224,22 @@ run_program(KtClfParser *cp, const char *p, const char *end)
 
 /* ---- values ---------------------------------------------------------------------- */
 
-/* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
-static guint64
-memo_word(const char *p, gsize n)
-{
-    guint64 v = 0;
-    memcpy(&v, p, MIN(n, (gsize)8));
-    return v;
-}
+/* The request path of the current line and, once looked for, its first '?'. */
+typedef struct {
+    KtStrView path;      /* with its query string; %U for a %m %U format */
+    const char *qmark;   /* first '?' in path, NULL when none */
+    gboolean qknown;     /* qmark was looked for */
+} KtClfReq;
 
-/* A cheap hash of the memo key (entries are compared in full): lengths, the first
- * bytes of the method and the first and last 8 bytes of the path. */
-static guint64
-memo_hash(KtStrView method, const char *path, gsize plen)
-{
-    guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
-    h = (h ^ memo_word(method.ptr, method.len)) * 0xc4ceb9fe1a85ec53ull;
-    h = (h ^ memo_word(path, plen)) * 0x9e3779b97f4a7c15ull;
-    if (plen > 8)
-        h = (h ^ memo_word(path + plen - 8, 8)) * 0xc4ceb9fe1a85ec53ull;
-    return (h ^ (h >> 29)) | 1;
-}
-
-/* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
-static struct KtClfOpMemo *
-memo_find(KtClfParser *cp, guint64 h, KtStrView method, const char *path, gsize plen,
-          gboolean *hit)
-{
-    struct KtClfOpMemo *set = &cp->memo[(h >> 40) % (KT_CLF_OP_CACHE / 2) * 2];
-    for (int w = 0; w < 2; w++) {
-        struct KtClfOpMemo *m = &set[w];
-        if (m->hash == h && m->mlen == method.len && m->plen == plen &&
-            memcmp(m->key, method.ptr, method.len) == 0 &&
-            memcmp(m->key + method.len, path, plen) == 0) {
-            *hit = TRUE;
-            return m;
-        }
-    }
-    *hit = FALSE;
-    /* replace the way not used last: way 1 moves to way 0, the new key goes to way 1 */
-    set[0] = set[1];
-    return &set[1];
-}
-
-/* kt_web_normalize_op(@method, @path), remembered by method and path when the path has
- * no scheme (no ':' in its first 8 bytes): the operation is then a function of the
- * method and the path before '?' or '#' alone, so the query (often a key) is not part
- * of the memo key. */
+/* The operation of the current line; fills @rq with its path. */
 static KtStrView
-normalize_op(KtClfParser *cp, KtStrView method, KtStrView path)
-{
-    gsize cap = sizeof(cp->op) - 1;
-    if (path.ptr == NULL || memchr(path.ptr, ':', MIN(path.len, (gsize)8)) != NULL)
-        return kt_web_normalize_op(cp->op, cap, method, path);
-    gsize plen = 0;
-    while (plen < path.len && path.ptr[plen] != '?' && path.ptr[plen] != '#')
-        plen++;
-    if (method.len + plen > KT_CLF_OP_KEY_MAX)
-        return kt_web_normalize_op(cp->op, cap, method, path);
-    if (cp->memo == NULL)
-        cp->memo = g_new0(struct KtClfOpMemo, KT_CLF_OP_CACHE);
-    guint64 h = memo_hash(method, path.ptr, plen);
-    gboolean hit;
-    struct KtClfOpMemo *m = memo_find(cp, h, method, path.ptr, plen, &hit);
-    if (hit)
-        return kt_sv_len(m->op, m->oplen);
-    KtStrView op = kt_web_normalize_op(cp->op, cap, method, kt_sv_len(path.ptr, plen));
-    m->hash = h;
-    m->mlen = (guint16)method.len;
-    m->plen = (guint16)plen;
-    memcpy(m->key, method.ptr, method.len);
-    memcpy(m->key + method.len, path.ptr, plen);
-    m->oplen = (guint16)op.len;
-    memcpy(m->op, op.ptr, op.len);
-    return op;
-}
-
-/* The operation of the current line. */
-static KtStrView
-build_op(KtClfParser *cp, KtStrView *path_out)
+build_op(KtClfParser *cp, KtClfReq *rq)
 {
     KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
-    KtStrView r = cp->vals[F_REQUEST];
+    KtStrView r = cp->out[F_REQUEST];
     if (r.ptr != NULL) {
         if (!kt_web_split_request(r, &method, &path)) {
-            *path_out = KT_SV_NULL;
+            rq->path = KT_SV_NULL;
             if (r.len == 0 || kt_sv_eq(r, "-"))
                 return KT_SV_NULL;
             /* kept raw, but never with a query string (it may hold a key) */
@@ -292,51 +248,56 @@ build_op(KtClfParser *cp, KtStrView *path_out)
             return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
         }
     } else {
-        method = cp->vals[F_METHOD];
-        path = cp->vals[F_PATH];
+        method = cp->out[F_METHOD];
+        path = cp->out[F_PATH];
         if (!kt_web_is_method(method) || path.len == 0) {
-            *path_out = path;
+            rq->path = path;
             return KT_SV_NULL;
         }
     }
-    *path_out = path;
-    return normalize_op(cp, method, path);
+    rq->path = path;
+    rq->qknown = TRUE;
+    return kt_web_op_memo_get(cp->memo, method, path, &rq->qmark);
 }
 
 /* The query string of the request path, else %q. */
 static KtStrView
-query_of(const KtClfParser *cp, KtStrView path)
+query_of(const KtClfParser *cp, KtClfReq *rq)
 {
-    const char *q = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
-    if (q != NULL)
-        return kt_sv_len(q, (gsize)(path.ptr + path.len - q));
-    return cp->vals[F_QUERY];
+    KtStrView path = rq->path;
+    if (!rq->qknown) {
+        rq->qmark = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
+        rq->qknown = TRUE;
+    }
+    if (rq->qmark != NULL)
+        return kt_sv_len(rq->qmark, (gsize)(path.ptr + path.len - rq->qmark));
+    return cp->out[F_QUERY];
 }
 
 static KtStrView
-resolve(KtClfParser *cp, const KtClfSource *src, KtStrView path)
+resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
     KtStrView v = KT_SV_NULL;
     switch (src->kind) {
     case SRC_NONE:
         break;
     case SRC_USER:
-        v = cp->vals[F_USER];
+        v = cp->out[F_USER];
         break;
     case SRC_HOST:
-        v = cp->vals[F_HOST];
+        v = cp->out[F_HOST];
         break;
     case SRC_VHOST:
-        v = cp->vals[F_VHOST];
+        v = cp->out[F_VHOST];
         break;
     case SRC_IDENT:
-        v = cp->vals[F_IDENT];
+        v = cp->out[F_IDENT];
         break;
     case SRC_QUERY:
-        v = kt_web_query_param(query_of(cp, path), src->name, src->name_len);
+        v = kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
         break;
     case SRC_HEADER:
-        v = kt_web_header_item(cp->hdr[src->header]);
+        v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
         break;
     }
     if (v.len == 0 || kt_sv_eq(v, "-"))
@@ -361,11 +322,11 @@ parse_bytes(KtStrView v)
 /* Without --field key and with no remote user: the first well-known API key query
  * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
 static KtStrView
-key_from_query(KtClfParser *cp, KtStrView path)
+key_from_query(KtClfParser *cp, KtClfReq *rq)
 {
     static const char *const names[] = { "api_key", "apikey", "api-key",
                                          "key",     "access_token", "token" };
-    KtStrView q = query_of(cp, path);
+    KtStrView q = query_of(cp, rq);
     if (q.len == 0)
         return KT_SV_NULL;
     for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
@@ -379,25 +340,55 @@ key_from_query(KtClfParser *cp, KtStrView path)
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
 {
-    KtEventView ev;
-    kt_event_view_clear(&ev);
-    KtStrView path = KT_SV_NULL;
-    ev.op = build_op(cp, &path);
-    ev.key = resolve(cp, &cp->key, path);
-    if (ev.key.len == 0 && cp->key_default)
-        ev.key = key_from_query(cp, path);
-    ev.principal = resolve(cp, &cp->principal, path);
-    ev.source = resolve(cp, &cp->ip, path);
-    ev.ua = resolve(cp, &cp->ua, path);
-    ev.time_text = cp->prog.has[F_TIME] ? cp->vals[F_TIME] : cp->vals[F_ISOTIME];
-    ev.status = cp->vals[F_STATUS];
-    if (kt_sv_eq(ev.status, "-"))
-        ev.status = KT_SV_NULL;
-    ev.bytes = parse_bytes(cp->vals[F_BYTES]);
-    cp->sink->event(cp->sink->ud, &ev, lineno);
+    /* every field set here is set on every line; the others keep kt_event_view_clear()'s
+     * values from clf_new (a per-line clear of the whole view cost more than the rest) */
+    KtEventView *ev = &cp->ev;
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE };
+    ev->op = build_op(cp, &rq);
+    ev->key = resolve(cp, &cp->key, &rq);
+    if (ev->key.len == 0 && cp->key_default)
+        ev->key = key_from_query(cp, &rq);
+    ev->principal = resolve(cp, &cp->principal, &rq);
+    ev->source = resolve(cp, &cp->ip, &rq);
+    ev->ua = resolve(cp, &cp->ua, &rq);
+    ev->time_text = cp->prog.has[F_TIME] ? cp->out[F_TIME] : cp->out[F_ISOTIME];
+    ev->status = cp->out[F_STATUS];
+    if (kt_sv_eq(ev->status, "-"))
+        ev->status = KT_SV_NULL;
+    ev->bytes = parse_bytes(cp->out[F_BYTES]);
+    cp->sink->event(cp->sink->ud, ev, lineno);
 }
 
 /* ---- set-up ---------------------------------------------------------------------- */
+
+/*
+ * Which values to reset before each line. A line that matches runs every step before
+ * optional_from, so the values those steps write are always rewritten, and values no
+ * step writes stay empty: only the values of optional steps and the query cut from a
+ * "%U%q" path are reset (the same views as clearing them all, for a fraction of it).
+ */
+static void
+plan_clearing(KtClfParser *cp)
+{
+    const KtClfProgram *pg = &cp->prog;
+    gboolean always[KT_CLF_N_OUT] = { FALSE }, written[KT_CLF_N_OUT] = { FALSE };
+    for (guint i = 0; i < pg->n_steps; i++) {
+        const KtClfStep *st = &pg->steps[i];
+        if (st->kind != STEP_FIELD)
+            continue;
+        written[st->slot] = TRUE;
+        if (st->field == F_PATH && st->arg == 1)
+            written[F_QUERY] = TRUE; /* sometimes: when the path has a '?' */
+        if (i < pg->optional_from)
+            always[st->slot] = TRUE;
+    }
+    cp->n_clear = 0;
+    for (guint k = 0; k < KT_CLF_N_OUT; k++) {
+        if (written[k] && !always[k])
+            cp->clear[cp->n_clear++] = (guint8)k;
+    }
+    memset(cp->out, 0, sizeof(cp->out));
+}
 
 /* Compiles preset @i, with the combined extras optional after its common prefix. */
 static gboolean
@@ -412,6 +403,7 @@ compile_preset(KtClfParser *cp, gsize i, GError **error)
             return FALSE;
         cp->prog.optional_from = prefix.n_steps;
     }
+    plan_clearing(cp);
     return TRUE;
 }
 
@@ -556,14 +548,14 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
         return;
     }
     KtStrView excerpt = kt_sv_len(line, MIN(len, (gsize)80));
-    if (memchr(line, '\0', len) != NULL) {
+    if (kt_line_splitter_line_has(cp->ls, line, len, '\0')) {
         sink->reject(sink->ud, lineno, KT_REJECT_BINARY, "NUL bytes in the line", excerpt);
         return;
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    memset(cp->vals, 0, sizeof(cp->vals));
-    memset(cp->hdr, 0, cp->prog.n_headers * sizeof(cp->hdr[0]));
+    for (guint i = 0; i < cp->n_clear; i++)
+        cp->out[cp->clear[i]] = KT_SV_NULL;
     KtClfMatch m = run_program(cp, line, line + len);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);
@@ -580,6 +572,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
 {
     g_autofree KtClfParser *cp = g_new0(KtClfParser, 1);
     cp->sink = sink;
+    kt_event_view_clear(&cp->ev);
     if (opts->log_format != NULL && *opts->log_format != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->log_format, presets[i].name))
@@ -587,6 +580,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
         if (i < G_N_ELEMENTS(presets) ? !compile_preset(cp, i, error)
                                       : !kt_clf_compile(&cp->prog, opts->log_format, error))
             return NULL;
+        plan_clearing(cp);
     } else if (opts->preset != NULL && *opts->preset != '\0') {
         gsize i = 0;
         while (i < G_N_ELEMENTS(presets) && g_ascii_strcasecmp(opts->preset, presets[i].name))
@@ -607,6 +601,7 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     }
     if (!setup_sources(cp, opts, error))
         return NULL;
+    cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
     cp->ls = kt_line_splitter_new(opts->max_line, on_line, sink, cp);
     return g_steal_pointer(&cp);
 }
@@ -632,7 +627,7 @@ clf_free(gpointer parser)
     if (cp == NULL)
         return;
     kt_line_splitter_free(cp->ls);
-    g_free(cp->memo);
+    kt_web_op_memo_free(cp->memo);
     g_free(cp);
 }
 

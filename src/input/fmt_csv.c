@@ -6,6 +6,7 @@
  */
 #include <csv.h>
 
+#include "linesplit.h"
 #include "preset.h"
 
 /* Bytes of a record kept for a reject excerpt. */
@@ -296,7 +297,7 @@ csv_line(gpointer ud, const char *line, gsize len, guint64 lineno)
         p->sink->skip(p->sink->ud, lineno);
         return;
     }
-    if (memchr(line, '\0', len) != NULL) {
+    if (kt_line_splitter_line_has(p->ls, line, len, '\0')) {
         reject(p, lineno, KT_REJECT_BINARY, "NUL byte", line, len);
         return;
     }
@@ -304,7 +305,7 @@ csv_line(gpointer ud, const char *line, gsize len, guint64 lineno)
         p->delim = p->opts->csv_delimiter ? p->opts->csv_delimiter : detect_delim(line, len);
         csv_set_delim(&p->csv, (unsigned char)p->delim);
     }
-    if (memchr(line, '"', len) == NULL)
+    if (!kt_line_splitter_line_has(p->ls, line, len, '"'))
         csv_record(p, split_fast(p, line, len), lineno, line, len);
     else
         slow_line(p, line, len, lineno);

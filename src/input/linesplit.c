@@ -4,7 +4,9 @@
  * straddles two blocks is assembled in a carry buffer. Lines over the limit are
  * rejected and their excess is dropped, never buffered.
  */
-#include "keytrail/format.h"
+#include "linesplit.h"
+
+#define KT_LS_FACTS 4 /* bytes whose absence from the current block is remembered */
 
 struct _KtLineSplitter {
     gsize max_line;      /* longest accepted line, bytes */
@@ -15,6 +17,10 @@ struct _KtLineSplitter {
     guint64 lineno;      /* lines completed so far */
     gboolean skipping;   /* inside an over-long line: drop until newline */
     gboolean at_eof;     /* the line being delivered has no newline */
+    guintptr block, block_end; /* the block being split: [block, block_end) */
+    char fact_byte[KT_LS_FACTS]; /* bytes looked for in the whole block ... */
+    gboolean fact_has[KT_LS_FACTS]; /* ... and whether it holds them */
+    guint n_facts;
 };
 
 KtLineSplitter *
@@ -57,6 +63,9 @@ void
 kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
 {
     const char *p = buf, *end = buf + len;
+    ls->block = (guintptr)buf;
+    ls->block_end = (guintptr)end;
+    ls->n_facts = 0;
     while (p < end) {
         const char *nl = memchr(p, '\n', (gsize)(end - p));
         if (nl == NULL) {
@@ -109,12 +118,35 @@ kt_line_splitter_finish(KtLineSplitter *ls)
     }
     if (ls->carry->len == 0)
         return FALSE;
+    ls->block = ls->block_end = 0; /* the last block may be gone: scan the line itself */
+    ls->n_facts = 0;
     ls->lineno++;
     ls->at_eof = TRUE;
     deliver(ls, ls->carry->str, ls->carry->len);
     ls->at_eof = FALSE;
     g_string_truncate(ls->carry, 0);
     return TRUE;
+}
+
+gboolean
+kt_line_splitter_line_has(KtLineSplitter *ls, const char *line, gsize len, char byte)
+{
+    guintptr at = (guintptr)line;
+    if (len == 0)
+        return FALSE;
+    if (at < ls->block || at > ls->block_end || len > ls->block_end - at)
+        return memchr(line, byte, len) != NULL; /* assembled in the carry buffer */
+    guint i = 0;
+    while (i < ls->n_facts && ls->fact_byte[i] != byte)
+        i++;
+    if (i == ls->n_facts) {
+        if (i == KT_LS_FACTS)
+            return memchr(line, byte, len) != NULL;
+        ls->fact_byte[i] = byte;
+        ls->fact_has[i] = memchr((const char *)ls->block, byte, ls->block_end - ls->block) != NULL;
+        ls->n_facts++;
+    }
+    return ls->fact_has[i] && memchr(line, byte, len) != NULL;
 }
 
 gboolean

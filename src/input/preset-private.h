@@ -8,6 +8,7 @@
 
 #include "jsonscan.h"
 #include "preset.h"
+#include "webpath.h"
 
 /* Longest normalized name the generic preset compares. */
 #define NORM_MAX 64
@@ -74,6 +75,7 @@ struct _KtMapper {
     guint rank[KT_SLOT_COUNT];       /* generic: rank of the current value */
     char num[KT_SLOT_COUNT][40];     /* formatted JSON numbers */
     GString *op_buf;                 /* composed operation */
+    KtWebOpMemo *op_memo;            /* normalized method + path operations */
     /* the single-pass JSON path (kt_mapper_scan) */
     KtJsonScan *scan;                /* paths of the preset, the overrides, the wrapper */
     guint id_wrapped, id_event_time; /* CloudTrailEvent, eventTime (any case) */

@@ -305,6 +305,7 @@ kt_mapper_new(const KtFormatOptions *opts, const char *fallback, GError **error)
     m->fuzzy = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->fuzzy_parents = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     m->op_buf = g_string_sized_new(128);
+    m->op_memo = kt_web_op_memo_new(512);
     m->scan = kt_json_scan_new();
     const char *wrapped = "CloudTrailEvent", *event_time = "eventTime";
     m->id_wrapped = kt_json_scan_add_path(m->scan, &wrapped, 1, FALSE);
@@ -346,6 +347,7 @@ kt_mapper_free(KtMapper *m)
     g_hash_table_unref(m->fuzzy);
     g_hash_table_unref(m->fuzzy_parents);
     g_string_free(m->op_buf, TRUE);
+    kt_web_op_memo_free(m->op_memo);
     kt_json_scan_free(m->scan);
     g_string_free(m->scratch, TRUE);
     g_ptr_array_unref(m->spill);
@@ -468,8 +470,7 @@ hook_generic(KtMapper *m, KtEventView *ev)
     if (method->kind != KT_VAL_NONE && path->kind != KT_VAL_NONE && kt_web_is_method(method->s)) {
         /* "GET /v1/customers/cus_123?limit=5" -> "GET /v1/customers/{id}", as for web logs,
          * so ids and query strings do not each become a new operation */
-        g_string_set_size(m->op_buf, 512);
-        ev->op = kt_web_normalize_op(m->op_buf->str, 512, method->s, path->s);
+        ev->op = kt_web_op_memo_get(m->op_memo, method->s, path->s, NULL);
     } else if (method->kind != KT_VAL_NONE && path->kind != KT_VAL_NONE)
         ev->op = op_compose(m, method->s, " ", path->s);
     else if (low->kind != KT_VAL_NONE)
@@ -502,15 +503,23 @@ parse_bytes(const KtVal *v)
 KtMapResult
 kt_mapper_finish(KtMapper *m, KtEventView *ev, KtReject *reason)
 {
-    kt_event_view_clear(ev);
-    ev->key = m->vals[KT_SLOT_KEY].s;
-    ev->principal = m->vals[KT_SLOT_PRINCIPAL].s;
-    ev->source = m->vals[KT_SLOT_IP].s;
-    ev->op = m->vals[KT_SLOT_OP].s;
-    ev->status = m->vals[KT_SLOT_STATUS].s;
-    ev->status_grpc = m->preset->status_grpc && m->override[KT_SLOT_STATUS] == NULL;
-    ev->bytes = parse_bytes(&m->vals[KT_SLOT_BYTES]);
-    ev->ua = m->vals[KT_SLOT_UA].s;
+    /* every field named: a whole-struct clear (rep stos) cost more than the mapping */
+    *ev = (KtEventView){
+        .key = m->vals[KT_SLOT_KEY].s,
+        .principal = m->vals[KT_SLOT_PRINCIPAL].s,
+        .time_text = KT_SV_NULL,
+        .time_ms = 0,
+        .source = m->vals[KT_SLOT_IP].s,
+        .op = m->vals[KT_SLOT_OP].s,
+        .status = m->vals[KT_SLOT_STATUS].s,
+        .status_grpc = m->preset->status_grpc && m->override[KT_SLOT_STATUS] == NULL,
+        .outcome = KT_OUTCOME_OK,
+        .outcome_set = FALSE,
+        .bytes = parse_bytes(&m->vals[KT_SLOT_BYTES]),
+        .ua = m->vals[KT_SLOT_UA].s,
+        .flags = 0,
+    };
+    G_STATIC_ASSERT(sizeof(KtEventView) == 19 * 8); /* a new field needs a value above */
     const KtVal *t = &m->vals[KT_SLOT_TIME];
     if (t->kind == KT_VAL_NUM && isfinite(t->num) && fabs(t->num) < 1e15) {
         ev->time_ms = t->num > 1e11 ? (gint64)t->num : (gint64)(t->num * 1000.0);
@@ -629,21 +638,22 @@ KtMapResult
 kt_mapper_csv_row(KtMapper *m, const KtStrView *fields, guint n, KtEventView *ev, KtReject *reason)
 {
     g_return_val_if_fail(m->preset != NULL, KT_MAP_SKIP);
-    memset(m->vals, 0, sizeof(m->vals));
     for (guint s = 0; s < KT_SLOT_COUNT; s++) {
         const GArray *cols = m->cols[s];
-        /* an override that names no column leaves the field empty */
-        if (s < KT_SLOT_FIELDS && m->override[s] != NULL && cols->len == 0)
-            continue;
+        /* an override that names no column leaves the field empty; an override takes
+         * only its first column, a preset the first non-empty of its candidates */
+        gboolean first_only = s < KT_SLOT_FIELDS && m->override[s] != NULL;
+        KtVal v = { KT_SV_NULL, 0, KT_VAL_NONE };
         for (guint i = 0; i < cols->len; i++) {
             guint c = g_array_index(cols, guint, i);
             if (c < n && fields[c].len > 0) {
-                m->vals[s] = (KtVal){fields[c], 0, KT_VAL_STR};
+                v = (KtVal){ fields[c], 0, KT_VAL_STR };
                 break;
             }
-            if (s < KT_SLOT_FIELDS && m->override[s] != NULL)
+            if (first_only)
                 break;
         }
+        m->vals[s] = v;
     }
     return kt_mapper_finish(m, ev, reason);
 }

@@ -4,6 +4,8 @@
  */
 #include "webpath.h"
 
+#include "bytes-private.h"
+
 static gboolean
 is_hex(char c)
 {
@@ -154,7 +156,7 @@ kt_web_header_item(KtStrView v)
     const char *comma = memchr(v.ptr, ',', v.len);
     if (comma != NULL)
         v.len = (gsize)(comma - v.ptr);
-    if (v.len > 7 && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
+    if (v.len > 7 && (v.ptr[0] | 0x20) == 'b' && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
         v.ptr += 7;
         v.len -= 7;
     }
@@ -167,3 +169,143 @@ kt_web_header_item(KtStrView v)
     return v;
 }
 
+
+/* ---- remembered operations ----------------------------------------------------------- */
+
+#define KT_WEB_MEMO_SETS 64     /* 2-way sets: 128 operations remembered */
+#define KT_WEB_MEMO_KEY 120     /* longest method + path remembered */
+#define KT_WEB_MEMO_OP 256      /* longest operation remembered */
+
+/* A remembered operation: kt_web_normalize_op() of a method and a path without query
+ * (APIs call a handful of endpoints over and over; normalizing walks every segment). */
+typedef struct {
+    guint64 hash;              /* of method and path, 0 = empty entry */
+    guint16 mlen, plen;        /* key: method bytes then path bytes */
+    guint16 oplen;
+    char key[KT_WEB_MEMO_KEY];
+    char op[KT_WEB_MEMO_OP];
+} KtWebMemoEntry;
+
+struct _KtWebOpMemo {
+    gsize cap;                  /* bytes of an operation (truncated beyond) */
+    char *buf;                  /* cap bytes: an operation not remembered */
+    KtWebMemoEntry *ents;       /* 2 * KT_WEB_MEMO_SETS, allocated on first use */
+};
+
+KtWebOpMemo *
+kt_web_op_memo_new(gsize cap)
+{
+    KtWebOpMemo *m = g_new0(KtWebOpMemo, 1);
+    m->cap = cap;
+    m->buf = g_malloc(MAX(cap, (gsize)1));
+    return m;
+}
+
+void
+kt_web_op_memo_free(KtWebOpMemo *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->ents);
+    g_free(m->buf);
+    g_free(m);
+}
+
+/* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
+static inline guint64
+memo_word(const char *p, gsize n)
+{
+    guint64 v = 0;
+    if (n >= 8) {
+        memcpy(&v, p, 8);
+        return v;
+    }
+    for (gsize i = 0; i < n; i++)
+        v |= (guint64)(guint8)p[i] << (8 * i);
+    return v;
+}
+
+/* A cheap hash of the memo key (entries are compared in full): lengths, the first
+ * bytes of the method and the first and last 8 bytes of the path. */
+static guint64
+memo_hash(KtStrView method, const char *path, gsize plen)
+{
+    guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
+    h = (h ^ memo_word(method.ptr, method.len)) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ memo_word(path, plen)) * 0x9e3779b97f4a7c15ull;
+    if (plen > 8)
+        h = (h ^ memo_word(path + plen - 8, 8)) * 0xc4ceb9fe1a85ec53ull;
+    return (h ^ (h >> 29)) | 1;
+}
+
+/* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
+static KtWebMemoEntry *
+memo_find(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
+          gboolean *hit)
+{
+    KtWebMemoEntry *set = &wm->ents[(h >> 40) % KT_WEB_MEMO_SETS * 2];
+    for (int w = 0; w < 2; w++) {
+        KtWebMemoEntry *m = &set[w];
+        if (m->hash == h && m->mlen == method.len && m->plen == plen &&
+            kt_bytes_eq(m->key, method.ptr, method.len) &&
+            kt_bytes_eq(m->key + method.len, path, plen)) {
+            *hit = TRUE;
+            return m;
+        }
+    }
+    *hit = FALSE;
+    /* replace the way not used last: way 1 moves to way 0, the new key goes to way 1 */
+    set[0] = set[1];
+    return &set[1];
+}
+
+/* TRUE when the first 8 bytes of @path (fewer when shorter) hold a ':' (a scheme). */
+static inline gboolean
+has_scheme_colon(KtStrView path)
+{
+    if (path.len >= 8) {
+        guint64 v;
+        memcpy(&v, path.ptr, 8);
+        v ^= 0x3a3a3a3a3a3a3a3aull; /* ':' bytes become zero bytes */
+        return ((v - 0x0101010101010101ull) & ~v & 0x8080808080808080ull) != 0;
+    }
+    for (gsize i = 0; i < path.len; i++) {
+        if (path.ptr[i] == ':')
+            return TRUE;
+    }
+    return FALSE;
+}
+
+KtStrView
+kt_web_op_memo_get(KtWebOpMemo *wm, KtStrView method, KtStrView path, const char **qmark)
+{
+    const char *q = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
+    if (qmark != NULL)
+        *qmark = q;
+    if (path.ptr == NULL || has_scheme_colon(path))
+        return kt_web_normalize_op(wm->buf, wm->cap, method, path);
+    gsize plen = q != NULL ? (gsize)(q - path.ptr) : path.len;
+    const char *hash = plen > 0 ? memchr(path.ptr, '#', plen) : NULL;
+    if (hash != NULL)
+        plen = (gsize)(hash - path.ptr); /* the path before '?' or '#' */
+    if (method.len + plen > KT_WEB_MEMO_KEY)
+        return kt_web_normalize_op(wm->buf, wm->cap, method, path);
+    if (wm->ents == NULL)
+        wm->ents = g_new0(KtWebMemoEntry, 2 * KT_WEB_MEMO_SETS);
+    guint64 h = memo_hash(method, path.ptr, plen);
+    gboolean hit;
+    KtWebMemoEntry *m = memo_find(wm, h, method, path.ptr, plen, &hit);
+    if (hit)
+        return kt_sv_len(m->op, m->oplen);
+    KtStrView op = kt_web_normalize_op(wm->buf, wm->cap, method, kt_sv_len(path.ptr, plen));
+    if (op.len > KT_WEB_MEMO_OP)
+        return op; /* too long to remember: the entry stays empty */
+    m->hash = h;
+    m->mlen = (guint16)method.len;
+    m->plen = (guint16)plen;
+    memcpy(m->key, method.ptr, method.len);
+    memcpy(m->key + method.len, path.ptr, plen);
+    m->oplen = (guint16)op.len;
+    memcpy(m->op, op.ptr, op.len);
+    return op;
+}

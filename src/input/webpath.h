@@ -32,4 +32,21 @@ KtStrView kt_web_query_param(KtStrView qs, const char *name, gsize nlen);
  * without a "Bearer " scheme. */
 KtStrView kt_web_header_item(KtStrView v);
 
+/* Remembers the operations of the method and path pairs seen last (a fixed number), so
+ * that an API's few endpoints are normalized once, not on every line. */
+typedef struct _KtWebOpMemo KtWebOpMemo;
+
+/* A memo for operations of at most @cap bytes (longer ones are truncated, as by
+ * kt_web_normalize_op()). Cannot fail. */
+KtWebOpMemo *kt_web_op_memo_new(gsize cap);
+void kt_web_op_memo_free(KtWebOpMemo *memo);
+
+/* kt_web_normalize_op(@method, @path) with the memo's cap; the view stays valid until
+ * the next call. Remembered by method and path when the path has no scheme (no ':' in
+ * its first 8 bytes): the operation is then a function of the method and the path
+ * before '?' or '#' alone, so the query (often a key) is not part of what is kept.
+ * Sets *@qmark (nullable) to the first '?' of @path, NULL when none. */
+KtStrView kt_web_op_memo_get(KtWebOpMemo *memo, KtStrView method, KtStrView path,
+                             const char **qmark);
+
 #endif

@@ -17,9 +17,10 @@
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
 
+/* Packed fields of a spilled record. Small fields share one: MISC is status | outcome
+ * << 16 | flags << 24, INPUT is input | reserved << 32 (both usually a few bytes). */
 enum { KT_F_TIME, KT_F_TIEBREAK, KT_F_LINE, KT_F_BYTES, KT_F_INPUT, KT_F_KEY, KT_F_PRINCIPAL,
-       KT_F_SOURCE, KT_F_OP, KT_F_UA, KT_F_STATUS, KT_F_OUTCOME, KT_F_FLAGS, KT_F_RESERVED,
-       KT_F_COUNT };
+       KT_F_SOURCE, KT_F_OP, KT_F_UA, KT_F_MISC, KT_F_COUNT };
 
 #define KT_SIGN ((guint64)1 << 63)
 
@@ -36,9 +37,19 @@ typedef struct {
     KtPack pack;       /* how its records are packed */
 } KtRun;
 
+/* The ranges of the fields of the in-memory run, kept as records are added. */
+typedef struct {
+    guint64 ors[KT_F_COUNT];  /* OR of each packed field (time and bytes: unused) */
+    gint64 tlo, thi;          /* least and greatest time */
+    gint64 blo, bhi;          /* least and greatest bytes */
+} KtRunRange;
+
 struct _KtSorter {
     KtRecord *mem;     /* current in-memory run */
     gsize mem_len;     /* records in mem */
+    gboolean unsorted; /* mem is not in time order */
+    gboolean ties;     /* mem has neighbours with equal times */
+    KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
     GArray *runs;      /* KtRun, spilled */
     guint64 total;     /* records held */
@@ -123,23 +134,19 @@ insertion_sort(KtRecord *r, gsize n)
     }
 }
 
-/* Sorts the in-memory run; O(n) when it is already in time order (the usual case for
- * one log file), sorting only groups of equal times. */
+/* Sorts the in-memory run; nothing to do when records came in increasing time order
+ * (the usual case for one log file: kt_sorter_add notes it), only groups of equal times
+ * when they came in non-decreasing order. */
 static void
 sort_mem(KtSorter *s)
 {
     gsize n = s->mem_len;
-    gboolean by_time = TRUE;
-    for (gsize i = 1; i < n; i++) {
-        if (s->mem[i].time_ms < s->mem[i - 1].time_ms) {
-            by_time = FALSE;
-            break;
-        }
-    }
-    if (!by_time) {
+    if (s->unsorted) {
         qsort(s->mem, n, sizeof(KtRecord), kt_record_compare);
         return;
     }
+    if (!s->ties)
+        return;
     gsize start = 0;
     for (gsize i = 1; i <= n; i++) {
         if (i == n || s->mem[i].time_ms != s->mem[start].time_ms) {
@@ -161,6 +168,47 @@ sort_mem(KtSorter *s)
  * packing and unpacking are a load, a mask and an add per field, and a typical record
  * takes 25-30 bytes instead of 64.
  */
+/* The shared fields (see KT_F_MISC and KT_F_INPUT). */
+static inline guint64
+pack_misc(const KtRecord *r)
+{
+    return (guint64)r->status | (guint64)r->outcome << 16 | (guint64)r->flags << 24;
+}
+
+static inline guint64
+pack_input(const KtRecord *r)
+{
+    return (guint64)r->input | (guint64)r->reserved << 32;
+}
+
+static inline void
+range_add(KtRunRange *g, const KtRecord *r)
+{
+    g->tlo = MIN(g->tlo, r->time_ms);
+    g->thi = MAX(g->thi, r->time_ms);
+    g->blo = MIN(g->blo, r->bytes);
+    g->bhi = MAX(g->bhi, r->bytes);
+    g->ors[KT_F_TIEBREAK] |= r->tiebreak;
+    g->ors[KT_F_LINE] |= r->line;
+    g->ors[KT_F_INPUT] |= pack_input(r);
+    g->ors[KT_F_KEY] |= r->key;
+    g->ors[KT_F_PRINCIPAL] |= r->principal;
+    g->ors[KT_F_SOURCE] |= r->source;
+    g->ors[KT_F_OP] |= r->op;
+    g->ors[KT_F_UA] |= r->ua;
+    g->ors[KT_F_MISC] |= pack_misc(r);
+}
+
+/* The ranges of a run of one record, @r. */
+static void
+range_start(KtRunRange *g, const KtRecord *r)
+{
+    memset(g->ors, 0, sizeof(g->ors));
+    g->tlo = g->thi = r->time_ms;
+    g->blo = g->bhi = r->bytes;
+    range_add(g, r);
+}
+
 static void
 pack_reset(KtPack *k)
 {
@@ -179,49 +227,18 @@ pack_widen(KtPack *k, const guint64 f[KT_F_COUNT])
     }
 }
 
-/* Widens @k to the records of @r[0..n), sorted by time. Fields other than time and
- * bytes get the range [0, OR of the values]: an upper bound that is one pass of ORs. */
+/* Widens @k to the records of a run whose ranges @g holds. Fields other than time and
+ * bytes get the range [0, OR of the values]: an upper bound kept with a few ORs as
+ * records are added, with no pass over the run. */
 static void
-pack_scan(KtPack *k, const KtRecord *r, gsize n)
+pack_range(KtPack *k, const KtRunRange *g)
 {
-    if (n == 0)
-        return;
-    guint64 line = 0, tb = 0, rest = 0, status = 0;
-    gint64 blo = r[0].bytes, bhi = r[0].bytes;
-    guint32 input = 0, key = 0, principal = 0, source = 0, op = 0, ua = 0, reserved = 0;
-    for (gsize j = 0; j < n; j++) {
-        const KtRecord *x = &r[j];
-        line |= x->line;
-        tb |= x->tiebreak;
-        blo = MIN(blo, x->bytes);
-        bhi = MAX(bhi, x->bytes);
-        input |= x->input;
-        key |= x->key;
-        principal |= x->principal;
-        source |= x->source;
-        op |= x->op;
-        ua |= x->ua;
-        status |= x->status;
-        rest |= (guint64)x->outcome | (guint64)x->flags << 8;
-        reserved |= x->reserved;
-    }
-    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT] = { 0 };
-    lo[KT_F_TIME] = (guint64)r[0].time_ms ^ KT_SIGN;
-    hi[KT_F_TIME] = (guint64)r[n - 1].time_ms ^ KT_SIGN;
-    lo[KT_F_BYTES] = (guint64)blo ^ KT_SIGN;
-    hi[KT_F_BYTES] = (guint64)bhi ^ KT_SIGN;
-    hi[KT_F_TIEBREAK] = tb;
-    hi[KT_F_LINE] = line;
-    hi[KT_F_INPUT] = input;
-    hi[KT_F_KEY] = key;
-    hi[KT_F_PRINCIPAL] = principal;
-    hi[KT_F_SOURCE] = source;
-    hi[KT_F_OP] = op;
-    hi[KT_F_UA] = ua;
-    hi[KT_F_STATUS] = status;
-    hi[KT_F_OUTCOME] = rest & 0xff;
-    hi[KT_F_FLAGS] = rest >> 8;
-    hi[KT_F_RESERVED] = reserved;
+    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT];
+    memcpy(hi, g->ors, sizeof(hi));
+    lo[KT_F_TIME] = (guint64)g->tlo ^ KT_SIGN;
+    hi[KT_F_TIME] = (guint64)g->thi ^ KT_SIGN;
+    lo[KT_F_BYTES] = (guint64)g->blo ^ KT_SIGN;
+    hi[KT_F_BYTES] = (guint64)g->bhi ^ KT_SIGN;
     pack_widen(k, lo);
     pack_widen(k, hi);
 }
@@ -261,16 +278,13 @@ pack_put(const KtPack *k, guint8 *p, const KtRecord *r)
     p = put_field(k, KT_F_TIEBREAK, p, r->tiebreak);
     p = put_field(k, KT_F_LINE, p, r->line);
     p = put_field(k, KT_F_BYTES, p, (guint64)r->bytes ^ KT_SIGN);
-    p = put_field(k, KT_F_INPUT, p, r->input);
+    p = put_field(k, KT_F_INPUT, p, pack_input(r));
     p = put_field(k, KT_F_KEY, p, r->key);
     p = put_field(k, KT_F_PRINCIPAL, p, r->principal);
     p = put_field(k, KT_F_SOURCE, p, r->source);
     p = put_field(k, KT_F_OP, p, r->op);
     p = put_field(k, KT_F_UA, p, r->ua);
-    p = put_field(k, KT_F_STATUS, p, r->status);
-    p = put_field(k, KT_F_OUTCOME, p, r->outcome);
-    p = put_field(k, KT_F_FLAGS, p, r->flags);
-    return put_field(k, KT_F_RESERVED, p, r->reserved);
+    return put_field(k, KT_F_MISC, p, pack_misc(r));
 }
 
 /* The value of field @i at *@pp, advancing *@pp (reads 8 bytes). */
@@ -291,16 +305,18 @@ pack_get(const KtPack *k, const guint8 *p, KtRecord *r)
     r->tiebreak = get_field(k, KT_F_TIEBREAK, &p);
     r->line = get_field(k, KT_F_LINE, &p);
     r->bytes = (gint64)(get_field(k, KT_F_BYTES, &p) ^ KT_SIGN);
-    r->input = (guint32)get_field(k, KT_F_INPUT, &p);
+    guint64 input = get_field(k, KT_F_INPUT, &p);
+    r->input = (guint32)input;
+    r->reserved = (guint32)(input >> 32);
     r->key = (guint32)get_field(k, KT_F_KEY, &p);
     r->principal = (guint32)get_field(k, KT_F_PRINCIPAL, &p);
     r->source = (guint32)get_field(k, KT_F_SOURCE, &p);
     r->op = (guint32)get_field(k, KT_F_OP, &p);
     r->ua = (guint32)get_field(k, KT_F_UA, &p);
-    r->status = (guint16)get_field(k, KT_F_STATUS, &p);
-    r->outcome = (guint8)get_field(k, KT_F_OUTCOME, &p);
-    r->flags = (guint8)get_field(k, KT_F_FLAGS, &p);
-    r->reserved = (guint32)get_field(k, KT_F_RESERVED, &p);
+    guint64 misc = get_field(k, KT_F_MISC, &p);
+    r->status = (guint16)misc;
+    r->outcome = (guint8)(misc >> 16);
+    r->flags = (guint8)(misc >> 24);
     return p;
 }
 
@@ -462,17 +478,39 @@ heap_down(KtCursor **h, gsize n, gsize i)
     h[i] = x;
 }
 
-/* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
- * sorted in-memory records into @fn. */
-static gboolean
-merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
-           KtRecordFn fn, gpointer ud, GError **error)
+static void
+heap_up(KtCursor **h, gsize i)
 {
-    gsize n = nruns + 1;
-    KtCursor *cur = g_new0(KtCursor, n);
-    KtCursor **heap = g_new(KtCursor *, n);
-    gsize hn = 0;
-    gboolean ok = TRUE;
+    KtCursor *x = h[i];
+    while (i > 0 && rec_less(&x->head, &h[(i - 1) / 2]->head)) {
+        h[i] = h[(i - 1) / 2];
+        i = (i - 1) / 2;
+    }
+    h[i] = x;
+}
+
+/* Orders @n cursors by their first record (insertion sort: n <= KT_MAX_FANIN + 1). */
+static void
+sort_by_head(KtCursor **c, gsize n)
+{
+    for (gsize i = 1; i < n; i++) {
+        KtCursor *x = c[i];
+        gsize j = i;
+        while (j > 0 && rec_less(&x->head, &c[j - 1]->head)) {
+            c[j] = c[j - 1];
+            j--;
+        }
+        c[j] = x;
+    }
+}
+
+/* Opens the cursors of spilled runs [@first, @first + @nruns) and of @mem_len sorted
+ * in-memory records (@mem may be NULL) into @cur (nruns + 1 entries); puts those with
+ * records in @pend, ordered by their first record. Returns FALSE on a read error. */
+static gboolean
+merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
+           KtCursor *cur, KtCursor **pend, gsize *np, GError **error)
+{
     for (guint i = 0; i < nruns; i++) {
         KtRun *run = &g_array_index(s->runs, KtRun, first + i);
         cur[i].fd = run->fd;
@@ -483,15 +521,39 @@ merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
     cur[nruns].fd = -1;
     cur[nruns].mem = mem;
     cur[nruns].left = mem != NULL ? mem_len : 0;
-    for (gsize i = 0; i < n && ok; i++) {
-        if (cur[i].left > 0) {
-            ok = cursor_next(&cur[i], error);
-            heap[hn++] = &cur[i];
-        }
+    *np = 0;
+    for (gsize i = 0; i <= nruns; i++) {
+        if (cur[i].left == 0)
+            continue;
+        if (!cursor_next(&cur[i], error))
+            return FALSE;
+        pend[(*np)++] = &cur[i];
     }
-    for (gsize i = hn; ok && i-- > 0;)
-        heap_down(heap, hn, i);
-    while (ok && hn > 0) {
+    sort_by_head(pend, *np);
+    return TRUE;
+}
+
+/* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
+ * sorted in-memory records into @fn. A run joins the heap only when the merge reaches
+ * its first record, so runs that follow each other in time (one log read in order) are
+ * drained one after the other from a heap of one. */
+static gboolean
+merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
+           KtRecordFn fn, gpointer ud, GError **error)
+{
+    gsize n = nruns + 1, hn = 0, np = 0, pi = 0;
+    KtCursor *cur = g_new0(KtCursor, n);
+    KtCursor **heap = g_new(KtCursor *, n);
+    KtCursor **pend = g_new(KtCursor *, n);
+    gboolean ok = merge_open(s, first, nruns, mem, mem_len, cur, pend, &np, error);
+    while (ok) {
+        /* a pending run whose first record is not after the smallest head joins */
+        while (pi < np && (hn == 0 || !rec_less(&heap[0]->head, &pend[pi]->head))) {
+            heap[hn] = pend[pi++];
+            heap_up(heap, hn++);
+        }
+        if (hn == 0)
+            break;
         KtCursor *c = heap[0];
         fn(ud, &c->head);
         if (c->left > 0)
@@ -505,6 +567,7 @@ merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
         g_free(cur[i].buf);
     g_free(cur);
     g_free(heap);
+    g_free(pend);
     return ok;
 }
 
@@ -559,7 +622,7 @@ spill(KtSorter *s, GError **error)
     sort_mem(s);
     KtPack pack;
     pack_reset(&pack);
-    pack_scan(&pack, s->mem, s->mem_len);
+    pack_range(&pack, &s->range);
     pack_finish(&pack);
     KtRunWriter w;
     if (!writer_start(&w, &pack, error))
@@ -574,6 +637,7 @@ spill(KtSorter *s, GError **error)
     if (!writer_finish(s, &w, error))
         return FALSE;
     s->mem_len = 0;
+    s->unsorted = s->ties = FALSE;
     if (s->runs->len >= KT_MAX_FANIN)
         return cascade(s, error);
     return TRUE;
@@ -584,6 +648,14 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 {
     if (s->mem_len == s->cap && !spill(s, error))
         return FALSE;
+    if (s->mem_len > 0) {
+        gint64 prev = s->mem[s->mem_len - 1].time_ms;
+        s->unsorted |= rec->time_ms < prev;
+        s->ties |= rec->time_ms == prev;
+        range_add(&s->range, rec);
+    } else {
+        range_start(&s->range, rec);
+    }
     s->mem[s->mem_len++] = *rec;
     s->total++;
     return TRUE;
@@ -603,6 +675,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
     }
     close_runs(s);
     s->mem_len = 0;
+    s->unsorted = s->ties = FALSE;
     s->total = 0;
     return ok;
 }
