@@ -638,40 +638,58 @@ kth_u32(guint32 *v, gsize n, gsize k)
     return v[k];
 }
 
-/* Median of the non-zero learned hours of @ring (0 when none): the nearest-rank
- * kt_stats_quantile(.., 0.5) of them. Request counts are selected as integers and
- * byte sums by their float bits (positive floats order as their bit patterns), which
- * picks the same element as selecting the doubles, at a fraction of the cost. */
-static double
-median_nonzero(const KtEntity *ent, gboolean bytes)
+/* The median of @v[0..@n) as kt_stats_quantile(.., 0.5) picks it (nearest rank), 0 when
+ * @n is 0; reorders @v. */
+static guint32
+median_u32(guint32 *v, gsize n)
 {
-    guint32 v[KT_RING_HOURS];
-    gsize n = 0;
-    KtRingIter it;
-    gint64 hour;
-    guint32 req;
-    float x;
-    kt_ring_iter_init(&it, ent);
-    while (n < KT_RING_HOURS && kt_ring_next(&it, &hour, &req, &x)) {
-        if (bytes) {
-            if (x > 0) {
-                guint32 bits;
-                memcpy(&bits, &x, sizeof(bits));
-                v[n++] = bits;
-            }
-        } else if (req > 0) {
-            v[n++] = req;
+    if (n == 0)
+        return 0;
+    gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
+    return kth_u32(v, n, MAX(rank, (gsize)1) - 1);
+}
+
+/* Medians of the non-zero learned hours of the history (0 when none): of the request
+ * counts into *@med_req, of the byte sums into *@med_bytes. One pass over the history,
+ * in slot order (a median does not depend on the order); request counts are selected as
+ * integers and byte sums by their float bits (positive floats order as their bit
+ * patterns), which picks the same element as selecting the doubles, at a fraction of
+ * the cost. */
+static void
+medians_nonzero(const KtEntity *ent, double *med_req, double *med_bytes)
+{
+    guint32 req[KT_RING_HOURS], bytes[KT_RING_HOURS];
+    gsize nr = 0, nb = 0;
+    if (ent->ring_first_hour == G_MININT64) {
+        /* no history */
+    } else if (ent->ring_dense == NULL) {
+        for (guint32 i = 0; i < ent->ring_n; i++) {
+            const KtHour *h = &ent->ring_hours[i];
+            float x = h->bytes;
+            if (h->req > 0)
+                req[nr++] = h->req;
+            if (x > 0)
+                memcpy(&bytes[nb++], &x, sizeof(guint32));
+        }
+    } else {
+        /* the hours kt_ring_next() walks: the window ending at ring_last_hour */
+        gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
+        const float *db = dense_bytes(ent);
+        guint32 slot = ring_slot(from);
+        for (gint64 h = from; h <= ent->ring_last_hour; h++) {
+            float x = db[slot];
+            if (ent->ring_dense[slot] > 0)
+                req[nr++] = ent->ring_dense[slot];
+            if (x > 0)
+                memcpy(&bytes[nb++], &x, sizeof(guint32));
+            slot = slot + 1 == KT_RING_HOURS ? 0 : slot + 1;
         }
     }
-    if (n == 0)
-        return 0.0;
-    gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
-    guint32 m = kth_u32(v, n, MAX(rank, (gsize)1) - 1);
-    if (!bytes)
-        return (double)m;
+    *med_req = (double)median_u32(req, nr);
+    guint32 m = median_u32(bytes, nb);
     float f;
     memcpy(&f, &m, sizeof(f));
-    return (double)f;
+    *med_bytes = nb > 0 ? (double)f : 0.0;
 }
 
 void
@@ -704,6 +722,20 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
         vend = MIN(vend, floor_div(e->cfg.leak_time_ms, KT_MS_HOUR) - 1);
     gint64 vstart = MAX(ent->ring_first_hour, vend - KT_RING_HOURS + 1);
     *span = vend - vstart + 1;
+    /* A sparse history is spread over the candidate hours in one pass, instead of one
+     * search per hour: hour h - 24k + d is candidate 3 (k - 1) + d + 1. */
+    gboolean sparse = ent->ring_dense == NULL;
+    double sreq[3 * KT_RING_HOURS / 24] = { 0 }, sbytes[3 * KT_RING_HOURS / 24] = { 0 };
+    for (guint32 i = 0; sparse && i < ent->ring_n; i++) {
+        gint64 off = h - sparse_hour(ent, &ent->ring_hours[i]); /* 24k - d */
+        if (off < 23 || off > 24 * (KT_RING_HOURS / 24) + 1)
+            continue;
+        gint64 k = (off + 1) / 24, d = 24 * k - off;
+        if (d < -1 || d > 1)
+            continue;
+        sreq[3 * (k - 1) + d + 1] = ent->ring_hours[i].req;
+        sbytes[3 * (k - 1) + d + 1] = ent->ring_hours[i].bytes;
+    }
     gsize n = 0;
     for (int k = 1; k <= KT_RING_HOURS / 24; k++) {
         for (int d = -1; d <= 1; d++) {
@@ -711,8 +743,12 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
             if (hh < vstart || hh > vend)
                 continue;
             req[n] = bytes[n] = 0;
-            if (hh <= ent->ring_last_hour)
+            if (sparse) {
+                req[n] = sreq[3 * (k - 1) + d + 1];
+                bytes[n] = sbytes[3 * (k - 1) + d + 1];
+            } else if (hh <= ent->ring_last_hour) {
                 ring_get(ent, hh, &req[n], &bytes[n]);
+            }
             n++;
         }
     }
@@ -771,8 +807,7 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     gint64 day = floor_div(ent->cur_hour, 24);
     if (day != ent->med_day) {
         ent->med_day = day;
-        ent->med_req = median_nonzero(ent, FALSE);
-        ent->med_bytes = median_nonzero(ent, TRUE);
+        medians_nonzero(ent, &ent->med_req, &ent->med_bytes);
     }
     double phi_req = dispersion(req, n);
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);
