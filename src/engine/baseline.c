@@ -557,18 +557,34 @@ kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
            ms - ent->net1_ms <= KT_CONCURRENT_MS;
 }
 
-/* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
+/* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend, stored
+ * as prof48 and copied to @bins. */
 static void
-collapse_profile(KtEntity *ent)
+collapse_profile(KtEntity *ent, guint64 bins[48])
 {
-    guint32 bins[48] = { 0 };
+    guint32 b[48] = { 0 }, max = 0;
     for (int how = 0; how < 168; how++) {
-        int weekend = how / 24 >= 5;
-        guint32 *b = &bins[weekend * 24 + how % 24];
-        *b = kt_sat_add32(*b, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+        guint32 *c = &b[(how / 24 >= 5) * 24 + how % 24];
+        *c = kt_sat_add32(*c, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+    }
+    for (guint i = 0; i < 48; i++) {
+        bins[i] = b[i];
+        max = MAX(max, b[i]);
+    }
+    if (ent->cnt_width == 4 || (ent->cnt_width == 2 && max <= G_MAXUINT16) ||
+        (ent->cnt_width == 1 && max <= G_MAXUINT8)) {
+        for (guint i = 0; i < 48; i++) { /* the cells hold every bin: no widening */
+            if (ent->cnt_width == 1)
+                ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)b[i];
+            else if (ent->cnt_width == 2)
+                ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)b[i];
+            else
+                ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = b[i];
+        }
+        return;
     }
     for (guint i = 0; i < 48; i++)
-        kt_cnt_set(ent, KT_CNT_PROF + i, bins[i]);
+        kt_cnt_set(ent, KT_CNT_PROF + i, b[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
@@ -699,11 +715,9 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    collapse_profile(ent);
-    ent->share_how = -1;
     guint64 bins[48];
-    for (guint i = 0; i < 48; i++)
-        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
+    collapse_profile(ent, bins);
+    ent->share_how = -1;
     ent->conc_bins = (guint8)kt_stats_concentration(bins, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
