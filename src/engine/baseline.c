@@ -449,23 +449,32 @@ kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
     timeline_add(ent, rec->time_ms);
 }
 
-/* Learns one value (@v: its entry, NULL when new); counts a new learned day for churn. */
+/* Inserts @id, new to @s, for learn_value(); counts a new learned day for churn. */
 static KtVal *
+learn_new_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
+                gboolean judged)
+{
+    KtVal *v = kt_valset_insert(s, id, rec->time_ms);
+    if (judged)
+        kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
+    if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
+        (gint64)s->last_new_day != ent->cur_day) {
+        s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
+        s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
+    }
+    return v;
+}
+
+/* Learns one value (@v: its entry, NULL when new); inline, as the usual case of a known
+ * value is a few instructions. */
+static inline KtVal *
 learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
             gboolean base, gboolean judged)
 {
     if (id == 0)
         return NULL;
-    if (v == NULL) {
-        v = kt_valset_insert(s, id, rec->time_ms);
-        if (judged)
-            kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
-        if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
-            (gint64)s->last_new_day != ent->cur_day) {
-            s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
-            s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
-        }
-    }
+    if (G_UNLIKELY(v == NULL))
+        v = learn_new_value(ent, s, id, rec, base, judged);
     if (base && !(v->flags & KT_VAL_BASE))
         kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
     kt_val_count(v);
