@@ -440,48 +440,6 @@ static const KtRule rules[KT_DET_COUNT] = {
     [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
 };
 
-/* Runs detector @k (as rules[k].fn): direct calls, which the compiler can inline or
- * at least predict, instead of one indirect call per detector and record. */
-static inline void
-run_rule(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c, guint k)
-{
-    switch (k) {
-    case KT_DET_NEW_IP:
-        rule_new_ip(e, ent, rec, c);
-        break;
-    case KT_DET_NEW_NETWORK:
-        rule_new_network(e, ent, rec, c);
-        break;
-    case KT_DET_NEW_USER_AGENT:
-        rule_new_ua(e, ent, rec, c);
-        break;
-    case KT_DET_NEW_OP:
-        rule_new_op(e, ent, rec, c);
-        break;
-    case KT_DET_OFF_HOURS:
-        rule_off_hours(e, ent, rec, c);
-        break;
-    case KT_DET_VOLUME_SPIKE:
-        rule_volume(e, ent, rec, c);
-        break;
-    case KT_DET_ERROR_BURST:
-        rule_error_burst(e, ent, rec, c);
-        break;
-    case KT_DET_DORMANT_KEY:
-        rule_dormant(e, ent, rec, c);
-        break;
-    case KT_DET_CONCURRENT_USE:
-        rule_concurrent(e, ent, rec, c);
-        break;
-    case KT_DET_KNOWN_BAD:
-        rule_known_bad(e, ent, rec, c);
-        break;
-    default:
-        rules[k].fn(e, ent, rec, c);
-        break;
-    }
-}
-
 /* Looks @id up (NULL when absent). In online mode a value the entity has not used for
  * forget_ms of its own activity is dropped, so it is new again; measuring from the
  * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
@@ -571,5 +529,5 @@ kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge
     const guint8 *list = judge ? e->rules_all : e->rules_sig;
     guint n = judge ? e->n_rules_all : e->n_rules_sig;
     for (guint i = 0; i < n; i++)
-        run_rule(e, ent, rec, c, list[i]);
+        rules[list[i]].fn(e, ent, rec, c);
 }
