@@ -449,23 +449,32 @@ kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
     timeline_add(ent, rec->time_ms);
 }
 
-/* Learns one value (@v: its entry, NULL when new); counts a new learned day for churn. */
+/* Inserts @id, new to @s, for learn_value(); counts a new learned day for churn. */
 static KtVal *
+learn_new_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
+                gboolean judged)
+{
+    KtVal *v = kt_valset_insert(s, id, rec->time_ms);
+    if (judged)
+        kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
+    if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
+        (gint64)s->last_new_day != ent->cur_day) {
+        s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
+        s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
+    }
+    return v;
+}
+
+/* Learns one value (@v: its entry, NULL when new); inline, as the usual case of a known
+ * value is a few instructions. */
+static inline KtVal *
 learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
             gboolean base, gboolean judged)
 {
     if (id == 0)
         return NULL;
-    if (v == NULL) {
-        v = kt_valset_insert(s, id, rec->time_ms);
-        if (judged)
-            kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
-        if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
-            (gint64)s->last_new_day != ent->cur_day) {
-            s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
-            s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
-        }
-    }
+    if (G_UNLIKELY(v == NULL))
+        v = learn_new_value(ent, s, id, rec, base, judged);
     if (base && !(v->flags & KT_VAL_BASE))
         kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
     kt_val_count(v);
@@ -557,18 +566,34 @@ kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
            ms - ent->net1_ms <= KT_CONCURRENT_MS;
 }
 
-/* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend. */
+/* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend, stored
+ * as prof48 and copied to @bins. */
 static void
-collapse_profile(KtEntity *ent)
+collapse_profile(KtEntity *ent, guint64 bins[48])
 {
-    guint32 bins[48] = { 0 };
+    guint32 b[48] = { 0 }, max = 0;
     for (int how = 0; how < 168; how++) {
-        int weekend = how / 24 >= 5;
-        guint32 *b = &bins[weekend * 24 + how % 24];
-        *b = kt_sat_add32(*b, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+        guint32 *c = &b[(how / 24 >= 5) * 24 + how % 24];
+        *c = kt_sat_add32(*c, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+    }
+    for (guint i = 0; i < 48; i++) {
+        bins[i] = b[i];
+        max = MAX(max, b[i]);
+    }
+    if (ent->cnt_width == 4 || (ent->cnt_width == 2 && max <= G_MAXUINT16) ||
+        (ent->cnt_width == 1 && max <= G_MAXUINT8)) {
+        for (guint i = 0; i < 48; i++) { /* the cells hold every bin: no widening */
+            if (ent->cnt_width == 1)
+                ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)b[i];
+            else if (ent->cnt_width == 2)
+                ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)b[i];
+            else
+                ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = b[i];
+        }
+        return;
     }
     for (guint i = 0; i < 48; i++)
-        kt_cnt_set(ent, KT_CNT_PROF + i, bins[i]);
+        kt_cnt_set(ent, KT_CNT_PROF + i, b[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
@@ -638,40 +663,58 @@ kth_u32(guint32 *v, gsize n, gsize k)
     return v[k];
 }
 
-/* Median of the non-zero learned hours of @ring (0 when none): the nearest-rank
- * kt_stats_quantile(.., 0.5) of them. Request counts are selected as integers and
- * byte sums by their float bits (positive floats order as their bit patterns), which
- * picks the same element as selecting the doubles, at a fraction of the cost. */
-static double
-median_nonzero(const KtEntity *ent, gboolean bytes)
+/* The median of @v[0..@n) as kt_stats_quantile(.., 0.5) picks it (nearest rank), 0 when
+ * @n is 0; reorders @v. */
+static guint32
+median_u32(guint32 *v, gsize n)
 {
-    guint32 v[KT_RING_HOURS];
-    gsize n = 0;
-    KtRingIter it;
-    gint64 hour;
-    guint32 req;
-    float x;
-    kt_ring_iter_init(&it, ent);
-    while (n < KT_RING_HOURS && kt_ring_next(&it, &hour, &req, &x)) {
-        if (bytes) {
-            if (x > 0) {
-                guint32 bits;
-                memcpy(&bits, &x, sizeof(bits));
-                v[n++] = bits;
-            }
-        } else if (req > 0) {
-            v[n++] = req;
+    if (n == 0)
+        return 0;
+    gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
+    return kth_u32(v, n, MAX(rank, (gsize)1) - 1);
+}
+
+/* Medians of the non-zero learned hours of the history (0 when none): of the request
+ * counts into *@med_req, of the byte sums into *@med_bytes. One pass over the history,
+ * in slot order (a median does not depend on the order); request counts are selected as
+ * integers and byte sums by their float bits (positive floats order as their bit
+ * patterns), which picks the same element as selecting the doubles, at a fraction of
+ * the cost. */
+static void
+medians_nonzero(const KtEntity *ent, double *med_req, double *med_bytes)
+{
+    guint32 req[KT_RING_HOURS], bytes[KT_RING_HOURS];
+    gsize nr = 0, nb = 0;
+    if (ent->ring_first_hour == G_MININT64) {
+        /* no history */
+    } else if (ent->ring_dense == NULL) {
+        for (guint32 i = 0; i < ent->ring_n; i++) {
+            const KtHour *h = &ent->ring_hours[i];
+            float x = h->bytes;
+            if (h->req > 0)
+                req[nr++] = h->req;
+            if (x > 0)
+                memcpy(&bytes[nb++], &x, sizeof(guint32));
+        }
+    } else {
+        /* the hours kt_ring_next() walks: the window ending at ring_last_hour */
+        gint64 from = MAX(ent->ring_first_hour, ent->ring_last_hour - KT_RING_HOURS + 1);
+        const float *db = dense_bytes(ent);
+        guint32 slot = ring_slot(from);
+        for (gint64 h = from; h <= ent->ring_last_hour; h++) {
+            float x = db[slot];
+            if (ent->ring_dense[slot] > 0)
+                req[nr++] = ent->ring_dense[slot];
+            if (x > 0)
+                memcpy(&bytes[nb++], &x, sizeof(guint32));
+            slot = slot + 1 == KT_RING_HOURS ? 0 : slot + 1;
         }
     }
-    if (n == 0)
-        return 0.0;
-    gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
-    guint32 m = kth_u32(v, n, MAX(rank, (gsize)1) - 1);
-    if (!bytes)
-        return (double)m;
+    *med_req = (double)median_u32(req, nr);
+    guint32 m = median_u32(bytes, nb);
     float f;
     memcpy(&f, &m, sizeof(f));
-    return (double)f;
+    *med_bytes = nb > 0 ? (double)f : 0.0;
 }
 
 void
@@ -681,11 +724,9 @@ kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
-    collapse_profile(ent);
-    ent->share_how = -1;
     guint64 bins[48];
-    for (guint i = 0; i < 48; i++)
-        bins[i] = kt_cnt_get(ent, KT_CNT_PROF + i);
+    collapse_profile(ent, bins);
+    ent->share_how = -1;
     ent->conc_bins = (guint8)kt_stats_concentration(bins, 48, 0.95);
     /* A concentrated profile: enough history, and 95% of it in at most 12 of the 48
      * hour-of-day x weekday/weekend bins (a working day, a nightly job). */
@@ -704,6 +745,20 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
         vend = MIN(vend, floor_div(e->cfg.leak_time_ms, KT_MS_HOUR) - 1);
     gint64 vstart = MAX(ent->ring_first_hour, vend - KT_RING_HOURS + 1);
     *span = vend - vstart + 1;
+    /* A sparse history is spread over the candidate hours in one pass, instead of one
+     * search per hour: hour h - 24k + d is candidate 3 (k - 1) + d + 1. */
+    gboolean sparse = ent->ring_dense == NULL;
+    double sreq[3 * KT_RING_HOURS / 24] = { 0 }, sbytes[3 * KT_RING_HOURS / 24] = { 0 };
+    for (guint32 i = 0; sparse && i < ent->ring_n; i++) {
+        gint64 off = h - sparse_hour(ent, &ent->ring_hours[i]); /* 24k - d */
+        if (off < 23 || off > 24 * (KT_RING_HOURS / 24) + 1)
+            continue;
+        gint64 k = (off + 1) / 24, d = 24 * k - off;
+        if (d < -1 || d > 1)
+            continue;
+        sreq[3 * (k - 1) + d + 1] = ent->ring_hours[i].req;
+        sbytes[3 * (k - 1) + d + 1] = ent->ring_hours[i].bytes;
+    }
     gsize n = 0;
     for (int k = 1; k <= KT_RING_HOURS / 24; k++) {
         for (int d = -1; d <= 1; d++) {
@@ -711,8 +766,12 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
             if (hh < vstart || hh > vend)
                 continue;
             req[n] = bytes[n] = 0;
-            if (hh <= ent->ring_last_hour)
+            if (sparse) {
+                req[n] = sreq[3 * (k - 1) + d + 1];
+                bytes[n] = sbytes[3 * (k - 1) + d + 1];
+            } else if (hh <= ent->ring_last_hour) {
                 ring_get(ent, hh, &req[n], &bytes[n]);
+            }
             n++;
         }
     }
@@ -771,8 +830,7 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     gint64 day = floor_div(ent->cur_hour, 24);
     if (day != ent->med_day) {
         ent->med_day = day;
-        ent->med_req = median_nonzero(ent, FALSE);
-        ent->med_bytes = median_nonzero(ent, TRUE);
+        medians_nonzero(ent, &ent->med_req, &ent->med_bytes);
     }
     double phi_req = dispersion(req, n);
     ent->lambda_req = kt_stats_quantile(req, n, 0.99);

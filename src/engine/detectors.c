@@ -10,7 +10,7 @@
 
 #include "stats.h"
 
-typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c);
+typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c);
 
 static void
 emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int score,
@@ -25,16 +25,28 @@ enabled(const KtEngine *e, KtDetectorKind k)
     return (e->cfg.enabled & (1u << k)) != 0;
 }
 
+/* The source text of @rec for messages (clipped), looked up when a rule first needs it. */
 static const char *
-src_text(const KtCtx *c)
+ctx_src(KtEngine *e, const KtRecord *rec, KtCtx *c)
 {
-    return c->src[0] != '\0' ? c->src : "(no source)";
+    if (c->src == NULL) {
+        const char *src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
+        c->src = (c->sf & KT_SRC_LONG) ? kt_engine_clip(src, c->src_buf) : src;
+    }
+    return c->src;
+}
+
+static const char *
+src_text(KtEngine *e, const KtRecord *rec, KtCtx *c)
+{
+    const char *src = ctx_src(e, rec, c);
+    return src[0] != '\0' ? src : "(no source)";
 }
 
 /* --- signature rules (every phase) --------------------------------------------------- */
 
 static void
-rule_revoked(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_revoked(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     gint64 rev = kt_engine_key_revoked(e, rec->key);
     if (rev == G_MAXINT64 || rec->time_ms < rev ||
@@ -46,13 +58,13 @@ rule_revoked(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     else
         kt_engine_local_time(e, rev, when, sizeof(when));
     emit(e, ent, rec, KT_DET_REVOKED_KEY, 95, TRUE,
-         g_strdup_printf("used from %s", src_text(c)),
+         g_strdup_printf("used from %s", src_text(e, rec, c)),
          g_strdup_printf("revoked %s", when),
-         g_strdup_printf("revoked key used from %s; revoked %s", src_text(c), when));
+         g_strdup_printf("revoked key used from %s; revoked %s", src_text(e, rec, c), when));
 }
 
 static void
-rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!(c->sf & KT_SRC_BAD) && !(c->uaf & KT_UA_BAD))
         return;
@@ -61,9 +73,9 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     char clip[KT_CLIP_BUF];
     const char *ua = kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip);
     if (c->sf & KT_SRC_BAD) {
-        emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("source %s", src_text(c)),
+        emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("source %s", src_text(e, rec, c)),
              g_strdup("known-bad address list"),
-             g_strdup_printf("source %s is on the known-bad address list", src_text(c)));
+             g_strdup_printf("source %s is on the known-bad address list", src_text(e, rec, c)));
         return;
     }
     const char *tool = NULL;
@@ -72,13 +84,13 @@ rule_known_bad(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
     emit(e, ent, rec, KT_DET_KNOWN_BAD, 90, TRUE, g_strdup_printf("user agent \"%s\"", ua),
          g_strdup_printf("matches %s", tool),
          g_strdup_printf("attack-tool user agent \"%s\" (matches %s) from %s", ua, tool,
-                         src_text(c)));
+                         src_text(e, rec, c)));
 }
 
 /* --- baseline rules (judged records of entities with a baseline) ---------------------- */
 
 static void
-rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (ent->events == 0 || rec->time_ms - ent->last_ms < e->cfg.dormant_ms)
         return;
@@ -93,7 +105,7 @@ rule_dormant(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
          g_strdup_printf("first use in %" G_GINT64_FORMAT " days", days),
          g_strdup_printf("last use %s", last),
          g_strdup_printf("key unused for %" G_GINT64_FORMAT " days (last use %s), then used "
-                         "from %s", days, last, src_text(c)));
+                         "from %s", days, last, src_text(e, rec, c)));
 }
 
 /* Good-Turing estimate of the chance that the entity's next record brings a value its
@@ -104,7 +116,7 @@ static double
 missing_mass(const KtValSet *s, guint64 *n_out, guint64 *n1_out)
 {
     guint64 n = 0, n1 = 0;
-    for (guint32 i = 0; i < kt_valset_span(s); i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) { /* compact sets: s->n entries */
         const KtVal *v = &s->slots[i];
         if (v->id == 0 || !(v->flags & KT_VAL_BASE))
             continue;
@@ -119,7 +131,7 @@ missing_mass(const KtValSet *s, guint64 *n_out, guint64 *n1_out)
 /* new_network for a key that often brings new networks (or ranges): the estimated chance
  * of a new one is above KT_NEW_MASS, so one more is drift, not evidence. TRUE if emitted. */
 static gboolean
-new_network_expected(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c,
+new_network_expected(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c,
                      const KtValSet *s, const char *what, const char *value)
 {
     guint64 n, n1;
@@ -127,18 +139,18 @@ new_network_expected(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCt
     if (p <= KT_NEW_MASS)
         return FALSE;
     emit(e, ent, rec, KT_DET_NEW_NETWORK, 25, FALSE,
-         g_strdup_printf("IP %s (%s)", c->src, value),
+         g_strdup_printf("IP %s (%s)", ctx_src(e, rec, c), value),
          g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " learned requests "
                          "came from %ss seen once", n1, n, what),
          g_strdup_printf("IP %s never seen; %s %s is new, as expected for this key: %"
                          G_GUINT64_FORMAT " of its %" G_GUINT64_FORMAT " learned requests "
                          "came from %ss seen once (estimated %.0f%% chance of a new one)",
-                         c->src, what, value, n1, n, what, 100.0 * p));
+                         ctx_src(e, rec, c), what, value, n1, n, what, 100.0 * p));
     return TRUE;
 }
 
 static void
-rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!c->net_alert)
         return;
@@ -157,22 +169,22 @@ rule_new_network(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
             return;
         g_autofree char *kw = kt_engine_list_values(e, &ent->wide, KT_SPACE_SOURCE, TRUE, 4);
         emit(e, ent, rec, KT_DET_NEW_NETWORK, 40, TRUE,
-             g_strdup_printf("IP %s in %s", c->src, wide), g_strdup_printf("known ranges %s", kw),
+             g_strdup_printf("IP %s in %s", ctx_src(e, rec, c), wide), g_strdup_printf("known ranges %s", kw),
              g_strdup_printf("IP %s never seen; its range %s is new (this key's /24 networks "
                              "change often, so ranges are compared); known ranges %s",
-                             c->src, wide, kw));
+                             ctx_src(e, rec, c), wide, kw));
         return;
     }
     if (new_network_expected(e, ent, rec, c, &ent->nets, "network", net))
         return;
     emit(e, ent, rec, KT_DET_NEW_NETWORK, 45, TRUE,
-         g_strdup_printf("IP %s (%s)", c->src, net), g_strdup_printf("known networks %s", known),
-         g_strdup_printf("IP %s never seen; network %s is new; known networks %s", c->src, net,
+         g_strdup_printf("IP %s (%s)", ctx_src(e, rec, c), net), g_strdup_printf("known networks %s", known),
+         g_strdup_printf("IP %s never seen; network %s is new; known networks %s", ctx_src(e, rec, c), net,
                          known));
 }
 
 static void
-rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!c->ip_new || c->net_alert || kt_valset_churny(&ent->ips, ent->base_days))
         return;
@@ -183,21 +195,21 @@ rule_new_ip(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
         if (enabled(e, KT_DET_NEW_NETWORK) || kt_valset_base_count(&ent->nets) == 0)
             return;
         g_autofree char *known = kt_engine_list_values(e, &ent->nets, KT_SPACE_SOURCE, TRUE, 4);
-        emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", c->src),
+        emit(e, ent, rec, KT_DET_NEW_IP, 40, TRUE, g_strdup_printf("IP %s", ctx_src(e, rec, c)),
              g_strdup_printf("known networks %s", known),
-             g_strdup_printf("IP %s never seen, in a new network %s; known networks %s", c->src,
+             g_strdup_printf("IP %s never seen, in a new network %s; known networks %s", ctx_src(e, rec, c),
                              net, known));
         return;
     }
     const KtVal *nv = kt_valset_find(&ent->nets, c->net);
-    emit(e, ent, rec, KT_DET_NEW_IP, 10, FALSE, g_strdup_printf("IP %s", c->src),
+    emit(e, ent, rec, KT_DET_NEW_IP, 10, FALSE, g_strdup_printf("IP %s", ctx_src(e, rec, c)),
          g_strdup_printf("network %s known (%" G_GUINT64_FORMAT " events)", net,
                          nv != NULL ? (guint64)nv->count : 0),
-         g_strdup_printf("IP %s never seen, in known network %s", c->src, net));
+         g_strdup_printf("IP %s never seen, in known network %s", ctx_src(e, rec, c), net));
 }
 
 static void
-rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!c->fam_new || kt_valset_churny(&ent->uas, ent->base_days) ||
         kt_valset_base_count(&ent->uas) == 0)
@@ -209,7 +221,7 @@ rule_new_ua(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
          g_strdup_printf("\"%s\"", kt_engine_clip(kt_dict_str(e->dict, KT_SPACE_UA, rec->ua), clip)),
          g_strdup_printf("known families %s", known),
          g_strdup_printf("user-agent family %s never seen from this key (from %s); known "
-                         "families %s", fam, src_text(c), known));
+                         "families %s", fam, src_text(e, rec, c), known));
 }
 
 static const int op_scores[KT_OP_CLASS_COUNT] = {
@@ -218,7 +230,7 @@ static const int op_scores[KT_OP_CLASS_COUNT] = {
 };
 
 static void
-rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!c->op_new || kt_valset_churny(&ent->ops, ent->base_days) ||
         kt_valset_base_count(&ent->ops) == 0)
@@ -236,11 +248,11 @@ rule_new_op(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
          g_strdup_printf("%s (%s)", op, kt_op_class_name(cls)),
          g_strdup_printf("%u known operations: %s", kt_valset_base_count(&ent->ops), known),
          g_strdup_printf("operation %s (%s) never used by this key, from %s; known "
-                         "operations %s", op, kt_op_class_name(cls), src_text(c), known));
+                         "operations %s", op, kt_op_class_name(cls), src_text(e, rec, c), known));
 }
 
 static void
-rule_off_hours(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_off_hours(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (ent->fired_off)
         return;
@@ -262,7 +274,7 @@ rule_off_hours(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
                          ent->base_how_total, ent->conc_bins, share * 100.0),
          g_strdup_printf("use at %s %s from %s, an hour this key is not used (%.1f%% of "
                          "learned events; 95%% fall in %u of 48 weekly hour slots)",
-                         days[how / 24], when, src_text(c), share * 100.0, ent->conc_bins));
+                         days[how / 24], when, src_text(e, rec, c), share * 100.0, ent->conc_bins));
 }
 
 /* Writes the three texts of a volume spike of @count (requests, or bytes when @bytes)
@@ -312,7 +324,7 @@ fire_spike(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean bytes, doub
 }
 
 static void
-rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     gboolean need_req = !ent->fired_req && ent->cur_req >= KT_SPIKE_MIN;
     gboolean need_bytes = !ent->fired_bytes && rec->bytes > 0 &&
@@ -339,7 +351,7 @@ rule_volume(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
 }
 
 static void
-rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (ent->fired_burst || rec->outcome == KT_OUTCOME_OK || ent->cur_fail < KT_BURST_MIN ||
         rec->source != ent->fail_src)
@@ -363,12 +375,12 @@ rule_error_burst(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c
                          G_GUINT64_FORMAT ")", p * 100.0, ent->base_fail, ent->base_events),
          g_strdup_printf("%" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT " calls denied or failed "
                          "in the hour from %s (latest from %s), learned failure rate %.2f%%, "
-                         "binomial tail %.1e", ent->cur_fail, ent->cur_req, from, src_text(c),
+                         "binomial tail %.1e", ent->cur_fail, ent->cur_req, from, src_text(e, rec, c),
                          p * 100.0, tail));
 }
 
 static void
-rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, const KtCtx *c)
+rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
 {
     if (!(c->sf & KT_SRC_IP) || ent->base_overlaps > 0 || c->net_churny)
         return; /* only a key that lives in fixed networks has a "somewhere else" */
@@ -463,8 +475,7 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     c->wide = si->wide;
     c->uaf = ui->flags;
     c->fam = ui->fam;
-    const char *src = kt_dict_str(e->dict, KT_SPACE_SOURCE, rec->source);
-    c->src = (c->sf & KT_SRC_LONG) ? kt_engine_clip(src, c->src_buf) : src;
+    c->src = NULL; /* ctx_src() */
     /* Lookups of the five sets (removals first: they may move entries of the same set). */
     gboolean online = !kt_engine_leak_mode(e);
     c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source, online) : NULL;
@@ -509,7 +520,7 @@ void
 kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
     gboolean judge = judged && ent->base_events > 0;
-    if (enabled(e, KT_DET_REVOKED_KEY) && g_hash_table_size(e->revoked) > 0)
+    if (enabled(e, KT_DET_REVOKED_KEY) && e->n_revoked > 0)
         rule_revoked(e, ent, rec, c); /* no --revoked list: no key is revoked */
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */

@@ -309,7 +309,8 @@ typedef struct {
     gboolean ip_new, net_new, wide_new, fam_new, op_new;
     gboolean net_alert;        /* new_network fires for this record */
     gboolean net_churny;       /* the entity's networks change often */
-    const char *src;           /* source text, clipped for messages */
+    const char *src;           /* source text, clipped for messages (detectors.c ctx_src():
+                                  NULL until a rule needs it) */
     char src_buf[KT_CLIP_BUF]; /* holds a clipped source text */
 } KtCtx;
 
@@ -346,6 +347,7 @@ struct _KtEngine {
     GArray *op_class;                       /* guint8: class + 1, 0 = unknown */
     GArray *key_revoked;                    /* gint64, G_MAXINT64 none, 0 unknown */
     GHashTable *revoked;      /* char* key -> gint64* revoked_ms (owned) */
+    guint n_revoked;          /* size of revoked (fixed at creation) */
     KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
                                  direct-mapped (bounded: lambdas keep changing) */
     /* detectors to run per record, in table order (see kt_detect_record) */

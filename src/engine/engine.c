@@ -96,6 +96,7 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->cfg.bad_uas = copy_strs(cfg->bad_uas);
     e->cfg.revoked = NULL;
     e->revoked = revoked_table(cfg->revoked);
+    e->n_revoked = g_hash_table_size(e->revoked);
     if (e->cfg.quiet_ms <= 0)
         e->cfg.quiet_ms = 30 * 60 * 1000;
     e->dict = dict;

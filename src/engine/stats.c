@@ -180,13 +180,6 @@ kt_stats_quantile(double *v, gsize n, double q)
     return select_kth(v, (gssize)n, (gssize)rank - 1);
 }
 
-static int
-cmp_u64_desc(const void *a, const void *b)
-{
-    guint64 x = *(const guint64 *)a, y = *(const guint64 *)b;
-    return (x < y) - (x > y);
-}
-
 guint
 kt_stats_concentration(const guint64 *bins, gsize n, double share)
 {
@@ -199,9 +192,18 @@ kt_stats_concentration(const guint64 *bins, gsize n, double share)
     }
     if (total == 0)
         return 0;
-    qsort(sorted, n, sizeof(guint64), cmp_u64_desc);
+    /* The largest bins one by one (selection), until they hold @share: the same sums as
+     * walking them sorted, and the profiles that matter stop after a few bins. */
     guint64 acc = 0;
     for (gsize i = 0; i < n; i++) {
+        gsize best = i;
+        for (gsize j = i + 1; j < n; j++) {
+            if (sorted[j] > sorted[best])
+                best = j;
+        }
+        guint64 t = sorted[i];
+        sorted[i] = sorted[best];
+        sorted[best] = t;
         acc += sorted[i];
         if ((double)acc >= share * (double)total)
             return (guint)(i + 1);
