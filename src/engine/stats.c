@@ -67,26 +67,74 @@ kt_stats_poisson_sf(guint64 c, double lambda)
     return CLAMP(r, 0.0, 1.0);
 }
 
+/* A guess at the threshold: the Cornish-Fisher quantile of Poisson(@lambda) at the
+ * normal deviate of @alpha (z from the tail's asymptotic form, 4.74 for 1e-6; only the
+ * number of probes depends on it, never the answer). */
+static guint64
+poisson_guess(double lambda, double alpha)
+{
+    if (!(alpha > 0.0 && alpha < 0.5) || !(lambda > 0.0) || lambda > 1e15)
+        return 0;
+    double l2 = -2.0 * log(alpha);
+    double z2 = l2 - log(2.0 * G_PI) - log(l2);
+    double z = z2 > 0.0 ? sqrt(z2) : 0.0;
+    return (guint64)(lambda + z * sqrt(lambda) + (z * z - 1.0) / 6.0 + 1.0);
+}
+
+/*
+ * The search relies on the predicate "kt_stats_poisson_sf(c, lambda) < alpha" being
+ * false up to the threshold and true from it on, for c >= lo >= floor(lambda):
+ * - the tail itself is non-increasing: sf(c) - sf(c + 1) = pmf(c) >= 0;
+ * - computed, for c > lambda, sf(c) is poisson_sum_up(c): the terms pmf(c), pmf(c + 1),
+ *   ... decrease (ratio lambda / (k + 1) < 1), so the sum from c + 1 is that from c
+ *   without its largest term and with at most one smaller term added at the end (the
+ *   stop rule and KT_STATS_MAX_TERMS cut both sums at the same kind of point); the
+ *   dropped term pmf(c) is at least about 1 / (1 + sqrt(lambda)) of the sum, far above
+ *   the rounding of the sum (about 1e-16 of it), so the computed sums decrease too;
+ * - the only c <= lambda that can be probed is lo = floor(lambda) itself (when it is
+ *   >= min_count), where sf is about 1/2 (the Poisson median is within 1 of lambda),
+ *   so for the alphas of interest (well below 1/2) the predicate is false there.
+ * So whatever c the search starts from, bracketing and bisection find the same
+ * smallest c as the old linear-then-bisection search from lo; tests/unit/test-stats.c
+ * checks the two on a wide grid of lambdas.
+ */
 guint64
 kt_stats_poisson_threshold(double lambda, double alpha, guint64 min_count)
 {
     guint64 lo = MAX(min_count, (guint64)(lambda > 0 ? lambda : 0));
-    if (kt_stats_poisson_sf(lo, lambda) < alpha)
-        return lo;
-    /* Exponential search for an upper bound, then bisection (sf is decreasing). */
-    guint64 step = 1 + (guint64)sqrt(lambda + 1.0);
-    guint64 hi = lo + step;
-    while (kt_stats_poisson_sf(hi, lambda) >= alpha) {
-        lo = hi;
-        step *= 2;
-        hi = lo + step;
+    guint64 g = MAX(lo, poisson_guess(lambda, alpha)), hi;
+    /* the answer is in [lo, hi]: every c in [orig lo, lo) has sf(c) >= alpha */
+    if (kt_stats_poisson_sf(g, lambda) < alpha) {
+        hi = g; /* gallop down from the guess until a probe is not below alpha */
+        guint64 step = 1;
+        while (hi > lo) {
+            guint64 t = hi - MIN(step, hi - lo);
+            if (kt_stats_poisson_sf(t, lambda) >= alpha) {
+                lo = t + 1;
+                break;
+            }
+            hi = t;
+            step *= 2;
+        }
+    } else {
+        lo = g + 1; /* gallop up */
+        guint64 step = 1;
+        for (;;) {
+            guint64 t = lo + step - 1;
+            if (kt_stats_poisson_sf(t, lambda) < alpha) {
+                hi = t;
+                break;
+            }
+            lo = t + 1;
+            step *= 2;
+        }
     }
-    while (hi - lo > 1) {
+    while (lo < hi) {
         guint64 mid = lo + (hi - lo) / 2;
         if (kt_stats_poisson_sf(mid, lambda) < alpha)
             hi = mid;
         else
-            lo = mid;
+            lo = mid + 1;
     }
     return hi;
 }

@@ -43,6 +43,74 @@ test_poisson_threshold(void)
     g_assert_cmpuint(big, <, 1200);
 }
 
+/* The search kt_stats_poisson_threshold() used before it started from a guess: from
+ * max(min_count, lambda), exponential steps of sqrt(lambda + 1), then bisection. */
+static guint64
+threshold_reference(double lambda, double alpha, guint64 min_count)
+{
+    guint64 lo = MAX(min_count, (guint64)(lambda > 0 ? lambda : 0));
+    if (kt_stats_poisson_sf(lo, lambda) < alpha)
+        return lo;
+    guint64 step = 1 + (guint64)sqrt(lambda + 1.0);
+    guint64 hi = lo + step;
+    while (kt_stats_poisson_sf(hi, lambda) >= alpha) {
+        lo = hi;
+        step *= 2;
+        hi = lo + step;
+    }
+    while (hi - lo > 1) {
+        guint64 mid = lo + (hi - lo) / 2;
+        if (kt_stats_poisson_sf(mid, lambda) < alpha)
+            hi = mid;
+        else
+            lo = mid;
+    }
+    return hi;
+}
+
+/* The guessed search gives the old search's answer: lambdas from 1e-9 to 1e9 (as the
+ * engine passes them, lambda / phi with phi < 1, 1, and up to 1e6, rounded or not),
+ * several alphas and minimum counts, and every lambda near the integers of a range. */
+static void
+test_poisson_threshold_search(void)
+{
+    static const double phis[] = { 0.25, 0.5, 1.0, 1.07, 1.5, 2.0, 3.7, 10.0, 55.0, 1e3, 1e6 };
+    static const double alphas[] = { 1e-6, 1e-9, 1e-3, 0.05 };
+    static const guint64 mins[] = { 0, 1, 20, 1000 };
+    GRand *r = g_rand_new_with_seed(7);
+    guint checked = 0;
+    for (double l = 1e-9; l < 2e9; l *= l < 1e5 ? 1.37 : 6.0) {
+        for (gsize p = 0; p < G_N_ELEMENTS(phis); p++) {
+            double jitter = 1.0 + g_rand_double(r) * 1e-3;
+            double lambda = MAX(l * jitter / phis[p], 1e-3);
+            for (gsize a = 0; a < G_N_ELEMENTS(alphas); a++) {
+                for (gsize m = 0; m < G_N_ELEMENTS(mins); m++) {
+                    guint64 want = threshold_reference(lambda, alphas[a], mins[m]);
+                    guint64 got = kt_stats_poisson_threshold(lambda, alphas[a], mins[m]);
+                    if (got != want)
+                        g_error("lambda %.17g alpha %g min %" G_GUINT64_FORMAT ": %"
+                                G_GUINT64_FORMAT " != %" G_GUINT64_FORMAT,
+                                lambda, alphas[a], mins[m], got, want);
+                    checked++;
+                }
+            }
+        }
+    }
+    /* dense: each step of lambda across the integers and their neighbours */
+    for (double l = 0.0; l <= 3000.0; l += 0.0625) {
+        for (int d = -1; d <= 1; d++) {
+            double lambda = nextafter(MAX(l, 1e-9), d < 0 ? 0.0 : d > 0 ? 1e300 : l);
+            guint64 want = threshold_reference(lambda, 1e-6, 20);
+            g_assert_cmpuint(kt_stats_poisson_threshold(lambda, 1e-6, 20), ==, want);
+            want = threshold_reference(lambda, 1e-6, 0);
+            g_assert_cmpuint(kt_stats_poisson_threshold(lambda, 1e-6, 0), ==, want);
+            checked += 2;
+        }
+    }
+    g_assert_cmpuint(checked, >, 100000);
+    g_rand_free(r);
+}
+
 static void
 test_binomial(void)
 {
@@ -127,6 +195,7 @@ main(int argc, char **argv)
     g_test_add_func("/stats/poisson/small", test_poisson_small);
     g_test_add_func("/stats/poisson/large", test_poisson_large);
     g_test_add_func("/stats/poisson/threshold", test_poisson_threshold);
+    g_test_add_func("/stats/poisson/threshold-search", test_poisson_threshold_search);
     g_test_add_func("/stats/binomial", test_binomial);
     g_test_add_func("/stats/quantile", test_quantile);
     g_test_add_func("/stats/quantile-random", test_quantile_random);
