@@ -631,38 +631,6 @@ kt_baseline_hour_share(KtEntity *ent, int how)
     return ent->share_val;
 }
 
-/* The @k-th smallest of @v[0..@n) (0-based), reordering @v: quickselect with a
- * three-way partition, as kt_stats_quantile() does on doubles. */
-static guint32
-kth_u32(guint32 *v, gsize n, gsize k)
-{
-    gsize lo = 0, hi = n - 1;
-    while (lo < hi) {
-        guint32 pivot = v[lo + (hi - lo) / 2], t;
-        gsize lt = lo, i = lo, gt = hi;
-        while (i <= gt) { /* v[lo..lt) < pivot, v[lt..i) == pivot, v(gt..hi] > pivot */
-            if (v[i] < pivot) {
-                t = v[i], v[i] = v[lt], v[lt] = t;
-                lt++, i++;
-            } else if (v[i] > pivot) {
-                t = v[i], v[i] = v[gt], v[gt] = t;
-                if (gt == 0)
-                    break;
-                gt--;
-            } else {
-                i++;
-            }
-        }
-        if (k < lt)
-            hi = lt - 1;
-        else if (k > gt)
-            lo = gt + 1;
-        else
-            return pivot;
-    }
-    return v[k];
-}
-
 /* The median of @v[0..@n) as kt_stats_quantile(.., 0.5) picks it (nearest rank), 0 when
  * @n is 0; reorders @v. */
 static guint32
@@ -671,7 +639,7 @@ median_u32(guint32 *v, gsize n)
     if (n == 0)
         return 0;
     gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
-    return kth_u32(v, n, MAX(rank, (gsize)1) - 1);
+    return kt_stats_select_u32(v, n, MAX(rank, (gsize)1) - 1);
 }
 
 /* Medians of the non-zero learned hours of the history (0 when none): of the request

@@ -21,6 +21,9 @@ double kt_stats_binom_sf(guint64 d, guint64 n, double p);
 /* Nearest-rank quantile @q (0..1) of @v[0..@n); reorders @v; 0 when @n == 0. */
 double kt_stats_quantile(double *v, gsize n, double q);
 
+/* The @k-th smallest (0-based, @k < @n) of @v[0..@n); reorders @v. */
+guint32 kt_stats_select_u32(guint32 *v, gsize n, gsize k);
+
 /* Number of largest bins of @bins[0..@n) needed to hold at least @share of their
  * total (0 when the total is 0). */
 guint kt_stats_concentration(const guint64 *bins, gsize n, double share);

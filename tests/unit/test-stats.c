@@ -3,6 +3,7 @@
  * closed forms and known values, thresholds, quantiles, profile concentration.
  */
 #include <math.h>
+#include <string.h>
 
 #include "../../src/engine/stats.h"
 
@@ -174,6 +175,49 @@ test_quantile_random(void)
     g_rand_free(r);
 }
 
+static int
+cmp_u32(const void *a, const void *b)
+{
+    guint32 x = *(const guint32 *)a, y = *(const guint32 *)b;
+    return (x > y) - (x < y);
+}
+
+/* Radix selection against sorting: every rank, sizes 1 to 700, few distinct values (many
+ * ties), small counts, float bit patterns, full 32-bit range. */
+static void
+test_select_u32(void)
+{
+    GRand *r = g_rand_new_with_seed(11);
+    for (int round = 0; round < 400; round++) {
+        gsize n = round < 20 ? (gsize)round + 1 : (gsize)g_rand_int_range(r, 1, 700);
+        guint32 *v = g_new(guint32, n), *w = g_new(guint32, n), *sorted = g_new(guint32, n);
+        for (gsize i = 0; i < n; i++) {
+            switch (round % 5) {
+            case 0: v[i] = (guint32)g_rand_int_range(r, 0, 4); break;
+            case 1: v[i] = (guint32)g_rand_int_range(r, 1, 3000); break;
+            case 2: {
+                float f = (float)(g_rand_double(r) * 1e7);
+                memcpy(&v[i], &f, sizeof(f));
+                break;
+            }
+            case 3: v[i] = g_rand_int(r); break;
+            default: v[i] = g_rand_boolean(r) ? G_MAXUINT32 : 0x7fffffffu + (guint32)(i % 3);
+            }
+            sorted[i] = v[i];
+        }
+        qsort(sorted, n, sizeof(guint32), cmp_u32);
+        gsize step = MAX(n / 37, 1);
+        for (gsize k = 0; k < n; k += (k + step < n ? step : MAX(n - 1 - k, 1))) {
+            memcpy(w, v, n * sizeof(guint32));
+            g_assert_cmpuint(kt_stats_select_u32(w, n, k), ==, sorted[k]);
+        }
+        g_free(v);
+        g_free(w);
+        g_free(sorted);
+    }
+    g_rand_free(r);
+}
+
 static void
 test_concentration(void)
 {
@@ -199,6 +243,7 @@ main(int argc, char **argv)
     g_test_add_func("/stats/binomial", test_binomial);
     g_test_add_func("/stats/quantile", test_quantile);
     g_test_add_func("/stats/quantile-random", test_quantile_random);
+    g_test_add_func("/stats/select-u32", test_select_u32);
     g_test_add_func("/stats/concentration", test_concentration);
     return g_test_run();
 }
