@@ -273,21 +273,31 @@ kt_valset_remove(KtValSet *s, guint32 id)
 static gboolean
 evict_oldest(KtValSet *s)
 {
-    KtVal *oldest = NULL, *oldest_new = NULL;
-    for (guint32 i = 0; i < kt_valset_span(s); i++) {
-        KtVal *v = &s->slots[i];
+    /* The least recently seen overall only matters when every value is in the baseline,
+     * and then it is the least recently seen of the baseline: so each value is compared
+     * once, with the oldest of its own kind (and baseline values no more once a value
+     * outside it was seen). Strict comparisons keep the first in slot order on ties. */
+    const guint32 none = G_MAXUINT32, span = kt_valset_span(s);
+    const KtVal *slots = s->slots;
+    guint32 i_new = none, i_base = none;
+    gint64 t_new = 0, t_base = 0;
+    for (guint32 i = 0; i < span; i++) {
+        const KtVal *v = &slots[i];
         if (v->id == 0)
             continue;
-        if (oldest == NULL || v->last_ms < oldest->last_ms)
-            oldest = v;
-        if (!(v->flags & KT_VAL_BASE) && (oldest_new == NULL || v->last_ms < oldest_new->last_ms))
-            oldest_new = v;
+        gint64 t = v->last_ms;
+        if (!(v->flags & KT_VAL_BASE)) {
+            if (i_new == none || t < t_new)
+                i_new = i, t_new = t;
+        } else if (i_new == none && (i_base == none || t < t_base)) {
+            i_base = i, t_base = t;
+        }
     }
-    KtVal *victim = oldest_new != NULL ? oldest_new : oldest;
-    if (victim == NULL)
+    guint32 victim = i_new != none ? i_new : i_base;
+    if (victim == none)
         return FALSE;
-    gboolean base = (victim->flags & KT_VAL_BASE) != 0;
-    kt_valset_remove(s, victim->id);
+    gboolean base = (slots[victim].flags & KT_VAL_BASE) != 0;
+    kt_valset_remove(s, slots[victim].id);
     return base;
 }
 
