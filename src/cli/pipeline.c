@@ -104,6 +104,9 @@ typedef struct {
     guint file;        /* index in the file list */
     KtSplitPlan *plan; /* nullable: the file is read whole */
     guint part;
+    /* written by the thread that reads the task: */
+    gint worker;       /* which thread */
+    guint32 first[KT_SPACE_COUNT], end[KT_SPACE_COUNT]; /* the ids its dict gave out */
 } KtTask;
 
 typedef struct {
@@ -116,6 +119,7 @@ typedef struct {
 
 typedef struct {
     KtShared *sh;
+    gint index;         /* of the thread */
     KtIngest *in;       /* own ingest with its own dict */
     KtSorter *sorter;   /* own records, input = task index */
     GArray *done;       /* guint32: task of each input of in, in reading order */
@@ -145,8 +149,12 @@ worker_main(gpointer ud)
         if (i >= (gint)sh->tasks->len || w->fatal != NULL || g_atomic_int_get(&sh->failed))
             break;
         KtTask *t = &g_array_index(sh->tasks, KtTask, i);
+        KtDict *d = kt_ingest_dict(w->in);
         w->cur = (guint32)i;
         g_array_append_val(w->done, w->cur);
+        t->worker = w->index;
+        for (int s = 0; s < KT_SPACE_COUNT; s++)
+            t->first[s] = kt_dict_size(d, (KtSpace)s);
         GError *error = NULL;
         if (t->plan != NULL) {
             if (!kt_ingest_run_part(w->in, t->plan, t->part, &error)) {
@@ -158,6 +166,8 @@ worker_main(gpointer ud)
             g_ptr_array_add(w->errors, g_strdup_printf("%08u%s", t->file, error->message));
             g_error_free(error);
         }
+        for (int s = 0; s < KT_SPACE_COUNT; s++)
+            t->end[s] = kt_dict_size(d, (KtSpace)s);
     }
     if (w->fatal == NULL)
         kt_sorter_spill(w->sorter, KT_WORKER_SPILL, &w->fatal);
@@ -203,21 +213,43 @@ limits_untouched(KtPipelinePriv *p, KtWorker *w, int jobs)
     return TRUE;
 }
 
+/*
+ * The maps of the threads' ids into the pipeline's dict (transfer full, one per thread).
+ * Strings are interned task by task in input order, each task's new strings in the
+ * order its thread first saw them: the order in which one thread reading every input
+ * would have met them, so every id is the one -j 1 gives (the engine may order ties by
+ * id).
+ */
+static KtSorterMap **
+intern_in_order(KtPipelinePriv *p, KtWorker *w, int jobs, GArray *tasks)
+{
+    KtSorterMap **maps = g_new0(KtSorterMap *, jobs);
+    for (int i = 0; i < jobs; i++) {
+        KtDict *d = kt_ingest_dict(w[i].in);
+        maps[i] = kt_sorter_map_new();
+        for (int s = 0; s < KT_SPACE_COUNT; s++) {
+            maps[i]->n_ids[s] = kt_dict_size(d, (KtSpace)s);
+            maps[i]->ids[s] = g_new0(guint32, maps[i]->n_ids[s]);
+        }
+    }
+    for (guint t = 0; t < tasks->len; t++) {
+        const KtTask *task = &g_array_index(tasks, KtTask, t);
+        KtDict *d = kt_ingest_dict(w[task->worker].in);
+        KtSorterMap *m = maps[task->worker];
+        for (int s = 0; s < KT_SPACE_COUNT; s++) {
+            for (guint32 id = task->first[s]; id < task->end[s]; id++)
+                m->ids[s][id] = kt_dict_intern(p->pub.dict, (KtSpace)s,
+                                               kt_sv(kt_dict_str(d, (KtSpace)s, id)));
+        }
+    }
+    return maps;
+}
+
 /* Moves a finished thread's records, statistics and errors into the pipeline. */
 static gboolean
-absorb_worker(KtPipelinePriv *p, KtWorker *w, const guint32 *task_input,
+absorb_worker(KtPipelinePriv *p, KtWorker *w, KtSorterMap *m, const guint32 *task_input,
               const guint64 *task_line, guint32 n_tasks, GPtrArray *all_errors, GError **error)
 {
-    KtDict *wd = kt_ingest_dict(w->in);
-    KtSorterMap *m = kt_sorter_map_new();
-    for (int s = 0; s < KT_SPACE_COUNT; s++) {
-        guint32 n = kt_dict_size(wd, (KtSpace)s);
-        m->n_ids[s] = n;
-        m->ids[s] = g_new0(guint32, n);
-        for (guint32 id = 1; id < n; id++)
-            m->ids[s][id] = kt_dict_intern(p->pub.dict, (KtSpace)s,
-                                           kt_sv(kt_dict_str(wd, (KtSpace)s, id)));
-    }
     m->n_tasks = n_tasks;
     m->task_input = g_memdup2(task_input, n_tasks * sizeof(guint32));
     m->task_line = g_memdup2(task_line, n_tasks * sizeof(guint64));
@@ -291,7 +323,7 @@ plan_tasks(KtPipelinePriv *p, GPtrArray *files, int jobs, guint32 base)
                                         (guint)MIN(sizes[i] / part, (guint64)256), part);
         guint n = plan != NULL ? kt_split_plan_parts(plan) : 1;
         for (guint k = 0; k < n; k++) {
-            KtTask t = { base + i, i, plan, k };
+            KtTask t = { .input = base + i, .file = i, .plan = plan, .part = k };
             g_array_append_val(tasks, t);
         }
     }
@@ -344,6 +376,7 @@ kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *err
     GThread **threads = g_new0(GThread *, jobs);
     for (int i = 0; i < jobs; i++) {
         w[i].sh = &sh;
+        w[i].index = i;
         w[i].in = kt_ingest_new(kt_ingest_options(pub->ingest), NULL, worker_record, &w[i], NULL);
         w[i].sorter = kt_sorter_new(MAX(KT_SORTER_RUN_DEFAULT / jobs, KT_WORKER_SPILL));
         w[i].done = g_array_new(FALSE, FALSE, sizeof(guint32));
@@ -364,10 +397,14 @@ kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *err
                      !limits_untouched(p, w, jobs));
     gboolean ok = TRUE;
     g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
+    KtSorterMap **maps = redo ? NULL : intern_in_order(p, w, jobs, tasks);
     for (int i = 0; i < jobs; i++) {
         if (ok && !redo &&
-            !absorb_worker(p, &w[i], task_input, task_line, tasks->len, errs, error))
+            !absorb_worker(p, &w[i], g_steal_pointer(&maps[i]), task_input, task_line,
+                           tasks->len, errs, error))
             ok = FALSE;
+        if (maps != NULL)
+            kt_sorter_map_free(maps[i]);
         if (ok && !redo && i == jobs - 1) {
             /* errors in file order, as the sequential reader reports them */
             g_ptr_array_sort(errs, cmp_str);
@@ -380,6 +417,7 @@ kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *err
         g_ptr_array_free(w[i].errors, TRUE);
         g_clear_error(&w[i].fatal);
     }
+    g_free(maps);
     g_free(task_input);
     g_free(task_line);
     g_free(w);
