@@ -104,7 +104,7 @@ static double
 missing_mass(const KtValSet *s, guint64 *n_out, guint64 *n1_out)
 {
     guint64 n = 0, n1 = 0;
-    for (guint32 i = 0; s->slots != NULL && i <= s->mask; i++) {
+    for (guint32 i = 0; i < kt_valset_span(s); i++) {
         const KtVal *v = &s->slots[i];
         if (v->id == 0 || !(v->flags & KT_VAL_BASE))
             continue;

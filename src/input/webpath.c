@@ -4,7 +4,7 @@
  */
 #include "webpath.h"
 
-#include "bytes-private.h"
+#include "keytrail/bytes.h"
 
 static gboolean
 is_hex(char c)

@@ -5,6 +5,7 @@
 #include "keytrail/dict.h"
 
 #include "keytrail/addr.h"
+#include "keytrail/bytes.h"
 
 /* A table slot: the id, and the high half of its hash to skip most mismatches without
  * touching the entry. */
@@ -124,30 +125,6 @@ kt_dict_free(KtDict *d)
     g_free(d);
 }
 
-/* memcmp(a, b, n) == 0 without a library call: the strings compared are short and
- * nearly always equal (a 64-bit hash matched first). */
-static inline gboolean
-same_bytes(const char *a, const char *b, gsize n)
-{
-    guint64 x, y;
-    if (n < 8) {
-        for (gsize i = 0; i < n; i++) {
-            if (a[i] != b[i])
-                return FALSE;
-        }
-        return TRUE;
-    }
-    for (gsize i = 0; i + 8 <= n; i += 8) {
-        memcpy(&x, a + i, 8);
-        memcpy(&y, b + i, 8);
-        if (x != y)
-            return FALSE;
-    }
-    memcpy(&x, a + n - 8, 8); /* the last 8 bytes, overlapping the words above */
-    memcpy(&y, b + n - 8, 8);
-    return x == y;
-}
-
 /* Returns the slot index holding @s, or the empty slot where it belongs. */
 static inline guint32
 space_find(const KtSpaceTable *t, KtStrView s, guint64 h)
@@ -160,7 +137,7 @@ space_find(const KtSpaceTable *t, KtStrView s, guint64 h)
             return i;
         if (sl.tag == tag) {
             const KtEntry *e = &t->ents[sl.id];
-            if (e->hash == h && e->len == s.len && same_bytes(e->str, s.ptr, s.len))
+            if (e->hash == h && e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len))
                 return i;
         }
         i = (i + 1) & t->mask;

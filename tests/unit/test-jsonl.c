@@ -4,73 +4,13 @@
  */
 #include "keytrail/format.h"
 
-/* ---- a collecting sink: one text line per callback -------------------------------- */
+#include "format-sink.h"
 
-static void
-append_sv(GString *out, const char *name, KtStrView v)
-{
-    if (v.ptr != NULL)
-        g_string_append_printf(out, " %s=%.*s", name, (int)v.len, v.ptr);
-}
-
-static void
-col_event(gpointer ud, const KtEventView *ev, guint64 line)
-{
-    GString *out = ud;
-    g_string_append_printf(out, "E%" G_GUINT64_FORMAT, line);
-    append_sv(out, "key", ev->key);
-    append_sv(out, "time", ev->time_text);
-    if (ev->flags & KT_EV_TIME_SET)
-        g_string_append_printf(out, " ms=%" G_GINT64_FORMAT, ev->time_ms);
-    append_sv(out, "ip", ev->source);
-    append_sv(out, "op", ev->op);
-    append_sv(out, "status", ev->status);
-    if (ev->bytes >= 0)
-        g_string_append_printf(out, " bytes=%" G_GINT64_FORMAT, ev->bytes);
-    append_sv(out, "ua", ev->ua);
-    append_sv(out, "principal", ev->principal);
-    if (ev->status_grpc)
-        g_string_append(out, " grpc");
-    if (ev->flags & KT_EV_TEMP_KEY)
-        g_string_append(out, " temp");
-    g_string_append_c(out, '\n');
-}
-
-static void
-col_reject(gpointer ud, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
-{
-    GString *out = ud;
-    g_assert_true(excerpt.len <= 80);
-    g_string_append_printf(out, "R%" G_GUINT64_FORMAT " %s\n", line, kt_reject_name(reason));
-}
-
-static void
-col_skip(gpointer ud, guint64 line)
-{
-    GString *out = ud;
-    g_string_append_printf(out, "S%" G_GUINT64_FORMAT "\n", line);
-}
-
-/* Runs @data through the format under test in blocks of @block bytes (0 = one block), each
- * block in its own exact-size allocation; returns the sink transcript. */
+/* Runs @data through the jsonl format (format-sink.h). */
 static char *
 run(const KtFormatOptions *opts, const char *data, gsize len, gsize block)
 {
-    GString *out = g_string_new(NULL);
-    KtSink sink = {col_event, col_reject, col_skip, out};
-    g_autoptr(GError) error = NULL;
-    gpointer p = kt_format_jsonl.new(opts, &sink, &error);
-    g_assert_no_error(error);
-    if (block == 0)
-        block = MAX(len, 1);
-    for (gsize off = 0; off < len; off += block) {
-        gsize n = MIN(block, len - off);
-        g_autofree char *copy = g_memdup2(data + off, n);
-        kt_format_jsonl.feed(p, copy, n);
-    }
-    kt_format_jsonl.finish(p);
-    kt_format_jsonl.free(p);
-    return g_string_free(out, FALSE);
+    return run_format(&kt_format_jsonl, opts, data, len, block);
 }
 
 typedef struct {

@@ -1,9 +1,9 @@
 /*
- * bytes-private.h - a byte comparison for the input stage's hot paths (short strings that
- * are nearly always equal), without a library call. Private to src/input/.
+ * bytes.h - a byte comparison for hot paths (short strings that are nearly always equal:
+ * interned strings after a hash match, memoised paths), without a library call.
  */
-#ifndef KEYTRAIL_BYTES_PRIVATE_H
-#define KEYTRAIL_BYTES_PRIVATE_H
+#ifndef KEYTRAIL_BYTES_H
+#define KEYTRAIL_BYTES_H
 
 #include "keytrail/common.h"
 
