@@ -315,7 +315,7 @@ plan_tasks(KtPipelinePriv *p, GPtrArray *files, int jobs, guint32 base)
     /* parts small enough that the threads finish together, large enough to be cheap */
     const char *env = g_getenv("KT_SPLIT_MIN");
     guint64 min_part = env != NULL ? g_ascii_strtoull(env, NULL, 10) : KT_SPLIT_MIN_DEFAULT;
-    guint64 part = MAX(min_part, total / ((guint64)jobs * 4));
+    guint64 part = MAX(MAX(min_part, total / ((guint64)jobs * 4)), (guint64)4096);
     for (guint i = 0; i < files->len; i++) {
         KtSplitPlan *plan = NULL;
         if (sizes[i] >= 2 * part)

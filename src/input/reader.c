@@ -660,6 +660,8 @@ kt_ingest_run_part(KtIngest *in, KtSplitPlan *plan, guint part, GError **error)
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: file shrank while reading", plan->path);
         ok = FALSE;
     }
+    /* callbacks before the end: a part ending inside a record has fewer than lines */
+    guint64 lines = s->lines;
     plan->ops->finish(parser);
     if (plan->ops->preset_name != NULL)
         s->preset = plan->ops->preset_name(parser);
@@ -672,7 +674,8 @@ kt_ingest_run_part(KtIngest *in, KtSplitPlan *plan, guint part, GError **error)
         return FALSE;
     }
     plan->newlines[part] = nl;
-    plan->clean[part] = part == plan->n - 1 || s->lines == nl;
+    /* one callback per line, and none more at the end (a record left open) */
+    plan->clean[part] = part == plan->n - 1 || (lines == nl && s->lines == nl);
     return TRUE;
 }
 
