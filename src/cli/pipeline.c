@@ -357,27 +357,18 @@ task_lines(GArray *tasks, guint64 *task_line)
     return ok;
 }
 
-gboolean
-kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *errors,
-                     GError **error)
+/* Runs @jobs threads over the tasks of @sh until all are read; returns them (transfer
+ * full, free with free_workers). */
+static KtWorker *
+run_workers(KtShared *sh, int jobs)
 {
-    KtPipelinePriv *p = (KtPipelinePriv *)pub;
-    if (jobs <= 1 || files->len == 0)
-        return read_sequential(p, files, errors, error);
-    guint32 base = kt_ingest_stats(pub->ingest)->len;
-    GArray *tasks = plan_tasks(p, files, jobs, base);
-    if (tasks->len < 2) {
-        free_tasks(tasks);
-        return read_sequential(p, files, errors, error);
-    }
-    jobs = MIN(jobs, (int)tasks->len);
-    KtShared sh = { p, files, tasks, 0, 0 };
     KtWorker *w = g_new0(KtWorker, jobs);
     GThread **threads = g_new0(GThread *, jobs);
     for (int i = 0; i < jobs; i++) {
-        w[i].sh = &sh;
+        w[i].sh = sh;
         w[i].index = i;
-        w[i].in = kt_ingest_new(kt_ingest_options(pub->ingest), NULL, worker_record, &w[i], NULL);
+        w[i].in = kt_ingest_new(kt_ingest_options(sh->p->pub.ingest), NULL, worker_record,
+                                &w[i], NULL);
         w[i].sorter = kt_sorter_new(MAX(KT_SORTER_RUN_DEFAULT / jobs, KT_WORKER_SPILL));
         w[i].done = g_array_new(FALSE, FALSE, sizeof(guint32));
         w[i].errors = g_ptr_array_new_with_free_func(g_free);
@@ -385,43 +376,77 @@ kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *err
     }
     for (int i = 0; i < jobs; i++)
         g_thread_join(threads[i]);
-    guint32 *task_input = g_new(guint32, tasks->len);
-    guint64 *task_line = g_new(guint64, tasks->len);
-    for (guint i = 0; i < tasks->len; i++)
-        task_input[i] = g_array_index(tasks, KtTask, i).input;
-    /* a spill failure (w[i].fatal) stops everything instead, in absorb_worker */
-    gboolean redo = FALSE;
-    for (int i = 0; i < jobs; i++)
-        redo |= w[i].fatal != NULL;
-    redo = !redo && (g_atomic_int_get(&sh.failed) || !task_lines(tasks, task_line) ||
-                     !limits_untouched(p, w, jobs));
-    gboolean ok = TRUE;
-    g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
-    KtSorterMap **maps = redo ? NULL : intern_in_order(p, w, jobs, tasks);
+    g_free(threads);
+    return w;
+}
+
+static void
+free_workers(KtWorker *w, int jobs)
+{
     for (int i = 0; i < jobs; i++) {
-        if (ok && !redo &&
-            !absorb_worker(p, &w[i], g_steal_pointer(&maps[i]), task_input, task_line,
-                           tasks->len, errs, error))
-            ok = FALSE;
-        if (maps != NULL)
-            kt_sorter_map_free(maps[i]);
-        if (ok && !redo && i == jobs - 1) {
-            /* errors in file order, as the sequential reader reports them */
-            g_ptr_array_sort(errs, cmp_str);
-            for (guint e = 0; e < errs->len; e++)
-                g_ptr_array_add(errors, g_strdup((const char *)g_ptr_array_index(errs, e) + 8));
-        }
         kt_ingest_free(w[i].in);
         kt_sorter_free(w[i].sorter);
         g_array_free(w[i].done, TRUE);
         g_ptr_array_free(w[i].errors, TRUE);
         g_clear_error(&w[i].fatal);
     }
-    g_free(maps);
-    g_free(task_input);
-    g_free(task_line);
     g_free(w);
-    g_free(threads);
+}
+
+/* Moves what the threads read into the pipeline, or sets *@redo when one thread must
+ * read everything again. Returns FALSE and sets @error on a temporary-file error. */
+static gboolean
+merge_workers(KtPipelinePriv *p, KtShared *sh, KtWorker *w, int jobs, gboolean *redo,
+              GPtrArray *errors, GError **error)
+{
+    GArray *tasks = sh->tasks;
+    g_autofree guint32 *task_input = g_new(guint32, tasks->len);
+    g_autofree guint64 *task_line = g_new(guint64, tasks->len);
+    for (guint i = 0; i < tasks->len; i++)
+        task_input[i] = g_array_index(tasks, KtTask, i).input;
+    /* a spill failure (w[i].fatal) stops everything instead, in absorb_worker */
+    gboolean fatal = FALSE;
+    for (int i = 0; i < jobs; i++)
+        fatal |= w[i].fatal != NULL;
+    *redo = !fatal && (g_atomic_int_get(&sh->failed) || !task_lines(tasks, task_line) ||
+                       !limits_untouched(p, w, jobs));
+    if (*redo)
+        return TRUE;
+    g_autoptr(GPtrArray) errs = g_ptr_array_new_with_free_func(g_free);
+    KtSorterMap **maps = intern_in_order(p, w, jobs, tasks);
+    gboolean ok = TRUE;
+    for (int i = 0; i < jobs; i++) {
+        if (ok)
+            ok = absorb_worker(p, &w[i], g_steal_pointer(&maps[i]), task_input, task_line,
+                               tasks->len, errs, error);
+        kt_sorter_map_free(maps[i]);
+    }
+    g_free(maps);
+    /* errors in file order, as the sequential reader reports them */
+    g_ptr_array_sort(errs, cmp_str);
+    for (guint e = 0; ok && e < errs->len; e++)
+        g_ptr_array_add(errors, g_strdup((const char *)g_ptr_array_index(errs, e) + 8));
+    return ok;
+}
+
+gboolean
+kt_pipeline_read_all(KtPipeline *pub, GPtrArray *files, int jobs, GPtrArray *errors,
+                     GError **error)
+{
+    KtPipelinePriv *p = (KtPipelinePriv *)pub;
+    if (jobs <= 1 || files->len == 0)
+        return read_sequential(p, files, errors, error);
+    GArray *tasks = plan_tasks(p, files, jobs, kt_ingest_stats(pub->ingest)->len);
+    if (tasks->len < 2) {
+        free_tasks(tasks);
+        return read_sequential(p, files, errors, error);
+    }
+    jobs = MIN(jobs, (int)tasks->len);
+    KtShared sh = { p, files, tasks, 0, 0 };
+    KtWorker *w = run_workers(&sh, jobs);
+    gboolean redo = FALSE;
+    gboolean ok = merge_workers(p, &sh, w, jobs, &redo, errors, error);
+    free_workers(w, jobs);
     free_tasks(tasks);
     if (ok && redo)
         return read_sequential(p, files, errors, error);
