@@ -127,6 +127,49 @@ KtTimeParser *kt_ingest_time_parser(KtIngest *in);
  */
 void kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map);
 
+/* Like kt_ingest_absorb, for inputs read in parts: several of @src's inputs may map to
+ * the same index of @dst, whose statistics then add up (the first part's format and
+ * preset are kept); @line_offset[i] (nullable: none) is added to the line of @src's
+ * i-th input's reject samples. */
+void kt_ingest_absorb_parts(KtIngest *dst, KtIngest *src, const guint32 *input_map,
+                            const guint64 *line_offset);
+
+/*
+ * Reading one large plain file in parts, in parallel (-j). A plan cuts a regular,
+ * uncompressed file in a line-based format (csv, jsonl, clf, syslog; not CloudTrail
+ * documents) at newlines into byte ranges. Every part is parsed by a parser of the
+ * format chosen from the file's start, warmed up with the file's lines up to its first
+ * event (a CSV header, the delimiter and the preset), so each part is read as the whole
+ * file would be read at that point. CSV parts end after a line without quotes.
+ *
+ * Ownership rule: the plan owns its buffers; the results of a part are written by the
+ * thread that reads it, and read after all parts are done.
+ */
+typedef struct _KtSplitPlan KtSplitPlan;
+
+/* (transfer full, nullable) A plan for reading @path in at most @parts parts of at least
+ * @min_part bytes, or NULL when the file is to be read whole (not a regular file, too
+ * small, gzip, not a line-based format, no event in its first block, or no place to
+ * cut). Uses @in's options and format detection; reads nothing into @in. */
+KtSplitPlan *kt_ingest_split_plan(KtIngest *in, const char *path, guint parts,
+                                  guint64 min_part);
+void kt_split_plan_free(KtSplitPlan *plan);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtSplitPlan, kt_split_plan_free)
+
+/* Number of parts of @plan (>= 2). */
+guint kt_split_plan_parts(const KtSplitPlan *plan);
+
+/* Reads part @part of @plan as a new input of @in (statistics under the file's path).
+ * Records and reject samples carry line numbers counted from the warm-up, corrected
+ * with kt_split_plan_line_offsets(). Same error contract as kt_ingest_run_path. */
+gboolean kt_ingest_run_part(KtIngest *in, KtSplitPlan *plan, guint part, GError **error);
+
+/* Once every part was read: fills @offsets (one per part) with what to add to the line
+ * numbers of each part, and returns TRUE when the parts stand for one read of the whole
+ * file: every part but the last produced exactly one line callback per line it holds
+ * (no quoted CSV record spans a cut, no part failed). FALSE: read the file whole. */
+gboolean kt_split_plan_line_offsets(const KtSplitPlan *plan, guint64 *offsets);
+
 /* Totals over all inputs. */
 void kt_ingest_totals(KtIngest *in, guint64 *events, guint64 *rejected, guint64 *lines);
 

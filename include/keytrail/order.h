@@ -15,6 +15,9 @@
 
 typedef struct _KtSorter KtSorter;
 
+/* Records in one in-memory run by default (64 bytes each: 16 MiB). */
+#define KT_SORTER_RUN_DEFAULT 131072
+
 /* Creates a sorter keeping at most @run_records records in memory (0 = default,
  * 262144 records, about 16 MiB). Cannot fail. */
 KtSorter *kt_sorter_new(gsize run_records);
@@ -28,6 +31,41 @@ gboolean kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error);
 /* Calls @fn for every record added, in (time_ms, tiebreak, input, line) order, and
  * empties the sorter. Returns FALSE and sets @error on a read error of a spilled run. */
 gboolean kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error);
+
+/* Sorts and spills the in-memory run when it holds at least @min_records records, and
+ * frees the run's buffer when it is then empty (the next add allocates it again), so a
+ * sorter that only waits to be drained or absorbed keeps no run in memory. Returns FALSE
+ * and sets @error (KT_ERROR_IO) when the run cannot be spilled; the records stay held. */
+gboolean kt_sorter_spill(KtSorter *s, gsize min_records, GError **error);
+
+/*
+ * How the records of one sorter are translated into another's terms when absorbed
+ * (parallel reading: a parser thread's records refer to its own dictionary, and their
+ * input field is a task index). Every array is g_malloc'ed and owned by the map.
+ */
+typedef struct {
+    guint32 *ids[KT_SPACE_COUNT];  /* per space: source id -> destination id (0 -> 0) */
+    guint32 n_ids[KT_SPACE_COUNT]; /* entries of ids[space] */
+    guint32 *task_input;           /* record input (a task) -> input index */
+    guint64 *task_line;            /* added to the line of the task's records */
+    guint32 n_tasks;               /* entries of task_input and task_line */
+} KtSorterMap;
+
+/* (transfer full) An empty map, to be filled by the caller. */
+KtSorterMap *kt_sorter_map_new(void);
+void kt_sorter_map_free(KtSorterMap *m);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtSorterMap, kt_sorter_map_free)
+
+/*
+ * Moves every record of @src into @dst, translated by @map (transfer full): spilled runs
+ * are handed over as they are and translated while @dst merges them, so nothing is
+ * sorted again; records still in @src's memory are added to @dst. For the translated
+ * order to be the sorted order, tasks must map to (input, line offset) increasing with
+ * the task index. When @dst then holds more than 64 spilled runs, its smallest runs are
+ * merged into one. Returns FALSE and sets @error (KT_ERROR_IO) on a temporary-file
+ * error. @src is left empty.
+ */
+gboolean kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error);
 
 /* Number of records currently held. */
 guint64 kt_sorter_count(const KtSorter *s);

@@ -26,6 +26,8 @@ struct _KtIngest {
     GArray *key_seen;       /* guint32 per key id: cur_serial of the last input that
                                added it to its statistics' key set */
     KtSink sink;            /* callbacks handed to formats */
+    gboolean warm;          /* warming a parser up (parallel parts): callbacks only count */
+    guint64 warm_events;    /* events seen while warm */
 };
 
 /* Sink callbacks (ud = KtIngest*). */

@@ -118,6 +118,10 @@ void
 kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
 {
     KtIngest *in = ud;
+    if (G_UNLIKELY(in->warm)) {
+        in->warm_events++;
+        return;
+    }
     KtInputStats *s = in->cur;
     s->lines++;
     if (kt_sv_empty(ev->key)) {
@@ -187,6 +191,8 @@ void
 kt_ingest_sink_reject(gpointer ud, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
 {
     KtIngest *in = ud;
+    if (G_UNLIKELY(in->warm))
+        return;
     in->cur->lines++;
     add_reject(in, line, reason, detail, excerpt);
 }
@@ -195,6 +201,8 @@ void
 kt_ingest_sink_skip(gpointer ud, guint64 line)
 {
     KtIngest *in = ud;
+    if (G_UNLIKELY(in->warm))
+        return;
     in->cur->lines++;
     in->cur->skipped++;
 }
@@ -315,33 +323,64 @@ cmp_reject(gconstpointer a, gconstpointer b)
     return x->line < y->line ? -1 : (x->line > y->line ? 1 : 0);
 }
 
+/* Adds the counts of @s (a part of the same input) to @d. */
+static void
+stats_merge(KtInputStats *d, const KtInputStats *s)
+{
+    d->gzip |= s->gzip;
+    if (d->preset == NULL)
+        d->preset = s->preset;
+    d->bytes += s->bytes;
+    d->lines += s->lines;
+    d->events += s->events;
+    d->skipped += s->skipped;
+    d->rejected += s->rejected;
+    for (int r = 0; r < KT_REJECT_COUNT; r++)
+        d->by_reason[r] += s->by_reason[r];
+    d->ip_warnings += s->ip_warnings;
+    d->first_ms = MIN(d->first_ms, s->first_ms);
+    d->last_ms = MAX(d->last_ms, s->last_ms);
+    if (d->error == NULL && s->error != NULL)
+        d->error = g_strdup(s->error);
+}
+
 void
-kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map)
+kt_ingest_absorb_parts(KtIngest *dst, KtIngest *src, const guint32 *input_map,
+                       const guint64 *line_offset)
 {
     for (guint i = 0; i < src->stats->len; i++) {
         KtInputStats *s = g_ptr_array_index(src->stats, i);
         g_ptr_array_index(src->stats, i) = NULL;
-        GHashTable *keys = g_hash_table_new(g_direct_hash, g_direct_equal);
-        GHashTableIter it;
-        gpointer k;
-        g_hash_table_iter_init(&it, s->keys);
-        while (g_hash_table_iter_next(&it, &k, NULL)) {
-            const char *str = kt_dict_str(src->dict, KT_SPACE_KEY, GPOINTER_TO_UINT(k));
-            guint32 id = kt_dict_intern(dst->dict, KT_SPACE_KEY, kt_sv(str));
-            g_hash_table_add(keys, GUINT_TO_POINTER(id));
-        }
-        g_hash_table_destroy(s->keys);
-        s->keys = keys;
         guint32 at = input_map[i];
         if (dst->stats->len <= at)
             g_ptr_array_set_size(dst->stats, at + 1);
-        kt_input_stats_free(g_ptr_array_index(dst->stats, at));
-        g_ptr_array_index(dst->stats, at) = s;
+        KtInputStats *d = g_ptr_array_index(dst->stats, at);
+        GHashTable *src_keys = s->keys;
+        s->keys = NULL;
+        if (d == NULL) {
+            s->keys = g_hash_table_new(g_direct_hash, g_direct_equal);
+            d = s;
+            g_ptr_array_index(dst->stats, at) = d;
+        } else {
+            stats_merge(d, s);
+            kt_input_stats_free(s);
+        }
+        GHashTableIter it;
+        gpointer k;
+        g_hash_table_iter_init(&it, src_keys);
+        while (g_hash_table_iter_next(&it, &k, NULL)) {
+            const char *str = kt_dict_str(src->dict, KT_SPACE_KEY, GPOINTER_TO_UINT(k));
+            guint32 id = kt_dict_intern(dst->dict, KT_SPACE_KEY, kt_sv(str));
+            g_hash_table_add(d->keys, GUINT_TO_POINTER(id));
+        }
+        g_hash_table_destroy(src_keys);
     }
     g_ptr_array_set_size(src->stats, 0);
     for (guint i = 0; i < src->rejects->len; i++) {
         KtRejectSample *r = g_ptr_array_index(src->rejects, i);
         g_ptr_array_index(src->rejects, i) = NULL;
+        if (line_offset != NULL)
+            r->line += line_offset[r->input];
         r->input = input_map[r->input];
         g_ptr_array_add(dst->rejects, r);
     }
@@ -349,6 +388,12 @@ kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map)
     g_ptr_array_sort(dst->rejects, cmp_reject);
     if (dst->rejects->len > dst->opts.reject_samples)
         g_ptr_array_set_size(dst->rejects, dst->opts.reject_samples);
+}
+
+void
+kt_ingest_absorb(KtIngest *dst, KtIngest *src, const guint32 *input_map)
+{
+    kt_ingest_absorb_parts(dst, src, input_map, NULL);
 }
 
 /* ---- path expansion ------------------------------------------------------------------ */

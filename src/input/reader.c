@@ -25,14 +25,22 @@ typedef struct {
     guint max_ratio;        /* decompression ratio limit, 0 = none */
     KtIngest *in;           /* for progress reports */
     guint64 events_seen;    /* events already reported as progress */
+    gboolean bounded;       /* a part of a file: read at most left more bytes */
+    guint64 left;
 } KtSource;
 
 static gssize
 read_fd(KtSource *src, guint8 *buf, gsize cap, GError **error)
 {
+    if (src->bounded)
+        cap = (gsize)MIN((guint64)cap, src->left);
+    if (cap == 0)
+        return 0;
     for (;;) {
         gssize n = read(src->fd, buf, cap);
         if (n >= 0) {
+            if (src->bounded)
+                src->left -= (guint64)n;
             src->in_bytes += (guint64)n;
             if (src->in != NULL && src->in->opts.progress != NULL) {
                 guint64 ev = src->in->cur->events;
@@ -402,5 +410,284 @@ run_path(KtIngest *in, const char *path, guint64 offset, guint64 *end_offset, GE
     KtSource src = { .fd = fd, .label = path, .max_ratio = in->opts.max_gzip_ratio, .in = in };
     gboolean ok = run_source(in, &src, offset, end_offset, error);
     close(fd);
+    return ok;
+}
+
+/* ---- parallel parts ------------------------------------------------------------------ */
+
+#define KT_CUT_SEARCH (1024 * 1024) /* bytes looked at after a cut's target for a place */
+
+struct _KtSplitPlan {
+    char *path;
+    const KtFormatOps *ops;  /* chosen from the file's start */
+    guint8 *warm;            /* the file's start (BOM stripped) through its first event */
+    gsize warm_len;
+    guint64 warm_lines;      /* newlines in warm */
+    guint64 bom;             /* bytes of a UTF-8 BOM at the start (0 or 3) */
+    guint n;                 /* parts */
+    guint64 *start;          /* n + 1 offsets: part k is [start[k], start[k + 1]) */
+    guint64 *newlines;       /* per part, once read */
+    gboolean *clean;         /* per part, once read: one line callback per line */
+};
+
+void
+kt_split_plan_free(KtSplitPlan *plan)
+{
+    if (plan == NULL)
+        return;
+    g_free(plan->path);
+    g_free(plan->warm);
+    g_free(plan->start);
+    g_free(plan->newlines);
+    g_free(plan->clean);
+    g_free(plan);
+}
+
+guint
+kt_split_plan_parts(const KtSplitPlan *plan)
+{
+    return plan->n;
+}
+
+static gboolean
+pread_all(int fd, guint8 *buf, gsize len, guint64 at, gsize *got)
+{
+    *got = 0;
+    while (*got < len) {
+        ssize_t n = pread(fd, buf + *got, len - *got, (off_t)(at + *got));
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return FALSE;
+        if (n == 0)
+            break;
+        *got += (gsize)n;
+    }
+    return TRUE;
+}
+
+static gboolean
+line_based(const KtFormatOps *ops)
+{
+    return ops == &kt_format_csv || ops == &kt_format_jsonl || ops == &kt_format_clf ||
+           ops == &kt_format_syslog;
+}
+
+/* Feeds @head's lines one at a time to a parser of @ops in warm mode until one yields an
+ * event; returns the bytes through that line (0: none in @head). */
+static gsize
+find_warmup(KtIngest *in, const KtFormatOps *ops, const guint8 *head, gsize len,
+            const char *path)
+{
+    KtFormatOptions fo = in->opts.fmt;
+    fo.label = path;
+    gpointer parser = ops->new(&fo, &in->sink, NULL);
+    if (parser == NULL)
+        return 0;
+    gsize at = 0, upto = 0;
+    in->warm = TRUE;
+    in->warm_events = 0;
+    while (at < len) {
+        const guint8 *nl = memchr(head + at, '\n', len - at);
+        if (nl == NULL)
+            break;
+        gsize next = (gsize)(nl - head) + 1;
+        ops->feed(parser, (const char *)head + at, next - at);
+        at = next;
+        if (in->warm_events > 0) {
+            upto = at;
+            break;
+        }
+    }
+    in->warm = FALSE;
+    ops->free(parser);
+    return upto;
+}
+
+/* The offset of a cut at or after @target: just after a newline, and for CSV after a
+ * whole line without a quote character (a quoted record spanning lines never ends
+ * there). 0 when there is none within KT_CUT_SEARCH bytes. */
+static guint64
+find_cut(int fd, guint64 target, gboolean csv)
+{
+    guint8 *buf = g_malloc(KT_CUT_SEARCH);
+    gsize got = 0;
+    guint64 cut = 0;
+    if (pread_all(fd, buf, KT_CUT_SEARCH, target - 1, &got)) {
+        const guint8 *end = buf + got;
+        const guint8 *p = memchr(buf, '\n', got);
+        while (p != NULL) {
+            const guint8 *line = p + 1;
+            if (!csv) {
+                cut = target - 1 + (guint64)(line - buf);
+                break;
+            }
+            const guint8 *nl = memchr(line, '\n', (gsize)(end - line));
+            if (nl == NULL)
+                break;
+            if (memchr(line, '"', (gsize)(nl - line)) == NULL) {
+                cut = target - 1 + (guint64)(nl + 1 - buf);
+                break;
+            }
+            p = nl;
+        }
+    }
+    g_free(buf);
+    return cut;
+}
+
+KtSplitPlan *
+kt_ingest_split_plan(KtIngest *in, const char *path, guint parts, guint64 min_part)
+{
+    if (parts < 2 || in->opts.hold_partial || strcmp(path, "-") == 0)
+        return NULL;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0)
+        return NULL;
+    KtSplitPlan *plan = NULL;
+    guint8 *head = g_malloc(KT_BLOCK);
+    struct stat st;
+    gsize len = 0;
+    min_part = MAX(min_part, (guint64)4096);
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || (guint64)st.st_size < 2 * min_part ||
+        !pread_all(fd, head, KT_BLOCK, 0, &len) || len < 2 || (head[0] == 0x1f && head[1] == 0x8b))
+        goto out;
+    guint64 size = (guint64)st.st_size;
+    gsize bom = len >= 3 && memcmp(head, "\xef\xbb\xbf", 3) == 0 ? 3 : 0;
+    const KtFormatOps *ops = in->opts.format != NULL
+                                 ? kt_format_find(in->opts.format)
+                                 : kt_format_sniff((const char *)head + bom, len - bom);
+    if (ops == NULL || !line_based(ops))
+        goto out;
+    gsize warm = find_warmup(in, ops, head + bom, len - bom, path);
+    if (warm == 0)
+        goto out;
+    parts = (guint)MIN((guint64)parts, size / min_part);
+    GArray *cuts = g_array_new(FALSE, FALSE, sizeof(guint64));
+    guint64 zero = 0, last = bom + warm;
+    g_array_append_val(cuts, zero);
+    for (guint k = 1; k < parts; k++) {
+        guint64 target = size / parts * k;
+        if (target <= last)
+            continue;
+        guint64 cut = find_cut(fd, target, ops == &kt_format_csv);
+        if (cut > last && cut < size) {
+            g_array_append_val(cuts, cut);
+            last = cut;
+        }
+    }
+    g_array_append_val(cuts, size);
+    if (cuts->len < 3) {
+        g_array_free(cuts, TRUE);
+        goto out;
+    }
+    plan = g_new0(KtSplitPlan, 1);
+    plan->path = g_strdup(path);
+    plan->ops = ops;
+    plan->warm = g_memdup2(head + bom, warm);
+    plan->warm_len = warm;
+    for (gsize i = 0; i < warm; i++)
+        plan->warm_lines += plan->warm[i] == '\n';
+    plan->bom = bom;
+    plan->n = cuts->len - 1;
+    plan->start = (guint64 *)g_array_free(cuts, FALSE);
+    plan->newlines = g_new0(guint64, plan->n);
+    plan->clean = g_new0(gboolean, plan->n);
+out:
+    g_free(head);
+    close(fd);
+    return plan;
+}
+
+static guint64
+count_newlines(const guint8 *p, gsize n)
+{
+    guint64 c = 0;
+    const guint8 *end = p + n;
+    for (p = memchr(p, '\n', n); p != NULL; p = memchr(p + 1, '\n', (gsize)(end - p - 1)))
+        c++;
+    return c;
+}
+
+gboolean
+kt_ingest_run_part(KtIngest *in, KtSplitPlan *plan, guint part, GError **error)
+{
+    g_return_val_if_fail(part < plan->n, FALSE);
+    KtInputStats *s = begin_input(in, plan->path);
+    s->format = plan->ops->name;
+    plan->clean[part] = FALSE;
+    guint64 from = part == 0 ? plan->bom : plan->start[part];
+    int fd = open(plan->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (fd < 0 || lseek(fd, (off_t)from, SEEK_SET) < 0) {
+        int e = errno;
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: cannot read: %s", plan->path,
+                    g_strerror(e));
+        s->error = stats_error((*error)->message, plan->path);
+        if (fd >= 0)
+            close(fd);
+        return FALSE;
+    }
+    KtFormatOptions fo = in->opts.fmt;
+    fo.label = s->path;
+    gpointer parser = plan->ops->new(&fo, &in->sink, error);
+    if (parser == NULL) {
+        s->error = stats_error((*error)->message, plan->path);
+        close(fd);
+        return FALSE;
+    }
+    if (part > 0) {
+        in->warm = TRUE;
+        plan->ops->feed(parser, (const char *)plan->warm, plan->warm_len);
+        in->warm = FALSE;
+    }
+    KtSource src = { .fd = fd, .label = plan->path, .in = in, .bounded = TRUE,
+                     .left = plan->start[part + 1] - from };
+    guint8 *buf = g_malloc(KT_BLOCK);
+    guint64 nl = 0;
+    gboolean ok = TRUE;
+    for (;;) {
+        gssize n = read_fd(&src, buf, KT_BLOCK, error);
+        if (n < 0) {
+            ok = FALSE;
+            break;
+        }
+        if (n == 0)
+            break;
+        nl += count_newlines(buf, (gsize)n);
+        plan->ops->feed(parser, (const char *)buf, (gsize)n);
+    }
+    if (ok && src.left > 0) {
+        g_set_error(error, KT_ERROR, KT_ERROR_IO, "%s: file shrank while reading", plan->path);
+        ok = FALSE;
+    }
+    /* callbacks before the end: a part ending inside a record has fewer than lines */
+    guint64 lines = s->lines;
+    plan->ops->finish(parser);
+    if (plan->ops->preset_name != NULL)
+        s->preset = plan->ops->preset_name(parser);
+    plan->ops->free(parser);
+    g_free(buf);
+    close(fd);
+    s->bytes = src.in_bytes + (part == 0 ? plan->bom : 0);
+    if (!ok) {
+        s->error = stats_error((*error)->message, plan->path);
+        return FALSE;
+    }
+    plan->newlines[part] = nl;
+    /* one callback per line, and none more at the end (a record left open) */
+    plan->clean[part] = part == plan->n - 1 || (lines == nl && s->lines == nl);
+    return TRUE;
+}
+
+gboolean
+kt_split_plan_line_offsets(const KtSplitPlan *plan, guint64 *offsets)
+{
+    guint64 before = 0;
+    gboolean ok = TRUE;
+    for (guint k = 0; k < plan->n; k++) {
+        ok &= plan->clean[k];
+        offsets[k] = k == 0 ? 0 : before - plan->warm_lines;
+        before += plan->newlines[k];
+    }
     return ok;
 }

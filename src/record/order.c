@@ -3,8 +3,9 @@
  * bounded memory. A run of at most run_cap records is kept in memory; a full run is
  * sorted and spilled, delta-encoded (about 25 bytes a record instead of 64), to an
  * unlinked temporary file; draining merges the spilled runs and the last in-memory
- * run with a binary heap. Past KT_MAX_FANIN spilled runs, the spilled runs are merged
- * into one, so the merge buffers stay bounded too.
+ * run with a binary heap. At KT_MAX_FANIN spilled runs, the smaller half of them are
+ * merged into one, so the merge buffers stay bounded too. Runs absorbed from another
+ * sorter (parallel reading) are merged as they are, translated on the way out.
  */
 #include "keytrail/order.h"
 
@@ -12,7 +13,8 @@
 #include <glib/gstdio.h>
 #include <unistd.h>
 
-#define KT_RUN_DEFAULT 262144
+#define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
+#define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
 #define KT_IO_BUF (256 * 1024)   /* bytes of encoded records per write */
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
@@ -35,6 +37,8 @@ typedef struct {
     int fd;            /* unlinked temporary file */
     guint64 count;     /* records in the run */
     KtPack pack;       /* how its records are packed */
+    const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
+    KtPack vals;       /* ranges (min, max) of the records it yields, after map */
 } KtRun;
 
 /* The ranges of the fields of the in-memory run, kept as records are added. */
@@ -45,13 +49,15 @@ typedef struct {
 } KtRunRange;
 
 struct _KtSorter {
-    KtRecord *mem;     /* current in-memory run */
+    KtRecord *mem;     /* current in-memory run; NULL until a record comes (and after a
+                          drain or kt_sorter_spill, so the merge does not keep it) */
     gsize mem_len;     /* records in mem */
     gboolean unsorted; /* mem is not in time order */
     gboolean ties;     /* mem has neighbours with equal times */
     KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
     GArray *runs;      /* KtRun, spilled */
+    GPtrArray *maps;   /* KtSorterMap*, owned: the maps of absorbed runs */
     guint64 total;     /* records held */
 };
 
@@ -88,9 +94,48 @@ kt_sorter_new(gsize run_records)
 {
     KtSorter *s = g_new0(KtSorter, 1);
     s->cap = run_records ? run_records : KT_RUN_DEFAULT;
-    s->mem = g_new(KtRecord, s->cap);
     s->runs = g_array_new(FALSE, FALSE, sizeof(KtRun));
+    s->maps = g_ptr_array_new_with_free_func((GDestroyNotify)kt_sorter_map_free);
     return s;
+}
+
+KtSorterMap *
+kt_sorter_map_new(void)
+{
+    return g_new0(KtSorterMap, 1);
+}
+
+void
+kt_sorter_map_free(KtSorterMap *m)
+{
+    if (m == NULL)
+        return;
+    for (int i = 0; i < KT_SPACE_COUNT; i++)
+        g_free(m->ids[i]);
+    g_free(m->task_input);
+    g_free(m->task_line);
+    g_free(m);
+}
+
+/* The id @id of @space translated by @m (0 for an id the map does not know). */
+static inline guint32
+map_id(const KtSorterMap *m, KtSpace space, guint32 id)
+{
+    return G_LIKELY(id < m->n_ids[space]) ? m->ids[space][id] : 0;
+}
+
+/* Translates @r, read from an absorbed run, into the destination's ids and inputs. */
+static inline void
+map_record(const KtSorterMap *m, KtRecord *r)
+{
+    r->key = map_id(m, KT_SPACE_KEY, r->key);
+    r->principal = map_id(m, KT_SPACE_PRINCIPAL, r->principal);
+    r->source = map_id(m, KT_SPACE_SOURCE, r->source);
+    r->op = map_id(m, KT_SPACE_OP, r->op);
+    r->ua = map_id(m, KT_SPACE_UA, r->ua);
+    g_assert(r->input < m->n_tasks);
+    r->line += m->task_line[r->input];
+    r->input = m->task_input[r->input];
 }
 
 static void
@@ -99,6 +144,7 @@ close_runs(KtSorter *s)
     for (guint i = 0; i < s->runs->len; i++)
         close(g_array_index(s->runs, KtRun, i).fd);
     g_array_set_size(s->runs, 0);
+    g_ptr_array_set_size(s->maps, 0);
 }
 
 void
@@ -108,6 +154,7 @@ kt_sorter_free(KtSorter *s)
         return;
     close_runs(s);
     g_array_free(s->runs, TRUE);
+    g_ptr_array_free(s->maps, TRUE);
     g_free(s->mem);
     g_free(s);
 }
@@ -391,7 +438,7 @@ writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
         close(w->fd);
         return FALSE;
     }
-    KtRun run = { w->fd, w->count, w->pack };
+    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
     g_array_append_val(s->runs, run);
     return TRUE;
 }
@@ -420,6 +467,7 @@ typedef struct {
     gsize pos, len;    /* position and fill of buf */
     guint64 left;      /* records not yet taken */
     const KtRecord *mem; /* in-memory run: the next record */
+    const KtSorterMap *map; /* nullable: of the spilled run */
 } KtCursor;
 
 /* Reads the next block of whole records of @c (at most c->left of them). */
@@ -457,6 +505,8 @@ cursor_next(KtCursor *c, GError **error)
         return FALSE;
     c->left--;
     c->pos = (gsize)(pack_get(c->pack, c->buf + c->pos, &c->head) - c->buf);
+    if (c->map != NULL)
+        map_record(c->map, &c->head);
     return TRUE;
 }
 
@@ -515,6 +565,7 @@ merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
         KtRun *run = &g_array_index(s->runs, KtRun, first + i);
         cur[i].fd = run->fd;
         cur[i].pack = &run->pack;
+        cur[i].map = run->map;
         cur[i].left = run->count;
         cur[i].buf = g_malloc0(KT_MERGE_BUF + 8);
     }
@@ -584,24 +635,24 @@ cascade_put(gpointer ud, const KtRecord *r)
         writer_put(&c->w, r, &c->error);
 }
 
-/* Merges all spilled runs into one, so that a merge never reads more than
- * KT_MAX_FANIN runs at once (memory independent of the number of events). */
+/* Merges spilled runs [@first, @first + @n) into one run that replaces them, so that a
+ * merge never reads more than KT_MAX_FANIN runs at once (memory independent of the
+ * number of events). The new run holds translated records and needs no map. */
 static gboolean
-cascade(KtSorter *s, GError **error)
+cascade(KtSorter *s, guint first, guint n, GError **error)
 {
     KtCascade c = { { 0 }, NULL };
     KtPack pack;
     pack_reset(&pack);
-    guint nruns = s->runs->len;
-    for (guint i = 0; i < nruns; i++) {
-        const KtPack *k = &g_array_index(s->runs, KtRun, i).pack;
+    for (guint i = first; i < first + n; i++) {
+        const KtPack *k = &g_array_index(s->runs, KtRun, i).vals;
         pack_widen(&pack, k->min);
         pack_widen(&pack, k->max);
     }
     pack_finish(&pack);
     if (!writer_start(&c.w, &pack, error))
         return FALSE;
-    gboolean ok = merge_runs(s, 0, nruns, NULL, 0, cascade_put, &c, error);
+    gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
         ok = FALSE;
@@ -612,8 +663,27 @@ cascade(KtSorter *s, GError **error)
         close(c.w.fd);
         return FALSE;
     }
-    close_runs(s);
+    for (guint i = first; i < first + n; i++)
+        close(g_array_index(s->runs, KtRun, i).fd);
+    g_array_remove_range(s->runs, first, n);
     return writer_finish(s, &c.w, error);
+}
+
+static gint
+cmp_run_count(gconstpointer a, gconstpointer b)
+{
+    guint64 x = ((const KtRun *)a)->count, y = ((const KtRun *)b)->count;
+    return x < y ? -1 : x > y;
+}
+
+/* Merges the @n smallest spilled runs into one. Merging runs of similar sizes makes the
+ * runs grow in tiers: a record is rewritten about log32(records / run size) times,
+ * not once per KT_MAX_FANIN runs spilled. */
+static gboolean
+cascade_smallest(KtSorter *s, guint n, GError **error)
+{
+    g_array_sort(s->runs, cmp_run_count);
+    return cascade(s, 0, n, error);
 }
 
 static gboolean
@@ -639,13 +709,15 @@ spill(KtSorter *s, GError **error)
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
     if (s->runs->len >= KT_MAX_FANIN)
-        return cascade(s, error);
+        return cascade_smallest(s, KT_MAX_FANIN / 2, error);
     return TRUE;
 }
 
 gboolean
 kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 {
+    if (G_UNLIKELY(s->mem == NULL))
+        s->mem = g_new(KtRecord, s->cap);
     if (s->mem_len == s->cap && !spill(s, error))
         return FALSE;
     if (s->mem_len > 0) {
@@ -662,8 +734,94 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 }
 
 gboolean
+kt_sorter_spill(KtSorter *s, gsize min_records, GError **error)
+{
+    if (s->mem_len > 0 && s->mem_len >= min_records && !spill(s, error))
+        return FALSE;
+    if (s->mem_len == 0) {
+        g_free(s->mem);
+        s->mem = NULL;
+    }
+    return TRUE;
+}
+
+/* The ranges of the records a run of @src yields once translated by @m. */
+static void
+mapped_vals(KtRun *run, const KtSorterMap *m)
+{
+    static const struct {
+        int field;
+        KtSpace space;
+    } ids[] = { { KT_F_KEY, KT_SPACE_KEY }, { KT_F_PRINCIPAL, KT_SPACE_PRINCIPAL },
+                { KT_F_SOURCE, KT_SPACE_SOURCE }, { KT_F_OP, KT_SPACE_OP },
+                { KT_F_UA, KT_SPACE_UA } };
+    run->vals = run->pack;
+    for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
+        guint32 hi = 0;
+        for (guint32 id = 0; id < m->n_ids[ids[i].space]; id++)
+            hi = MAX(hi, m->ids[ids[i].space][id]);
+        run->vals.min[ids[i].field] = 0;
+        run->vals.max[ids[i].field] = hi;
+    }
+    guint32 in_hi = 0;
+    guint64 line_hi = 0;
+    for (guint32 t = 0; t < m->n_tasks; t++) {
+        in_hi = MAX(in_hi, m->task_input[t]);
+        line_hi = MAX(line_hi, m->task_line[t]);
+    }
+    run->vals.min[KT_F_INPUT] = 0;
+    run->vals.max[KT_F_INPUT] = in_hi;
+    run->vals.max[KT_F_LINE] += line_hi;
+}
+
+gboolean
+kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
+{
+    gboolean ok = TRUE;
+    for (gsize i = 0; i < src->mem_len && ok; i++) {
+        KtRecord r = src->mem[i];
+        map_record(map, &r);
+        ok = kt_sorter_add(dst, &r, error);
+    }
+    src->mem_len = 0;
+    src->unsorted = src->ties = FALSE;
+    g_free(src->mem);
+    src->mem = NULL;
+    if (!ok) {
+        kt_sorter_map_free(map);
+        return FALSE;
+    }
+    if (src->runs->len == 0) {
+        kt_sorter_map_free(map);
+    } else {
+        g_ptr_array_add(dst->maps, map);
+        for (guint i = 0; i < src->runs->len; i++) {
+            KtRun run = g_array_index(src->runs, KtRun, i);
+            g_assert(run.map == NULL);
+            run.map = map;
+            mapped_vals(&run, map);
+            dst->total += run.count;
+            g_array_append_val(dst->runs, run);
+        }
+        g_array_set_size(src->runs, 0);
+    }
+    src->total = 0;
+    if (dst->runs->len > KT_MAX_FANIN)
+        return cascade_smallest(dst, dst->runs->len - KT_MAX_FANIN + 1, error);
+    return TRUE;
+}
+
+gboolean
 kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
 {
+    /* a large in-memory run is spilled first and its buffer freed, so that it does not
+     * stay resident while the engine grows during the merge; without a temporary
+     * directory it is merged from memory as before */
+    if (s->mem_len >= KT_SEAL_MIN) {
+        GError *local = NULL;
+        if (!kt_sorter_spill(s, KT_SEAL_MIN, &local))
+            g_error_free(local);
+    }
     sort_mem(s);
     gboolean ok;
     if (s->runs->len == 0) {
@@ -677,5 +835,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
     s->total = 0;
+    g_free(s->mem);
+    s->mem = NULL;
     return ok;
 }

@@ -133,4 +133,74 @@ cmp -s "$TMP/r2.json" "$TMP/r3.json"; check $? "-j2 gives byte-identical output 
 "$KT" scan --output json "$TMP/a.jsonl" "$TMP/b.jsonl" > "$TMP/json" 2>&1
 ! grep -q "sk_live_AAAA1111BBBB2222" "$TMP/json"; check $? "json output masks keys"
 grep -q "sk_live_AAAA1111BBBB2222" "$TMP/r1.json"; check $? "--reveal-keys shows keys"
+
+# -j on one large file: parts read in parallel give the output of one thread, with the
+# rejects (all late in the file, so in later parts) at their real line numbers.
+# KT_SPLIT_MIN makes parts of 20 kB instead of 8 MiB.
+"$KTGEN" logs -q -s 5 -f csv -k 30 -d 20 -e 6000 -o "$TMP/big.csv"
+"$KTGEN" logs -q -s 5 -f jsonl -k 30 -d 20 -e 6000 -o "$TMP/big.jsonl"
+"$KTGEN" logs -q -s 5 -f combined -k 30 -d 20 -e 6000 -o "$TMP/big.log"
+"$KTGEN" logs -q -s 5 -f conjur -k 30 -d 20 -e 6000 -o "$TMP/big.syslog"
+python3 - "$TMP" <<'PY'
+import sys
+d = sys.argv[1]
+bad = {
+    "csv": ["not-a-time,sk_live_ZZZZ,1.2.3.4,GET,/x,200,1,ua", "only,three,fields", ""],
+    "jsonl": ['{"timestamp": "2024-03-02T00:00:00Z", "api_key":', "[1, 2]", ""],
+    "log": ["garbage line that is no web log", "1.2.3.4 - - [bad] \"GET / HTTP/1.1\" 200 1"],
+    "syslog": ["<13>1 garbage", "not syslog at all"],
+}
+for ext, lines in bad.items():
+    src = open(f"{d}/big.{ext}").read().split("\n")
+    out, want = [], []
+    for i, line in enumerate(src):
+        out.append(line)
+        if i > 2000 and i % 997 == 0 and line:
+            for b in lines:
+                out.append(b)
+                if b:
+                    want.append(len(out))
+    open(f"{d}/big.{ext}", "w").write("\n".join(out))
+    open(f"{d}/want.{ext}", "w").write(" ".join(map(str, want[:20])) + "\n")
+# CSV with quoted fields, some holding newlines (parts must not cut inside them)
+src = open(f"{d}/big.csv").read().split("\n")
+out = [src[0]]
+for i, line in enumerate(src[1:], 1):
+    f = line.split(",")
+    if len(f) == 8 and i % 7 == 0:
+        f[4] = '"%s\nsecond line\nthird, with a comma"' % f[4]
+    elif len(f) == 8 and i % 5 == 0:
+        f[7] = '"%s, ""quoted"""' % f[7]
+    out.append(",".join(f))
+open(f"{d}/bigq.csv", "w").write("\n".join(out))
+PY
+check $? "large test logs written"
+for f in big.csv bigq.csv big.jsonl big.log big.syslog; do
+    x=""; [ $f = big.log ] && x="--field key=query:api_key"
+    for j in 1 2 4; do
+        KT_SPLIT_MIN=20000 "$KT" scan -j $j --output json --reveal-keys $x "$TMP/$f" > "$TMP/$f.j$j.json"
+        KT_SPLIT_MIN=20000 "$KT" scan -j $j --stats --output json $x "$TMP/$f" > "$TMP/$f.s$j.json"
+    done
+    cmp -s "$TMP/$f.j1.json" "$TMP/$f.j2.json" && cmp -s "$TMP/$f.j1.json" "$TMP/$f.j4.json"
+    check $? "-j1, -j2 and -j4 give byte-identical output on one large $f"
+    cmp -s "$TMP/$f.s1.json" "$TMP/$f.s2.json" && cmp -s "$TMP/$f.s1.json" "$TMP/$f.s4.json"
+    check $? "-j1, -j2 and -j4 give identical --stats on one large $f"
+done
+for e in csv jsonl log syslog; do
+    python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+got=' '.join(str(r['line']) for r in d['input']['rejects'])
+sys.exit(0 if got == open(sys.argv[2]).read().strip() and d['input']['rejected'] > 0 else 1)" \
+        "$TMP/big.$e.s4.json" "$TMP/want.$e"
+    check $? "-j4 reports the first rejects of a large $e file at their line numbers"
+done
+# --max-keys reached: the keys kept and the lines rejected are those of one thread
+KT_SPLIT_MIN=20000 "$KT" scan -j 1 --max-keys 7 --output json --reveal-keys "$TMP/big.csv" > "$TMP/mk1.json"
+KT_SPLIT_MIN=20000 "$KT" scan -j 4 --max-keys 7 --output json --reveal-keys "$TMP/big.csv" > "$TMP/mk4.json"
+cmp -s "$TMP/mk1.json" "$TMP/mk4.json"; check $? "--max-keys gives the same output with -j4"
+# several files, some large: reversed order and -j give the same findings
+KT_SPLIT_MIN=20000 "$KT" scan -j 1 --output json --reveal-keys "$TMP/big.csv" "$TMP/a.jsonl" "$TMP/big.jsonl" > "$TMP/m1.json"
+KT_SPLIT_MIN=20000 "$KT" scan -j 3 --output json --reveal-keys "$TMP/big.jsonl" "$TMP/a.jsonl" "$TMP/big.csv" > "$TMP/m3.json"
+test "$(strip "$TMP/m1.json")" = "$(strip "$TMP/m3.json")"; check $? "-j3 over reversed large and small files gives the same findings"
 done_testing

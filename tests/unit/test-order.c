@@ -190,6 +190,92 @@ test_round_trip(void)
     check_round_trip(10, 1500, 17, time_random);
 }
 
+static void
+test_drain_spills_large_run(void)
+{
+    /* a large in-memory run is spilled before the merge; the order is unchanged */
+    check_round_trip(0, 40000, 18, time_random);
+    check_round_trip(0, 40000, 19, time_mostly);
+    /* the sorter is usable again after a drain (its buffer was freed) */
+    run_case(0, 20000, 20);
+}
+
+/* A map for source sorter @w of @nw: ids of every space x -> x * nw + w + 1 (0 -> 0);
+ * task t -> input t / 2, line offset (t % 2) * 100000. */
+static KtSorterMap *
+test_map(guint w, guint nw, guint32 n_ids, guint32 n_tasks)
+{
+    KtSorterMap *m = kt_sorter_map_new();
+    for (int s = 0; s < KT_SPACE_COUNT; s++) {
+        m->n_ids[s] = n_ids;
+        m->ids[s] = g_new0(guint32, n_ids);
+        for (guint32 id = 1; id < n_ids; id++)
+            m->ids[s][id] = id * nw + w + 1;
+    }
+    m->n_tasks = n_tasks;
+    m->task_input = g_new(guint32, n_tasks);
+    m->task_line = g_new(guint64, n_tasks);
+    for (guint32 t = 0; t < n_tasks; t++) {
+        m->task_input[t] = t / 2;
+        m->task_line[t] = (t % 2) * 100000;
+    }
+    return m;
+}
+
+/* Records of @nw source sorters (@cap records per run, @n records each, tasks taken in
+ * increasing order per source) absorbed into one sorter drain as the translated records
+ * sorted: nothing lost, every field translated, the full order kept. */
+static void
+check_absorb(guint nw, gsize cap, guint n, guint32 seed)
+{
+    const guint32 n_ids = 70000, n_tasks = 8;
+    g_autoptr(KtSorter) dst = kt_sorter_new(cap);
+    GRand *rnd = g_rand_new_with_seed(seed);
+    GArray *want = g_array_new(FALSE, FALSE, sizeof(KtRecord));
+    for (guint w = 0; w < nw; w++) {
+        g_autoptr(KtSorter) src = kt_sorter_new(cap);
+        KtSorterMap *m = test_map(w, nw, n_ids, n_tasks);
+        for (guint i = 0; i < n; i++) {
+            KtRecord r = rand_rec(rnd, time_ties(rnd, i), i + 1);
+            r.principal %= n_ids;
+            r.input = (guint32)(i * n_tasks / n); /* tasks in increasing order */
+            r.reserved = 0;
+            g_assert_true(kt_sorter_add(src, &r, NULL));
+            KtRecord t = r;
+            t.key = m->ids[KT_SPACE_KEY][r.key];
+            t.principal = m->ids[KT_SPACE_PRINCIPAL][r.principal];
+            t.source = m->ids[KT_SPACE_SOURCE][r.source];
+            t.op = m->ids[KT_SPACE_OP][r.op];
+            t.ua = m->ids[KT_SPACE_UA][r.ua];
+            t.line += m->task_line[r.input];
+            t.input = m->task_input[r.input];
+            g_array_append_val(want, t);
+        }
+        if (w % 2 == 0)
+            g_assert_true(kt_sorter_spill(src, 1, NULL));
+        g_assert_true(kt_sorter_absorb(dst, src, m, NULL));
+        g_assert_cmpuint(kt_sorter_count(src), ==, 0);
+    }
+    g_assert_cmpuint(kt_sorter_count(dst), ==, (guint64)nw * n);
+    g_array_sort(want, kt_record_compare);
+    Collect c = { g_array_new(FALSE, FALSE, sizeof(KtRecord)) };
+    g_assert_true(kt_sorter_drain(dst, collect, &c, NULL));
+    g_assert_cmpuint(c.got->len, ==, want->len);
+    g_assert_cmpmem(c.got->data, want->len * sizeof(KtRecord), want->data,
+                    want->len * sizeof(KtRecord));
+    g_array_free(c.got, TRUE);
+    g_array_free(want, TRUE);
+    g_rand_free(rnd);
+}
+
+static void
+test_absorb(void)
+{
+    check_absorb(2, 50, 1000, 21);  /* spilled runs and in-memory tails */
+    check_absorb(3, 0, 500, 22);    /* in memory only */
+    check_absorb(4, 20, 700, 23);   /* 140 runs: the smallest are merged first */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -198,6 +284,8 @@ main(int argc, char **argv)
     g_test_add_func("/order/spilled-runs", test_spilled);
     g_test_add_func("/order/already-sorted", test_already_sorted);
     g_test_add_func("/order/input-order-independent", test_independent_of_input_order);
+    g_test_add_func("/order/drain-spills-large-run", test_drain_spills_large_run);
+    g_test_add_func("/order/absorb", test_absorb);
     g_test_add_func("/order/round-trip", test_round_trip);
     return g_test_run();
 }
