@@ -266,33 +266,11 @@ test_honeybucket(void)
     g_ptr_array_unref(opts.fields);
 }
 
-/* Seeded random bytes, rich in structure characters: no crash, no leak, and every
- * callback is well-formed (the collecting sink checks excerpt lengths). */
+/* Random bytes: format-sink.h check_random_input(). */
 static void
 test_random(void)
 {
-    static const char alphabet[] = "\n\n\"\",,;{}[]:\\ \r\tabcAB01\xff\xc3\x80";
-    GRand *r = g_rand_new_with_seed(7);
-    for (int round = 0; round < 50; round++) {
-        gsize len = (gsize)g_rand_int_range(r, 1, 4096);
-        g_autofree char *buf = g_malloc(len);
-        for (gsize i = 0; i < len; i++) {
-            gint32 pick = g_rand_int_range(r, 0, sizeof(alphabet) - 1);
-            buf[i] =
-                g_rand_int_range(r, 0, 4) == 0 ? (char)g_rand_int_range(r, 0, 256) : alphabet[pick];
-        }
-        KtFormatOptions opts;
-        kt_format_options_init(&opts);
-        if (round % 2) {
-            opts.max_line = 100;
-            opts.max_json_depth = 3;
-            opts.max_fields = 4;
-        }
-        g_autofree char *whole = run(&opts, buf, len, 0);
-        g_autofree char *split = run(&opts, buf, len, (gsize)g_rand_int_range(r, 1, 64));
-        g_assert_cmpstr(whole, ==, split);
-    }
-    g_rand_free(r);
+    check_random_input(&kt_format_csv);
 }
 
 int
