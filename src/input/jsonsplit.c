@@ -93,16 +93,15 @@ parse_record(const KtSink *sink, const char *text, gsize len, guint64 line, guin
     return root;
 }
 
-/* Maps @obj and makes the sink call for it. */
+/* Makes the sink call for a mapping result @r (@ev filled for an event, @reason for a
+ * reject, which quotes @text). */
 static void
-emit_mapped(KtMapper *m, const KtSink *sink, const cJSON *obj, const char *text, gsize len,
-            guint64 line)
+deliver(const KtSink *sink, KtMapResult r, const KtEventView *ev, KtReject reason,
+        const char *text, gsize len, guint64 line)
 {
-    KtEventView ev;
-    KtReject reason = KT_REJECT_MALFORMED;
-    switch (kt_mapper_json(m, obj, &ev, &reason)) {
+    switch (r) {
     case KT_MAP_EVENT:
-        sink->event(sink->ud, &ev, line);
+        sink->event(sink->ud, ev, line);
         break;
     case KT_MAP_SKIP:
         sink->skip(sink->ud, line);
@@ -111,6 +110,17 @@ emit_mapped(KtMapper *m, const KtSink *sink, const cJSON *obj, const char *text,
         emit_reject(sink, line, reason, NULL, text, len);
         break;
     }
+}
+
+/* Maps @obj and makes the sink call for it. */
+static void
+emit_mapped(KtMapper *m, const KtSink *sink, const cJSON *obj, const char *text, gsize len,
+            guint64 line)
+{
+    KtEventView ev;
+    KtReject reason = KT_REJECT_MALFORMED;
+    KtMapResult r = kt_mapper_json(m, obj, &ev, &reason);
+    deliver(sink, r, &ev, reason, text, len, line);
 }
 
 void
@@ -187,17 +197,8 @@ kt_json_emit_record(KtMapper *m, const KtSink *sink, const char *text, gsize len
     }
     KtEventView ev;
     KtReject reason = KT_REJECT_MALFORMED;
-    switch (kt_mapper_scanned(m, &ev, &reason)) {
-    case KT_MAP_EVENT:
-        sink->event(sink->ud, &ev, line);
-        break;
-    case KT_MAP_SKIP:
-        sink->skip(sink->ud, line);
-        break;
-    case KT_MAP_REJECT:
-        emit_reject(sink, line, reason, NULL, text, len);
-        break;
-    }
+    KtMapResult r = kt_mapper_scanned(m, &ev, &reason);
+    deliver(sink, r, &ev, reason, text, len, line);
 }
 
 /* ---- streaming splitter ------------------------------------------------------------- */
