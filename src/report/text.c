@@ -328,11 +328,11 @@ more_line(GString *s, guint n, guint limit, const char *one, const char *many)
 {
     if (limit == 0 || n <= limit)
         return;
-    g_autoptr(GString) line = g_string_new("\n(and ");
-    append_plural(line, n - limit, "more ", "more ");
-    g_string_append(line, n - limit == 1 ? one : many);
-    g_string_append(line, ", less severe: --limit 0 lists all)");
-    kt_report_text_wrap(s, line->str + 1, 2, 3);
+    g_autoptr(GString) line = g_string_new("(and ");
+    append_count(line, n - limit);
+    g_string_append_printf(line, " more %s, less severe: --limit 0 lists all)",
+                           n - limit == 1 ? one : many);
+    kt_report_text_wrap(s, line->str, 2, 3);
 }
 
 /* The incidents the severity filter hides, by severity: "note: 7,354 low and 5,075 info
