@@ -72,6 +72,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtPipeline, kt_pipeline_free)
 gboolean kt_pipeline_read(KtPipeline *p, const char *path, guint64 offset, guint64 *end_offset,
                           GError **error);
 
+/* The newest event time (ms) of the input read last, G_MININT64 when it had no events
+ * (the last_ts a KtCursorReadFn reports). */
+gint64 kt_pipeline_last_event_ms(KtPipeline *p);
+
 /* Reads every file of @files (char*) into the sorter, with @jobs parser threads (<= 1:
  * in this thread). Records, statistics and findings are the same for any @jobs. Each
  * input that cannot be read adds its message to @errors (char*) and reading goes on.

@@ -71,6 +71,14 @@ kt_pipeline_read(KtPipeline *pub, const char *path, guint64 offset, guint64 *end
     return ok;
 }
 
+gint64
+kt_pipeline_last_event_ms(KtPipeline *p)
+{
+    GPtrArray *stats = kt_ingest_stats(p->ingest);
+    const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
+    return s != NULL && s->events > 0 ? s->last_ms : G_MININT64;
+}
+
 gboolean
 kt_pipeline_flush(KtPipeline *pub, GError **error)
 {

@@ -181,26 +181,30 @@ update_summary(KtTuiApp *app, const KtResults *r)
 
 /* ---- --follow ------------------------------------------------------------------------ */
 
-/* KtCursorReadFn over the pipeline. A file that cannot be read is noted in @ud's error
- * list and counted as read up to where it stopped, so that a poll does not repeat it. */
+typedef struct {
+    KtTuiApp *app;
+    GPtrArray *errors; /* char*: messages for the status line */
+} FollowRead;
+
+/* KtCursorReadFn over the pipeline (@ud: FollowRead). A file that cannot be read is noted
+ * in the error list and counted as read to its current size, so that a poll does not
+ * repeat it. */
 static gboolean
 follow_read_one(gpointer ud, const char *path, guint64 offset, guint64 *end_offset,
                 gint64 *last_ts, GError **error)
 {
-    KtTuiApp *app = ((gpointer *)ud)[0];
-    GPtrArray *errors = ((gpointer *)ud)[1];
+    FollowRead *fr = ud;
+    KtTuiApp *app = fr->app;
     (void)error;
     GError *local = NULL;
     if (!kt_pipeline_read(app->p, path, offset, end_offset, &local)) {
         /* skipped from now on: reading it again would count its first records twice */
         struct stat st;
         *end_offset = stat(path, &st) == 0 ? (guint64)st.st_size : offset;
-        g_ptr_array_add(errors, g_strdup_printf("%s (not read again)", local->message));
+        g_ptr_array_add(fr->errors, g_strdup_printf("%s (not read again)", local->message));
         g_error_free(local);
     }
-    GPtrArray *stats = kt_ingest_stats(app->p->ingest);
-    const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
-    *last_ts = s != NULL && s->events > 0 ? s->last_ms : G_MININT64;
+    *last_ts = kt_pipeline_last_event_ms(app->p);
     return TRUE;
 }
 
@@ -217,9 +221,9 @@ follow_read(KtTuiApp *app, GPtrArray *errors)
     GError *error = NULL;
     g_autoptr(KtCursorPlan) plan = kt_cursor_plan(app->cursors != NULL ? app->cursors : none,
                                                   (const char *const *)app->inputs, &error);
-    gpointer ud[2] = { app, errors };
+    FollowRead fr = { app, errors };
     if (plan == NULL ||
-        !kt_cursor_plan_run(plan, follow_read_one, ud, app->opts.ingest.max_gzip_ratio,
+        !kt_cursor_plan_run(plan, follow_read_one, &fr, app->opts.ingest.max_gzip_ratio,
                             &error)) {
         g_ptr_array_add(errors, g_strdup(error->message));
         g_error_free(error);

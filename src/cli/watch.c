@@ -179,11 +179,11 @@ read_input(gpointer ud, const char *path, guint64 offset, guint64 *end_offset, g
     Run *r = ud;
     GError *local = NULL;
     gboolean ok = kt_pipeline_read(r->p, path, offset, end_offset, &local);
-    GPtrArray *stats = kt_ingest_stats(r->p->ingest);
-    const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
-    *last_ts = s != NULL && s->events > 0 ? s->last_ms : G_MININT64;
+    *last_ts = kt_pipeline_last_event_ms(r->p);
     if (ok)
         return TRUE;
+    GPtrArray *stats = kt_ingest_stats(r->p->ingest);
+    const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
     if (s != NULL && s->gzip && g_error_matches(local, KT_ERROR, KT_ERROR_INPUT)) {
         kt_cli_error("%s (the file is skipped from now on)", local->message);
         g_error_free(local);
