@@ -17,7 +17,9 @@
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
 #define KT_IO_BUF (256 * 1024)   /* bytes of encoded records per write */
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
+#define KT_REPLAY_BUF (128 * 1024) /* bytes read at once from runs that follow each other */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
+#define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
 
 /* Packed fields of a spilled record. Small fields share one: MISC is status | outcome
  * << 16 | flags << 24, INPUT is input | reserved << 32 (both usually a few bytes). */
@@ -30,6 +32,7 @@ typedef struct {
     guint64 min[KT_F_COUNT], max[KT_F_COUNT]; /* range of each field (unsigned order) */
     guint64 mask[KT_F_COUNT];  /* bytes of the offset: low width*8 bits */
     guint8 width[KT_F_COUNT];  /* bytes per field, 0-8 */
+    guint8 off[KT_F_COUNT];    /* where each field starts in a packed record */
     gsize size;                /* bytes per record */
 } KtPack;
 
@@ -39,13 +42,19 @@ typedef struct {
     KtPack pack;       /* how its records are packed */
     const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
     KtPack vals;       /* ranges (min, max) of the records it yields, after map */
+    KtRecord first, last; /* the first and last records it yields, after map */
 } KtRun;
 
-/* The ranges of the fields of the in-memory run, kept as records are added. */
+/* The record as 8 words, for ORing whole records (no padding: every bit is a field). */
+#define KT_REC_WORDS 8
+G_STATIC_ASSERT(sizeof(KtRecord) == KT_REC_WORDS * sizeof(guint64));
+
+/* Upper bounds of the fields of the in-memory run, kept as records are added (its times
+ * are known once it is sorted: from its first to its last record). */
 typedef struct {
-    guint64 ors[KT_F_COUNT];  /* OR of each packed field (time and bytes: unused) */
-    gint64 tlo, thi;          /* least and greatest time */
-    gint64 blo, bhi;          /* least and greatest bytes */
+    guint64 ors[KT_REC_WORDS]; /* OR of the records' words: of each field (words 0 and 1,
+                                  time and bytes, are left 0) */
+    guint64 bytes;            /* OR of the packed bytes fields (pack_bytes) */
 } KtRunRange;
 
 struct _KtSorter {
@@ -53,7 +62,8 @@ struct _KtSorter {
                           drain or kt_sorter_spill, so the merge does not keep it) */
     gsize mem_len;     /* records in mem */
     gboolean unsorted; /* mem is not in time order */
-    gboolean ties;     /* mem has neighbours with equal times */
+    gboolean ties;     /* mem may have an unsorted group of equal times (see tie_slot) */
+    gsize group;       /* where the last group of equal times in mem starts */
     KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
     GArray *runs;      /* KtRun, spilled */
@@ -197,7 +207,7 @@ sort_mem(KtSorter *s)
     gsize start = 0;
     for (gsize i = 1; i <= n; i++) {
         if (i == n || s->mem[i].time_ms != s->mem[start].time_ms) {
-            if (i - start > 16)
+            if (i - start > KT_TIE_SORTED)
                 qsort(s->mem + start, i - start, sizeof(KtRecord), kt_record_compare);
             else if (i - start > 1)
                 insertion_sort(s->mem + start, i - start);
@@ -228,31 +238,42 @@ pack_input(const KtRecord *r)
     return (guint64)r->input | (guint64)r->reserved << 32;
 }
 
+/* Bytes are packed plus one, so that -1 (unknown) and sizes share the range [0, OR]. */
+static inline guint64
+pack_bytes(const KtRecord *r)
+{
+    return (guint64)r->bytes + 1;
+}
+
+/* Word @i of @r. */
+static inline guint64
+rec_word(const KtRecord *r, int i)
+{
+    guint64 w;
+    memcpy(&w, (const guint8 *)r + i * sizeof(w), sizeof(w));
+    return w;
+}
+
+/* Widens @g to @r. The record is ORed as words (the first two, time and bytes, are not
+ * needed); the OR of a field is then the field of the ORed words, as no field straddles
+ * a word. */
 static inline void
 range_add(KtRunRange *g, const KtRecord *r)
 {
-    g->tlo = MIN(g->tlo, r->time_ms);
-    g->thi = MAX(g->thi, r->time_ms);
-    g->blo = MIN(g->blo, r->bytes);
-    g->bhi = MAX(g->bhi, r->bytes);
-    g->ors[KT_F_TIEBREAK] |= r->tiebreak;
-    g->ors[KT_F_LINE] |= r->line;
-    g->ors[KT_F_INPUT] |= pack_input(r);
-    g->ors[KT_F_KEY] |= r->key;
-    g->ors[KT_F_PRINCIPAL] |= r->principal;
-    g->ors[KT_F_SOURCE] |= r->source;
-    g->ors[KT_F_OP] |= r->op;
-    g->ors[KT_F_UA] |= r->ua;
-    g->ors[KT_F_MISC] |= pack_misc(r);
+    g->ors[2] |= rec_word(r, 2);
+    g->ors[3] |= rec_word(r, 3);
+    g->ors[4] |= rec_word(r, 4);
+    g->ors[5] |= rec_word(r, 5);
+    g->ors[6] |= rec_word(r, 6);
+    g->ors[7] |= rec_word(r, 7);
+    g->bytes |= pack_bytes(r);
 }
 
 /* The ranges of a run of one record, @r. */
 static void
 range_start(KtRunRange *g, const KtRecord *r)
 {
-    memset(g->ors, 0, sizeof(g->ors));
-    g->tlo = g->thi = r->time_ms;
-    g->blo = g->bhi = r->bytes;
+    memset(g, 0, sizeof(*g));
     range_add(g, r);
 }
 
@@ -274,18 +295,27 @@ pack_widen(KtPack *k, const guint64 f[KT_F_COUNT])
     }
 }
 
-/* Widens @k to the records of a run whose ranges @g holds. Fields other than time and
- * bytes get the range [0, OR of the values]: an upper bound kept with a few ORs as
- * records are added, with no pass over the run. */
+/* Widens @k to the records of a sorted run from @first to @last whose ranges @g holds.
+ * Fields other than time get the range [0, OR of the values]: an upper bound kept with
+ * a few ORs as records are added, with no pass over the run. */
 static void
-pack_range(KtPack *k, const KtRunRange *g)
+pack_range(KtPack *k, const KtRunRange *g, const KtRecord *first, const KtRecord *last)
 {
     guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT];
-    memcpy(hi, g->ors, sizeof(hi));
-    lo[KT_F_TIME] = (guint64)g->tlo ^ KT_SIGN;
-    hi[KT_F_TIME] = (guint64)g->thi ^ KT_SIGN;
-    lo[KT_F_BYTES] = (guint64)g->blo ^ KT_SIGN;
-    hi[KT_F_BYTES] = (guint64)g->bhi ^ KT_SIGN;
+    KtRecord o;
+    memcpy(&o, g->ors, sizeof(o));
+    hi[KT_F_TIEBREAK] = o.tiebreak;
+    hi[KT_F_LINE] = o.line;
+    hi[KT_F_INPUT] = pack_input(&o);
+    hi[KT_F_KEY] = o.key;
+    hi[KT_F_PRINCIPAL] = o.principal;
+    hi[KT_F_SOURCE] = o.source;
+    hi[KT_F_OP] = o.op;
+    hi[KT_F_UA] = o.ua;
+    hi[KT_F_MISC] = pack_misc(&o);
+    lo[KT_F_TIME] = (guint64)first->time_ms ^ KT_SIGN;
+    hi[KT_F_TIME] = (guint64)last->time_ms ^ KT_SIGN;
+    hi[KT_F_BYTES] = g->bytes;
     pack_widen(k, lo);
     pack_widen(k, hi);
 }
@@ -304,67 +334,67 @@ pack_finish(KtPack *k)
             w++;
         k->width[i] = w;
         k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
+        k->off[i] = (guint8)k->size;
         k->size += w;
     }
 }
 
-/* Stores the offset of @v in field @i at @p (8 bytes written, width[i] kept). */
-static inline guint8 *
+/* Stores the offset of @v in field @i of the record at @p (8 bytes written, width[i]
+ * kept: fields are stored in increasing order, each over the previous one's slack). */
+static inline void
 put_field(const KtPack *k, int i, guint8 *p, guint64 v)
 {
     guint64 d = GUINT64_TO_LE(v - k->min[i]);
-    memcpy(p, &d, 8);
-    return p + k->width[i];
+    memcpy(p + k->off[i], &d, 8);
 }
 
 /* Packs @r at @p; writes up to 8 bytes past the record (callers leave that slack). */
-static inline guint8 *
+static inline void
 pack_put(const KtPack *k, guint8 *p, const KtRecord *r)
 {
-    p = put_field(k, KT_F_TIME, p, (guint64)r->time_ms ^ KT_SIGN);
-    p = put_field(k, KT_F_TIEBREAK, p, r->tiebreak);
-    p = put_field(k, KT_F_LINE, p, r->line);
-    p = put_field(k, KT_F_BYTES, p, (guint64)r->bytes ^ KT_SIGN);
-    p = put_field(k, KT_F_INPUT, p, pack_input(r));
-    p = put_field(k, KT_F_KEY, p, r->key);
-    p = put_field(k, KT_F_PRINCIPAL, p, r->principal);
-    p = put_field(k, KT_F_SOURCE, p, r->source);
-    p = put_field(k, KT_F_OP, p, r->op);
-    p = put_field(k, KT_F_UA, p, r->ua);
-    return put_field(k, KT_F_MISC, p, pack_misc(r));
+    put_field(k, KT_F_TIME, p, (guint64)r->time_ms ^ KT_SIGN);
+    put_field(k, KT_F_TIEBREAK, p, r->tiebreak);
+    put_field(k, KT_F_LINE, p, r->line);
+    put_field(k, KT_F_BYTES, p, pack_bytes(r));
+    put_field(k, KT_F_INPUT, p, pack_input(r));
+    put_field(k, KT_F_KEY, p, r->key);
+    put_field(k, KT_F_PRINCIPAL, p, r->principal);
+    put_field(k, KT_F_SOURCE, p, r->source);
+    put_field(k, KT_F_OP, p, r->op);
+    put_field(k, KT_F_UA, p, r->ua);
+    put_field(k, KT_F_MISC, p, pack_misc(r));
 }
 
-/* The value of field @i at *@pp, advancing *@pp (reads 8 bytes). */
+/* The value of field @i of the record at @p (reads 8 bytes). Fields are at fixed offsets,
+ * so their loads do not wait for one another. */
 static inline guint64
-get_field(const KtPack *k, int i, const guint8 **pp)
+get_field(const KtPack *k, int i, const guint8 *p)
 {
     guint64 d;
-    memcpy(&d, *pp, 8);
-    *pp += k->width[i];
+    memcpy(&d, p + k->off[i], 8);
     return k->min[i] + (GUINT64_FROM_LE(d) & k->mask[i]);
 }
 
 /* Unpacks a record from @p; reads up to 8 bytes past it (callers leave that slack). */
-static inline const guint8 *
+static inline void
 pack_get(const KtPack *k, const guint8 *p, KtRecord *r)
 {
-    r->time_ms = (gint64)(get_field(k, KT_F_TIME, &p) ^ KT_SIGN);
-    r->tiebreak = get_field(k, KT_F_TIEBREAK, &p);
-    r->line = get_field(k, KT_F_LINE, &p);
-    r->bytes = (gint64)(get_field(k, KT_F_BYTES, &p) ^ KT_SIGN);
-    guint64 input = get_field(k, KT_F_INPUT, &p);
+    r->time_ms = (gint64)(get_field(k, KT_F_TIME, p) ^ KT_SIGN);
+    r->tiebreak = get_field(k, KT_F_TIEBREAK, p);
+    r->line = get_field(k, KT_F_LINE, p);
+    r->bytes = (gint64)(get_field(k, KT_F_BYTES, p) - 1);
+    guint64 input = get_field(k, KT_F_INPUT, p);
     r->input = (guint32)input;
     r->reserved = (guint32)(input >> 32);
-    r->key = (guint32)get_field(k, KT_F_KEY, &p);
-    r->principal = (guint32)get_field(k, KT_F_PRINCIPAL, &p);
-    r->source = (guint32)get_field(k, KT_F_SOURCE, &p);
-    r->op = (guint32)get_field(k, KT_F_OP, &p);
-    r->ua = (guint32)get_field(k, KT_F_UA, &p);
-    guint64 misc = get_field(k, KT_F_MISC, &p);
+    r->key = (guint32)get_field(k, KT_F_KEY, p);
+    r->principal = (guint32)get_field(k, KT_F_PRINCIPAL, p);
+    r->source = (guint32)get_field(k, KT_F_SOURCE, p);
+    r->op = (guint32)get_field(k, KT_F_OP, p);
+    r->ua = (guint32)get_field(k, KT_F_UA, p);
+    guint64 misc = get_field(k, KT_F_MISC, p);
     r->status = (guint16)misc;
     r->outcome = (guint8)(misc >> 16);
     r->flags = (guint8)(misc >> 24);
-    return p;
 }
 
 /* ---- spilled run files ---------------------------------------------------------------- */
@@ -408,6 +438,7 @@ typedef struct {
     gsize len;
     KtPack pack;
     guint64 count;
+    KtRecord first, last; /* of the run: set by the caller before writer_finish */
 } KtRunWriter;
 
 static gboolean
@@ -418,8 +449,34 @@ writer_put(KtRunWriter *w, const KtRecord *r, GError **error)
             return FALSE;
         w->len = 0;
     }
-    w->len = (gsize)(pack_put(&w->pack, w->buf + w->len, r) - w->buf);
+    pack_put(&w->pack, w->buf + w->len, r);
+    w->len += w->pack.size;
     w->count++;
+    return TRUE;
+}
+
+/* Packs @n records into @w, as n calls of writer_put would: the room in the buffer is
+ * checked once per buffer rather than per record. */
+static gboolean
+writer_put_many(KtRunWriter *w, const KtRecord *r, gsize n, GError **error)
+{
+    const KtPack k = w->pack;
+    while (n > 0) {
+        gsize m = k.size > 0 ? MIN(n, (KT_IO_BUF - w->len) / k.size) : n;
+        if (m == 0) {
+            if (!write_all(w->fd, w->buf, w->len, error))
+                return FALSE;
+            w->len = 0;
+            continue;
+        }
+        guint8 *p = w->buf + w->len;
+        for (gsize i = 0; i < m; i++, p += k.size)
+            pack_put(&k, p, &r[i]);
+        w->len += m * k.size;
+        w->count += m;
+        r += m;
+        n -= m;
+    }
     return TRUE;
 }
 
@@ -438,7 +495,7 @@ writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
         close(w->fd);
         return FALSE;
     }
-    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
+    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack, w->first, w->last };
     g_array_append_val(s->runs, run);
     return TRUE;
 }
@@ -470,15 +527,13 @@ typedef struct {
     const KtSorterMap *map; /* nullable: of the spilled run */
 } KtCursor;
 
-/* Reads the next block of whole records of @c (at most c->left of them). */
+/* Reads @want bytes of a spilled run into @buf. */
 static gboolean
-cursor_refill(KtCursor *c, GError **error)
+read_full(int fd, guint8 *buf, gsize want, GError **error)
 {
-    gsize size = c->pack->size;
-    gsize want = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
-    c->pos = c->len = 0;
-    while (c->len < want) {
-        ssize_t n = read(c->fd, c->buf + c->len, want - c->len);
+    gsize len = 0;
+    while (len < want) {
+        ssize_t n = read(fd, buf + len, want - len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -486,9 +541,19 @@ cursor_refill(KtCursor *c, GError **error)
                         n < 0 ? ": " : " (truncated)", n < 0 ? g_strerror(errno) : "");
             return FALSE;
         }
-        c->len += (gsize)n;
+        len += (gsize)n;
     }
     return TRUE;
+}
+
+/* Reads the next block of whole records of @c (at most c->left of them). */
+static gboolean
+cursor_refill(KtCursor *c, GError **error)
+{
+    gsize size = c->pack->size;
+    c->pos = 0;
+    c->len = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
+    return read_full(c->fd, c->buf, c->len, error);
 }
 
 /* Moves @c to its next record; FALSE with @error on a read error. Callers check
@@ -504,7 +569,8 @@ cursor_next(KtCursor *c, GError **error)
     if (c->pos >= c->len && !cursor_refill(c, error))
         return FALSE;
     c->left--;
-    c->pos = (gsize)(pack_get(c->pack, c->buf + c->pos, &c->head) - c->buf);
+    pack_get(c->pack, c->buf + c->pos, &c->head);
+    c->pos += c->pack->size;
     if (c->map != NULL)
         map_record(c->map, &c->head);
     return TRUE;
@@ -622,6 +688,90 @@ merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
     return ok;
 }
 
+/* ---- replaying runs that follow each other ------------------------------------------- */
+
+/* A run as the drain orders them: spilled (run), or the in-memory one (run NULL). */
+typedef struct {
+    const KtRun *run;
+    const KtRecord *first, *last;
+} KtSpan;
+
+/*
+ * Orders the spilled runs and the @mem_len (> 0 when @mem is not NULL) sorted records of
+ * @mem by their first record into @spans (runs->len + 1 entries), and returns how many
+ * there are when each one's first record comes after the previous one's last, else 0.
+ * That is the usual case of one log read in time order, and then merging the runs is
+ * reading them one after the other (replay_chain), with no heap.
+ */
+static gsize
+chain_runs(KtSorter *s, const KtRecord *mem, gsize mem_len, KtSpan *spans)
+{
+    gsize n = 0;
+    for (guint i = 0; i < s->runs->len; i++) {
+        const KtRun *run = &g_array_index(s->runs, KtRun, i);
+        spans[n++] = (KtSpan){ run, &run->first, &run->last };
+    }
+    if (mem != NULL && mem_len > 0)
+        spans[n++] = (KtSpan){ NULL, &mem[0], &mem[mem_len - 1] };
+    for (gsize i = 1; i < n; i++) {
+        KtSpan x = spans[i];
+        gsize j = i;
+        while (j > 0 && rec_less(x.first, spans[j - 1].first)) {
+            spans[j] = spans[j - 1];
+            j--;
+        }
+        spans[j] = x;
+    }
+    for (gsize i = 1; i < n; i++) {
+        if (!rec_less(spans[i - 1].last, spans[i].first))
+            return 0;
+    }
+    return n;
+}
+
+/* Hands the records of spilled run @run to @fn in order, reading them through @buf
+ * (KT_REPLAY_BUF + 8 bytes). */
+static gboolean
+replay_run(const KtRun *run, guint8 *buf, KtRecordFn fn, gpointer ud, GError **error)
+{
+    const KtPack k = run->pack;
+    for (guint64 left = run->count; left > 0;) {
+        gsize m = k.size > 0 ? (gsize)MIN(left, (guint64)(KT_REPLAY_BUF / k.size)) : left;
+        if (!read_full(run->fd, buf, m * k.size, error))
+            return FALSE;
+        const guint8 *p = buf;
+        for (gsize i = 0; i < m; i++, p += k.size) {
+            KtRecord r;
+            pack_get(&k, p, &r);
+            if (run->map != NULL)
+                map_record(run->map, &r);
+            fn(ud, &r);
+        }
+        left -= m;
+    }
+    return TRUE;
+}
+
+/* Hands the records of @n chained spans (chain_runs) to @fn in order. */
+static gboolean
+replay_chain(KtSorter *s, const KtSpan *spans, gsize n, KtRecordFn fn, gpointer ud,
+             GError **error)
+{
+    guint8 *buf = g_malloc0(KT_REPLAY_BUF + 8);
+    gboolean ok = TRUE;
+    for (gsize i = 0; i < n && ok; i++) {
+        if (spans[i].run != NULL) {
+            ok = replay_run(spans[i].run, buf, fn, ud, error);
+            continue;
+        }
+        for (const KtRecord *r = spans[i].first; r <= spans[i].last; r++)
+            fn(ud, r);
+    }
+    g_free(buf);
+    (void)s;
+    return ok;
+}
+
 typedef struct {
     KtRunWriter w;
     GError *error;     /* first write error */
@@ -644,14 +794,19 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
     KtCascade c = { { 0 }, NULL };
     KtPack pack;
     pack_reset(&pack);
+    const KtRun *lo = &g_array_index(s->runs, KtRun, first), *hi = lo;
     for (guint i = first; i < first + n; i++) {
-        const KtPack *k = &g_array_index(s->runs, KtRun, i).vals;
-        pack_widen(&pack, k->min);
-        pack_widen(&pack, k->max);
+        const KtRun *run = &g_array_index(s->runs, KtRun, i);
+        pack_widen(&pack, run->vals.min);
+        pack_widen(&pack, run->vals.max);
+        lo = rec_less(&run->first, &lo->first) ? run : lo;
+        hi = rec_less(&hi->last, &run->last) ? run : hi;
     }
     pack_finish(&pack);
     if (!writer_start(&c.w, &pack, error))
         return FALSE;
+    c.w.first = lo->first;
+    c.w.last = hi->last;
     gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
@@ -692,18 +847,18 @@ spill(KtSorter *s, GError **error)
     sort_mem(s);
     KtPack pack;
     pack_reset(&pack);
-    pack_range(&pack, &s->range);
+    pack_range(&pack, &s->range, &s->mem[0], &s->mem[s->mem_len - 1]);
     pack_finish(&pack);
     KtRunWriter w;
     if (!writer_start(&w, &pack, error))
         return FALSE;
-    for (gsize i = 0; i < s->mem_len; i++) {
-        if (!writer_put(&w, &s->mem[i], error)) {
-            g_free(w.buf);
-            close(w.fd);
-            return FALSE;
-        }
+    if (!writer_put_many(&w, s->mem, s->mem_len, error)) {
+        g_free(w.buf);
+        close(w.fd);
+        return FALSE;
     }
+    w.first = s->mem[0];
+    w.last = s->mem[s->mem_len - 1];
     if (!writer_finish(s, &w, error))
         return FALSE;
     s->mem_len = 0;
@@ -713,6 +868,28 @@ spill(KtSorter *s, GError **error)
     return TRUE;
 }
 
+/*
+ * Where @rec, of the same time as the last record of mem, goes: a group of equal times
+ * (frequent with timestamps in whole seconds) is kept sorted as it grows, by an
+ * insertion step on records still in cache, so that sort_mem has no pass to make over
+ * the run. This is the stable insertion sort sort_mem applies to groups of up to
+ * KT_TIE_SORTED records; a larger group is left to sort_mem (s->ties), as before.
+ */
+static KtRecord *
+tie_slot(KtSorter *s, const KtRecord *rec)
+{
+    gsize j = s->mem_len;
+    if (j - s->group >= KT_TIE_SORTED) {
+        s->ties = TRUE;
+        return &s->mem[j];
+    }
+    while (j > s->group && rec_less(rec, &s->mem[j - 1])) {
+        s->mem[j] = s->mem[j - 1];
+        j--;
+    }
+    return &s->mem[j];
+}
+
 gboolean
 kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 {
@@ -720,15 +897,22 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
         s->mem = g_new(KtRecord, s->cap);
     if (s->mem_len == s->cap && !spill(s, error))
         return FALSE;
+    KtRecord *slot = &s->mem[s->mem_len];
     if (s->mem_len > 0) {
-        gint64 prev = s->mem[s->mem_len - 1].time_ms;
-        s->unsorted |= rec->time_ms < prev;
-        s->ties |= rec->time_ms == prev;
+        gint64 prev = slot[-1].time_ms;
         range_add(&s->range, rec);
+        if (rec->time_ms > prev)
+            s->group = s->mem_len;
+        else if (rec->time_ms < prev)
+            s->unsorted = TRUE;
+        else if (!s->unsorted && !s->ties)
+            slot = tie_slot(s, rec);
     } else {
         range_start(&s->range, rec);
+        s->group = 0;
     }
-    s->mem[s->mem_len++] = *rec;
+    *slot = *rec;
+    s->mem_len++;
     s->total++;
     return TRUE;
 }
@@ -800,6 +984,8 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
             g_assert(run.map == NULL);
             run.map = map;
             mapped_vals(&run, map);
+            map_record(map, &run.first);
+            map_record(map, &run.last);
             dst->total += run.count;
             g_array_append_val(dst->runs, run);
         }
@@ -829,7 +1015,13 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
             fn(ud, &s->mem[i]);
         ok = TRUE;
     } else {
-        ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
+        KtSpan *spans = g_new(KtSpan, s->runs->len + 1);
+        gsize n = chain_runs(s, s->mem, s->mem_len, spans);
+        if (n > 0)
+            ok = replay_chain(s, spans, n, fn, ud, error);
+        else
+            ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
+        g_free(spans);
     }
     close_runs(s);
     s->mem_len = 0;
