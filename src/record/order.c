@@ -17,7 +17,6 @@
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
 #define KT_IO_BUF (256 * 1024)   /* bytes of encoded records per write */
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
-#define KT_REPLAY_BUF (128 * 1024) /* bytes read at once from runs that follow each other */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
 
@@ -42,7 +41,6 @@ typedef struct {
     KtPack pack;       /* how its records are packed */
     const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
     KtPack vals;       /* ranges (min, max) of the records it yields, after map */
-    KtRecord first, last; /* the first and last records it yields, after map */
 } KtRun;
 
 /* The record as 8 words, for ORing whole records (no padding: every bit is a field). */
@@ -442,7 +440,6 @@ typedef struct {
     gsize len;
     KtPack pack;
     guint64 count;
-    KtRecord first, last; /* of the run: set by the caller before writer_finish */
 } KtRunWriter;
 
 static gboolean
@@ -499,7 +496,7 @@ writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
         close(w->fd);
         return FALSE;
     }
-    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack, w->first, w->last };
+    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
     g_array_append_val(s->runs, run);
     return TRUE;
 }
@@ -654,6 +651,76 @@ merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
     return TRUE;
 }
 
+/* Takes the next records of @c into @fn until one does not come before @bound, which is
+ * left in c->head; one of the records in c's buffer does not. */
+static gboolean
+drain_until(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, GError **error)
+{
+    for (;;) {
+        if (!cursor_next(c, error))
+            return FALSE;
+        if (!rec_less(&c->head, bound))
+            return TRUE;
+        fn(ud, &c->head);
+    }
+}
+
+/*
+ * Hands the records of @c, the only run in the heap, to @fn while they come before
+ * @bound, the first record of the next pending run (NULL: none), and sets *@done when
+ * @c ran out. The merge loop would do the same record by record (a heap of one, whose
+ * head is taken until a pending run joins at its first record); this loop only spares
+ * it the heap work: runs that follow each other (one log read in order, split into
+ * runs, where only records of equal time at a cut may overlap) are mostly read here.
+ */
+static gboolean
+drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboolean *done,
+            GError **error)
+{
+    if (c->fd < 0) {
+        /* the in-memory run: cursor_next is a copy */
+        for (;;) {
+            if (bound != NULL && !rec_less(&c->head, bound))
+                return TRUE;
+            fn(ud, &c->head);
+            if (c->left == 0) {
+                *done = TRUE;
+                return TRUE;
+            }
+            cursor_next(c, error);
+        }
+    }
+    if (bound != NULL && !rec_less(&c->head, bound))
+        return TRUE;
+    fn(ud, &c->head);
+    const KtPack k = *c->pack;
+    while (c->left > 0) {
+        if (c->pos >= c->len && !cursor_refill(c, error))
+            return FALSE;
+        /* the block's records are sorted: when its last one comes before @bound, all do */
+        gsize n = (c->len - c->pos) / MAX(k.size, 1);
+        n = n > 0 ? n : 1;
+        if (bound != NULL) {
+            pack_get(&k, c->buf + c->pos + (n - 1) * k.size, &c->head);
+            if (c->map != NULL)
+                map_record(c->map, &c->head);
+            if (!rec_less(&c->head, bound))
+                n = 0;
+        }
+        if (n == 0)
+            return drain_until(c, bound, fn, ud, error);
+        for (gsize i = 0; i < n; i++, c->pos += k.size) {
+            pack_get(&k, c->buf + c->pos, &c->head);
+            if (c->map != NULL)
+                map_record(c->map, &c->head);
+            fn(ud, &c->head);
+        }
+        c->left -= n;
+    }
+    *done = TRUE;
+    return TRUE;
+}
+
 /* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
  * sorted in-memory records into @fn. A run joins the heap only when the merge reaches
  * its first record, so runs that follow each other in time (one log read in order) are
@@ -676,6 +743,12 @@ merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
         if (hn == 0)
             break;
         KtCursor *c = heap[0];
+        if (hn == 1) {
+            gboolean done = FALSE;
+            ok = drain_alone(c, pi < np ? &pend[pi]->head : NULL, fn, ud, &done, error);
+            hn = done ? 0 : 1;
+            continue;
+        }
         fn(ud, &c->head);
         if (c->left > 0)
             ok = cursor_next(c, error);
@@ -689,90 +762,6 @@ merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
     g_free(cur);
     g_free(heap);
     g_free(pend);
-    return ok;
-}
-
-/* ---- replaying runs that follow each other ------------------------------------------- */
-
-/* A run as the drain orders them: spilled (run), or the in-memory one (run NULL). */
-typedef struct {
-    const KtRun *run;
-    const KtRecord *first, *last;
-} KtSpan;
-
-/*
- * Orders the spilled runs and the @mem_len (> 0 when @mem is not NULL) sorted records of
- * @mem by their first record into @spans (runs->len + 1 entries), and returns how many
- * there are when each one's first record comes after the previous one's last, else 0.
- * That is the usual case of one log read in time order, and then merging the runs is
- * reading them one after the other (replay_chain), with no heap.
- */
-static gsize
-chain_runs(KtSorter *s, const KtRecord *mem, gsize mem_len, KtSpan *spans)
-{
-    gsize n = 0;
-    for (guint i = 0; i < s->runs->len; i++) {
-        const KtRun *run = &g_array_index(s->runs, KtRun, i);
-        spans[n++] = (KtSpan){ run, &run->first, &run->last };
-    }
-    if (mem != NULL && mem_len > 0)
-        spans[n++] = (KtSpan){ NULL, &mem[0], &mem[mem_len - 1] };
-    for (gsize i = 1; i < n; i++) {
-        KtSpan x = spans[i];
-        gsize j = i;
-        while (j > 0 && rec_less(x.first, spans[j - 1].first)) {
-            spans[j] = spans[j - 1];
-            j--;
-        }
-        spans[j] = x;
-    }
-    for (gsize i = 1; i < n; i++) {
-        if (!rec_less(spans[i - 1].last, spans[i].first))
-            return 0;
-    }
-    return n;
-}
-
-/* Hands the records of spilled run @run to @fn in order, reading them through @buf
- * (KT_REPLAY_BUF + 8 bytes). */
-static gboolean
-replay_run(const KtRun *run, guint8 *buf, KtRecordFn fn, gpointer ud, GError **error)
-{
-    const KtPack k = run->pack;
-    for (guint64 left = run->count; left > 0;) {
-        gsize m = k.size > 0 ? (gsize)MIN(left, (guint64)(KT_REPLAY_BUF / k.size)) : left;
-        if (!read_full(run->fd, buf, m * k.size, error))
-            return FALSE;
-        const guint8 *p = buf;
-        for (gsize i = 0; i < m; i++, p += k.size) {
-            KtRecord r;
-            pack_get(&k, p, &r);
-            if (run->map != NULL)
-                map_record(run->map, &r);
-            fn(ud, &r);
-        }
-        left -= m;
-    }
-    return TRUE;
-}
-
-/* Hands the records of @n chained spans (chain_runs) to @fn in order. */
-static gboolean
-replay_chain(KtSorter *s, const KtSpan *spans, gsize n, KtRecordFn fn, gpointer ud,
-             GError **error)
-{
-    guint8 *buf = g_malloc0(KT_REPLAY_BUF + 8);
-    gboolean ok = TRUE;
-    for (gsize i = 0; i < n && ok; i++) {
-        if (spans[i].run != NULL) {
-            ok = replay_run(spans[i].run, buf, fn, ud, error);
-            continue;
-        }
-        for (const KtRecord *r = spans[i].first; r <= spans[i].last; r++)
-            fn(ud, r);
-    }
-    g_free(buf);
-    (void)s;
     return ok;
 }
 
@@ -798,19 +787,14 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
     KtCascade c = { { 0 }, NULL };
     KtPack pack;
     pack_reset(&pack);
-    const KtRun *lo = &g_array_index(s->runs, KtRun, first), *hi = lo;
     for (guint i = first; i < first + n; i++) {
-        const KtRun *run = &g_array_index(s->runs, KtRun, i);
-        pack_widen(&pack, run->vals.min);
-        pack_widen(&pack, run->vals.max);
-        lo = rec_less(&run->first, &lo->first) ? run : lo;
-        hi = rec_less(&hi->last, &run->last) ? run : hi;
+        const KtPack *k = &g_array_index(s->runs, KtRun, i).vals;
+        pack_widen(&pack, k->min);
+        pack_widen(&pack, k->max);
     }
     pack_finish(&pack);
     if (!writer_start(&c.w, &pack, error))
         return FALSE;
-    c.w.first = lo->first;
-    c.w.last = hi->last;
     gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
@@ -861,8 +845,6 @@ spill(KtSorter *s, GError **error)
         close(w.fd);
         return FALSE;
     }
-    w.first = s->mem[0];
-    w.last = s->mem[s->mem_len - 1];
     if (!writer_finish(s, &w, error))
         return FALSE;
     s->mem_len = 0;
@@ -988,8 +970,6 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
             g_assert(run.map == NULL);
             run.map = map;
             mapped_vals(&run, map);
-            map_record(map, &run.first);
-            map_record(map, &run.last);
             dst->total += run.count;
             g_array_append_val(dst->runs, run);
         }
@@ -1019,13 +999,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
             fn(ud, &s->mem[i]);
         ok = TRUE;
     } else {
-        KtSpan *spans = g_new(KtSpan, s->runs->len + 1);
-        gsize n = chain_runs(s, s->mem, s->mem_len, spans);
-        if (n > 0)
-            ok = replay_chain(s, spans, n, fn, ud, error);
-        else
-            ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
-        g_free(spans);
+        ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
     }
     close_runs(s);
     s->mem_len = 0;

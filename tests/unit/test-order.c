@@ -168,6 +168,14 @@ time_ties(GRand *rnd, guint i)
     return 1700000000000 + (gint64)(i / 5) * 1000;
 }
 
+/* Bursts of more equal times than the sorter sorts as they come (KT_TIE_SORTED). */
+static gint64
+time_bursts(GRand *rnd, guint i)
+{
+    (void)rnd;
+    return 1700000000000 + (gint64)(i / 40) * 1000;
+}
+
 /* In order but for an occasional late record (a merged log). */
 static gint64
 time_mostly(GRand *rnd, guint i)
@@ -185,6 +193,12 @@ test_round_trip(void)
     check_round_trip(97, 3000, 13, time_ties);
     check_round_trip(97, 3000, 14, time_mostly);
     check_round_trip(0, 3000, 15, time_ties);
+    check_round_trip(97, 3000, 21, time_bursts);
+    check_round_trip(0, 3000, 22, time_bursts);
+    /* runs of several read blocks, cut inside groups of equal times or not */
+    check_round_trip(5000, 40000, 23, time_ties);
+    check_round_trip(5000, 40000, 24, time_increasing);
+    check_round_trip(5000, 40000, 25, time_mostly);
     /* more runs than one merge takes: a cascade first */
     check_round_trip(10, 1500, 16, time_mostly);
     check_round_trip(10, 1500, 17, time_random);
