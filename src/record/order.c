@@ -1,17 +1,20 @@
 /*
  * order.c - the ordering stage: sorts records by (time, tiebreak, input, line) in
  * bounded memory. A run of at most run_cap records is kept in memory; a full run is
- * sorted and spilled, delta-encoded (about 25 bytes a record instead of 64), to an
- * unlinked temporary file; draining merges the spilled runs and the last in-memory
- * run with a binary heap. At KT_MAX_FANIN spilled runs, the smaller half of them are
- * merged into one, so the merge buffers stay bounded too. Runs absorbed from another
- * sorter (parallel reading) are merged as they are, translated on the way out.
+ * sorted and spilled, packed (order-pack.h: about 27 bytes a record instead of 64), to
+ * an unlinked temporary file; draining merges the spilled runs and the last in-memory
+ * run with a binary heap, which a run alone in it (runs of one log in time order) leaves
+ * a block at a time. At KT_MAX_FANIN spilled runs, the smaller half of them are merged
+ * into one, so the merge buffers stay bounded too. Runs absorbed from another sorter
+ * (parallel reading) are merged as they are, translated on the way out.
  */
 #include "keytrail/order.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <unistd.h>
+
+#include "order-pack.h"
 
 #define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
@@ -20,21 +23,6 @@
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
 
-/* Packed fields of a spilled record. Small fields share one: MISC is status | outcome
- * << 16 | flags << 24, INPUT is input | reserved << 32 (both usually a few bytes). */
-enum { KT_F_TIME, KT_F_TIEBREAK, KT_F_LINE, KT_F_BYTES, KT_F_INPUT, KT_F_KEY, KT_F_PRINCIPAL,
-       KT_F_SOURCE, KT_F_OP, KT_F_UA, KT_F_MISC, KT_F_COUNT };
-
-#define KT_SIGN ((guint64)1 << 63)
-
-typedef struct {
-    guint64 min[KT_F_COUNT], max[KT_F_COUNT]; /* range of each field (unsigned order) */
-    guint64 mask[KT_F_COUNT];  /* bytes of the offset: low width*8 bits */
-    guint8 width[KT_F_COUNT];  /* bytes per field, 0-8 */
-    guint8 off[KT_F_COUNT];    /* where each field starts in a packed record */
-    gsize size;                /* bytes per record */
-} KtPack;
-
 typedef struct {
     int fd;            /* unlinked temporary file */
     guint64 count;     /* records in the run */
@@ -42,18 +30,6 @@ typedef struct {
     const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
     KtPack vals;       /* ranges (min, max) of the records it yields, after map */
 } KtRun;
-
-/* The record as 8 words, for ORing whole records (no padding: every bit is a field). */
-#define KT_REC_WORDS 8
-G_STATIC_ASSERT(sizeof(KtRecord) == KT_REC_WORDS * sizeof(guint64));
-
-/* Upper bounds of the fields of the in-memory run, kept as records are added (its times
- * are known once it is sorted: from its first to its last record). */
-typedef struct {
-    guint64 ors[KT_REC_WORDS]; /* OR of the records' words: of each field (words 0 and 1,
-                                  time and bytes, are left 0) */
-    guint64 bytes;            /* OR of the packed bytes fields (pack_bytes) */
-} KtRunRange;
 
 struct _KtSorter {
     KtRecord *mem;     /* current in-memory run; NULL until a record comes (and after a
@@ -212,191 +188,6 @@ sort_mem(KtSorter *s)
             start = i;
         }
     }
-}
-
-/* ---- encoding of spilled runs -------------------------------------------------------- */
-
-/*
- * A spilled run stores each field of its records in as few little-endian bytes as the
- * run's range of that field needs: time as the offset from the run's first time (in
- * unsigned order), every other field as is, its range bounded by the OR of its values.
- * The layout is fixed per run, each field at a fixed offset: packing is a store per
- * field, unpacking a load and a mask, and a typical record takes about 27 bytes
- * instead of 64.
- */
-/* The shared fields (see KT_F_MISC and KT_F_INPUT). */
-static inline guint64
-pack_misc(const KtRecord *r)
-{
-    return (guint64)r->status | (guint64)r->outcome << 16 | (guint64)r->flags << 24;
-}
-
-static inline guint64
-pack_input(const KtRecord *r)
-{
-    return (guint64)r->input | (guint64)r->reserved << 32;
-}
-
-/* Bytes are packed plus one, so that -1 (unknown) and sizes share the range [0, OR]. */
-static inline guint64
-pack_bytes(const KtRecord *r)
-{
-    return (guint64)r->bytes + 1;
-}
-
-/* Word @i of @r. */
-static inline guint64
-rec_word(const KtRecord *r, int i)
-{
-    guint64 w;
-    memcpy(&w, (const guint8 *)r + i * sizeof(w), sizeof(w));
-    return w;
-}
-
-/* Widens @g to @r. The record is ORed as words (the first two, time and bytes, are not
- * needed); the OR of a field is then the field of the ORed words, as no field straddles
- * a word. */
-static inline void
-range_add(KtRunRange *g, const KtRecord *r)
-{
-    g->ors[2] |= rec_word(r, 2);
-    g->ors[3] |= rec_word(r, 3);
-    g->ors[4] |= rec_word(r, 4);
-    g->ors[5] |= rec_word(r, 5);
-    g->ors[6] |= rec_word(r, 6);
-    g->ors[7] |= rec_word(r, 7);
-    g->bytes |= pack_bytes(r);
-}
-
-/* The ranges of a run of one record, @r. */
-static void
-range_start(KtRunRange *g, const KtRecord *r)
-{
-    memset(g, 0, sizeof(*g));
-    range_add(g, r);
-}
-
-static void
-pack_reset(KtPack *k)
-{
-    for (int i = 0; i < KT_F_COUNT; i++) {
-        k->min[i] = G_MAXUINT64;
-        k->max[i] = 0;
-    }
-}
-
-static void
-pack_widen(KtPack *k, const guint64 f[KT_F_COUNT])
-{
-    for (int i = 0; i < KT_F_COUNT; i++) {
-        k->min[i] = MIN(k->min[i], f[i]);
-        k->max[i] = MAX(k->max[i], f[i]);
-    }
-}
-
-/* Widens @k to the records of a sorted run from @first to @last whose ranges @g holds.
- * Fields other than time get the range [0, OR of the values]: an upper bound kept with
- * a few ORs as records are added, with no pass over the run. */
-static void
-pack_range(KtPack *k, const KtRunRange *g, const KtRecord *first, const KtRecord *last)
-{
-    guint64 lo[KT_F_COUNT] = { 0 }, hi[KT_F_COUNT];
-    KtRecord o;
-    memcpy(&o, g->ors, sizeof(o));
-    hi[KT_F_TIEBREAK] = o.tiebreak;
-    hi[KT_F_LINE] = o.line;
-    hi[KT_F_INPUT] = pack_input(&o);
-    hi[KT_F_KEY] = o.key;
-    hi[KT_F_PRINCIPAL] = o.principal;
-    hi[KT_F_SOURCE] = o.source;
-    hi[KT_F_OP] = o.op;
-    hi[KT_F_UA] = o.ua;
-    hi[KT_F_MISC] = pack_misc(&o);
-    lo[KT_F_TIME] = (guint64)first->time_ms ^ KT_SIGN;
-    hi[KT_F_TIME] = (guint64)last->time_ms ^ KT_SIGN;
-    hi[KT_F_BYTES] = g->bytes;
-    pack_widen(k, lo);
-    pack_widen(k, hi);
-}
-
-/* Chooses the widths once the ranges are known (an empty range packs in 0 bytes). */
-static void
-pack_finish(KtPack *k)
-{
-    k->size = 0;
-    for (int i = 0; i < KT_F_COUNT; i++) {
-        if (k->min[i] > k->max[i])
-            k->min[i] = k->max[i] = 0;
-        /* ranges other than time's start at 0 (OR bounds): such fields are stored as is */
-        g_assert(i == KT_F_TIME || k->min[i] == 0);
-        guint64 span = k->max[i] - k->min[i];
-        guint8 w = 0;
-        while (w < 8 && (span >> (8 * w)) != 0)
-            w++;
-        k->width[i] = w;
-        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
-        k->off[i] = (guint8)k->size;
-        k->size += w;
-    }
-}
-
-/* Stores @v (its offset from min[i], which is 0 for every field but time) in field @i of
- * the record at @p: 8 bytes written, width[i] kept, as fields are stored in increasing
- * order, each over the previous one's slack. */
-static inline void
-put_field(const KtPack *k, int i, guint8 *p, guint64 v)
-{
-    guint64 d = GUINT64_TO_LE(v);
-    memcpy(p + k->off[i], &d, 8);
-}
-
-/* Packs @r at @p; writes up to 8 bytes past the record (callers leave that slack). */
-static inline void
-pack_put(const KtPack *k, guint8 *p, const KtRecord *r)
-{
-    put_field(k, KT_F_TIME, p, ((guint64)r->time_ms ^ KT_SIGN) - k->min[KT_F_TIME]);
-    put_field(k, KT_F_TIEBREAK, p, r->tiebreak);
-    put_field(k, KT_F_LINE, p, r->line);
-    put_field(k, KT_F_BYTES, p, pack_bytes(r));
-    put_field(k, KT_F_INPUT, p, pack_input(r));
-    put_field(k, KT_F_KEY, p, r->key);
-    put_field(k, KT_F_PRINCIPAL, p, r->principal);
-    put_field(k, KT_F_SOURCE, p, r->source);
-    put_field(k, KT_F_OP, p, r->op);
-    put_field(k, KT_F_UA, p, r->ua);
-    put_field(k, KT_F_MISC, p, pack_misc(r));
-}
-
-/* The stored value of field @i of the record at @p (reads 8 bytes): its offset from
- * min[i]. Fields are at fixed offsets, so their loads do not wait for one another. */
-static inline guint64
-get_field(const KtPack *k, int i, const guint8 *p)
-{
-    guint64 d;
-    memcpy(&d, p + k->off[i], 8);
-    return GUINT64_FROM_LE(d) & k->mask[i];
-}
-
-/* Unpacks a record from @p; reads up to 8 bytes past it (callers leave that slack). */
-static inline void
-pack_get(const KtPack *k, const guint8 *p, KtRecord *r)
-{
-    r->time_ms = (gint64)((get_field(k, KT_F_TIME, p) + k->min[KT_F_TIME]) ^ KT_SIGN);
-    r->tiebreak = get_field(k, KT_F_TIEBREAK, p);
-    r->line = get_field(k, KT_F_LINE, p);
-    r->bytes = (gint64)(get_field(k, KT_F_BYTES, p) - 1);
-    guint64 input = get_field(k, KT_F_INPUT, p);
-    r->input = (guint32)input;
-    r->reserved = (guint32)(input >> 32);
-    r->key = (guint32)get_field(k, KT_F_KEY, p);
-    r->principal = (guint32)get_field(k, KT_F_PRINCIPAL, p);
-    r->source = (guint32)get_field(k, KT_F_SOURCE, p);
-    r->op = (guint32)get_field(k, KT_F_OP, p);
-    r->ua = (guint32)get_field(k, KT_F_UA, p);
-    guint64 misc = get_field(k, KT_F_MISC, p);
-    r->status = (guint16)misc;
-    r->outcome = (guint8)(misc >> 16);
-    r->flags = (guint8)(misc >> 24);
 }
 
 /* ---- spilled run files ---------------------------------------------------------------- */
