@@ -1,7 +1,9 @@
 /*
  * timeparse.c - allocation-free timestamp parsing (record stage): digits are read by
- * hand, the epoch second of the last "date + time up to the minutes" prefix is cached
- * (so most stamps only read their seconds and fraction), and zone offsets for local stamps come from GTimeZone through a per-day cache.
+ * hand; the last date (CLF or ISO 8601) is cached with its epoch day, so most stamps only
+ * read their time digits; the last "date + time up to the minutes" prefix is cached for
+ * the other shapes; the last zone offset text is cached with its value; zone offsets for
+ * local stamps come from GTimeZone through a per-day cache.
  */
 #include "keytrail/timeparse.h"
 
@@ -27,6 +29,14 @@ struct _KtTimeParser {
     gint64 local_civil;          /* last civil second converted from the parser's zone */
     gint64 local_utc;            /* its UTC second */
     gboolean local_valid;        /* local_civil and local_utc are set */
+    gsize day_len;               /* last cached date: 11 "10/Oct/2000", 10 "2000-10-10",
+                                    0 = none */
+    guint64 day_head, day_tail;  /* its first and its last 8 bytes */
+    gint64 day_civil;            /* its midnight as seconds, read as if UTC */
+    gsize zone_len;              /* last zone offset text parse_offset accepted: its
+                                    length (0 = none) */
+    guint64 zone_key;            /* and its zone_key() */
+    gint32 zone_off;             /* its offset */
 };
 
 /* Latest accepted instant: 9999-12-31T23:59:59Z. */
@@ -49,6 +59,14 @@ read_digits(const char *p, int n)
         v = v * 10 + (p[i] - '0');
     }
     return v;
+}
+
+/* Reads two digits at @p (caller checked they exist); -1 if not digits. */
+static inline int
+two_digits(const char *p)
+{
+    unsigned a = (unsigned)(guchar)p[0] - '0', b = (unsigned)(guchar)p[1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
 }
 
 static gboolean
@@ -314,9 +332,41 @@ parse_clf(const char *p, const char *end, KtCivil *c)
     return p + dl + 18;
 }
 
+/* The 3 to 6 bytes of a zone offset text as one number: the first and the last four
+ * bytes cover all of them, so with the length equal keys mean equal texts. */
+static inline guint64
+zone_key(const char *p, gsize n)
+{
+    if (n < 4)
+        return (guint64)(guchar)p[0] | (guint64)(guchar)p[1] << 8 | (guint64)(guchar)p[2] << 16;
+    guint32 lo, hi;
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + n - 4, 4);
+    return (guint64)lo | (guint64)hi << 32;
+}
+
+/* parse_offset through a one-entry cache of the last zone text (logs repeat one or two
+ * offsets; parse_offset is a pure function of the text, so the cached value is its). */
+static gboolean
+zone_offset_cached(KtTimeParser *tp, const char *p, const char *end, gint32 *off)
+{
+    gsize n = (gsize)(end - p);
+    if (n == tp->zone_len && zone_key(p, n) == tp->zone_key) {
+        *off = tp->zone_off;
+        return TRUE;
+    }
+    if (!parse_offset(p, end, off))
+        return FALSE;
+    tp->zone_len = n; /* 3, 5 or 6: parse_offset accepts no other length */
+    tp->zone_key = zone_key(p, n);
+    tp->zone_off = *off;
+    return TRUE;
+}
+
 /* After the seconds: [.fff | ,fff] [spaces] [Z | UTC | GMT | +hh[:]mm | +hh]. */
 static gboolean
-parse_tail(const char *p, const char *end, int *frac_ms, gboolean *has_zone, gint32 *off)
+parse_tail(KtTimeParser *tp, const char *p, const char *end, int *frac_ms, gboolean *has_zone,
+           gint32 *off)
 {
     *frac_ms = 0;
     *has_zone = FALSE;
@@ -343,7 +393,7 @@ parse_tail(const char *p, const char *end, int *frac_ms, gboolean *has_zone, gin
         return TRUE;
     if (n == 3 && (g_ascii_strncasecmp(p, "UTC", 3) == 0 || g_ascii_strncasecmp(p, "GMT", 3) == 0))
         return TRUE;
-    return parse_offset(p, end, off);
+    return zone_offset_cached(tp, p, end, off);
 }
 
 /* Epoch seconds or milliseconds (>= 1e11), digits with an optional fraction. */
@@ -410,6 +460,13 @@ parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
     if (c.s == 60)
         c.s = 59; /* a leap second is kept inside its minute */
     *civil_sec = kt_time_from_civil(c.y, c.mo, c.d, c.h, c.mi, c.s);
+    gsize day_len = clf ? (p[2] == '/' ? 11 : 0) : 10;
+    if (day_len > 0) {
+        memcpy(&tp->day_head, p, 8);
+        memcpy(&tp->day_tail, p + day_len - 8, 8);
+        tp->day_len = day_len;
+        tp->day_civil = kt_time_from_civil(c.y, c.mo, c.d, 0, 0, 0);
+    }
     tp->prefix_len = 0;
     if (minute_len > 0 && minute_len <= KT_PREFIX_MAX) {
         memcpy(tp->prefix, p, minute_len);
@@ -449,6 +506,38 @@ parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civ
     return 1;
 }
 
+/*
+ * The cached day: "dd/Mon/yyyy:hh:mm:ss" or "yyyy-mm-ddThh:mm:ss" (or 't', ' ') whose
+ * date is the last one parse_head accepted, so only the time is read. It exists because
+ * most stamps share their date with the one before; it equals parse_head because the
+ * date was validated when cached, the separators checked are the ones parse_clf and
+ * parse_iso require and the time checks are civil_valid's. Returns the tail, or NULL
+ * when the stamp is not of this shape (the general path then decides, also on errors).
+ */
+static const char *
+parse_day_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civil)
+{
+    gsize n = tp->day_len;
+    if (n == 0 || (gsize)(end - p) < n + 9)
+        return NULL;
+    guint64 head, tail;
+    memcpy(&head, p, 8);
+    memcpy(&tail, p + n - 8, 8);
+    if (head != tp->day_head || tail != tp->day_tail)
+        return NULL;
+    char sep = p[n];
+    if (n == 11 ? sep != ':' : (sep != 'T' && sep != 't' && sep != ' '))
+        return NULL;
+    const char *t = p + n + 1;
+    if (t[2] != ':' || t[5] != ':')
+        return NULL;
+    int h = two_digits(t), mi = two_digits(t + 3), s = two_digits(t + 6);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+        return NULL;
+    *civil = tp->day_civil + h * 3600 + mi * 60 + (s == 60 ? 59 : s);
+    return t + 8;
+}
+
 /* The UTC second of local civil second @civil (memoized: stamps repeat seconds). */
 static gint64
 local_cached(KtTimeParser *tp, gint64 civil)
@@ -468,9 +557,11 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     if (s.ptr == NULL)
         return FALSE;
     const char *p = s.ptr, *end = s.ptr + s.len;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
+    /* ' ', '\t' and '"' are all <= '"': one comparison passes a digit or a letter */
+    while (p < end && (guchar)*p <= '"' && (*p == ' ' || *p == '\t' || *p == '"'))
         p++;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '"'))
+    while (end > p && (guchar)end[-1] <= '"' &&
+           (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '"'))
         end--;
     if (p < end && *p == '[') {
         p++;
@@ -480,8 +571,8 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     if (p == end)
         return FALSE;
     gint64 civil;
-    const char *q;
-    int hit = parse_cached(tp, p, end, &civil, &q);
+    const char *q = parse_day_cached(tp, p, end, &civil);
+    int hit = q != NULL ? 1 : parse_cached(tp, p, end, &civil, &q);
     if (hit < 0)
         return FALSE;
     if (hit == 0) {
@@ -494,7 +585,7 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     int frac;
     gboolean has_zone;
     gint32 off = 0;
-    if (!parse_tail(q, end, &frac, &has_zone, &off))
+    if (!parse_tail(tp, q, end, &frac, &has_zone, &off))
         return FALSE;
     gint64 utc = has_zone ? civil - off : local_cached(tp, civil);
     if (utc < 0 || utc > KT_MAX_SEC)
