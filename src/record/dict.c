@@ -34,14 +34,21 @@ typedef struct {
 
 #define KT_RECENT_BITS 9  /* recent-id cache entries per space: 512 */
 
+/* A recent-cache entry: an id and the tag of its text (recent_mix() bits), so a miss is
+ * seen without touching the entry. */
+typedef struct {
+    guint32 id;           /* 0 = none */
+    guint32 tag;
+} KtRecent;
+
 typedef struct {
     KtSlot *slots;        /* open addressing, linear probing; size mask+1 */
     guint32 mask;         /* capacity - 1, capacity a power of two */
     KtEntry *ents;        /* id -> entry */
     guint32 n, cap;       /* entries used (with [0]) and allocated */
     GStringChunk *chunk;  /* owns the bytes */
-    guint32 recent[1u << KT_RECENT_BITS]; /* ids, in pairs at recent_index(), the
-                                             newer first; 0 = none */
+    KtRecent recent[1u << KT_RECENT_BITS]; /* in pairs at recent_index(), the newer
+                                              first */
 } KtSpaceTable;
 
 struct _KtDict {
@@ -98,11 +105,12 @@ hash_bytes(const char *p, gsize n)
     return h;
 }
 
-/* The recent-cache entry for @p (@n >= 1 bytes): the length and the first, middle and
- * last eight bytes mixed by one multiplication. Any index is correct (a hit is verified
- * against the whole text); a good one only makes hits likelier. */
-static inline guint32
-recent_index(const char *p, gsize n)
+/* The recent-cache mix of @p (@n >= 1 bytes): the length and the first, middle and last
+ * eight bytes by one multiplication; the high bits index the cache, the low ones tag the
+ * entry. Any mix is correct (a hit is verified against the whole text); a good one only
+ * makes hits likelier. */
+static inline guint64
+recent_mix(const char *p, gsize n)
 {
     guint64 a, b = 0, c = 0;
     if (n >= 8) {
@@ -112,9 +120,8 @@ recent_index(const char *p, gsize n)
     } else {
         a = tail_bytes(p, n, n);
     }
-    guint64 h = (a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xff51afd7ed558ccdull) ^ n) *
-                0xc4ceb9fe1a85ec53ull;
-    return (guint32)(h >> (64 - KT_RECENT_BITS)) & ~1u;
+    return (a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xff51afd7ed558ccdull) ^ n) *
+           0xc4ceb9fe1a85ec53ull;
 }
 
 static void
@@ -229,9 +236,9 @@ space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot, const 
     return id;
 }
 
-/* intern_fast past the recent cache (@r: the entry to fill). */
-static G_GNUC_NO_INLINE guint32
-intern_slow(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint32 r, guint64 *hash)
+/* Interns @s (not empty) through the table alone, with the limit of intern_fast. */
+static guint32
+table_intern(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
 {
     KtSpaceTable *t = &d->spaces[space];
     guint64 h = hash_bytes(s.ptr, s.len);
@@ -244,10 +251,35 @@ intern_slow(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint32 r, g
         }
         id = space_add(d, space, s, h, slot, NULL);
     }
-    t->recent[r + 1] = t->recent[r]; /* the pair's older entry gives way */
-    t->recent[r] = id;
     *hash = h;
     return id;
+}
+
+/* intern_fast past the recent cache (@r: the pair to fill, @tag: the text's tag). */
+static G_GNUC_NO_INLINE guint32
+intern_slow(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint32 r, guint32 tag,
+            guint64 *hash)
+{
+    guint32 id = table_intern(d, space, s, max_ids, hash);
+    if (id != 0) {
+        KtSpaceTable *t = &d->spaces[space];
+        t->recent[r + 1] = t->recent[r]; /* the pair's older entry gives way */
+        t->recent[r] = (KtRecent){ id, tag };
+    }
+    return id;
+}
+
+/* Whether recent entry @c holds @s (tag @tag); sets *@hash when it does. */
+static KT_INLINE gboolean
+recent_hit(const KtSpaceTable *t, KtRecent c, KtStrView s, guint32 tag, guint64 *hash)
+{
+    if (c.tag != tag)
+        return FALSE;
+    const KtEntry *e = &t->ents[c.id];
+    if (e->len != s.len || !kt_bytes_eq(e->str, s.ptr, s.len))
+        return FALSE;
+    *hash = e->hash;
+    return TRUE;
 }
 
 /*
@@ -255,8 +287,9 @@ intern_slow(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint32 r, g
  * ids (with the reserved 0) adds nothing, an unknown @s then giving 0. The recent cache
  * in front exists because hashing the whole text and probing the table cost about three
  * times a hit; it answers what the table would: an entry holds the id of the text it is
- * verified against (entry 0 has length 0 and never matches). A text may sit in either
- * entry of its pair, so two hot values with the same index do not evict each other.
+ * verified against (entry 0 has length 0 and never matches), after a tag that tells most
+ * misses without touching the entry. A text may sit in either entry of its pair, so two
+ * hot values with the same index do not evict each other.
  */
 static KT_INLINE guint32
 intern_fast(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
@@ -266,20 +299,13 @@ intern_fast(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *has
         return 0;
     }
     const KtSpaceTable *t = &d->spaces[space];
-    guint32 r = recent_index(s.ptr, s.len);
-    guint32 id = t->recent[r];
-    const KtEntry *e = &t->ents[id];
-    if (G_LIKELY(e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len))) {
-        *hash = e->hash;
-        return id;
-    }
-    id = t->recent[r + 1];
-    e = &t->ents[id];
-    if (e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len)) {
-        *hash = e->hash;
-        return id;
-    }
-    return intern_slow(d, space, s, max_ids, r, hash);
+    guint64 mix = recent_mix(s.ptr, s.len);
+    guint32 r = (guint32)(mix >> (64 - KT_RECENT_BITS)) & ~1u, tag = (guint32)mix;
+    if (G_LIKELY(recent_hit(t, t->recent[r], s, tag, hash)))
+        return t->recent[r].id;
+    if (recent_hit(t, t->recent[r + 1], s, tag, hash))
+        return t->recent[r + 1].id;
+    return intern_slow(d, space, s, max_ids, r, tag, hash);
 }
 
 guint32
@@ -316,7 +342,7 @@ source_slow(KtDict *d, KtStrView s, gboolean *leading_zero, guint64 *hash)
     KtAddr a;
     gboolean lz = FALSE;
     if (!kt_addr_parse(s, &a, &lz))
-        return intern_fast(d, KT_SPACE_SOURCE, s, G_MAXUINT32, hash);
+        return table_intern(d, KT_SPACE_SOURCE, s, G_MAXUINT32, hash);
     char buf[KT_ADDR_TEXT_MAX];
     gsize n = a.family == KT_ADDR_V4 ? format_v4(a.bytes, buf) : strlen(kt_addr_format(&a, buf));
     *leading_zero = lz;
@@ -336,11 +362,15 @@ static KT_INLINE guint32
 source_fast(KtDict *d, KtStrView s, guint32 max_ids, gboolean *leading_zero, guint64 *hash)
 {
     *leading_zero = FALSE;
+    if (kt_sv_empty(s) || s.len > G_MAXUINT32) {
+        *hash = 0;
+        return 0;
+    }
     /* The text as given is known: canonical IP text or a named source, the common
-     * case (canonical text never has leading zeros). */
-    guint32 id = intern_fast(d, KT_SPACE_SOURCE, s, 0, hash);
-    if (id != 0 || kt_sv_empty(s) || s.len > G_MAXUINT32 ||
-        d->spaces[KT_SPACE_SOURCE].n > max_ids)
+     * case (canonical text never has leading zeros). Sources take the table directly:
+     * they are too many for the recent cache to hit often enough to pay for its misses. */
+    guint32 id = table_intern(d, KT_SPACE_SOURCE, s, 0, hash);
+    if (id != 0 || d->spaces[KT_SPACE_SOURCE].n > max_ids)
         return id;
     return source_slow(d, s, leading_zero, hash);
 }
