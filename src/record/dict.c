@@ -237,7 +237,7 @@ space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot, const 
 }
 
 /* Interns @s (not empty) through the table alone, with the limit of intern_fast. */
-static guint32
+static KT_INLINE guint32
 table_intern(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
 {
     KtSpaceTable *t = &d->spaces[space];
