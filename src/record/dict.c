@@ -334,22 +334,26 @@ format_v4(const guint8 b[4], char *buf)
     return (gsize)(o - buf);
 }
 
-/* A source whose text as given is unknown: an address is stored as its canonical text
- * (with its parsed address), anything else as given. */
+/* A source whose text as given is absent (hash @h, empty slot @slot): an address is
+ * stored as its canonical text (with its parsed address), anything else as given. */
 static G_GNUC_NO_INLINE guint32
-source_slow(KtDict *d, KtStrView s, gboolean *leading_zero, guint64 *hash)
+source_new(KtDict *d, KtStrView s, guint64 h, guint32 slot, gboolean *leading_zero,
+           guint64 *hash)
 {
     KtAddr a;
     gboolean lz = FALSE;
+    *hash = h;
     if (!kt_addr_parse(s, &a, &lz))
-        return table_intern(d, KT_SPACE_SOURCE, s, G_MAXUINT32, hash);
+        return space_add(d, KT_SPACE_SOURCE, s, h, slot, &a);
     char buf[KT_ADDR_TEXT_MAX];
     gsize n = a.family == KT_ADDR_V4 ? format_v4(a.bytes, buf) : strlen(kt_addr_format(&a, buf));
     *leading_zero = lz;
+    if (n == s.len && memcmp(buf, s.ptr, n) == 0) /* canonical already: found absent */
+        return space_add(d, KT_SPACE_SOURCE, s, h, slot, &a);
     KtStrView c = kt_sv_len(buf, n);
     KtSpaceTable *t = &d->spaces[KT_SPACE_SOURCE];
-    guint64 h = hash_bytes(buf, n);
-    guint32 slot = space_find(t, c, h);
+    h = hash_bytes(buf, n);
+    slot = space_find(t, c, h);
     *hash = h;
     if (t->slots[slot].id != 0)
         return t->slots[slot].id;
@@ -362,17 +366,23 @@ static KT_INLINE guint32
 source_fast(KtDict *d, KtStrView s, guint32 max_ids, gboolean *leading_zero, guint64 *hash)
 {
     *leading_zero = FALSE;
-    if (kt_sv_empty(s) || s.len > G_MAXUINT32) {
-        *hash = 0;
+    *hash = 0;
+    if (kt_sv_empty(s) || s.len > G_MAXUINT32)
         return 0;
-    }
     /* The text as given is known: canonical IP text or a named source, the common
      * case (canonical text never has leading zeros). Sources take the table directly:
      * they are too many for the recent cache to hit often enough to pay for its misses. */
-    guint32 id = table_intern(d, KT_SPACE_SOURCE, s, 0, hash);
-    if (id != 0 || d->spaces[KT_SPACE_SOURCE].n > max_ids)
+    KtSpaceTable *t = &d->spaces[KT_SPACE_SOURCE];
+    guint64 h = hash_bytes(s.ptr, s.len);
+    guint32 slot = space_find(t, s, h);
+    guint32 id = t->slots[slot].id;
+    if (id != 0) {
+        *hash = h;
         return id;
-    return source_slow(d, s, leading_zero, hash);
+    }
+    if (t->n > max_ids)
+        return 0;
+    return source_new(d, s, h, slot, leading_zero, hash);
 }
 
 guint32
