@@ -1,9 +1,9 @@
 /*
  * timeparse.c - allocation-free timestamp parsing (record stage): digits are read by
- * hand; the last date (CLF or ISO 8601) is cached with its epoch day, so most stamps only
- * read their time digits; the last "date + time up to the minutes" prefix is cached for
- * the other shapes; the last zone offset text is cached with its value; zone offsets for
- * local stamps come from GTimeZone through a per-day cache.
+ * hand; the last "date + time up to the minutes" prefix is cached with its minute (so
+ * most stamps only read their seconds) and the last date (CLF or ISO 8601) with its day
+ * (a new minute only reads its time digits); the last zone offset text is cached with
+ * its value; zone offsets for local stamps come from GTimeZone through a per-day cache.
  */
 #include "keytrail/timeparse.h"
 
@@ -22,7 +22,8 @@ struct _KtTimeParser {
     GTimeZone *tz;               /* NULL for a fixed offset */
     gint32 fixed_off;            /* seconds east of UTC when tz == NULL */
     KtDayOffset *days;           /* KT_DAY_SLOTS entries; mutable behind a const parser */
-    char prefix[KT_PREFIX_MAX];  /* last parsed text up to and including the minutes */
+    guint64 prefix_w[3];         /* last parsed text up to and including the minutes
+                                    (16 to 24 bytes): its bytes 0-7, 8-15 and last 8 */
     gsize prefix_len;            /* 0 = nothing cached */
     gboolean prefix_clf;         /* the prefix is CLF (seconds follow), else ISO 8601 */
     gint64 prefix_civil;         /* the prefix's minute as seconds, read as if UTC */
@@ -437,6 +438,19 @@ all_epoch_chars(const char *p, const char *end)
     return TRUE;
 }
 
+/* Caches the @n (16 to 24) bytes at @p, a stamp up to and including its minutes, as the
+ * minute prefix, with that minute as seconds read as if UTC. */
+static void
+set_prefix(KtTimeParser *tp, const char *p, gsize n, gboolean clf, gint64 civil_minute)
+{
+    memcpy(&tp->prefix_w[0], p, 8);
+    memcpy(&tp->prefix_w[1], p + 8, 8);
+    memcpy(&tp->prefix_w[2], p + n - 8, 8);
+    tp->prefix_len = n;
+    tp->prefix_clf = clf;
+    tp->prefix_civil = civil_minute;
+}
+
 /* Reads the date and time part; on success sets *@civil_sec and returns the tail. */
 static const char *
 parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
@@ -468,12 +482,8 @@ parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
         tp->day_civil = kt_time_from_civil(c.y, c.mo, c.d, 0, 0, 0);
     }
     tp->prefix_len = 0;
-    if (minute_len > 0 && minute_len <= KT_PREFIX_MAX) {
-        memcpy(tp->prefix, p, minute_len);
-        tp->prefix_len = minute_len;
-        tp->prefix_clf = clf;
-        tp->prefix_civil = *civil_sec - c.s;
-    }
+    if (minute_len >= 16 && minute_len <= KT_PREFIX_MAX) /* 16 or 17 when set */
+        set_prefix(tp, p, minute_len, clf, *civil_sec - c.s);
     return q;
 }
 
@@ -487,12 +497,18 @@ parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civ
              const char **q)
 {
     gsize n = tp->prefix_len;
-    if (n == 0 || (gsize)(end - p) < n || memcmp(p, tp->prefix, n) != 0)
+    if (n == 0 || (gsize)(end - p) < n)
+        return 0;
+    guint64 a, b, c; /* the prefix's three words cover its 16 to 24 bytes */
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    memcpy(&c, p + n - 8, 8);
+    if (a != tp->prefix_w[0] || b != tp->prefix_w[1] || c != tp->prefix_w[2])
         return 0;
     p += n;
     int s = 0;
     if (end - p >= 3 && p[0] == ':') {
-        s = read_digits(p + 1, 2);
+        s = two_digits(p + 1);
         if (s < 0 || s > 60)
             return -1;
         if (s == 60)
@@ -515,7 +531,7 @@ parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civ
  * when the stamp is not of this shape (the general path then decides, also on errors).
  */
 static const char *
-parse_day_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civil)
+parse_day_cached(KtTimeParser *tp, const char *p, const char *end, gint64 *civil)
 {
     gsize n = tp->day_len;
     if (n == 0 || (gsize)(end - p) < n + 9)
@@ -534,7 +550,9 @@ parse_day_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 
     int h = two_digits(t), mi = two_digits(t + 3), s = two_digits(t + 6);
     if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
         return NULL;
-    *civil = tp->day_civil + h * 3600 + mi * 60 + (s == 60 ? 59 : s);
+    gint64 minute = tp->day_civil + h * 3600 + mi * 60;
+    set_prefix(tp, p, n + 6, n == 11, minute); /* what parse_head would cache */
+    *civil = minute + (s == 60 ? 59 : s);
     return t + 8;
 }
 
@@ -571,11 +589,11 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     if (p == end)
         return FALSE;
     gint64 civil;
-    const char *q = parse_day_cached(tp, p, end, &civil);
-    int hit = q != NULL ? 1 : parse_cached(tp, p, end, &civil, &q);
+    const char *q;
+    int hit = parse_cached(tp, p, end, &civil, &q);
     if (hit < 0)
         return FALSE;
-    if (hit == 0) {
+    if (hit == 0 && (q = parse_day_cached(tp, p, end, &civil)) == NULL) {
         if (all_epoch_chars(p, end))
             return parse_epoch(p, end, out_ms);
         q = parse_head(tp, p, end, &civil);

@@ -178,6 +178,12 @@ random_stamp(GRand *r, char *buf, gsize size)
                fracs[g_rand_int_range(r, 0, G_N_ELEMENTS(fracs))],
                zones[g_rand_int_range(r, 0, G_N_ELEMENTS(zones))]);
     gsize n = strlen(buf);
+    /* half the time the minute of the stamp before (the minute cache's case) */
+    static char prev[64];
+    gsize minute = clf ? strlen(day) + 6 : 16;
+    if (g_rand_boolean(r) && strlen(prev) >= minute && n >= minute)
+        memcpy(buf, prev, minute);
+    g_strlcpy(prev, buf, sizeof(prev));
     int what = g_rand_int_range(r, 0, 8);
     if (what == 0 && n > 0)
         buf[g_rand_int_range(r, 0, (gint32)n)] = "0123456789:/-T +Zx"[g_rand_int_range(r, 0, 18)];
