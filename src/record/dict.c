@@ -32,7 +32,7 @@ typedef struct {
 #define KT_INLINE inline
 #endif
 
-#define KT_RECENT_BITS 9  /* recent-id cache entries per space: 512 */
+#define KT_RECENT_BITS 10 /* recent-id cache entries per space: 1,024 */
 
 /* A recent-cache entry: an id and the tag of its text (recent_mix() bits), so a miss is
  * seen without touching the entry. */
