@@ -52,4 +52,21 @@ const KtAddr *kt_dict_addr(const KtDict *dict, guint32 source_id);
  * the text as is for named sources. Sets *@leading_zero when an IPv4 octet had one. */
 guint32 kt_dict_intern_source(KtDict *dict, KtStrView s, gboolean *leading_zero);
 
+/* Limits on distinct values, as ids per space (counting the reserved 0). */
+typedef struct {
+    guint32 max_keys;   /* keys: past it an unknown key is not interned */
+    guint32 max_values; /* other spaces: past it an unknown value becomes "(other)" */
+} KtDictLimits;
+
+/*
+ * Interns the values of @ev into @r (key, principal, source as by kt_dict_intern_source,
+ * op, ua; in that order) and sets @hash[space] to kt_dict_hash() of each id: the ingest
+ * hot path, one call per event. Once a space holds more ids than its limit in @lim, known
+ * values keep their ids (a source looked up as given), an unknown key makes the call
+ * return FALSE with nothing else interned, and any other unknown value gets the id of
+ * "(other)". Sets *@leading_zero when an IPv4 octet of the source had one.
+ */
+gboolean kt_dict_intern_event(KtDict *dict, const KtEventView *ev, const KtDictLimits *lim,
+                              KtRecord *r, guint64 *hash, gboolean *leading_zero);
+
 #endif

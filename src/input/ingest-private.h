@@ -14,6 +14,7 @@
 struct _KtIngest {
     KtIngestOptions opts;   /* copy; strings borrowed from the caller */
     KtDict *dict;           /* records' ids */
+    KtDictLimits limits;    /* opts.max_keys and opts.max_values */
     gboolean own_dict;      /* free dict with the stage */
     KtTimeParser *tp;       /* zone for stamps without one */
     KtRecordFn fn;          /* next stage */
@@ -28,6 +29,7 @@ struct _KtIngest {
     KtSink sink;            /* callbacks handed to formats */
     gboolean warm;          /* warming a parser up (parallel parts): callbacks only count */
     guint64 warm_events;    /* events seen while warm */
+    guint8 outcome_memo[1000]; /* per three-digit status: its KtOutcome + 1, 0 = not yet */
 };
 
 /* Sink callbacks (ud = KtIngest*). */

@@ -29,17 +29,6 @@ kt_ingest_options_init(KtIngestOptions *opts)
     opts->max_values = KT_MAX_VALUES_DEFAULT;
 }
 
-/* Interns @v, or maps it to "(other)" once the space holds max_values values, so hostile
- * input with ever-new user agents cannot grow memory without bound. */
-static guint32
-intern_capped(KtIngest *in, KtSpace space, KtStrView v)
-{
-    if (kt_dict_size(in->dict, space) <= in->opts.max_values)
-        return kt_dict_intern(in->dict, space, v);
-    guint32 id = kt_dict_lookup(in->dict, space, v);
-    return id != 0 || kt_sv_empty(v) ? id : kt_dict_intern(in->dict, space, kt_sv("(other)"));
-}
-
 void
 kt_input_stats_free(gpointer p)
 {
@@ -100,6 +89,33 @@ http_status(KtStrView st)
     return (v >= 100 && v <= 599) ? (guint16)v : 0;
 }
 
+/*
+ * Sets the status and outcome of @r from @ev. A bare three-digit HTTP status (nearly
+ * every web log and CSV line) is read once and its outcome memoised per code: this path
+ * exists because http_status and kt_outcome_classify cost more than the rest of the
+ * record's bookkeeping; kt_outcome_classify is a pure function of the text, so the memo
+ * holds its own answers, and a three-digit code is what http_status reads.
+ */
+static void
+set_status(KtIngest *in, const KtEventView *ev, KtRecord *r)
+{
+    KtStrView st = ev->status;
+    if (!ev->status_grpc && !ev->outcome_set && st.len == 3 && st.ptr != NULL) {
+        guint a = (guint)(guchar)st.ptr[0] - '0', b = (guint)(guchar)st.ptr[1] - '0';
+        guint c = (guint)(guchar)st.ptr[2] - '0';
+        if (a <= 9 && b <= 9 && c <= 9) {
+            guint code = a * 100 + b * 10 + c;
+            r->status = (guint16)(code >= 100 && code <= 599 ? code : 0);
+            if (in->outcome_memo[code] == 0)
+                in->outcome_memo[code] = (guint8)(kt_outcome_classify(st, FALSE) + 1);
+            r->outcome = (guint8)(in->outcome_memo[code] - 1);
+            return;
+        }
+    }
+    r->status = ev->status_grpc ? 0 : http_status(st);
+    r->outcome = (guint8)(ev->outcome_set ? ev->outcome : kt_outcome_classify(st, ev->status_grpc));
+}
+
 /* Adds @key to the current input's key set once per input (a hash insert per event
  * would cost more than the rest of the record's bookkeeping). */
 static void
@@ -138,45 +154,33 @@ kt_ingest_sink_event(gpointer ud, const KtEventView *ev, guint64 line)
         add_reject(in, line, KT_REJECT_BAD_TIME, "timestamp not understood", ev->time_text);
         return;
     }
-    gboolean lz = FALSE;
-    if (kt_dict_size(in->dict, KT_SPACE_KEY) > in->opts.max_keys) {
-        r.key = kt_dict_lookup(in->dict, KT_SPACE_KEY, ev->key);
-        if (r.key == 0) {
-            add_reject(in, line, KT_REJECT_KEY_LIMIT, "more distinct keys than --max-keys",
-                       KT_SV_NULL);
-            return;
-        }
-    } else {
-        r.key = kt_dict_intern(in->dict, KT_SPACE_KEY, ev->key);
+    guint64 h[KT_SPACE_COUNT];
+    gboolean lz;
+    if (!kt_dict_intern_event(in->dict, ev, &in->limits, &r, h, &lz)) {
+        add_reject(in, line, KT_REJECT_KEY_LIMIT, "more distinct keys than --max-keys",
+                   KT_SV_NULL);
+        return;
     }
-    r.principal = intern_capped(in, KT_SPACE_PRINCIPAL, ev->principal);
-    if (kt_dict_size(in->dict, KT_SPACE_SOURCE) <= in->opts.max_values)
-        r.source = kt_dict_intern_source(in->dict, ev->source, &lz);
-    else
-        r.source = intern_capped(in, KT_SPACE_SOURCE, ev->source);
-    r.op = intern_capped(in, KT_SPACE_OP, ev->op);
-    r.ua = intern_capped(in, KT_SPACE_UA, ev->ua);
     r.bytes = ev->bytes;
     r.line = line;
     r.input = in->cur_index;
-    r.status = ev->status_grpc ? 0 : http_status(ev->status);
-    r.outcome = (guint8)(ev->outcome_set ? ev->outcome
-                                         : kt_outcome_classify(ev->status, ev->status_grpc));
+    set_status(in, ev, &r);
     r.flags = (guint8)(ev->flags & ~(guint32)KT_EV_TIME_SET);
     if (lz) {
         r.flags |= KT_EV_IP_LEADING_ZERO;
         s->ip_warnings++;
     }
-    /* content hash from the interned strings' hashes: equal events from different
-     * inputs order the same way whatever the order of the inputs */
-    guint64 h = kt_dict_hash(in->dict, KT_SPACE_KEY, r.key);
-    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_PRINCIPAL, r.principal)) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_SOURCE, r.source)) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_OP, r.op)) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ kt_dict_hash(in->dict, KT_SPACE_UA, r.ua)) * 0x9e3779b97f4a7c15ull;
-    h = (h ^ ((guint64)r.status << 8 | r.outcome)) * 0x9e3779b97f4a7c15ull;
-    h ^= (guint64)r.bytes * 0xc4ceb9fe1a85ec53ull;
-    r.tiebreak = h ^ (h >> 31);
+    /* content hash from the interned strings' hashes (kt_dict_hash, returned by the
+     * interning): equal events from different inputs order the same way whatever the
+     * order of the inputs */
+    guint64 t = h[KT_SPACE_KEY];
+    t = (t ^ h[KT_SPACE_PRINCIPAL]) * 0x9e3779b97f4a7c15ull;
+    t = (t ^ h[KT_SPACE_SOURCE]) * 0x9e3779b97f4a7c15ull;
+    t = (t ^ h[KT_SPACE_OP]) * 0x9e3779b97f4a7c15ull;
+    t = (t ^ h[KT_SPACE_UA]) * 0x9e3779b97f4a7c15ull;
+    t = (t ^ ((guint64)r.status << 8 | r.outcome)) * 0x9e3779b97f4a7c15ull;
+    t ^= (guint64)r.bytes * 0xc4ceb9fe1a85ec53ull;
+    r.tiebreak = t ^ (t >> 31);
 
     s->events++;
     if (r.time_ms < s->first_ms)
@@ -231,6 +235,7 @@ kt_ingest_new(const KtIngestOptions *opts, KtDict *dict, KtRecordFn fn, gpointer
     }
     KtIngest *in = g_new0(KtIngest, 1);
     in->opts = *opts;
+    in->limits = (KtDictLimits){ opts->max_keys, opts->max_values };
     in->tp = tp;
     in->own_dict = dict == NULL;
     in->dict = dict != NULL ? dict : kt_dict_new();

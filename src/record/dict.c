@@ -1,6 +1,9 @@
 /*
  * dict.c - string interning (record stage): one hash table and string chunk per
- * space, ids are dense and start at 1. Sources also keep their parsed address.
+ * space, ids are dense and start at 1. Sources also keep their parsed address. In front
+ * of each table a small direct-mapped cache of recently interned ids, indexed by a cheap
+ * mix of the length and a few words of the text, spares hashing the whole text when
+ * values repeat (keys, operations and user agents do).
  */
 #include "keytrail/dict.h"
 
@@ -21,12 +24,31 @@ typedef struct {
     guint32 len;
 } KtEntry;
 
+/* For the per-space steps of kt_dict_intern_event, inlined into it (GLib 2.66 has no
+ * G_ALWAYS_INLINE). */
+#if defined(__GNUC__)
+#define KT_INLINE inline __attribute__((always_inline))
+#else
+#define KT_INLINE inline
+#endif
+
+#define KT_RECENT_BITS 10 /* recent-id cache entries per space: 1,024 */
+
+/* A recent-cache entry: an id and the tag of its text (recent_mix() bits), so a miss is
+ * seen without touching the entry. */
+typedef struct {
+    guint32 id;           /* 0 = none */
+    guint32 tag;
+} KtRecent;
+
 typedef struct {
     KtSlot *slots;        /* open addressing, linear probing; size mask+1 */
     guint32 mask;         /* capacity - 1, capacity a power of two */
     KtEntry *ents;        /* id -> entry */
     guint32 n, cap;       /* entries used (with [0]) and allocated */
     GStringChunk *chunk;  /* owns the bytes */
+    KtRecent recent[1u << KT_RECENT_BITS]; /* in pairs at recent_index(), the newer
+                                              first */
 } KtSpaceTable;
 
 struct _KtDict {
@@ -81,6 +103,25 @@ hash_bytes(const char *p, gsize n)
     h = (h ^ (v * 0xc4ceb9fe1a85ec53ull)) * 0x9e3779b97f4a7c15ull;
     h ^= h >> 32;
     return h;
+}
+
+/* The recent-cache mix of @p (@n >= 1 bytes): the length and the first, middle and last
+ * eight bytes by one multiplication; the high bits index the cache, the low ones tag the
+ * entry. Any mix is correct (a hit is verified against the whole text); a good one only
+ * makes hits likelier. */
+static inline guint64
+recent_mix(const char *p, gsize n)
+{
+    guint64 a, b = 0, c = 0;
+    if (n >= 8) {
+        memcpy(&a, p, 8);
+        memcpy(&b, p + n / 2 - 4, 8);
+        memcpy(&c, p + n - 8, 8);
+    } else {
+        a = tail_bytes(p, n, n);
+    }
+    return (a ^ (b * 0x9e3779b97f4a7c15ull) ^ (c * 0xff51afd7ed558ccdull) ^ n) *
+           0xc4ceb9fe1a85ec53ull;
 }
 
 static void
@@ -169,9 +210,10 @@ kt_dict_lookup(const KtDict *d, KtSpace space, KtStrView s)
     return t->slots[space_find(t, s, hash_bytes(s.ptr, s.len))].id;
 }
 
-/* Adds @s (absent, hash @h) at empty slot @slot. */
+/* Adds @s (absent, hash @h) at empty slot @slot; a source's address is @addr, or parsed
+ * from @s when NULL. */
 static guint32
-space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot)
+space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot, const KtAddr *addr)
 {
     KtSpaceTable *t = &d->spaces[space];
     guint32 id = t->n;
@@ -187,23 +229,90 @@ space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot)
         space_grow(t);
     if (space == KT_SPACE_SOURCE) {
         KtAddr a;
-        kt_addr_parse(s, &a, NULL);
-        g_array_append_val(d->addrs, a);
+        if (addr == NULL)
+            kt_addr_parse(s, &a, NULL);
+        g_array_append_vals(d->addrs, addr != NULL ? addr : &a, 1);
     }
     return id;
+}
+
+/* Interns @s (not empty) through the table alone, with the limit of intern_fast. */
+static KT_INLINE guint32
+table_intern(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
+{
+    KtSpaceTable *t = &d->spaces[space];
+    guint64 h = hash_bytes(s.ptr, s.len);
+    guint32 slot = space_find(t, s, h);
+    guint32 id = t->slots[slot].id;
+    if (id == 0) {
+        if (t->n > max_ids) {
+            *hash = 0;
+            return 0;
+        }
+        id = space_add(d, space, s, h, slot, NULL);
+    }
+    *hash = h;
+    return id;
+}
+
+/* intern_fast past the recent cache (@r: the pair to fill, @tag: the text's tag). */
+static G_GNUC_NO_INLINE guint32
+intern_slow(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint32 r, guint32 tag,
+            guint64 *hash)
+{
+    guint32 id = table_intern(d, space, s, max_ids, hash);
+    if (id != 0) {
+        KtSpaceTable *t = &d->spaces[space];
+        t->recent[r + 1] = t->recent[r]; /* the pair's older entry gives way */
+        t->recent[r] = (KtRecent){ id, tag };
+    }
+    return id;
+}
+
+/* Whether recent entry @c holds @s (tag @tag); sets *@hash when it does. */
+static KT_INLINE gboolean
+recent_hit(const KtSpaceTable *t, KtRecent c, KtStrView s, guint32 tag, guint64 *hash)
+{
+    if (c.tag != tag)
+        return FALSE;
+    const KtEntry *e = &t->ents[c.id];
+    if (e->len != s.len || !kt_bytes_eq(e->str, s.ptr, s.len))
+        return FALSE;
+    *hash = e->hash;
+    return TRUE;
+}
+
+/*
+ * Interns @s in @space and sets *@hash to its hash; once @space holds more than @max_ids
+ * ids (with the reserved 0) adds nothing, an unknown @s then giving 0. The recent cache
+ * in front exists because hashing the whole text and probing the table cost about three
+ * times a hit; it answers what the table would: an entry holds the id of the text it is
+ * verified against (entry 0 has length 0 and never matches), after a tag that tells most
+ * misses without touching the entry. A text may sit in either entry of its pair, so two
+ * hot values with the same index do not evict each other.
+ */
+static KT_INLINE guint32
+intern_fast(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
+{
+    if (kt_sv_empty(s) || s.len > G_MAXUINT32) {
+        *hash = 0;
+        return 0;
+    }
+    const KtSpaceTable *t = &d->spaces[space];
+    guint64 mix = recent_mix(s.ptr, s.len);
+    guint32 r = (guint32)(mix >> (64 - KT_RECENT_BITS)) & ~1u, tag = (guint32)mix;
+    if (G_LIKELY(recent_hit(t, t->recent[r], s, tag, hash)))
+        return t->recent[r].id;
+    if (recent_hit(t, t->recent[r + 1], s, tag, hash))
+        return t->recent[r + 1].id;
+    return intern_slow(d, space, s, max_ids, r, tag, hash);
 }
 
 guint32
 kt_dict_intern(KtDict *d, KtSpace space, KtStrView s)
 {
-    if (kt_sv_empty(s) || s.len > G_MAXUINT32)
-        return 0;
-    KtSpaceTable *t = &d->spaces[space];
-    guint64 h = hash_bytes(s.ptr, s.len);
-    guint32 slot = space_find(t, s, h);
-    if (t->slots[slot].id != 0)
-        return t->slots[slot].id;
-    return space_add(d, space, s, h, slot);
+    guint64 h;
+    return intern_fast(d, space, s, G_MAXUINT32, &h);
 }
 
 /* "%u.%u.%u.%u" of an IPv4 address into @buf (at least 16 bytes); returns the length. */
@@ -225,33 +334,95 @@ format_v4(const guint8 b[4], char *buf)
     return (gsize)(o - buf);
 }
 
+/* A source whose text as given is absent (hash @h, empty slot @slot): an address is
+ * stored as its canonical text (with its parsed address), anything else as given. */
+static G_GNUC_NO_INLINE guint32
+source_new(KtDict *d, KtStrView s, guint64 h, guint32 slot, gboolean *leading_zero,
+           guint64 *hash)
+{
+    KtAddr a;
+    gboolean lz = FALSE;
+    *hash = h;
+    if (!kt_addr_parse(s, &a, &lz))
+        return space_add(d, KT_SPACE_SOURCE, s, h, slot, &a);
+    char buf[KT_ADDR_TEXT_MAX];
+    gsize n = a.family == KT_ADDR_V4 ? format_v4(a.bytes, buf) : strlen(kt_addr_format(&a, buf));
+    *leading_zero = lz;
+    if (n == s.len && memcmp(buf, s.ptr, n) == 0) /* canonical already: found absent */
+        return space_add(d, KT_SPACE_SOURCE, s, h, slot, &a);
+    KtStrView c = kt_sv_len(buf, n);
+    KtSpaceTable *t = &d->spaces[KT_SPACE_SOURCE];
+    h = hash_bytes(buf, n);
+    slot = space_find(t, c, h);
+    *hash = h;
+    if (t->slots[slot].id != 0)
+        return t->slots[slot].id;
+    return space_add(d, KT_SPACE_SOURCE, c, h, slot, &a);
+}
+
+/* kt_dict_intern_source with the hash and the limit of intern_fast; past the limit @s is
+ * only looked up as given. */
+static KT_INLINE guint32
+source_fast(KtDict *d, KtStrView s, guint32 max_ids, gboolean *leading_zero, guint64 *hash)
+{
+    *leading_zero = FALSE;
+    *hash = 0;
+    if (kt_sv_empty(s) || s.len > G_MAXUINT32)
+        return 0;
+    /* The text as given is known: canonical IP text or a named source, the common
+     * case (canonical text never has leading zeros). Sources take the table directly:
+     * they are too many for the recent cache to hit often enough to pay for its misses. */
+    KtSpaceTable *t = &d->spaces[KT_SPACE_SOURCE];
+    guint64 h = hash_bytes(s.ptr, s.len);
+    guint32 slot = space_find(t, s, h);
+    guint32 id = t->slots[slot].id;
+    if (id != 0) {
+        *hash = h;
+        return id;
+    }
+    if (t->n > max_ids)
+        return 0;
+    return source_new(d, s, h, slot, leading_zero, hash);
+}
+
 guint32
 kt_dict_intern_source(KtDict *d, KtStrView s, gboolean *leading_zero)
 {
-    if (leading_zero != NULL)
-        *leading_zero = FALSE;
-    if (kt_sv_empty(s) || s.len > G_MAXUINT32)
-        return 0;
-    /* Fast path: the text as given is already known (canonical IP text or a named
-     * source, the common case; canonical text never has leading zeros). */
-    KtSpaceTable *t = &d->spaces[KT_SPACE_SOURCE];
-    guint32 slot = space_find(t, s, hash_bytes(s.ptr, s.len));
-    if (t->slots[slot].id != 0)
-        return t->slots[slot].id;
-    KtAddr a;
-    gboolean lz = FALSE;
-    if (!kt_addr_parse(s, &a, &lz))
-        return kt_dict_intern(d, KT_SPACE_SOURCE, s);
-    char buf[KT_ADDR_TEXT_MAX];
-    gsize n = a.family == KT_ADDR_V4 ? format_v4(a.bytes, buf) : strlen(kt_addr_format(&a, buf));
+    guint64 h;
+    gboolean lz;
+    guint32 id = source_fast(d, s, G_MAXUINT32, &lz, &h);
     if (leading_zero != NULL)
         *leading_zero = lz;
-    KtStrView c = kt_sv_len(buf, n);
-    guint64 h = hash_bytes(buf, n);
-    slot = space_find(t, c, h);
-    if (t->slots[slot].id != 0)
-        return t->slots[slot].id;
-    return space_add(d, KT_SPACE_SOURCE, c, h, slot);
+    return id;
+}
+
+/* intern_fast, mapping a value unknown past the limit to "(other)". */
+static KT_INLINE guint32
+intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
+{
+    guint32 id = intern_fast(d, space, s, max_ids, hash);
+    if (G_UNLIKELY(id == 0) && !kt_sv_empty(s))
+        id = intern_fast(d, space, kt_sv("(other)"), G_MAXUINT32, hash);
+    return id;
+}
+
+gboolean
+kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
+                     guint64 *hash, gboolean *leading_zero)
+{
+    r->key = intern_fast(d, KT_SPACE_KEY, ev->key, lim->max_keys, &hash[KT_SPACE_KEY]);
+    if (r->key == 0)
+        return FALSE;
+    guint32 max = lim->max_values;
+    r->principal = intern_value(d, KT_SPACE_PRINCIPAL, ev->principal, max,
+                                &hash[KT_SPACE_PRINCIPAL]);
+    r->source = source_fast(d, ev->source, max, leading_zero, &hash[KT_SPACE_SOURCE]);
+    if (G_UNLIKELY(r->source == 0) && !kt_sv_empty(ev->source))
+        r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
+                                &hash[KT_SPACE_SOURCE]);
+    r->op = intern_value(d, KT_SPACE_OP, ev->op, max, &hash[KT_SPACE_OP]);
+    r->ua = intern_value(d, KT_SPACE_UA, ev->ua, max, &hash[KT_SPACE_UA]);
+    return TRUE;
 }
 
 const char *

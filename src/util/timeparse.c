@@ -1,7 +1,9 @@
 /*
  * timeparse.c - allocation-free timestamp parsing (record stage): digits are read by
- * hand, the epoch second of the last "date + time up to the minutes" prefix is cached
- * (so most stamps only read their seconds and fraction), and zone offsets for local stamps come from GTimeZone through a per-day cache.
+ * hand; the last "date + time up to the minutes" prefix is cached with its minute (so
+ * most stamps only read their seconds) and the last date (CLF or ISO 8601) with its day
+ * (a new minute only reads its time digits); the last zone offset text is cached with
+ * its value; zone offsets for local stamps come from GTimeZone through a per-day cache.
  */
 #include "keytrail/timeparse.h"
 
@@ -20,13 +22,22 @@ struct _KtTimeParser {
     GTimeZone *tz;               /* NULL for a fixed offset */
     gint32 fixed_off;            /* seconds east of UTC when tz == NULL */
     KtDayOffset *days;           /* KT_DAY_SLOTS entries; mutable behind a const parser */
-    char prefix[KT_PREFIX_MAX];  /* last parsed text up to and including the minutes */
+    guint64 prefix_w[3];         /* last parsed text up to and including the minutes
+                                    (16 to 24 bytes): its bytes 0-7, 8-15 and last 8 */
     gsize prefix_len;            /* 0 = nothing cached */
     gboolean prefix_clf;         /* the prefix is CLF (seconds follow), else ISO 8601 */
     gint64 prefix_civil;         /* the prefix's minute as seconds, read as if UTC */
     gint64 local_civil;          /* last civil second converted from the parser's zone */
     gint64 local_utc;            /* its UTC second */
     gboolean local_valid;        /* local_civil and local_utc are set */
+    gsize day_len;               /* last cached date: 11 "10/Oct/2000", 10 "2000-10-10",
+                                    0 = none */
+    guint64 day_head, day_tail;  /* its first and its last 8 bytes */
+    gint64 day_civil;            /* its midnight as seconds, read as if UTC */
+    gsize zone_len;              /* last zone offset text parse_offset accepted: its
+                                    length (0 = none) */
+    guint64 zone_key;            /* and its zone_key() */
+    gint32 zone_off;             /* its offset */
 };
 
 /* Latest accepted instant: 9999-12-31T23:59:59Z. */
@@ -49,6 +60,14 @@ read_digits(const char *p, int n)
         v = v * 10 + (p[i] - '0');
     }
     return v;
+}
+
+/* Reads two digits at @p (caller checked they exist); -1 if not digits. */
+static inline int
+two_digits(const char *p)
+{
+    unsigned a = (unsigned)(guchar)p[0] - '0', b = (unsigned)(guchar)p[1] - '0';
+    return a <= 9 && b <= 9 ? (int)(a * 10 + b) : -1;
 }
 
 static gboolean
@@ -314,9 +333,41 @@ parse_clf(const char *p, const char *end, KtCivil *c)
     return p + dl + 18;
 }
 
+/* The 3 to 6 bytes of a zone offset text as one number: the first and the last four
+ * bytes cover all of them, so with the length equal keys mean equal texts. */
+static inline guint64
+zone_key(const char *p, gsize n)
+{
+    if (n < 4)
+        return (guint64)(guchar)p[0] | (guint64)(guchar)p[1] << 8 | (guint64)(guchar)p[2] << 16;
+    guint32 lo, hi;
+    memcpy(&lo, p, 4);
+    memcpy(&hi, p + n - 4, 4);
+    return (guint64)lo | (guint64)hi << 32;
+}
+
+/* parse_offset through a one-entry cache of the last zone text (logs repeat one or two
+ * offsets; parse_offset is a pure function of the text, so the cached value is its). */
+static gboolean
+zone_offset_cached(KtTimeParser *tp, const char *p, const char *end, gint32 *off)
+{
+    gsize n = (gsize)(end - p);
+    if (n == tp->zone_len && zone_key(p, n) == tp->zone_key) {
+        *off = tp->zone_off;
+        return TRUE;
+    }
+    if (!parse_offset(p, end, off))
+        return FALSE;
+    tp->zone_len = n; /* 3, 5 or 6: parse_offset accepts no other length */
+    tp->zone_key = zone_key(p, n);
+    tp->zone_off = *off;
+    return TRUE;
+}
+
 /* After the seconds: [.fff | ,fff] [spaces] [Z | UTC | GMT | +hh[:]mm | +hh]. */
 static gboolean
-parse_tail(const char *p, const char *end, int *frac_ms, gboolean *has_zone, gint32 *off)
+parse_tail(KtTimeParser *tp, const char *p, const char *end, int *frac_ms, gboolean *has_zone,
+           gint32 *off)
 {
     *frac_ms = 0;
     *has_zone = FALSE;
@@ -343,7 +394,7 @@ parse_tail(const char *p, const char *end, int *frac_ms, gboolean *has_zone, gin
         return TRUE;
     if (n == 3 && (g_ascii_strncasecmp(p, "UTC", 3) == 0 || g_ascii_strncasecmp(p, "GMT", 3) == 0))
         return TRUE;
-    return parse_offset(p, end, off);
+    return zone_offset_cached(tp, p, end, off);
 }
 
 /* Epoch seconds or milliseconds (>= 1e11), digits with an optional fraction. */
@@ -387,6 +438,19 @@ all_epoch_chars(const char *p, const char *end)
     return TRUE;
 }
 
+/* Caches the @n (16 to 24) bytes at @p, a stamp up to and including its minutes, as the
+ * minute prefix, with that minute as seconds read as if UTC. */
+static void
+set_prefix(KtTimeParser *tp, const char *p, gsize n, gboolean clf, gint64 civil_minute)
+{
+    memcpy(&tp->prefix_w[0], p, 8);
+    memcpy(&tp->prefix_w[1], p + 8, 8);
+    memcpy(&tp->prefix_w[2], p + n - 8, 8);
+    tp->prefix_len = n;
+    tp->prefix_clf = clf;
+    tp->prefix_civil = civil_minute;
+}
+
 /* Reads the date and time part; on success sets *@civil_sec and returns the tail. */
 static const char *
 parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
@@ -410,13 +474,16 @@ parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
     if (c.s == 60)
         c.s = 59; /* a leap second is kept inside its minute */
     *civil_sec = kt_time_from_civil(c.y, c.mo, c.d, c.h, c.mi, c.s);
-    tp->prefix_len = 0;
-    if (minute_len > 0 && minute_len <= KT_PREFIX_MAX) {
-        memcpy(tp->prefix, p, minute_len);
-        tp->prefix_len = minute_len;
-        tp->prefix_clf = clf;
-        tp->prefix_civil = *civil_sec - c.s;
+    gsize day_len = clf ? (p[2] == '/' ? 11 : 0) : 10;
+    if (day_len > 0) {
+        memcpy(&tp->day_head, p, 8);
+        memcpy(&tp->day_tail, p + day_len - 8, 8);
+        tp->day_len = day_len;
+        tp->day_civil = kt_time_from_civil(c.y, c.mo, c.d, 0, 0, 0);
     }
+    tp->prefix_len = 0;
+    if (minute_len >= 16 && minute_len <= KT_PREFIX_MAX) /* 16 or 17 when set */
+        set_prefix(tp, p, minute_len, clf, *civil_sec - c.s);
     return q;
 }
 
@@ -430,12 +497,18 @@ parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civ
              const char **q)
 {
     gsize n = tp->prefix_len;
-    if (n == 0 || (gsize)(end - p) < n || memcmp(p, tp->prefix, n) != 0)
+    if (n == 0 || (gsize)(end - p) < n)
+        return 0;
+    guint64 a, b, c; /* the prefix's three words cover its 16 to 24 bytes */
+    memcpy(&a, p, 8);
+    memcpy(&b, p + 8, 8);
+    memcpy(&c, p + n - 8, 8);
+    if (a != tp->prefix_w[0] || b != tp->prefix_w[1] || c != tp->prefix_w[2])
         return 0;
     p += n;
     int s = 0;
     if (end - p >= 3 && p[0] == ':') {
-        s = read_digits(p + 1, 2);
+        s = two_digits(p + 1);
         if (s < 0 || s > 60)
             return -1;
         if (s == 60)
@@ -447,6 +520,40 @@ parse_cached(const KtTimeParser *tp, const char *p, const char *end, gint64 *civ
     *civil = tp->prefix_civil + s;
     *q = p;
     return 1;
+}
+
+/*
+ * The cached day: "dd/Mon/yyyy:hh:mm:ss" or "yyyy-mm-ddThh:mm:ss" (or 't', ' ') whose
+ * date is the last one parse_head accepted, so only the time is read. It exists because
+ * most stamps share their date with the one before; it equals parse_head because the
+ * date was validated when cached, the separators checked are the ones parse_clf and
+ * parse_iso require and the time checks are civil_valid's. Returns the tail, or NULL
+ * when the stamp is not of this shape (the general path then decides, also on errors).
+ */
+static const char *
+parse_day_cached(KtTimeParser *tp, const char *p, const char *end, gint64 *civil)
+{
+    gsize n = tp->day_len;
+    if (n == 0 || (gsize)(end - p) < n + 9)
+        return NULL;
+    guint64 head, tail;
+    memcpy(&head, p, 8);
+    memcpy(&tail, p + n - 8, 8);
+    if (head != tp->day_head || tail != tp->day_tail)
+        return NULL;
+    char sep = p[n];
+    if (n == 11 ? sep != ':' : (sep != 'T' && sep != 't' && sep != ' '))
+        return NULL;
+    const char *t = p + n + 1;
+    if (t[2] != ':' || t[5] != ':')
+        return NULL;
+    int h = two_digits(t), mi = two_digits(t + 3), s = two_digits(t + 6);
+    if (h < 0 || h > 23 || mi < 0 || mi > 59 || s < 0 || s > 60)
+        return NULL;
+    gint64 minute = tp->day_civil + h * 3600 + mi * 60;
+    set_prefix(tp, p, n + 6, n == 11, minute); /* what parse_head would cache */
+    *civil = minute + (s == 60 ? 59 : s);
+    return t + 8;
 }
 
 /* The UTC second of local civil second @civil (memoized: stamps repeat seconds). */
@@ -468,9 +575,11 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     if (s.ptr == NULL)
         return FALSE;
     const char *p = s.ptr, *end = s.ptr + s.len;
-    while (p < end && (*p == ' ' || *p == '\t' || *p == '"'))
+    /* ' ', '\t' and '"' are all <= '"': one comparison passes a digit or a letter */
+    while (p < end && (guchar)*p <= '"' && (*p == ' ' || *p == '\t' || *p == '"'))
         p++;
-    while (end > p && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '"'))
+    while (end > p && (guchar)end[-1] <= '"' &&
+           (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '"'))
         end--;
     if (p < end && *p == '[') {
         p++;
@@ -484,7 +593,7 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     int hit = parse_cached(tp, p, end, &civil, &q);
     if (hit < 0)
         return FALSE;
-    if (hit == 0) {
+    if (hit == 0 && (q = parse_day_cached(tp, p, end, &civil)) == NULL) {
         if (all_epoch_chars(p, end))
             return parse_epoch(p, end, out_ms);
         q = parse_head(tp, p, end, &civil);
@@ -494,7 +603,7 @@ kt_time_parse(KtTimeParser *tp, KtStrView s, gint64 *out_ms)
     int frac;
     gboolean has_zone;
     gint32 off = 0;
-    if (!parse_tail(q, end, &frac, &has_zone, &off))
+    if (!parse_tail(tp, q, end, &frac, &has_zone, &off))
         return FALSE;
     gint64 utc = has_zone ? civil - off : local_cached(tp, civil);
     if (utc < 0 || utc > KT_MAX_SEC)

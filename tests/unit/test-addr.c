@@ -70,8 +70,14 @@ test_parse_table(void)
         g_assert_cmpint(kt_addr_parse(kt_sv(c->in), &a, &lz), ==, c->ok);
         g_assert_cmpint(a.family, ==, c->family);
         g_assert_cmpstr(kt_addr_format(&a, buf), ==, c->canon);
-        if (c->ok)
+        if (c->ok) {
             g_assert_cmpint(lz, ==, c->lz);
+            /* the canonical text parses to the same address (the dictionary stores the
+             * address parsed from the text as given beside the canonical text) */
+            KtAddr again;
+            g_assert_true(kt_addr_parse(kt_sv(buf), &again, NULL));
+            g_assert_cmpmem(&a, sizeof(a), &again, sizeof(again));
+        }
     }
 }
 

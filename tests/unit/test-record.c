@@ -39,6 +39,110 @@ test_dict_sources(void)
     g_assert_cmpstr(kt_dict_str(d, KT_SPACE_SOURCE, n), ==, "ec2.amazonaws.com");
 }
 
+/* A text for the recent-cache tests: most share their length and their first, middle
+ * and last bytes with others, so cache entries collide and pairs get evicted. */
+static char *
+near_text(GRand *r)
+{
+    int len = g_rand_int_range(r, 1, 41);
+    char *t = g_malloc((gsize)len + 1);
+    memset(t, 'x', (gsize)len);
+    t[len] = '\0';
+    t[g_rand_int_range(r, 0, len)] = (char)('a' + g_rand_int_range(r, 0, 4));
+    if (g_rand_int_range(r, 0, 4) == 0)
+        t[g_rand_int_range(r, 0, len)] = (char)('A' + g_rand_int_range(r, 0, 26));
+    return t;
+}
+
+/* Interning through the recent cache gives the ids, hashes and strings of the table:
+ * ids in order of first appearance per space, whatever collides in the cache. */
+static void
+test_dict_recent_model(void)
+{
+    g_autoptr(KtDict) d = kt_dict_new();
+    g_autoptr(GRand) r = g_rand_new_with_seed(6);
+    GHashTable *model[KT_SPACE_COUNT];
+    for (int sp = 0; sp < KT_SPACE_COUNT; sp++)
+        model[sp] = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    KtDictLimits lim = { G_MAXUINT32, G_MAXUINT32 };
+    for (int i = 0; i < 60000; i++) {
+        char *t[KT_SPACE_COUNT];
+        for (int sp = 0; sp < KT_SPACE_COUNT; sp++)
+            t[sp] = near_text(r);
+        t[KT_SPACE_SOURCE][0] = 'h'; /* not an address: stored as given */
+        KtEventView ev;
+        kt_event_view_clear(&ev);
+        ev.key = kt_sv(t[KT_SPACE_KEY]);
+        ev.principal = kt_sv(t[KT_SPACE_PRINCIPAL]);
+        ev.source = kt_sv(t[KT_SPACE_SOURCE]);
+        ev.op = kt_sv(t[KT_SPACE_OP]);
+        ev.ua = kt_sv(t[KT_SPACE_UA]);
+        KtRecord rec = { 0 };
+        guint64 h[KT_SPACE_COUNT];
+        gboolean lz = TRUE;
+        g_assert_true(kt_dict_intern_event(d, &ev, &lim, &rec, h, &lz));
+        g_assert_false(lz);
+        g_assert_cmpuint(kt_dict_intern(d, KT_SPACE_OP, ev.op), ==, rec.op);
+        guint32 got[KT_SPACE_COUNT] = { rec.key, rec.principal, rec.source, rec.op, rec.ua };
+        for (int sp = 0; sp < KT_SPACE_COUNT; sp++) {
+            guint32 want = GPOINTER_TO_UINT(g_hash_table_lookup(model[sp], t[sp]));
+            if (want == 0) {
+                want = g_hash_table_size(model[sp]) + 1;
+                g_hash_table_insert(model[sp], t[sp], GUINT_TO_POINTER(want));
+            } else {
+                g_free(t[sp]);
+            }
+            g_assert_cmpuint(got[sp], ==, want);
+            g_assert_cmpuint(h[sp], ==, kt_dict_hash(d, sp, want));
+            g_assert_cmpuint(kt_dict_lookup(d, sp, kt_sv(kt_dict_str(d, sp, want))), ==, want);
+        }
+    }
+    for (int sp = 0; sp < KT_SPACE_COUNT; sp++) {
+        g_assert_cmpuint(kt_dict_size(d, sp), ==, g_hash_table_size(model[sp]) + 1);
+        g_hash_table_destroy(model[sp]);
+    }
+}
+
+/* Past the limits: a new key is refused with nothing else interned, other new values
+ * become "(other)", known values keep their ids, a source is looked up as given. */
+static void
+test_dict_event_limits(void)
+{
+    g_autoptr(KtDict) d = kt_dict_new();
+    KtDictLimits lim = { 2, 2 }; /* a space with more than 2 ids (0 and one more) is full */
+    static const struct {
+        const char *key, *source, *ua;
+        gboolean ok;
+        const char *want_source, *want_ua;
+    } steps[] = {
+        { "k1", "10.0.0.1", "ua1", TRUE, "10.0.0.1", "ua1" },
+        { "k2", "10.0.0.2", "ua2", TRUE, "10.0.0.2", "ua2" },
+        { "k3", "10.0.0.3", "ua3", FALSE, NULL, NULL },
+        { "k1", "10.0.0.3", "ua3", TRUE, "(other)", "(other)" },
+        { "k2", "010.0.0.1", "ua1", TRUE, "(other)", "ua1" },
+        { "k2", "10.0.0.1", "", TRUE, "10.0.0.1", "" },
+    };
+    for (gsize i = 0; i < G_N_ELEMENTS(steps); i++) {
+        KtEventView ev;
+        kt_event_view_clear(&ev);
+        ev.key = kt_sv(steps[i].key);
+        ev.source = kt_sv(steps[i].source);
+        ev.ua = kt_sv(steps[i].ua);
+        KtRecord rec = { 0 };
+        guint64 h[KT_SPACE_COUNT];
+        gboolean lz;
+        g_assert_cmpint(kt_dict_intern_event(d, &ev, &lim, &rec, h, &lz), ==, steps[i].ok);
+        if (!steps[i].ok) {
+            g_assert_cmpuint(kt_dict_lookup(d, KT_SPACE_UA, kt_sv("ua3")), ==, 0);
+            continue;
+        }
+        g_assert_cmpstr(kt_dict_str(d, KT_SPACE_SOURCE, rec.source), ==, steps[i].want_source);
+        g_assert_cmpstr(kt_dict_str(d, KT_SPACE_UA, rec.ua), ==, steps[i].want_ua);
+        g_assert_cmpuint(h[KT_SPACE_UA], ==, kt_dict_hash(d, KT_SPACE_UA, rec.ua));
+        g_assert_cmpuint(h[KT_SPACE_SOURCE], ==, kt_dict_hash(d, KT_SPACE_SOURCE, rec.source));
+    }
+}
+
 static void
 test_outcome(void)
 {
@@ -136,6 +240,8 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
     g_test_add_func("/record/dict/intern", test_dict_intern);
     g_test_add_func("/record/dict/sources", test_dict_sources);
+    g_test_add_func("/record/dict/recent-model", test_dict_recent_model);
+    g_test_add_func("/record/dict/event-limits", test_dict_event_limits);
     g_test_add_func("/record/outcome", test_outcome);
     g_test_add_func("/record/linesplit", test_linesplit);
     return g_test_run();

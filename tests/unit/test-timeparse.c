@@ -156,6 +156,66 @@ test_parse_cached_sequence(void)
     g_assert_cmpint(ms, ==, T_0731 + 7200000);
 }
 
+/* A stamp near the shapes the caches know: a date from a small set (so they hit), a
+ * time, a fraction and a zone, then sometimes one byte changed or the text cut. */
+static void
+random_stamp(GRand *r, char *buf, gsize size)
+{
+    static const char *const iso_days[] = { "2024-03-01", "2024-03-02", "2024-02-29",
+                                            "2023-02-29", "2024-04-31" };
+    static const char *const clf_days[] = { "01/Mar/2024", "02/mar/2024", "1/Mar/2024",
+                                            "31/Apr/2024" };
+    static const char *const seps[] = { "T", "t", " ", ":", "X" };
+    static const char *const fracs[] = { "", "", ".605", ",5", ".", ".123456" };
+    static const char *const zones[] = { "Z", "", " +0100", " +0200", "+02:00", "-0530",
+                                         " UTC", "+25:00", " +01", "z", " -07" };
+    gboolean clf = g_rand_boolean(r);
+    const char *day = clf ? clf_days[g_rand_int_range(r, 0, G_N_ELEMENTS(clf_days))]
+                          : iso_days[g_rand_int_range(r, 0, G_N_ELEMENTS(iso_days))];
+    const char *sep = clf ? ":" : seps[g_rand_int_range(r, 0, G_N_ELEMENTS(seps))];
+    g_snprintf(buf, size, "%s%s%02d:%02d:%02d%s%s", day, sep, g_rand_int_range(r, 0, 26),
+               g_rand_int_range(r, 0, 61), g_rand_int_range(r, 0, 62),
+               fracs[g_rand_int_range(r, 0, G_N_ELEMENTS(fracs))],
+               zones[g_rand_int_range(r, 0, G_N_ELEMENTS(zones))]);
+    gsize n = strlen(buf);
+    /* half the time the minute of the stamp before (the minute cache's case) */
+    static char prev[64];
+    gsize minute = clf ? strlen(day) + 6 : 16;
+    if (g_rand_boolean(r) && strlen(prev) >= minute && n >= minute)
+        memcpy(buf, prev, minute);
+    g_strlcpy(prev, buf, sizeof(prev));
+    int what = g_rand_int_range(r, 0, 8);
+    if (what == 0 && n > 0)
+        buf[g_rand_int_range(r, 0, (gint32)n)] = "0123456789:/-T +Zx"[g_rand_int_range(r, 0, 18)];
+    else if (what == 1 && n > 0)
+        buf[g_rand_int_range(r, 0, (gint32)n)] = '\0';
+}
+
+/* A parser that has seen many stamps (all caches warm) reads each stamp exactly as a new
+ * parser does. */
+static void
+test_parse_caches_differential(void)
+{
+    g_autoptr(GRand) r = g_rand_new_with_seed(6);
+    static const char *const zones[] = { NULL, "Europe/Berlin" };
+    for (gsize z = 0; z < G_N_ELEMENTS(zones); z++) {
+        g_autoptr(KtTimeParser) warm = kt_time_parser_new(zones[z], NULL);
+        g_autoptr(KtTimeParser) fresh = NULL;
+        for (int i = 0; i < 20000; i++) {
+            char buf[64];
+            random_stamp(r, buf, sizeof(buf));
+            g_clear_pointer(&fresh, kt_time_parser_free);
+            fresh = kt_time_parser_new(zones[z], NULL);
+            gint64 a = -42, b = -42;
+            gboolean ok_a = kt_time_parse(warm, kt_sv(buf), &a);
+            gboolean ok_b = kt_time_parse(fresh, kt_sv(buf), &b);
+            if (ok_a != ok_b || a != b)
+                g_error("'%s': warm %d %" G_GINT64_FORMAT ", new %d %" G_GINT64_FORMAT, buf,
+                        ok_a, a, ok_b, b);
+        }
+    }
+}
+
 static void
 test_unknown_zone(void)
 {
@@ -263,6 +323,7 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
     g_test_add_func("/timeparse/parse/table", test_parse_table);
     g_test_add_func("/timeparse/parse/cached-sequence", test_parse_cached_sequence);
+    g_test_add_func("/timeparse/parse/caches-differential", test_parse_caches_differential);
     g_test_add_func("/timeparse/zone/unknown", test_unknown_zone);
     g_test_add_func("/timeparse/zone/offset", test_zone_offset);
     g_test_add_func("/timeparse/hour-of-week", test_hour_of_week);
