@@ -557,15 +557,6 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
     }
 }
 
-gboolean
-kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
-{
-    /* A switch alone (office to VPN) is not concurrency; coming back within the window
-     * means both networks were in use at once. */
-    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
-           ms - ent->net1_ms <= KT_CONCURRENT_MS;
-}
-
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend, stored
  * as prof48 and copied to @bins. */
 static void

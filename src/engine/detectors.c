@@ -10,8 +10,6 @@
 
 #include "stats.h"
 
-typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c);
-
 static void
 emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int score,
      gboolean strong, char *observed, char *baseline, char *message)
@@ -421,25 +419,6 @@ rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
                          KT_CONCURRENT_MS / 60000));
 }
 
-typedef struct {
-    KtRuleFn fn;
-    gboolean baseline; /* needs a judged record and a learned baseline */
-} KtRule;
-
-static const KtRule rules[KT_DET_COUNT] = {
-    [KT_DET_NEW_IP] = { rule_new_ip, TRUE },
-    [KT_DET_NEW_NETWORK] = { rule_new_network, TRUE },
-    [KT_DET_NEW_USER_AGENT] = { rule_new_ua, TRUE },
-    [KT_DET_NEW_OP] = { rule_new_op, TRUE },
-    [KT_DET_OFF_HOURS] = { rule_off_hours, TRUE },
-    [KT_DET_VOLUME_SPIKE] = { rule_volume, TRUE },
-    [KT_DET_ERROR_BURST] = { rule_error_burst, TRUE },
-    [KT_DET_DORMANT_KEY] = { rule_dormant, TRUE },
-    [KT_DET_CONCURRENT_USE] = { rule_concurrent, TRUE },
-    [KT_DET_KNOWN_BAD] = { rule_known_bad, FALSE },
-    [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
-};
-
 /* Looks @id up (NULL when absent). In online mode a value the entity has not used for
  * forget_ms of its own activity is dropped, so it is new again; measuring from the
  * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
@@ -500,34 +479,55 @@ kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judg
     }
 }
 
-/* Builds the lists of detectors to run for cfg.enabled, in table order (the order
- * anomalies are created in): every enabled one but revoked_key, and the signature ones. */
-static void
-build_rules(KtEngine *e)
-{
-    e->n_rules_all = e->n_rules_sig = 0;
-    for (int k = 0; k < KT_DET_COUNT; k++) {
-        if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
-            continue;
-        e->rules_all[e->n_rules_all++] = (guint8)k;
-        if (!rules[k].baseline)
-            e->rules_sig[e->n_rules_sig++] = (guint8)k;
-    }
-    e->rules_mask = e->cfg.enabled | (1u << 31);
-}
-
+/*
+ * The detectors run in table order (KtDetectorKind: the order anomalies are created in),
+ * every enabled one on a judged record of an entity with a baseline, only the signature
+ * ones (known_bad; revoked_key first of all) otherwise.
+ *
+ * Most records cannot fire any rule, so each rule is guarded here by a cheap test that
+ * is one of the rule's own early returns: a record failing it would return from the rule
+ * without any effect, and the rule itself still checks everything. The guards read no
+ * state that an earlier rule of the same record could change other than the rule would.
+ */
 void
 kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
-    gboolean judge = judged && ent->base_events > 0;
-    if (enabled(e, KT_DET_REVOKED_KEY) && e->n_revoked > 0)
+    const guint32 on = e->cfg.enabled;
+    if ((on & (1u << KT_DET_REVOKED_KEY)) && e->n_revoked > 0)
         rule_revoked(e, ent, rec, c); /* no --revoked list: no key is revoked */
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
-    if (e->rules_mask != (e->cfg.enabled | (1u << 31)))
-        build_rules(e);
-    const guint8 *list = judge ? e->rules_all : e->rules_sig;
-    guint n = judge ? e->n_rules_all : e->n_rules_sig;
-    for (guint i = 0; i < n; i++)
-        rules[list[i]].fn(e, ent, rec, c);
+    if (judged && ent->base_events > 0) {
+        if ((on & (1u << KT_DET_NEW_IP)) && c->ip_new && !c->net_alert)
+            rule_new_ip(e, ent, rec, c);
+        if ((on & (1u << KT_DET_NEW_NETWORK)) && c->net_alert)
+            rule_new_network(e, ent, rec, c);
+        if ((on & (1u << KT_DET_NEW_USER_AGENT)) && c->fam_new)
+            rule_new_ua(e, ent, rec, c);
+        if ((on & (1u << KT_DET_NEW_OP)) && c->op_new)
+            rule_new_op(e, ent, rec, c);
+        /* off_hours runs the day's statistics first (kt_baseline_daily): the rule is
+         * skipped only when they are current and say the profile is not concentrated */
+        if ((on & (1u << KT_DET_OFF_HOURS)) && !ent->fired_off &&
+            (ent->concentrated || !kt_baseline_daily_current(ent, rec->time_ms)))
+            rule_off_hours(e, ent, rec, c);
+        if ((on & (1u << KT_DET_VOLUME_SPIKE)) &&
+            ((!ent->fired_req && ent->cur_req >= KT_SPIKE_MIN) ||
+             (!ent->fired_bytes && rec->bytes > 0 &&
+              ent->cur_bytes >= (gint64)KT_SPIKE_MIN_BYTES)))
+            rule_volume(e, ent, rec, c);
+        if ((on & (1u << KT_DET_ERROR_BURST)) && !ent->fired_burst &&
+            rec->outcome != KT_OUTCOME_OK && ent->cur_fail >= KT_BURST_MIN &&
+            rec->source == ent->fail_src)
+            rule_error_burst(e, ent, rec, c);
+        if ((on & (1u << KT_DET_DORMANT_KEY)) && ent->events > 0 &&
+            rec->time_ms - ent->last_ms >= e->cfg.dormant_ms)
+            rule_dormant(e, ent, rec, c);
+        if ((on & (1u << KT_DET_CONCURRENT_USE)) && (c->sf & KT_SRC_IP) &&
+            ent->base_overlaps == 0 && !c->net_churny &&
+            kt_baseline_interleaves(ent, c->net, rec->time_ms))
+            rule_concurrent(e, ent, rec, c);
+    }
+    if ((on & (1u << KT_DET_KNOWN_BAD)) && ((c->sf & KT_SRC_BAD) || (c->uaf & KT_UA_BAD)))
+        rule_known_bad(e, ent, rec, c);
 }

@@ -350,10 +350,6 @@ struct _KtEngine {
     guint n_revoked;          /* size of revoked (fixed at creation) */
     KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
                                  direct-mapped (bounded: lambdas keep changing) */
-    /* detectors to run per record, in table order (see kt_detect_record) */
-    guint32 rules_mask;       /* cfg.enabled the lists were built for, 0 = not built */
-    guint8 rules_all[KT_DET_COUNT], rules_sig[KT_DET_COUNT]; /* all / signature only */
-    guint n_rules_all, n_rules_sig;
     /* hour-of-week cache */
     gint64 how_slot;
     int how_value;
@@ -436,7 +432,12 @@ gsize kt_valset_bytes(const KtValSet *s);
 guint32 kt_engine_intern(KtEngine *e, const char *s);
 const char *kt_engine_str(const KtEngine *e, guint32 id);
 KtEntity *kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal);
-gboolean kt_engine_leak_mode(const KtEngine *e);
+/* TRUE when judging against a --leak-time (inline: several tests per record). */
+static inline gboolean
+kt_engine_leak_mode(const KtEngine *e)
+{
+    return e->cfg.leak_time_ms != G_MININT64;
+}
 int kt_engine_how(KtEngine *e, gint64 ms);
 /* kt_stats_poisson_threshold(@lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN), memoized: the same
  * baselines recur across entities and hours. */
@@ -449,7 +450,14 @@ gint64 kt_engine_key_revoked(KtEngine *e, guint32 key);
 /* --- baseline.c --- */
 /* TRUE when an IP record in network @net interleaves networks: it returns to the network
  * used before the latest one within KT_CONCURRENT_MS (A, B, A). */
-gboolean kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms);
+static inline gboolean
+kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
+{
+    /* A switch alone (office to VPN) is not concurrency; coming back within the window
+     * means both networks were in use at once. */
+    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
+           ms - ent->net1_ms <= KT_CONCURRENT_MS;
+}
 KtEntity *kt_entity_new(guint32 id, gboolean is_principal, guint32 index);
 void kt_entity_free(KtEntity *ent);
 /* Heap bytes of @ent by part (KtEngineMemory fields), without the allocator's overhead. */
@@ -463,6 +471,15 @@ void kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean
 void kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec);
 /* Recomputes the hour-profile concentration when the day changed. */
 void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
+/* TRUE when @ms falls in the day of the last kt_baseline_daily() (so it would do
+ * nothing), tested without dividing; FALSE may also mean "not known". */
+static inline gboolean
+kt_baseline_daily_current(const KtEntity *ent, gint64 ms)
+{
+    gint64 d = ent->stat_day;
+    return d > G_MININT64 / KT_MS_DAY + 1 && d < G_MAXINT64 / KT_MS_DAY - 1 &&
+           ms >= d * KT_MS_DAY && ms < (d + 1) * KT_MS_DAY;
+}
 /* Spike thresholds of the current hour (computed once per hour). */
 void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
 /* Share of learned events in the collapsed hour bin of @how and its neighbours. */

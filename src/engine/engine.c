@@ -367,12 +367,6 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
     return m->thr;
 }
 
-gboolean
-kt_engine_leak_mode(const KtEngine *e)
-{
-    return e->cfg.leak_time_ms != G_MININT64;
-}
-
 /* --- feed ---------------------------------------------------------------------------- */
 
 static KtEntity *
