@@ -558,33 +558,49 @@ kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base
 }
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend, stored
- * as prof48 and copied to @bins. */
+ * as prof48 and copied to @bins. Summed day by day, with one switch on the cell width
+ * per day; a bin sums at most 7 counts below 2^32, so the sums saturate at the end
+ * exactly as adding them one by one with kt_sat_add32() would. */
 static void
 collapse_profile(KtEntity *ent, guint64 bins[48])
 {
-    guint32 b[48] = { 0 }, max = 0;
-    for (int how = 0; how < 168; how++) {
-        guint32 *c = &b[(how / 24 >= 5) * 24 + how % 24];
-        *c = kt_sat_add32(*c, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+    guint64 acc[48] = { 0 };
+    guint32 max = 0;
+    for (guint d = 0; d < 7; d++) {
+        guint64 *a = acc + (d >= 5 ? 24 : 0);
+        guint first = KT_CNT_HOW + d * 24;
+        if (ent->cnt_width == 1) {
+            const guint8 *c = (const guint8 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        } else if (ent->cnt_width == 2) {
+            const guint16 *c = (const guint16 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        } else {
+            const guint32 *c = (const guint32 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        }
     }
     for (guint i = 0; i < 48; i++) {
-        bins[i] = b[i];
-        max = MAX(max, b[i]);
+        bins[i] = MIN(acc[i], (guint64)G_MAXUINT32);
+        max = MAX(max, (guint32)bins[i]);
     }
-    if (ent->cnt_width == 4 || (ent->cnt_width == 2 && max <= G_MAXUINT16) ||
-        (ent->cnt_width == 1 && max <= G_MAXUINT8)) {
-        for (guint i = 0; i < 48; i++) { /* the cells hold every bin: no widening */
-            if (ent->cnt_width == 1)
-                ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)b[i];
-            else if (ent->cnt_width == 2)
-                ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)b[i];
-            else
-                ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = b[i];
-        }
-        return;
+    /* the cells hold every bin: no widening */
+    if (ent->cnt_width == 1 && max <= G_MAXUINT8) {
+        for (guint i = 0; i < 48; i++)
+            ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)bins[i];
+    } else if (ent->cnt_width == 2 && max <= G_MAXUINT16) {
+        for (guint i = 0; i < 48; i++)
+            ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)bins[i];
+    } else if (ent->cnt_width == 4) {
+        for (guint i = 0; i < 48; i++)
+            ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = (guint32)bins[i];
+    } else {
+        for (guint i = 0; i < 48; i++)
+            kt_cnt_set(ent, KT_CNT_PROF + i, (guint32)bins[i]);
     }
-    for (guint i = 0; i < 48; i++)
-        kt_cnt_set(ent, KT_CNT_PROF + i, b[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
