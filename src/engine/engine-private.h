@@ -428,6 +428,13 @@ gboolean kt_valset_churny(const KtValSet *s, guint32 base_days);
 /* Heap bytes held by @s (entries and extras, without the allocator's overhead). */
 gsize kt_valset_bytes(const KtValSet *s);
 
+/* floor(@a / @b) for @b > 0. */
+static inline gint64
+kt_floor_div(gint64 a, gint64 b)
+{
+    return a >= 0 ? a / b : -1 - (-a - 1) / b;
+}
+
 /* --- engine.c --- */
 guint32 kt_engine_intern(KtEngine *e, const char *s);
 const char *kt_engine_str(const KtEngine *e, guint32 id);
@@ -462,13 +469,15 @@ KtEntity *kt_entity_new(guint32 id, gboolean is_principal, guint32 index);
 void kt_entity_free(KtEntity *ent);
 /* Heap bytes of @ent by part (KtEngineMemory fields), without the allocator's overhead. */
 void kt_entity_memory(const KtEntity *ent, KtEngineMemory *m);
-/* Advances hour/day windows to @rec's time (pushing finished hours into history). */
-void kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base);
-/* Learns @rec into the baseline (@base) or only into alert bookkeeping. */
-void kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
-                       const KtCtx *c);
-/* Counts @rec in totals, current-hour counters and the timeline. */
-void kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec);
+/* Starts @hour, after the current one: refreshes this hour's spike texts, pushes its
+ * counts into the history and clears the hour's counters and alerts (feed.c). */
+void kt_baseline_new_hour(KtEngine *e, KtEntity *ent, gint64 hour);
+/* Starts @day, after the current one: counts a learned day (@base) and forgets values
+ * not seen within forget_ms (online mode). */
+void kt_baseline_new_day(KtEngine *e, KtEntity *ent, gint64 day, gboolean base);
+/* Counts a record at @ms into the timeline when it falls outside the bucket of the
+ * previous one (moving or widening the buckets). */
+void kt_timeline_move(KtEntity *ent, gint64 ms);
 /* Recomputes the hour-profile concentration when the day changed. */
 void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
 /* TRUE when @ms falls in the day of the last kt_baseline_daily() (so it would do
@@ -573,9 +582,8 @@ void kt_ring_push(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 void kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 
 /* --- detectors.c --- */
-/* Fills @c for @rec: classifications and the entity's values (forgetting stale ones). */
-void kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c);
-void kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c);
+/* Runs detector @kind on @rec (feed.c decides which ones may fire). */
+void kt_detect_rule(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c, KtDetectorKind kind);
 /* Rewrites the texts of this hour's volume spikes with the counts so far. */
 void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 

@@ -369,31 +369,6 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
 
 /* --- feed ---------------------------------------------------------------------------- */
 
-static KtEntity *
-entity_for(KtEngine *e, const KtRecord *rec)
-{
-    gboolean principal = FALSE;
-    if (rec->principal != 0) {
-        if (e->cfg.entity == KT_ENTITY_PRINCIPAL)
-            principal = TRUE;
-        else if (e->cfg.entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY))
-            principal = TRUE;
-    }
-    guint32 id = principal ? rec->principal : rec->key;
-    GArray *map = principal ? e->by_principal : e->by_key;
-    ensure_len(map, id);
-    guint32 *slot = &g_array_index(map, guint32, id);
-    if (*slot != 0)
-        return g_ptr_array_index(e->ents, *slot - 1);
-    KtEntity *ent = kt_entity_new(id, principal, e->ents->len);
-    ent->key = rec->key;
-    ent->first_ms = rec->time_ms;
-    ent->learn_end_ms = rec->time_ms + e->cfg.learn_ms;
-    g_ptr_array_add(e->ents, ent);
-    *slot = e->ents->len;
-    return ent;
-}
-
 KtEntity *
 kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
 {
@@ -401,35 +376,4 @@ kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
     if (id == 0 || id >= map->len || g_array_index(map, guint32, id) == 0)
         return NULL;
     return g_ptr_array_index(e->ents, g_array_index(map, guint32, id) - 1);
-}
-
-void
-kt_engine_feed(KtEngine *e, const KtRecord *rec)
-{
-    g_return_if_fail(e != NULL && rec != NULL);
-    if (rec->key == 0)
-        return;
-    e->res_valid = FALSE;
-    e->events++;
-    e->first_ms = MIN(e->first_ms, rec->time_ms);
-    e->last_ms = MAX(e->last_ms, rec->time_ms);
-    KtEntity *ent = entity_for(e, rec);
-    gboolean judged, learn;
-    if (kt_engine_leak_mode(e)) {
-        judged = rec->time_ms >= e->cfg.leak_time_ms;
-        learn = !judged;
-    } else {
-        judged = rec->time_ms >= ent->learn_end_ms;
-        learn = TRUE;
-    }
-    KtCtx c;
-    kt_baseline_advance(e, ent, rec, learn);
-    kt_detect_prepare(e, ent, rec, judged && ent->base_events > 0, &c);
-    kt_detect_record(e, ent, rec, judged, &c);
-    /* after dormant_key judged this gap, before kt_baseline_count moves last_ms */
-    if (learn && ent->events > 0 && rec->time_ms - ent->last_ms > ent->base_idle_ms)
-        ent->base_idle_ms = rec->time_ms - ent->last_ms;
-    kt_baseline_count(e, ent, rec);
-    kt_incident_count(e, ent, rec);
-    kt_baseline_learn(e, ent, rec, learn, &c);
 }
