@@ -30,6 +30,8 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->ring_last_hour = G_MININT64;
     ent->cur_hour = G_MININT64;
     ent->cur_day = G_MININT64;
+    ent->win_lo = 1; /* empty */
+    ent->win_hi = 0;
     ent->stat_day = G_MININT64;
     ent->med_day = G_MININT64;
     ent->share_how = -1;

@@ -219,6 +219,8 @@ typedef struct {
     gint64 ring_last_hour;    /* last hour pushed */
     /* current hour */
     gint64 cur_hour;
+    gint64 win_lo, win_hi;    /* times in ms of cur_hour when it lies in cur_day, else empty:
+                                 a record in [win_lo, win_hi) starts no hour or day (feed.c) */
     guint64 cur_req, cur_fail;
     gint64 cur_bytes;
     guint64 thr_req;          /* spike threshold this hour, 0 = not computed */
@@ -350,8 +352,10 @@ struct _KtEngine {
     guint n_revoked;          /* size of revoked (fixed at creation) */
     KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
                                  direct-mapped (bounded: lambdas keep changing) */
-    /* hour-of-week cache */
+    /* hour-of-week cache: the last 15-minute slot asked for, and its times in ms
+       [how_lo, how_hi) (empty when not representable) */
     gint64 how_slot;
+    gint64 how_lo, how_hi;
     int how_value;
     /* findings */
     GPtrArray *anoms;         /* KtAnom*, owned */
@@ -445,7 +449,16 @@ kt_engine_leak_mode(const KtEngine *e)
 {
     return e->cfg.leak_time_ms != G_MININT64;
 }
-int kt_engine_how(KtEngine *e, gint64 ms);
+/* The hour of week (0 = Monday 00:00 in the parser's zone) of @ms: kt_engine_how(),
+ * which answers from the cache of the last slot inline, else computes and caches. */
+int kt_engine_how_slow(KtEngine *e, gint64 ms);
+static inline int
+kt_engine_how(KtEngine *e, gint64 ms)
+{
+    if (ms >= e->how_lo && ms < e->how_hi)
+        return e->how_value; /* same 15-minute slot as the last call */
+    return kt_engine_how_slow(e, ms);
+}
 /* kt_stats_poisson_threshold(@lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN), memoized: the same
  * baselines recur across entities and hours. */
 guint64 kt_engine_spike_threshold(KtEngine *e, double lambda);

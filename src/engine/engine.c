@@ -112,6 +112,8 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
+    e->how_lo = 1; /* empty */
+    e->how_hi = 0;
     e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
     e->anoms = g_ptr_array_new_with_free_func((GDestroyNotify)kt_anom_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
@@ -330,19 +332,17 @@ kt_engine_key_revoked(KtEngine *e, guint32 key)
 }
 
 int
-kt_engine_how(KtEngine *e, gint64 ms)
+kt_engine_how_slow(KtEngine *e, gint64 ms)
 {
     /* Zone offsets are multiples of 15 minutes, so the hour of week is constant within a
-     * 15-minute slot; records come in time order, so this cache nearly always hits. */
+     * 15-minute slot; records come in time order, so the cache of the last slot
+     * (kt_engine_how()) nearly always hits. */
     const gint64 q = 15 * 60 * 1000;
-    if (e->how_slot > G_MININT64 / q + 1 && e->how_slot < G_MAXINT64 / q - 1 &&
-        ms >= e->how_slot * q && ms < (e->how_slot + 1) * q)
-        return e->how_value; /* same slot as the last call, known without dividing */
     gint64 slot = ms >= 0 ? ms / q : -1 - (-ms - 1) / q;
-    if (slot == e->how_slot)
-        return e->how_value;
     int how;
-    if (e->tp != NULL) {
+    if (slot == e->how_slot) {
+        how = e->how_value;
+    } else if (e->tp != NULL) {
         how = kt_time_hour_of_week(e->tp, ms);
     } else {
         gint64 hours = ms >= 0 ? ms / KT_MS_HOUR : -1 - (-ms - 1) / KT_MS_HOUR;
@@ -351,6 +351,10 @@ kt_engine_how(KtEngine *e, gint64 ms)
     }
     e->how_slot = slot;
     e->how_value = how;
+    if (slot > G_MININT64 / q + 1 && slot < G_MAXINT64 / q - 1) {
+        e->how_lo = slot * q;
+        e->how_hi = (slot + 1) * q;
+    }
     return how;
 }
 

@@ -40,16 +40,34 @@ unit_of(gint64 ms, gint64 unit, gint64 cur)
     return kt_floor_div(ms, unit);
 }
 
-/* Advances the hour and day windows to @rec's time and counts it in the hour. */
+/* The slow part of advance(): starts the hour and the day of @ms when they are new, and
+ * sets the window of the current hour. */
+static G_GNUC_NO_INLINE void
+advance_window(KtEngine *e, KtEntity *ent, gint64 ms, gboolean base)
+{
+    gint64 hour = unit_of(ms, KT_MS_HOUR, ent->cur_hour);
+    if (hour > ent->cur_hour)
+        kt_baseline_new_hour(e, ent, hour);
+    gint64 day = unit_of(ms, KT_MS_DAY, ent->cur_day);
+    if (day > ent->cur_day)
+        kt_baseline_new_day(e, ent, day, base);
+    ent->win_lo = 1; /* empty */
+    ent->win_hi = 0;
+    if (hour == ent->cur_hour && hour > G_MININT64 / KT_MS_HOUR + 1 &&
+        hour < G_MAXINT64 / KT_MS_HOUR - 1 && kt_floor_div(hour, 24) == ent->cur_day) {
+        ent->win_lo = hour * KT_MS_HOUR;
+        ent->win_hi = ent->win_lo + KT_MS_HOUR;
+    }
+}
+
+/* Advances the hour and day windows to @rec's time and counts it in the hour. A record
+ * within the window of the current hour (which lies in the current day) starts no hour
+ * and no day, so only the others take advance_window(). */
 static inline void
 advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
 {
-    gint64 hour = unit_of(rec->time_ms, KT_MS_HOUR, ent->cur_hour);
-    if (hour > ent->cur_hour)
-        kt_baseline_new_hour(e, ent, hour);
-    gint64 day = unit_of(rec->time_ms, KT_MS_DAY, ent->cur_day);
-    if (day > ent->cur_day)
-        kt_baseline_new_day(e, ent, day, base);
+    if (G_UNLIKELY(rec->time_ms < ent->win_lo || rec->time_ms >= ent->win_hi))
+        advance_window(e, ent, rec->time_ms, base);
     ent->cur_req++;
     vote(&ent->hour_src, &ent->hour_votes, rec->source);
     if (rec->outcome != KT_OUTCOME_OK) {
@@ -259,6 +277,33 @@ detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, 
     }
 }
 
+/* Guard of off_hours (after fired_off): the rule first runs the day's statistics
+ * (kt_baseline_daily), then returns unless the profile is concentrated, then unless the
+ * share of the hour (kt_baseline_hour_share(), cached per hour of week) is below
+ * KT_OFF_SHARE. FALSE only when the statistics are current and one of those returns
+ * would be taken with the cached values. */
+static inline gboolean
+off_hours_due(KtEngine *e, const KtEntity *ent, const KtRecord *rec)
+{
+    if (!kt_baseline_daily_current(ent, rec->time_ms))
+        return TRUE;
+    if (!ent->concentrated || ent->base_how_total == 0)
+        return FALSE;
+    return ent->share_how != kt_engine_how(e, rec->time_ms) || ent->share_val < KT_OFF_SHARE;
+}
+
+/* Guard of volume_spike: the rule returns unless a count reached its minimum and has
+ * not fired this hour, and, once the hour's thresholds are known, for a record of a
+ * source other than the hour's majority one. */
+static inline gboolean
+volume_due(const KtEntity *ent, const KtRecord *rec)
+{
+    gboolean need = (!ent->fired_req && ent->cur_req >= KT_SPIKE_MIN) ||
+                    (!ent->fired_bytes && rec->bytes > 0 &&
+                     ent->cur_bytes >= (gint64)KT_SPIKE_MIN_BYTES);
+    return need && (ent->thr_req == 0 || rec->source == ent->hour_src);
+}
+
 /*
  * The detectors run in table order (KtDetectorKind: the order anomalies are created in),
  * every enabled one on a judged record of an entity with a baseline, only the signature
@@ -286,15 +331,9 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
             kt_detect_rule(e, ent, rec, c, KT_DET_NEW_USER_AGENT);
         if ((on & (1u << KT_DET_NEW_OP)) && c->op_new)
             kt_detect_rule(e, ent, rec, c, KT_DET_NEW_OP);
-        /* off_hours runs the day's statistics first (kt_baseline_daily): the rule is
-         * skipped only when they are current and say the profile is not concentrated */
-        if ((on & (1u << KT_DET_OFF_HOURS)) && !ent->fired_off &&
-            (ent->concentrated || !kt_baseline_daily_current(ent, rec->time_ms)))
+        if ((on & (1u << KT_DET_OFF_HOURS)) && !ent->fired_off && off_hours_due(e, ent, rec))
             kt_detect_rule(e, ent, rec, c, KT_DET_OFF_HOURS);
-        if ((on & (1u << KT_DET_VOLUME_SPIKE)) &&
-            ((!ent->fired_req && ent->cur_req >= KT_SPIKE_MIN) ||
-             (!ent->fired_bytes && rec->bytes > 0 &&
-              ent->cur_bytes >= (gint64)KT_SPIKE_MIN_BYTES)))
+        if ((on & (1u << KT_DET_VOLUME_SPIKE)) && volume_due(ent, rec))
             kt_detect_rule(e, ent, rec, c, KT_DET_VOLUME_SPIKE);
         if ((on & (1u << KT_DET_ERROR_BURST)) && !ent->fired_burst &&
             rec->outcome != KT_OUTCOME_OK && ent->cur_fail >= KT_BURST_MIN &&
