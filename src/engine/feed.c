@@ -128,10 +128,11 @@ static inline KtVal *
 learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
             gboolean base, gboolean judged)
 {
-    if (id == 0)
-        return NULL;
-    if (G_UNLIKELY(v == NULL))
+    if (G_UNLIKELY(v == NULL)) { /* new, or no value (id 0: lookup() found nothing) */
+        if (id == 0)
+            return NULL;
         v = learn_new_value(ent, s, id, rec, base, judged);
+    }
     if (base && !(v->flags & KT_VAL_BASE))
         kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
     kt_val_count(v);
@@ -323,31 +324,31 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
     if (judged && ent->base_events > 0) {
-        if ((on & (1u << KT_DET_NEW_IP)) && c->ip_new && !c->net_alert)
-            kt_detect_rule(e, ent, rec, c, KT_DET_NEW_IP);
-        if ((on & (1u << KT_DET_NEW_NETWORK)) && c->net_alert)
-            kt_detect_rule(e, ent, rec, c, KT_DET_NEW_NETWORK);
-        if ((on & (1u << KT_DET_NEW_USER_AGENT)) && c->fam_new)
-            kt_detect_rule(e, ent, rec, c, KT_DET_NEW_USER_AGENT);
-        if ((on & (1u << KT_DET_NEW_OP)) && c->op_new)
-            kt_detect_rule(e, ent, rec, c, KT_DET_NEW_OP);
+        if (c->ip_new | c->net_alert | c->fam_new | c->op_new) { /* the new-value rules */
+            if (c->ip_new && !c->net_alert && (on & (1u << KT_DET_NEW_IP)))
+                kt_detect_rule(e, ent, rec, c, KT_DET_NEW_IP);
+            if (c->net_alert && (on & (1u << KT_DET_NEW_NETWORK)))
+                kt_detect_rule(e, ent, rec, c, KT_DET_NEW_NETWORK);
+            if (c->fam_new && (on & (1u << KT_DET_NEW_USER_AGENT)))
+                kt_detect_rule(e, ent, rec, c, KT_DET_NEW_USER_AGENT);
+            if (c->op_new && (on & (1u << KT_DET_NEW_OP)))
+                kt_detect_rule(e, ent, rec, c, KT_DET_NEW_OP);
+        }
         if ((on & (1u << KT_DET_OFF_HOURS)) && !ent->fired_off && off_hours_due(e, ent, rec))
             kt_detect_rule(e, ent, rec, c, KT_DET_OFF_HOURS);
         if ((on & (1u << KT_DET_VOLUME_SPIKE)) && volume_due(ent, rec))
             kt_detect_rule(e, ent, rec, c, KT_DET_VOLUME_SPIKE);
-        if ((on & (1u << KT_DET_ERROR_BURST)) && !ent->fired_burst &&
-            rec->outcome != KT_OUTCOME_OK && ent->cur_fail >= KT_BURST_MIN &&
-            rec->source == ent->fail_src)
+        if (rec->outcome != KT_OUTCOME_OK && ent->cur_fail >= KT_BURST_MIN &&
+            !ent->fired_burst && rec->source == ent->fail_src && (on & (1u << KT_DET_ERROR_BURST)))
             kt_detect_rule(e, ent, rec, c, KT_DET_ERROR_BURST);
-        if ((on & (1u << KT_DET_DORMANT_KEY)) && ent->events > 0 &&
-            rec->time_ms - ent->last_ms >= e->cfg.dormant_ms)
+        if (rec->time_ms - ent->last_ms >= e->cfg.dormant_ms && ent->events > 0 &&
+            (on & (1u << KT_DET_DORMANT_KEY)))
             kt_detect_rule(e, ent, rec, c, KT_DET_DORMANT_KEY);
-        if ((on & (1u << KT_DET_CONCURRENT_USE)) && (c->sf & KT_SRC_IP) &&
-            ent->base_overlaps == 0 && !c->net_churny &&
-            kt_baseline_interleaves(ent, c->net, rec->time_ms))
+        if (ent->base_overlaps == 0 && kt_baseline_interleaves(ent, c->net, rec->time_ms) &&
+            (c->sf & KT_SRC_IP) && !c->net_churny && (on & (1u << KT_DET_CONCURRENT_USE)))
             kt_detect_rule(e, ent, rec, c, KT_DET_CONCURRENT_USE);
     }
-    if ((on & (1u << KT_DET_KNOWN_BAD)) && ((c->sf & KT_SRC_BAD) || (c->uaf & KT_UA_BAD)))
+    if (((c->sf & KT_SRC_BAD) || (c->uaf & KT_UA_BAD)) && (on & (1u << KT_DET_KNOWN_BAD)))
         kt_detect_rule(e, ent, rec, c, KT_DET_KNOWN_BAD);
 }
 
