@@ -308,9 +308,11 @@ typedef struct {
     guint8 sf, uaf;            /* KT_SRC_* and KT_UA_* flags */
     guint32 net, wide, fam;    /* network, /16 (/32 for v6) and UA family ids */
     KtVal *v_ip, *v_net, *v_wide, *v_op, *v_ua; /* NULL when new */
-    gboolean ip_new, net_new, wide_new, fam_new, op_new;
-    gboolean net_alert;        /* new_network fires for this record */
-    gboolean net_churny;       /* the entity's networks change often */
+    /* values without an entry (new to the entity), as bits: a record of known values
+       clears them all at once */
+    guint ip_new : 1, net_new : 1, wide_new : 1, fam_new : 1, op_new : 1;
+    guint net_alert : 1;       /* new_network fires for this record */
+    guint net_churny : 1;      /* the entity's networks change often */
     const char *src;           /* source text, clipped for messages (detectors.c ctx_src():
                                   NULL until a rule needs it) */
     char src_buf[KT_CLIP_BUF]; /* holds a clipped source text */

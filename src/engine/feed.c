@@ -261,12 +261,18 @@ detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, 
     c->v_wide = lookup(e, ent, &ent->wide, c->wide, online);
     c->v_op = lookup(e, ent, &ent->ops, rec->op, online);
     c->v_ua = lookup(e, ent, &ent->uas, c->fam, online);
-    c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
-    c->net_new = c->net != 0 && c->v_net == NULL;
-    c->wide_new = c->wide != 0 && c->v_wide == NULL;
-    c->op_new = rec->op != 0 && c->v_op == NULL;
-    c->fam_new = c->fam != 0 && c->v_ua == NULL;
     c->net_alert = c->net_churny = FALSE;
+    if (c->v_net != NULL && c->v_wide != NULL && c->v_op != NULL && c->v_ua != NULL &&
+        (c->v_ip != NULL || !(c->sf & KT_SRC_IP))) {
+        /* every value has an entry (the usual record): each test below would be FALSE */
+        c->ip_new = c->net_new = c->wide_new = c->op_new = c->fam_new = FALSE;
+    } else {
+        c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
+        c->net_new = c->net != 0 && c->v_net == NULL;
+        c->wide_new = c->wide != 0 && c->v_wide == NULL;
+        c->op_new = rec->op != 0 && c->v_op == NULL;
+        c->fam_new = c->fam != 0 && c->v_ua == NULL;
+    }
     if (!judge)
         return; /* learning: only the signature rules run */
     c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
