@@ -84,8 +84,10 @@ typedef struct {
     guint32 top_cnt[KT_TOP_OPS];
 } KtValExtra;
 
-#define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table */
+#define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table (kt_valset_find()
+                              is unrolled for 4) */
 #define KT_VALSET_VIRTUAL 8 /* the table size a compact set stands for */
+G_STATIC_ASSERT(KT_VALSET_COMPACT == 4);
 
 /*
  * Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping.
@@ -385,11 +387,16 @@ kt_valset_find(const KtValSet *s, guint32 id)
     if (s->slots == NULL || id == 0)
         return NULL;
     if (s->ccap != 0) {
-        for (guint32 k = 0; k < s->n; k++) {
-            if (s->slots[k].id == id)
-                return &s->slots[k];
-        }
-        return NULL;
+        /* at most KT_VALSET_COMPACT (4) entries: unrolled */
+        KtVal *sl = s->slots;
+        guint32 n = s->n;
+        if (n == 0 || sl[0].id == id)
+            return n == 0 ? NULL : &sl[0];
+        if (n == 1 || sl[1].id == id)
+            return n == 1 ? NULL : &sl[1];
+        if (n == 2 || sl[2].id == id)
+            return n == 2 ? NULL : &sl[2];
+        return n == 3 || sl[3].id != id ? NULL : &sl[3];
     }
     for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
         KtVal *v = &s->slots[i];
