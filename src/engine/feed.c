@@ -292,7 +292,10 @@ detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, 
 static inline gboolean
 off_hours_due(KtEngine *e, const KtEntity *ent, const KtRecord *rec)
 {
-    if (!kt_baseline_daily_current(ent, rec->time_ms))
+    /* a record within the hour window lies in cur_day (advance()): the statistics are
+     * current when they are cur_day's */
+    gboolean in_win = rec->time_ms >= ent->win_lo && rec->time_ms < ent->win_hi;
+    if (in_win ? ent->stat_day != ent->cur_day : !kt_baseline_daily_current(ent, rec->time_ms))
         return TRUE;
     if (!ent->concentrated || ent->base_how_total == 0)
         return FALSE;
