@@ -215,7 +215,6 @@ learn_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base, con
     }
 }
 
-
 /* --- lookups and detectors ----------------------------------------------------------- */
 
 /* Looks @id up (NULL when absent). In online mode a value the entity has not used for
@@ -276,7 +275,8 @@ detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, 
     if (!judge)
         return; /* learning: only the signature rules run */
     c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
-    if (c->net_new && (e->cfg.enabled & (1u << KT_DET_NEW_NETWORK)) && kt_valset_base_count(&ent->nets) > 0) {
+    if (c->net_new && (e->cfg.enabled & (1u << KT_DET_NEW_NETWORK)) &&
+        kt_valset_base_count(&ent->nets) > 0) {
         if (!(c->sf & KT_SRC_IP) || !c->net_churny)
             c->net_alert = TRUE;
         else
@@ -328,8 +328,8 @@ static inline void
 detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
 {
     const guint32 on = e->cfg.enabled;
-    if ((on & (1u << KT_DET_REVOKED_KEY)) && e->n_revoked > 0)
-        kt_detect_rule(e, ent, rec, c, KT_DET_REVOKED_KEY); /* no --revoked list: no key is revoked */
+    if ((on & (1u << KT_DET_REVOKED_KEY)) && e->n_revoked > 0) /* else no key is revoked */
+        kt_detect_rule(e, ent, rec, c, KT_DET_REVOKED_KEY);
     if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
         return; /* --allow: the user knows this source; only revoked keys still count */
     if (judged && ent->base_events > 0) {
@@ -350,11 +350,12 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
         if (rec->outcome != KT_OUTCOME_OK && ent->cur_fail >= KT_BURST_MIN &&
             !ent->fired_burst && rec->source == ent->fail_src && (on & (1u << KT_DET_ERROR_BURST)))
             kt_detect_rule(e, ent, rec, c, KT_DET_ERROR_BURST);
-        if (rec->time_ms - ent->last_ms >= e->cfg.dormant_ms && ent->events > 0 &&
+        if (ent->events > 0 && rec->time_ms - ent->last_ms >= e->cfg.dormant_ms &&
             (on & (1u << KT_DET_DORMANT_KEY)))
             kt_detect_rule(e, ent, rec, c, KT_DET_DORMANT_KEY);
-        if (ent->base_overlaps == 0 && kt_baseline_interleaves(ent, c->net, rec->time_ms) &&
-            (c->sf & KT_SRC_IP) && !c->net_churny && (on & (1u << KT_DET_CONCURRENT_USE)))
+        if ((c->sf & KT_SRC_IP) && ent->base_overlaps == 0 &&
+            kt_baseline_interleaves(ent, c->net, rec->time_ms) && !c->net_churny &&
+            (on & (1u << KT_DET_CONCURRENT_USE)))
             kt_detect_rule(e, ent, rec, c, KT_DET_CONCURRENT_USE);
     }
     if (((c->sf & KT_SRC_BAD) || (c->uaf & KT_UA_BAD)) && (on & (1u << KT_DET_KNOWN_BAD)))
