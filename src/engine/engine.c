@@ -1,6 +1,7 @@
 /*
- * engine.c - the detection engine's feed loop, configuration, per-id caches and
- * results (the stage after ordering, before the reporters, the TUI and watch).
+ * engine.c - the detection engine's configuration, per-id caches and entity lookup (the
+ * stage after ordering, before the reporters, the TUI and watch; the per-record path is
+ * feed.c).
  */
 #include "engine-private.h"
 
@@ -371,7 +372,7 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
     return m->thr;
 }
 
-/* --- feed ---------------------------------------------------------------------------- */
+/* --- entities ------------------------------------------------------------------------ */
 
 KtEntity *
 kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
