@@ -30,6 +30,8 @@ kt_entity_new(guint32 id, gboolean is_principal, guint32 index)
     ent->ring_last_hour = G_MININT64;
     ent->cur_hour = G_MININT64;
     ent->cur_day = G_MININT64;
+    ent->win_lo = 1; /* empty */
+    ent->win_hi = 0;
     ent->stat_day = G_MININT64;
     ent->med_day = G_MININT64;
     ent->share_how = -1;
@@ -109,12 +111,6 @@ kt_cnt_set(KtEntity *ent, guint i, guint32 v)
         ((guint32 *)ent->cnt)[i] = v;
         break;
     }
-}
-
-static gint64
-floor_div(gint64 a, gint64 b)
-{
-    return a >= 0 ? a / b : -1 - (-a - 1) / b;
 }
 
 static guint32
@@ -339,80 +335,13 @@ ring_get(const KtEntity *ent, gint64 hour, double *req, double *bytes)
     }
 }
 
-/* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
-static void
-vote(guint32 *cand, guint32 *votes, guint32 v)
-{
-    if (*cand == v)
-        (*votes)++;
-    else if (*votes == 0) {
-        *cand = v;
-        *votes = 1;
-    } else
-        (*votes)--;
-}
-
-/* floor_div(@ms, @unit), without dividing when @ms lies in unit @cur (records of an
- * entity come in time order, so this is the usual case). */
-static inline gint64
-unit_of(gint64 ms, gint64 unit, gint64 cur)
-{
-    if (cur != G_MININT64 && cur > G_MININT64 / unit + 1 && cur < G_MAXINT64 / unit - 1 &&
-        ms >= cur * unit && ms < (cur + 1) * unit)
-        return cur;
-    return floor_div(ms, unit);
-}
-
-void
-kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base)
-{
-    gint64 hour = unit_of(rec->time_ms, KT_MS_HOUR, ent->cur_hour);
-    if (hour > ent->cur_hour) {
-        kt_detect_refresh(e, ent);
-        ring_push(e, ent);
-        ent->cur_hour = hour;
-        ent->cur_req = ent->cur_fail = 0;
-        ent->cur_bytes = 0;
-        ent->thr_req = 0;
-        ent->fired_req = ent->fired_bytes = ent->fired_burst = ent->fired_off = FALSE;
-        ent->spike_req_anom = ent->spike_bytes_anom = -1;
-        ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
-    }
-    gint64 day = unit_of(rec->time_ms, KT_MS_DAY, ent->cur_day);
-    if (day > ent->cur_day) {
-        if (base)
-            ent->base_days++;
-        if (!kt_engine_leak_mode(e) && ent->cur_day != G_MININT64) {
-            gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see lookup() in detectors.c */
-            kt_valset_prune(&ent->ips, cut);
-            kt_valset_prune(&ent->nets, cut);
-            kt_valset_prune(&ent->wide, cut);
-            kt_valset_prune(&ent->ops, cut);
-            kt_valset_prune(&ent->uas, cut);
-        }
-        ent->cur_day = day;
-    }
-    ent->cur_req++;
-    vote(&ent->hour_src, &ent->hour_votes, rec->source);
-    if (rec->outcome != KT_OUTCOME_OK) {
-        ent->cur_fail++;
-        vote(&ent->fail_src, &ent->fail_votes, rec->source);
-    }
-    if (rec->bytes > 0)
-        ent->cur_bytes += rec->bytes;
-}
-
 /* Timeline: KT_TIMELINE_BUCKETS buckets from the first record; when the next record
  * falls past the last bucket, pairs are merged and the width doubles. */
-static void
-timeline_add(KtEntity *ent, gint64 ms)
+void
+kt_timeline_move(KtEntity *ent, gint64 ms)
 {
-    if (ms >= ent->tl_lo && ms < ent->tl_hi) { /* the usual case: same bucket as before */
-        kt_cnt_inc(ent, KT_CNT_TL + ent->tl_idx);
-        return;
-    }
     if (ent->tl_start == G_MININT64)
-        ent->tl_start = floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
+        ent->tl_start = kt_floor_div(ms, KT_MS_HOUR) * KT_MS_HOUR;
     if (ms < ent->tl_start) {
         kt_cnt_inc(ent, KT_CNT_TL);
         return;
@@ -434,166 +363,79 @@ timeline_add(KtEntity *ent, gint64 ms)
 }
 
 void
-kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec)
+kt_baseline_new_hour(KtEngine *e, KtEntity *ent, gint64 hour)
 {
-    ent->events++;
-    if (rec->outcome == KT_OUTCOME_DENIED)
-        ent->denied++;
-    else if (rec->outcome == KT_OUTCOME_ERROR)
-        ent->errors++;
-    if (rec->bytes > 0)
-        ent->bytes += rec->bytes;
-    ent->last_ms = MAX(ent->last_ms, rec->time_ms);
-    if (ent->key == 0)
-        ent->key = rec->key;
-    timeline_add(ent, rec->time_ms);
-}
-
-/* Inserts @id, new to @s, for learn_value(); counts a new learned day for churn. */
-static KtVal *
-learn_new_value(KtEntity *ent, KtValSet *s, guint32 id, const KtRecord *rec, gboolean base,
-                gboolean judged)
-{
-    KtVal *v = kt_valset_insert(s, id, rec->time_ms);
-    if (judged)
-        kt_valset_set_flags(s, v, v->flags | KT_VAL_NEW);
-    if (base && ent->cur_day != floor_div(ent->first_ms, KT_MS_DAY) &&
-        (gint64)s->last_new_day != ent->cur_day) {
-        s->new_days = (guint16)MIN(s->new_days + 1u, G_MAXUINT16);
-        s->last_new_day = (gint32)CLAMP(ent->cur_day, (gint64)G_MININT32 + 1, G_MAXINT32);
-    }
-    return v;
-}
-
-/* Learns one value (@v: its entry, NULL when new); inline, as the usual case of a known
- * value is a few instructions. */
-static inline KtVal *
-learn_value(KtEntity *ent, KtValSet *s, KtVal *v, guint32 id, const KtRecord *rec,
-            gboolean base, gboolean judged)
-{
-    if (id == 0)
-        return NULL;
-    if (G_UNLIKELY(v == NULL))
-        v = learn_new_value(ent, s, id, rec, base, judged);
-    if (base && !(v->flags & KT_VAL_BASE))
-        kt_valset_set_flags(s, v, v->flags | KT_VAL_BASE);
-    kt_val_count(v);
-    v->last_ms = MAX(v->last_ms, rec->time_ms);
-    return v;
-}
-
-/* Consumer inventory per network: majority UA family, Misra-Gries top operations. */
-static void
-vote_network(KtValExtra *net, guint32 fam, guint32 op)
-{
-    if (fam != 0) {
-        if (net->ua_fam == fam)
-            net->ua_votes++;
-        else if (net->ua_votes == 0) {
-            net->ua_fam = fam;
-            net->ua_votes = 1;
-        } else
-            net->ua_votes--;
-    }
-    if (op == 0)
-        return;
-    for (int i = 0; i < KT_TOP_OPS; i++) {
-        if (net->top_op[i] == op) {
-            net->top_cnt[i]++;
-            return;
-        }
-    }
-    for (int i = 0; i < KT_TOP_OPS; i++) {
-        if (net->top_cnt[i] == 0) {
-            net->top_op[i] = op;
-            net->top_cnt[i] = 1;
-            return;
-        }
-    }
-    for (int i = 0; i < KT_TOP_OPS; i++)
-        net->top_cnt[i]--;
+    kt_detect_refresh(e, ent);
+    ring_push(e, ent);
+    ent->cur_hour = hour;
+    ent->cur_req = ent->cur_fail = 0;
+    ent->cur_bytes = 0;
+    ent->thr_req = 0;
+    ent->fired_req = ent->fired_bytes = ent->fired_burst = ent->fired_off = FALSE;
+    ent->spike_req_anom = ent->spike_bytes_anom = -1;
+    ent->hour_src = ent->hour_votes = ent->fail_src = ent->fail_votes = 0;
 }
 
 void
-kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
-                  const KtCtx *c)
+kt_baseline_new_day(KtEngine *e, KtEntity *ent, gint64 day, gboolean base)
 {
-    gboolean judged = kt_engine_leak_mode(e) ? !base : rec->time_ms >= ent->learn_end_ms;
-    guint8 sf = c->sf;
-    guint32 net = c->net, fam = c->fam;
-    /* Each set is touched once, so an insertion cannot move another set's entry. */
-    KtVal *nv = learn_value(ent, &ent->nets, c->v_net, net, rec, base, judged);
-    if (nv != NULL && base)
-        vote_network(kt_valset_extra(&ent->nets, nv), fam, rec->op);
-    if (sf & KT_SRC_IP)
-        learn_value(ent, &ent->ips, c->v_ip, rec->source, rec, base, judged);
-    KtVal *wv = learn_value(ent, &ent->wide, c->v_wide, c->wide, rec, base, judged);
-    if (wv != NULL && base)
-        vote_network(kt_valset_extra(&ent->wide, wv), fam, rec->op); /* consumers of keys
-                                                                         whose networks churn */
-    learn_value(ent, &ent->ops, c->v_op, rec->op, rec, base, judged);
-    learn_value(ent, &ent->uas, c->v_ua, fam, rec, base, judged);
-    if ((sf & KT_SRC_IP) && net != 0) {
-        if (base && kt_baseline_interleaves(ent, net, rec->time_ms))
-            ent->base_overlaps++;
-        if (net != ent->net0) {
-            ent->net1 = ent->net0;
-            ent->net1_ms = ent->net0_ms;
-            ent->net0 = net;
-        }
-        ent->net0_ms = rec->time_ms;
-        ent->net0_src = rec->source;
+    if (base)
+        ent->base_days++;
+    if (!kt_engine_leak_mode(e) && ent->cur_day != G_MININT64) {
+        gint64 cut = ent->last_ms - e->cfg.forget_ms; /* see lookup() in feed.c */
+        kt_valset_prune(&ent->ips, cut);
+        kt_valset_prune(&ent->nets, cut);
+        kt_valset_prune(&ent->wide, cut);
+        kt_valset_prune(&ent->ops, cut);
+        kt_valset_prune(&ent->uas, cut);
     }
-    if (!base)
-        return;
-    kt_cnt_inc(ent, KT_CNT_HOW + (guint)kt_engine_how(e, rec->time_ms));
-    ent->base_how_total++;
-    ent->base_events++;
-    if (rec->outcome != KT_OUTCOME_OK)
-        ent->base_fail++;
-    if (rec->bytes >= 0) {
-        ent->base_bytes += rec->bytes;
-        ent->base_bytes_n++;
-    }
-}
-
-gboolean
-kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
-{
-    /* A switch alone (office to VPN) is not concurrency; coming back within the window
-     * means both networks were in use at once. */
-    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
-           ms - ent->net1_ms <= KT_CONCURRENT_MS;
+    ent->cur_day = day;
 }
 
 /* Collapses the hour-of-week profile into 48 bins: hour of day x weekday/weekend, stored
- * as prof48 and copied to @bins. */
+ * as prof48 and copied to @bins. Summed day by day, with one switch on the cell width
+ * per day; a bin sums at most 7 counts below 2^32, so the sums saturate at the end
+ * exactly as adding them one by one with kt_sat_add32() would. */
 static void
 collapse_profile(KtEntity *ent, guint64 bins[48])
 {
-    guint32 b[48] = { 0 }, max = 0;
-    for (int how = 0; how < 168; how++) {
-        guint32 *c = &b[(how / 24 >= 5) * 24 + how % 24];
-        *c = kt_sat_add32(*c, kt_cnt_get(ent, KT_CNT_HOW + (guint)how));
+    guint64 acc[48] = { 0 };
+    guint32 max = 0;
+    for (guint d = 0; d < 7; d++) {
+        guint64 *a = acc + (d >= 5 ? 24 : 0);
+        guint first = KT_CNT_HOW + d * 24;
+        if (ent->cnt_width == 1) {
+            const guint8 *c = (const guint8 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        } else if (ent->cnt_width == 2) {
+            const guint16 *c = (const guint16 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        } else {
+            const guint32 *c = (const guint32 *)ent->cnt + first;
+            for (guint h = 0; h < 24; h++)
+                a[h] += c[h];
+        }
     }
     for (guint i = 0; i < 48; i++) {
-        bins[i] = b[i];
-        max = MAX(max, b[i]);
+        bins[i] = MIN(acc[i], (guint64)G_MAXUINT32);
+        max = MAX(max, (guint32)bins[i]);
     }
-    if (ent->cnt_width == 4 || (ent->cnt_width == 2 && max <= G_MAXUINT16) ||
-        (ent->cnt_width == 1 && max <= G_MAXUINT8)) {
-        for (guint i = 0; i < 48; i++) { /* the cells hold every bin: no widening */
-            if (ent->cnt_width == 1)
-                ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)b[i];
-            else if (ent->cnt_width == 2)
-                ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)b[i];
-            else
-                ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = b[i];
-        }
-        return;
+    /* the cells hold every bin: no widening */
+    if (ent->cnt_width == 1 && max <= G_MAXUINT8) {
+        for (guint i = 0; i < 48; i++)
+            ((guint8 *)ent->cnt)[KT_CNT_PROF + i] = (guint8)bins[i];
+    } else if (ent->cnt_width == 2 && max <= G_MAXUINT16) {
+        for (guint i = 0; i < 48; i++)
+            ((guint16 *)ent->cnt)[KT_CNT_PROF + i] = (guint16)bins[i];
+    } else if (ent->cnt_width == 4) {
+        for (guint i = 0; i < 48; i++)
+            ((guint32 *)ent->cnt)[KT_CNT_PROF + i] = (guint32)bins[i];
+    } else {
+        for (guint i = 0; i < 48; i++)
+            kt_cnt_set(ent, KT_CNT_PROF + i, (guint32)bins[i]);
     }
-    for (guint i = 0; i < 48; i++)
-        kt_cnt_set(ent, KT_CNT_PROF + i, b[i]);
 }
 
 /* Share of @how in prof48 and its neighbours (see kt_baseline_hour_share). */
@@ -688,7 +530,7 @@ medians_nonzero(const KtEntity *ent, double *med_req, double *med_bytes)
 void
 kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms)
 {
-    gint64 day = floor_div(now_ms, KT_MS_DAY);
+    gint64 day = kt_floor_div(now_ms, KT_MS_DAY);
     if (day == ent->stat_day)
         return;
     ent->stat_day = day;
@@ -710,7 +552,7 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
 {
     gint64 h = ent->cur_hour, vend = h - 1;
     if (kt_engine_leak_mode(e))
-        vend = MIN(vend, floor_div(e->cfg.leak_time_ms, KT_MS_HOUR) - 1);
+        vend = MIN(vend, kt_floor_div(e->cfg.leak_time_ms, KT_MS_HOUR) - 1);
     gint64 vstart = MAX(ent->ring_first_hour, vend - KT_RING_HOURS + 1);
     *span = vend - vstart + 1;
     /* A sparse history is spread over the candidate hours in one pass, instead of one
@@ -795,7 +637,7 @@ kt_baseline_thresholds(KtEngine *e, KtEntity *ent)
     if (span < KT_SPIKE_MIN_HOURS || n == 0)
         return;
     /* Medians change slowly: once a day, when an hour first reaches KT_SPIKE_MIN calls. */
-    gint64 day = floor_div(ent->cur_hour, 24);
+    gint64 day = kt_floor_div(ent->cur_hour, 24);
     if (day != ent->med_day) {
         ent->med_day = day;
         medians_nonzero(ent, &ent->med_req, &ent->med_bytes);

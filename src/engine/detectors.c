@@ -10,8 +10,6 @@
 
 #include "stats.h"
 
-typedef void (*KtRuleFn)(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c);
-
 static void
 emit(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetectorKind kind, int score,
      gboolean strong, char *observed, char *baseline, char *message)
@@ -421,113 +419,21 @@ rule_concurrent(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c)
                          KT_CONCURRENT_MS / 60000));
 }
 
-typedef struct {
-    KtRuleFn fn;
-    gboolean baseline; /* needs a judged record and a learned baseline */
-} KtRule;
-
-static const KtRule rules[KT_DET_COUNT] = {
-    [KT_DET_NEW_IP] = { rule_new_ip, TRUE },
-    [KT_DET_NEW_NETWORK] = { rule_new_network, TRUE },
-    [KT_DET_NEW_USER_AGENT] = { rule_new_ua, TRUE },
-    [KT_DET_NEW_OP] = { rule_new_op, TRUE },
-    [KT_DET_OFF_HOURS] = { rule_off_hours, TRUE },
-    [KT_DET_VOLUME_SPIKE] = { rule_volume, TRUE },
-    [KT_DET_ERROR_BURST] = { rule_error_burst, TRUE },
-    [KT_DET_DORMANT_KEY] = { rule_dormant, TRUE },
-    [KT_DET_CONCURRENT_USE] = { rule_concurrent, TRUE },
-    [KT_DET_KNOWN_BAD] = { rule_known_bad, FALSE },
-    [KT_DET_REVOKED_KEY] = { rule_revoked, FALSE },
-};
-
-/* Looks @id up (NULL when absent). In online mode a value the entity has not used for
- * forget_ms of its own activity is dropped, so it is new again; measuring from the
- * entity's last use, not from now, keeps a dormant key's baseline for dormant_key. */
-static inline KtVal *
-lookup(const KtEngine *e, const KtEntity *ent, KtValSet *s, guint32 id, gboolean online)
-{
-    if (id == 0)
-        return NULL;
-    KtVal *v = kt_valset_find(s, id);
-    if (v != NULL && online && ent->last_ms - v->last_ms > e->cfg.forget_ms) {
-        kt_valset_remove(s, id);
-        v = NULL;
-    }
-    return v;
-}
-
-
 void
-kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c)
+kt_detect_rule(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c, KtDetectorKind kind)
 {
-    /* the per-id caches of engine.c, read here without a call once filled */
-    const KtSrcInfo *si = rec->source < e->src_info->len
-                              ? &g_array_index(e->src_info, KtSrcInfo, rec->source)
-                              : NULL;
-    if (si == NULL || !(si->flags & KT_SRC_DONE))
-        si = kt_engine_src(e, rec->source);
-    const KtUaInfo *ui = rec->ua < e->ua_info->len ? &g_array_index(e->ua_info, KtUaInfo, rec->ua)
-                                                   : NULL;
-    if (ui == NULL || !(ui->flags & KT_UA_DONE))
-        ui = kt_engine_ua(e, rec->ua);
-    c->sf = si->flags;
-    c->net = si->net;
-    c->wide = si->wide;
-    c->uaf = ui->flags;
-    c->fam = ui->fam;
-    c->src = NULL; /* ctx_src() */
-    /* Lookups of the five sets (removals first: they may move entries of the same set). */
-    gboolean online = !kt_engine_leak_mode(e);
-    c->v_ip = (c->sf & KT_SRC_IP) ? lookup(e, ent, &ent->ips, rec->source, online) : NULL;
-    c->v_net = lookup(e, ent, &ent->nets, c->net, online);
-    c->v_wide = lookup(e, ent, &ent->wide, c->wide, online);
-    c->v_op = lookup(e, ent, &ent->ops, rec->op, online);
-    c->v_ua = lookup(e, ent, &ent->uas, c->fam, online);
-    c->ip_new = (c->sf & KT_SRC_IP) && c->v_ip == NULL;
-    c->net_new = c->net != 0 && c->v_net == NULL;
-    c->wide_new = c->wide != 0 && c->v_wide == NULL;
-    c->op_new = rec->op != 0 && c->v_op == NULL;
-    c->fam_new = c->fam != 0 && c->v_ua == NULL;
-    c->net_alert = c->net_churny = FALSE;
-    if (!judge)
-        return; /* learning: only the signature rules run */
-    c->net_churny = kt_valset_churny(&ent->nets, ent->base_days);
-    if (c->net_new && enabled(e, KT_DET_NEW_NETWORK) && kt_valset_base_count(&ent->nets) > 0) {
-        if (!(c->sf & KT_SRC_IP) || !c->net_churny)
-            c->net_alert = TRUE;
-        else
-            c->net_alert = c->wide_new && !kt_valset_churny(&ent->wide, ent->base_days);
+    switch (kind) {
+    case KT_DET_NEW_IP: rule_new_ip(e, ent, rec, c); break;
+    case KT_DET_NEW_NETWORK: rule_new_network(e, ent, rec, c); break;
+    case KT_DET_NEW_USER_AGENT: rule_new_ua(e, ent, rec, c); break;
+    case KT_DET_NEW_OP: rule_new_op(e, ent, rec, c); break;
+    case KT_DET_OFF_HOURS: rule_off_hours(e, ent, rec, c); break;
+    case KT_DET_VOLUME_SPIKE: rule_volume(e, ent, rec, c); break;
+    case KT_DET_ERROR_BURST: rule_error_burst(e, ent, rec, c); break;
+    case KT_DET_DORMANT_KEY: rule_dormant(e, ent, rec, c); break;
+    case KT_DET_CONCURRENT_USE: rule_concurrent(e, ent, rec, c); break;
+    case KT_DET_KNOWN_BAD: rule_known_bad(e, ent, rec, c); break;
+    case KT_DET_REVOKED_KEY: rule_revoked(e, ent, rec, c); break;
+    default: break;
     }
-}
-
-/* Builds the lists of detectors to run for cfg.enabled, in table order (the order
- * anomalies are created in): every enabled one but revoked_key, and the signature ones. */
-static void
-build_rules(KtEngine *e)
-{
-    e->n_rules_all = e->n_rules_sig = 0;
-    for (int k = 0; k < KT_DET_COUNT; k++) {
-        if (k == KT_DET_REVOKED_KEY || !enabled(e, (KtDetectorKind)k))
-            continue;
-        e->rules_all[e->n_rules_all++] = (guint8)k;
-        if (!rules[k].baseline)
-            e->rules_sig[e->n_rules_sig++] = (guint8)k;
-    }
-    e->rules_mask = e->cfg.enabled | (1u << 31);
-}
-
-void
-kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c)
-{
-    gboolean judge = judged && ent->base_events > 0;
-    if (enabled(e, KT_DET_REVOKED_KEY) && e->n_revoked > 0)
-        rule_revoked(e, ent, rec, c); /* no --revoked list: no key is revoked */
-    if ((c->sf & KT_SRC_ALLOW) || (c->uaf & KT_UA_ALLOW))
-        return; /* --allow: the user knows this source; only revoked keys still count */
-    if (e->rules_mask != (e->cfg.enabled | (1u << 31)))
-        build_rules(e);
-    const guint8 *list = judge ? e->rules_all : e->rules_sig;
-    guint n = judge ? e->n_rules_all : e->n_rules_sig;
-    for (guint i = 0; i < n; i++)
-        rules[list[i]].fn(e, ent, rec, c);
 }

@@ -84,8 +84,10 @@ typedef struct {
     guint32 top_cnt[KT_TOP_OPS];
 } KtValExtra;
 
-#define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table */
+#define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table (kt_valset_find()
+                              is unrolled for 4) */
 #define KT_VALSET_VIRTUAL 8 /* the table size a compact set stands for */
+G_STATIC_ASSERT(KT_VALSET_COMPACT == 4);
 
 /*
  * Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping.
@@ -219,6 +221,8 @@ typedef struct {
     gint64 ring_last_hour;    /* last hour pushed */
     /* current hour */
     gint64 cur_hour;
+    gint64 win_lo, win_hi;    /* times in ms of cur_hour when it lies in cur_day, else empty:
+                                 a record in [win_lo, win_hi) starts no hour or day (feed.c) */
     guint64 cur_req, cur_fail;
     gint64 cur_bytes;
     guint64 thr_req;          /* spike threshold this hour, 0 = not computed */
@@ -306,9 +310,11 @@ typedef struct {
     guint8 sf, uaf;            /* KT_SRC_* and KT_UA_* flags */
     guint32 net, wide, fam;    /* network, /16 (/32 for v6) and UA family ids */
     KtVal *v_ip, *v_net, *v_wide, *v_op, *v_ua; /* NULL when new */
-    gboolean ip_new, net_new, wide_new, fam_new, op_new;
-    gboolean net_alert;        /* new_network fires for this record */
-    gboolean net_churny;       /* the entity's networks change often */
+    /* values without an entry (new to the entity), as bits: a record of known values
+       clears them all at once */
+    guint ip_new : 1, net_new : 1, wide_new : 1, fam_new : 1, op_new : 1;
+    guint net_alert : 1;       /* new_network fires for this record */
+    guint net_churny : 1;      /* the entity's networks change often */
     const char *src;           /* source text, clipped for messages (detectors.c ctx_src():
                                   NULL until a rule needs it) */
     char src_buf[KT_CLIP_BUF]; /* holds a clipped source text */
@@ -350,12 +356,10 @@ struct _KtEngine {
     guint n_revoked;          /* size of revoked (fixed at creation) */
     KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
                                  direct-mapped (bounded: lambdas keep changing) */
-    /* detectors to run per record, in table order (see kt_detect_record) */
-    guint32 rules_mask;       /* cfg.enabled the lists were built for, 0 = not built */
-    guint8 rules_all[KT_DET_COUNT], rules_sig[KT_DET_COUNT]; /* all / signature only */
-    guint n_rules_all, n_rules_sig;
-    /* hour-of-week cache */
+    /* hour-of-week cache: the last 15-minute slot asked for, and its times in ms
+       [how_lo, how_hi) (empty when not representable) */
     gint64 how_slot;
+    gint64 how_lo, how_hi;
     int how_value;
     /* findings */
     GPtrArray *anoms;         /* KtAnom*, owned */
@@ -383,11 +387,16 @@ kt_valset_find(const KtValSet *s, guint32 id)
     if (s->slots == NULL || id == 0)
         return NULL;
     if (s->ccap != 0) {
-        for (guint32 k = 0; k < s->n; k++) {
-            if (s->slots[k].id == id)
-                return &s->slots[k];
-        }
-        return NULL;
+        /* at most KT_VALSET_COMPACT (4) entries: unrolled */
+        KtVal *sl = s->slots;
+        guint32 n = s->n;
+        if (n == 0 || sl[0].id == id)
+            return n == 0 ? NULL : &sl[0];
+        if (n == 1 || sl[1].id == id)
+            return n == 1 ? NULL : &sl[1];
+        if (n == 2 || sl[2].id == id)
+            return n == 2 ? NULL : &sl[2];
+        return n == 3 || sl[3].id != id ? NULL : &sl[3];
     }
     for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
         KtVal *v = &s->slots[i];
@@ -432,12 +441,33 @@ gboolean kt_valset_churny(const KtValSet *s, guint32 base_days);
 /* Heap bytes held by @s (entries and extras, without the allocator's overhead). */
 gsize kt_valset_bytes(const KtValSet *s);
 
+/* floor(@a / @b) for @b > 0. */
+static inline gint64
+kt_floor_div(gint64 a, gint64 b)
+{
+    return a >= 0 ? a / b : -1 - (-a - 1) / b;
+}
+
 /* --- engine.c --- */
 guint32 kt_engine_intern(KtEngine *e, const char *s);
 const char *kt_engine_str(const KtEngine *e, guint32 id);
 KtEntity *kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal);
-gboolean kt_engine_leak_mode(const KtEngine *e);
-int kt_engine_how(KtEngine *e, gint64 ms);
+/* TRUE when judging against a --leak-time (inline: several tests per record). */
+static inline gboolean
+kt_engine_leak_mode(const KtEngine *e)
+{
+    return e->cfg.leak_time_ms != G_MININT64;
+}
+/* The hour of week (0 = Monday 00:00 in the parser's zone) of @ms: kt_engine_how(),
+ * which answers from the cache of the last slot inline, else computes and caches. */
+int kt_engine_how_slow(KtEngine *e, gint64 ms);
+static inline int
+kt_engine_how(KtEngine *e, gint64 ms)
+{
+    if (ms >= e->how_lo && ms < e->how_hi)
+        return e->how_value; /* same 15-minute slot as the last call */
+    return kt_engine_how_slow(e, ms);
+}
 /* kt_stats_poisson_threshold(@lambda, KT_SPIKE_ALPHA, KT_SPIKE_MIN), memoized: the same
  * baselines recur across entities and hours. */
 guint64 kt_engine_spike_threshold(KtEngine *e, double lambda);
@@ -449,20 +479,38 @@ gint64 kt_engine_key_revoked(KtEngine *e, guint32 key);
 /* --- baseline.c --- */
 /* TRUE when an IP record in network @net interleaves networks: it returns to the network
  * used before the latest one within KT_CONCURRENT_MS (A, B, A). */
-gboolean kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms);
+static inline gboolean
+kt_baseline_interleaves(const KtEntity *ent, guint32 net, gint64 ms)
+{
+    /* A switch alone (office to VPN) is not concurrency; coming back within the window
+     * means both networks were in use at once. */
+    return net != 0 && ent->net0 != 0 && net != ent->net0 && net == ent->net1 &&
+           ms - ent->net1_ms <= KT_CONCURRENT_MS;
+}
 KtEntity *kt_entity_new(guint32 id, gboolean is_principal, guint32 index);
 void kt_entity_free(KtEntity *ent);
 /* Heap bytes of @ent by part (KtEngineMemory fields), without the allocator's overhead. */
 void kt_entity_memory(const KtEntity *ent, KtEngineMemory *m);
-/* Advances hour/day windows to @rec's time (pushing finished hours into history). */
-void kt_baseline_advance(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base);
-/* Learns @rec into the baseline (@base) or only into alert bookkeeping. */
-void kt_baseline_learn(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean base,
-                       const KtCtx *c);
-/* Counts @rec in totals, current-hour counters and the timeline. */
-void kt_baseline_count(KtEngine *e, KtEntity *ent, const KtRecord *rec);
+/* Starts @hour, after the current one: refreshes this hour's spike texts, pushes its
+ * counts into the history and clears the hour's counters and alerts (feed.c). */
+void kt_baseline_new_hour(KtEngine *e, KtEntity *ent, gint64 hour);
+/* Starts @day, after the current one: counts a learned day (@base) and forgets values
+ * not seen within forget_ms (online mode). */
+void kt_baseline_new_day(KtEngine *e, KtEntity *ent, gint64 day, gboolean base);
+/* Counts a record at @ms into the timeline when it falls outside the bucket of the
+ * previous one (moving or widening the buckets). */
+void kt_timeline_move(KtEntity *ent, gint64 ms);
 /* Recomputes the hour-profile concentration when the day changed. */
 void kt_baseline_daily(KtEngine *e, KtEntity *ent, gint64 now_ms);
+/* TRUE when @ms falls in the day of the last kt_baseline_daily() (so it would do
+ * nothing), tested without dividing; FALSE may also mean "not known". */
+static inline gboolean
+kt_baseline_daily_current(const KtEntity *ent, gint64 ms)
+{
+    gint64 d = ent->stat_day;
+    return d > G_MININT64 / KT_MS_DAY + 1 && d < G_MAXINT64 / KT_MS_DAY - 1 &&
+           ms >= d * KT_MS_DAY && ms < (d + 1) * KT_MS_DAY;
+}
 /* Spike thresholds of the current hour (computed once per hour). */
 void kt_baseline_thresholds(KtEngine *e, KtEntity *ent);
 /* Share of learned events in the collapsed hour bin of @how and its neighbours. */
@@ -556,9 +604,8 @@ void kt_ring_push(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 void kt_ring_set(KtEntity *ent, gint64 hour, guint32 req, float bytes);
 
 /* --- detectors.c --- */
-/* Fills @c for @rec: classifications and the entity's values (forgetting stale ones). */
-void kt_detect_prepare(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judge, KtCtx *c);
-void kt_detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, KtCtx *c);
+/* Runs detector @kind on @rec (feed.c decides which ones may fire). */
+void kt_detect_rule(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c, KtDetectorKind kind);
 /* Rewrites the texts of this hour's volume spikes with the counts so far. */
 void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 

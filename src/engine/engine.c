@@ -1,6 +1,7 @@
 /*
- * engine.c - the detection engine's feed loop, configuration, per-id caches and
- * results (the stage after ordering, before the reporters, the TUI and watch).
+ * engine.c - the detection engine's configuration, per-id caches and entity lookup (the
+ * stage after ordering, before the reporters, the TUI and watch; the per-record path is
+ * feed.c).
  */
 #include "engine-private.h"
 
@@ -112,6 +113,8 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->op_class = g_array_new(FALSE, TRUE, sizeof(guint8));
     e->key_revoked = g_array_new(FALSE, TRUE, sizeof(gint64));
     e->how_slot = G_MININT64;
+    e->how_lo = 1; /* empty */
+    e->how_hi = 0;
     e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
     e->anoms = g_ptr_array_new_with_free_func((GDestroyNotify)kt_anom_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
@@ -330,19 +333,17 @@ kt_engine_key_revoked(KtEngine *e, guint32 key)
 }
 
 int
-kt_engine_how(KtEngine *e, gint64 ms)
+kt_engine_how_slow(KtEngine *e, gint64 ms)
 {
     /* Zone offsets are multiples of 15 minutes, so the hour of week is constant within a
-     * 15-minute slot; records come in time order, so this cache nearly always hits. */
+     * 15-minute slot; records come in time order, so the cache of the last slot
+     * (kt_engine_how()) nearly always hits. */
     const gint64 q = 15 * 60 * 1000;
-    if (e->how_slot > G_MININT64 / q + 1 && e->how_slot < G_MAXINT64 / q - 1 &&
-        ms >= e->how_slot * q && ms < (e->how_slot + 1) * q)
-        return e->how_value; /* same slot as the last call, known without dividing */
     gint64 slot = ms >= 0 ? ms / q : -1 - (-ms - 1) / q;
-    if (slot == e->how_slot)
-        return e->how_value;
     int how;
-    if (e->tp != NULL) {
+    if (slot == e->how_slot) {
+        how = e->how_value;
+    } else if (e->tp != NULL) {
         how = kt_time_hour_of_week(e->tp, ms);
     } else {
         gint64 hours = ms >= 0 ? ms / KT_MS_HOUR : -1 - (-ms - 1) / KT_MS_HOUR;
@@ -351,6 +352,10 @@ kt_engine_how(KtEngine *e, gint64 ms)
     }
     e->how_slot = slot;
     e->how_value = how;
+    if (slot > G_MININT64 / q + 1 && slot < G_MAXINT64 / q - 1) {
+        e->how_lo = slot * q;
+        e->how_hi = (slot + 1) * q;
+    }
     return how;
 }
 
@@ -367,38 +372,7 @@ kt_engine_spike_threshold(KtEngine *e, double lambda)
     return m->thr;
 }
 
-gboolean
-kt_engine_leak_mode(const KtEngine *e)
-{
-    return e->cfg.leak_time_ms != G_MININT64;
-}
-
-/* --- feed ---------------------------------------------------------------------------- */
-
-static KtEntity *
-entity_for(KtEngine *e, const KtRecord *rec)
-{
-    gboolean principal = FALSE;
-    if (rec->principal != 0) {
-        if (e->cfg.entity == KT_ENTITY_PRINCIPAL)
-            principal = TRUE;
-        else if (e->cfg.entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY))
-            principal = TRUE;
-    }
-    guint32 id = principal ? rec->principal : rec->key;
-    GArray *map = principal ? e->by_principal : e->by_key;
-    ensure_len(map, id);
-    guint32 *slot = &g_array_index(map, guint32, id);
-    if (*slot != 0)
-        return g_ptr_array_index(e->ents, *slot - 1);
-    KtEntity *ent = kt_entity_new(id, principal, e->ents->len);
-    ent->key = rec->key;
-    ent->first_ms = rec->time_ms;
-    ent->learn_end_ms = rec->time_ms + e->cfg.learn_ms;
-    g_ptr_array_add(e->ents, ent);
-    *slot = e->ents->len;
-    return ent;
-}
+/* --- entities ------------------------------------------------------------------------ */
 
 KtEntity *
 kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
@@ -407,35 +381,4 @@ kt_engine_entity_lookup(KtEngine *e, guint32 id, gboolean is_principal)
     if (id == 0 || id >= map->len || g_array_index(map, guint32, id) == 0)
         return NULL;
     return g_ptr_array_index(e->ents, g_array_index(map, guint32, id) - 1);
-}
-
-void
-kt_engine_feed(KtEngine *e, const KtRecord *rec)
-{
-    g_return_if_fail(e != NULL && rec != NULL);
-    if (rec->key == 0)
-        return;
-    e->res_valid = FALSE;
-    e->events++;
-    e->first_ms = MIN(e->first_ms, rec->time_ms);
-    e->last_ms = MAX(e->last_ms, rec->time_ms);
-    KtEntity *ent = entity_for(e, rec);
-    gboolean judged, learn;
-    if (kt_engine_leak_mode(e)) {
-        judged = rec->time_ms >= e->cfg.leak_time_ms;
-        learn = !judged;
-    } else {
-        judged = rec->time_ms >= ent->learn_end_ms;
-        learn = TRUE;
-    }
-    KtCtx c;
-    kt_baseline_advance(e, ent, rec, learn);
-    kt_detect_prepare(e, ent, rec, judged && ent->base_events > 0, &c);
-    kt_detect_record(e, ent, rec, judged, &c);
-    /* after dormant_key judged this gap, before kt_baseline_count moves last_ms */
-    if (learn && ent->events > 0 && rec->time_ms - ent->last_ms > ent->base_idle_ms)
-        ent->base_idle_ms = rec->time_ms - ent->last_ms;
-    kt_baseline_count(e, ent, rec);
-    kt_incident_count(e, ent, rec);
-    kt_baseline_learn(e, ent, rec, learn, &c);
 }

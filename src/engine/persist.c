@@ -534,7 +534,7 @@ load_recent_nets(KtLoad *l, KtEntity *ent, const cJSON *a)
     ent->net1_ms = get_i64(l, cJSON_GetArrayItem(a, 3), "net time");
 }
 
-/* The majority-vote sources of the current hour (see kt_baseline_advance). */
+/* The majority-vote sources of the current hour (see advance() in feed.c). */
 static void
 load_votes(KtLoad *l, KtEntity *ent, const cJSON *a)
 {

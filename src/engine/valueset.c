@@ -6,14 +6,26 @@
  * Sets of up to KT_VALSET_COMPACT values are compact arrays that remember the slot each
  * value would have in an 8-slot table; every change to them is made on that table
  * (rebuilt on the stack), so a set behaves exactly as if it had been a table all along.
+ *
+ * A table keeps, after its entries and extras, a lower bound of last_ms for each block of
+ * KT_VALSET_BLOCK slots, so that eviction (the least recently seen value of a full set,
+ * once per new value of a key at its cap) scans only the blocks that may hold it.
  */
 #include "engine-private.h"
 
-/* A table: @mask + 1 slots and their extras (NULL for sets without). */
+#define KT_VALSET_BLOCK 64
+
+/* A table: @mask + 1 slots and their extras (NULL for sets without), and the bounds of
+ * its blocks (NULL for the virtual table of a compact set): no value in slots
+ * [KT_VALSET_BLOCK * b, KT_VALSET_BLOCK * (b + 1)) was last seen before lb[b]. The bound
+ * is lowered when a value moves into the block (placed or shifted back); last_ms only
+ * grows otherwise (records are counted with MAX), except when a state is loaded, which
+ * calls kt_valset_forget_min(). G_MININT64 means not known. */
 typedef struct {
     KtVal *v;
     KtValExtra *x;
     guint32 mask;
+    gint64 *lb;
 } KtTab;
 
 void
@@ -48,12 +60,6 @@ hour_of(gint64 ms)
     return (gint32)CLAMP(hour, (gint64)G_MININT32 + 1, (gint64)G_MAXINT32 - 1);
 }
 
-void
-kt_valset_forget_min(KtValSet *s)
-{
-    s->min_last_h = G_MININT32;
-}
-
 /* Bytes of one entry with its extra. */
 static gsize
 entry_size(const KtValSet *s)
@@ -61,12 +67,38 @@ entry_size(const KtValSet *s)
     return sizeof(KtVal) + (s->extras ? sizeof(KtValExtra) : 0);
 }
 
+static guint32
+n_blocks(guint32 size)
+{
+    return (size + KT_VALSET_BLOCK - 1) / KT_VALSET_BLOCK;
+}
+
+/* The block bounds of a table of @size slots in @block. */
+static gint64 *
+table_bounds(const KtValSet *s, KtVal *block, guint32 size)
+{
+    return (gint64 *)(void *)((char *)block + size * entry_size(s));
+}
+
+void
+kt_valset_forget_min(KtValSet *s)
+{
+    s->min_last_h = G_MININT32;
+    if (s->slots != NULL && s->ccap == 0) { /* last_ms set directly: bounds not known */
+        gint64 *lb = table_bounds(s, s->slots, (guint32)s->mask + 1);
+        for (guint32 b = 0; b < n_blocks((guint32)s->mask + 1); b++)
+            lb[b] = G_MININT64;
+    }
+}
+
 gsize
 kt_valset_bytes(const KtValSet *s)
 {
     if (s->slots == NULL)
         return 0;
-    return (s->ccap != 0 ? s->ccap : (gsize)s->mask + 1) * entry_size(s);
+    if (s->ccap != 0)
+        return s->ccap * entry_size(s);
+    return ((gsize)s->mask + 1) * entry_size(s) + n_blocks((guint32)s->mask + 1) * sizeof(gint64);
 }
 
 /* (transfer full) Zeroed room for @len entries and their extras. */
@@ -74,6 +106,17 @@ static KtVal *
 block_new(const KtValSet *s, guint32 len)
 {
     return g_malloc0(len * entry_size(s));
+}
+
+/* (transfer full) A zeroed table of @size slots, its block bounds not known. */
+static KtVal *
+table_new(const KtValSet *s, guint32 size)
+{
+    KtVal *block = g_malloc0(size * entry_size(s) + n_blocks(size) * sizeof(gint64));
+    gint64 *lb = table_bounds(s, block, size);
+    for (guint32 b = 0; b < n_blocks(size); b++)
+        lb[b] = G_MININT64;
+    return block;
 }
 
 static KtValExtra *
@@ -92,7 +135,9 @@ slot_of(guint32 id, guint32 mask)
 static KtTab
 table_of(const KtValSet *s)
 {
-    KtTab t = { s->slots, block_extras(s, s->slots, (guint32)s->mask + 1), s->mask };
+    guint32 size = (guint32)s->mask + 1;
+    KtTab t = { s->slots, block_extras(s, s->slots, size), s->mask,
+                table_bounds(s, s->slots, size) };
     return t;
 }
 
@@ -110,6 +155,8 @@ tab_place(KtTab *t, const KtVal *v, const KtValExtra *x)
         else
             memset(&t->x[i], 0, sizeof(KtValExtra));
     }
+    if (t->lb != NULL)
+        t->lb[i / KT_VALSET_BLOCK] = MIN(t->lb[i / KT_VALSET_BLOCK], v->last_ms);
     return i;
 }
 
@@ -131,6 +178,8 @@ tab_delete(KtValSet *s, KtTab *t, guint32 i)
             t->v[i] = *w;
             if (t->x != NULL)
                 t->x[i] = t->x[j];
+            if (t->lb != NULL)
+                t->lb[i / KT_VALSET_BLOCK] = MIN(t->lb[i / KT_VALSET_BLOCK], w->last_ms);
             i = j;
         }
     }
@@ -161,7 +210,7 @@ expand(const KtValSet *s, KtVal v[KT_VALSET_VIRTUAL], KtValExtra x[KT_VALSET_VIR
         if (cx != NULL)
             x[p] = cx[k];
     }
-    KtTab t = { v, s->extras ? x : NULL, KT_VALSET_VIRTUAL - 1 };
+    KtTab t = { v, s->extras ? x : NULL, KT_VALSET_VIRTUAL - 1, NULL };
     return t;
 }
 
@@ -213,7 +262,7 @@ compact_grow(KtValSet *s)
 static void
 materialize(KtValSet *s)
 {
-    KtVal *block = block_new(s, KT_VALSET_VIRTUAL);
+    KtVal *block = table_new(s, KT_VALSET_VIRTUAL);
     KtValExtra *x = block_extras(s, block, KT_VALSET_VIRTUAL);
     KtValExtra *cx = block_extras(s, s->slots, s->ccap);
     for (guint32 k = 0; k < s->n; k++) {
@@ -237,8 +286,9 @@ grow(KtValSet *s)
     guint32 old_size = (guint32)s->mask + 1, size = old_size * 2;
     g_assert(size <= 65536);
     KtTab old = table_of(s);
-    KtTab t = { block_new(s, size), NULL, size - 1 };
+    KtTab t = { table_new(s, size), NULL, size - 1, NULL };
     t.x = block_extras(s, t.v, size);
+    t.lb = table_bounds(s, t.v, size);
     for (guint32 i = 0; i < old_size; i++) {
         if (old.v[i].id != 0)
             tab_place(&t, &old.v[i], old.x != NULL ? &old.x[i] : NULL);
@@ -267,6 +317,38 @@ kt_valset_remove(KtValSet *s, guint32 id)
     tab_delete(s, &t, (guint32)(v - s->slots));
 }
 
+/* evict_oldest() for a table: the same victim, found with the block bounds. When a value
+ * outside the baseline exists (n_base < n) the victim is the least recently seen of those,
+ * else of all values; either way the first in slot order on ties (strict comparisons). A
+ * block whose bound is not below the best time found so far holds no value that would
+ * replace it and is skipped; a scanned block gets its exact bound. */
+static guint32
+table_victim(KtValSet *s)
+{
+    KtTab t = table_of(s);
+    const gboolean outside = s->n_base < s->n;
+    const guint32 none = G_MAXUINT32, size = t.mask + 1;
+    guint32 best = none;
+    gint64 t_best = 0;
+    for (guint32 b = 0; b < n_blocks(size); b++) {
+        if (best != none && t.lb[b] >= t_best)
+            continue;
+        gint64 lo = G_MAXINT64;
+        for (guint32 i = b * KT_VALSET_BLOCK; i < MIN(size, (b + 1) * KT_VALSET_BLOCK); i++) {
+            const KtVal *v = &t.v[i];
+            if (v->id == 0)
+                continue;
+            lo = MIN(lo, v->last_ms);
+            if (outside && (v->flags & KT_VAL_BASE))
+                continue;
+            if (best == none || v->last_ms < t_best)
+                best = i, t_best = v->last_ms;
+        }
+        t.lb[b] = lo;
+    }
+    return best;
+}
+
 /* Evicts the least recently seen value, preferring values outside the baseline, so a
  * flood of new values after the leak time cannot push the baseline out. Returns TRUE when
  * a baseline value had to go. Ties go to the first in slot order. */
@@ -280,17 +362,21 @@ evict_oldest(KtValSet *s)
     const guint32 none = G_MAXUINT32, span = kt_valset_span(s);
     const KtVal *slots = s->slots;
     guint32 i_new = none, i_base = none;
-    gint64 t_new = 0, t_base = 0;
-    for (guint32 i = 0; i < span; i++) {
-        const KtVal *v = &slots[i];
-        if (v->id == 0)
-            continue;
-        gint64 t = v->last_ms;
-        if (!(v->flags & KT_VAL_BASE)) {
-            if (i_new == none || t < t_new)
-                i_new = i, t_new = t;
-        } else if (i_new == none && (i_base == none || t < t_base)) {
-            i_base = i, t_base = t;
+    if (s->slots != NULL && s->ccap == 0) {
+        i_new = table_victim(s);
+    } else {
+        gint64 t_new = 0, t_base = 0;
+        for (guint32 i = 0; i < span; i++) {
+            const KtVal *v = &slots[i];
+            if (v->id == 0)
+                continue;
+            gint64 t = v->last_ms;
+            if (!(v->flags & KT_VAL_BASE)) {
+                if (i_new == none || t < t_new)
+                    i_new = i, t_new = t;
+            } else if (i_new == none && (i_base == none || t < t_base)) {
+                i_base = i, t_base = t;
+            }
         }
     }
     guint32 victim = i_new != none ? i_new : i_base;

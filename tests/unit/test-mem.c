@@ -125,10 +125,27 @@ ref_prune(Ref *r, gint64 cutoff)
     }
 }
 
+/* A table's eviction bounds (valueset.c: one gint64 per 64 slots after the entries and
+ * extras) are at most the last time of every value in their block. */
+static void
+check_bounds(const KtValSet *s)
+{
+    if (s->slots == NULL || s->ccap != 0)
+        return;
+    guint32 size = (guint32)s->mask + 1;
+    gsize entry = sizeof(KtVal) + (s->extras ? sizeof(KtValExtra) : 0);
+    const gint64 *lb = (const gint64 *)(const void *)((const char *)s->slots + size * entry);
+    for (guint32 i = 0; i < size; i++) {
+        if (s->slots[i].id != 0)
+            g_assert_cmpint(lb[i / 64], <=, s->slots[i].last_ms);
+    }
+}
+
 /* The values of @s in slot order equal those of @r; extras follow their values. */
 static void
 check_same(const KtValSet *s, const Ref *r)
 {
+    check_bounds(s);
     guint32 j = 0;
     for (guint32 i = 0; i < kt_valset_span(s); i++) {
         const KtVal *v = &s->slots[i];
@@ -154,8 +171,11 @@ check_same(const KtValSet *s, const Ref *r)
         g_assert_cmpuint(s->ccap, ==, 0);
 }
 
+/* Drives a set and the reference through @steps random operations. With @back, time
+ * sometimes goes back (a value inserted is then older than others) and hits keep the
+ * later time, as the engine counts records. */
 static void
-run_layout(guint32 cap, gboolean extras, guint32 seed)
+run_layout_steps(guint32 cap, gboolean extras, guint32 seed, int steps, gboolean back)
 {
     GRand *rnd = g_rand_new_with_seed(seed);
     KtValSet s;
@@ -163,8 +183,8 @@ run_layout(guint32 cap, gboolean extras, guint32 seed)
     kt_valset_init(&s, cap, extras);
     gint64 now = 1000;
     guint32 ids = MAX(cap * 2, 12);
-    for (int step = 0; step < 4000; step++) {
-        now += g_rand_int_range(rnd, 0, 3); /* equal times: eviction ties */
+    for (int step = 0; step < steps; step++) {
+        now += g_rand_int_range(rnd, back ? -3 : 0, 3); /* equal times: eviction ties */
         guint32 id = (guint32)g_rand_int_range(rnd, 1, (gint32)ids + 1);
         int op = g_rand_int_range(rnd, 0, 10);
         if (op < 6) {
@@ -182,7 +202,7 @@ run_layout(guint32 cap, gboolean extras, guint32 seed)
                 r.n_base++;
             }
             v->count++, w->count++;
-            v->last_ms = w->last_ms = now;
+            v->last_ms = w->last_ms = back ? MAX(w->last_ms, now) : now;
         } else if (op < 9) {
             kt_valset_remove(&s, id);
             ref_remove(&r, id);
@@ -199,12 +219,31 @@ run_layout(guint32 cap, gboolean extras, guint32 seed)
 }
 
 static void
+run_layout(guint32 cap, gboolean extras, guint32 seed)
+{
+    run_layout_steps(cap, extras, seed, 4000, FALSE);
+}
+
+static void
 test_valset_layout(void)
 {
     const guint32 caps[] = { 1, 3, 5, 6, 9, 40 };
     for (gsize i = 0; i < G_N_ELEMENTS(caps); i++) {
         run_layout(caps[i], FALSE, 7 + (guint32)i);
         run_layout(caps[i], TRUE, 70 + (guint32)i);
+    }
+}
+
+/* Tables of several eviction blocks (KT_VALSET_BLOCK slots), at their cap most of the
+ * time, with time going forward and sometimes back: every eviction picks the value the
+ * reference picks by scanning all slots. */
+static void
+test_valset_evict_blocks(void)
+{
+    const guint32 caps[] = { 100, 200, 700 };
+    for (gsize i = 0; i < G_N_ELEMENTS(caps); i++) {
+        run_layout_steps(caps[i], FALSE, 17 + (guint32)i, 20000, FALSE);
+        run_layout_steps(caps[i], TRUE, 170 + (guint32)i, 20000, TRUE);
     }
 }
 
@@ -222,7 +261,9 @@ test_valset_sizes(void)
     g_assert_cmpuint(kt_valset_bytes(&s), ==, 4 * (sizeof(KtVal) + sizeof(KtValExtra)));
     kt_valset_insert(&s, 9, 1); /* the fifth value: the 8-slot table */
     g_assert_cmpuint(s.ccap, ==, 0);
-    g_assert_cmpuint(kt_valset_bytes(&s), ==, 8 * (sizeof(KtVal) + sizeof(KtValExtra)));
+    /* a table also keeps one eviction bound per 64 slots */
+    g_assert_cmpuint(kt_valset_bytes(&s), ==,
+                     8 * (sizeof(KtVal) + sizeof(KtValExtra)) + sizeof(gint64));
     kt_valset_clear(&s);
     /* A value is 24 bytes; its consumer inventory another 32, only where it is kept. */
     g_assert_cmpuint(sizeof(KtVal), ==, 24);
@@ -509,6 +550,7 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, G_TEST_OPTION_ISOLATE_DIRS, NULL);
     g_test_add_func("/mem/valueset/layout", test_valset_layout);
+    g_test_add_func("/mem/valueset/evict-blocks", test_valset_evict_blocks);
     g_test_add_func("/mem/valueset/sizes", test_valset_sizes);
     g_test_add_func("/mem/ring/sparse-like-dense", test_ring_sparse);
     g_test_add_func("/mem/ring/memory", test_ring_memory);
