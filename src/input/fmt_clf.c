@@ -32,6 +32,7 @@ typedef struct {
 
 typedef struct {
     KtClfProgram prog;
+    KtClfFast fast;         /* the one-pass matcher for preset layouts (clf-match.c) */
     const char *preset;     /* static preset name, NULL for a custom format */
     gboolean auto_preset;   /* no preset given: choose combined/vhost_combined on line 1 */
     gboolean decided;       /* auto choice made */
@@ -56,171 +57,6 @@ static const struct {
     { "vhost_combined", "%v:%p %h %l %u %t \"%r\" %>s %O \"%{Referer}i\" \"%{User-agent}i\"",
       "%v:%p %h %l %u %t \"%r\" %>s %O" },
 };
-
-/* ---- line matching --------------------------------------------------------------- */
-
-typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
-
-/* Matches a literal; a space in it matches one or more spaces. Returns the end or NULL. */
-static const char *
-match_lit_slow(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
-{
-    const char *l = pg->text + st->off, *le = l + st->len;
-    while (l < le) {
-        if (p >= end)
-            return NULL;
-        if (*l == ' ') {
-            if (*p != ' ')
-                return NULL;
-            while (p < end && *p == ' ')
-                p++;
-            while (l < le && *l == ' ')
-                l++;
-            continue;
-        }
-        if (*p != *l)
-            return NULL;
-        p++;
-        l++;
-    }
-    return p;
-}
-
-/* match_lit_slow() for the usual line, whose literal bytes (one space for each run of
- * spaces) are there as written: compared directly, then the spaces a trailing space
- * also matches are skipped. Anything else takes the byte-by-byte walk. */
-static inline const char *
-match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
-{
-    const char *l = pg->text + st->off;
-    gsize n = st->len;
-    if ((gsize)(end - p) < n)
-        return match_lit_slow(pg, st, p, end);
-    for (gsize i = 0; i < n; i++) {
-        if (p[i] != l[i])
-            return match_lit_slow(pg, st, p, end);
-    }
-    p += n;
-    if (n > 0 && l[n - 1] == ' ') {
-        while (p < end && *p == ' ')
-            p++;
-    }
-    return p;
-}
-
-/* Finds the closing unescaped '"' from @p; NULL when the quotes do not close. */
-static const char *
-find_close_quote(const char *p, const char *end)
-{
-    while (p < end) {
-        const char *q = memchr(p, '"', (gsize)(end - p));
-        if (q == NULL)
-            return NULL;
-        gsize bs = 0;
-        for (const char *b = q; b > p && b[-1] == '\\'; b--)
-            bs++;
-        if (bs % 2 == 0)
-            return q;
-        p = q + 1;
-    }
-    return NULL;
-}
-
-/* Cuts a CLF time field: "[...]" or "dd/Mon/yyyy:hh:mm:ss +zzzz". */
-static const char *
-cut_time(const char *p, const char *end, char stop, KtStrView *v)
-{
-    if (p < end && *p == '[') {
-        const char *rb = memchr(p, ']', (gsize)(end - p));
-        if (rb == NULL)
-            return NULL;
-        *v = kt_sv_len(p + 1, (gsize)(rb - p - 1));
-        return rb + 1;
-    }
-    const char *e = memchr(p, stop, (gsize)(end - p));
-    if (e == NULL)
-        e = end;
-    if (stop == ' ' && end - e >= 6 && (e[1] == '+' || e[1] == '-'))
-        e = e + 6 <= end ? e + 6 : end; /* the zone after the space */
-    *v = kt_sv_len(p, (gsize)(e - p));
-    return e;
-}
-
-/* Cuts the value of field step @st (not a literal) at @p into *@v; returns the end, or
- * NULL with *@m set when the line does not match. */
-static inline const char *
-cut_field(const KtClfProgram *pg, guint i, const char *p, const char *end, KtStrView *v,
-          KtClfMatch *m)
-{
-    const KtClfStep *st = &pg->steps[i];
-    switch (st->op) {
-    case OP_QUOTED: {
-        const char *q = find_close_quote(p, end);
-        if (q == NULL) {
-            *m = MATCH_UNCLOSED;
-            return NULL;
-        }
-        *v = kt_sv_len(p, (gsize)(q - p));
-        return q;
-    }
-    case OP_TIME:
-        return cut_time(p, end, st->stop, v);
-    case OP_REST:
-        *v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
-        return end;
-    default: {
-        const char *e = p; /* short fields: a plain loop beats a memchr call */
-        while (e < end && *e != st->stop)
-            e++;
-        if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
-            return NULL;
-        *v = kt_sv_len(p, (gsize)(e - p));
-        return e;
-    }
-    }
-}
-
-/* Runs the program over one line, filling the value views. */
-static KtClfMatch
-run_program(KtClfParser *cp, const char *p, const char *end)
-{
-    const KtClfProgram *pg = &cp->prog;
-    for (guint i = 0; i < pg->n_steps; i++) {
-        const KtClfStep *st = &pg->steps[i];
-        if (p == end && i >= pg->optional_from)
-            return MATCH_OK;
-        if (st->op == OP_SPACES) {
-            if (p >= end || *p != ' ')
-                return MATCH_FAIL; /* as match_lit: one or more spaces */
-            do
-                p++;
-            while (p < end && *p == ' ');
-            continue;
-        }
-        if (st->op == OP_LIT) {
-            p = match_lit(pg, st, p, end);
-            if (p == NULL)
-                return MATCH_FAIL;
-            continue;
-        }
-        KtStrView v;
-        KtClfMatch m = MATCH_FAIL;
-        p = cut_field(pg, i, p, end, &v, &m);
-        if (p == NULL)
-            return m;
-        if (st->field == F_PATH && st->arg == 1) {
-            const char *q = v.len > 0 ? memchr(v.ptr, '?', v.len) : NULL;
-            if (q != NULL) {
-                cp->out[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
-                v.len = (gsize)(q - v.ptr);
-            }
-        }
-        cp->out[st->slot] = v;
-    }
-    /* Text after the last step is accepted after a space (extra fields such as
-     * nginx's "$http_x_forwarded_for" or Apache's %I %O). */
-    return p == end || *p == ' ' ? MATCH_OK : MATCH_FAIL;
-}
 
 /* ---- values ---------------------------------------------------------------------- */
 
@@ -388,6 +224,7 @@ plan_clearing(KtClfParser *cp)
             cp->clear[cp->n_clear++] = (guint8)k;
     }
     memset(cp->out, 0, sizeof(cp->out));
+    kt_clf_fast_plan(&cp->fast, pg);
 }
 
 /* Compiles preset @i, with the combined extras optional after its common prefix. */
@@ -538,6 +375,14 @@ line_is_blank(const char *line, gsize len)
     return TRUE;
 }
 
+/* Resets the values a matching line may leave unset (see plan_clearing). */
+static inline void
+clear_values(KtClfParser *cp)
+{
+    for (guint i = 0; i < cp->n_clear; i++)
+        cp->out[cp->clear[i]] = KT_SV_NULL;
+}
+
 static void
 on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
 {
@@ -554,9 +399,13 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    for (guint i = 0; i < cp->n_clear; i++)
-        cp->out[cp->clear[i]] = KT_SV_NULL;
-    KtClfMatch m = run_program(cp, line, line + len);
+    clear_values(cp);
+    if (cp->fast.on && kt_clf_fast_run(&cp->fast, line, line + len, cp->out)) {
+        emit_event(cp, lineno);
+        return;
+    }
+    clear_values(cp); /* the fast matcher may have written some */
+    KtClfMatch m = kt_clf_run(&cp->prog, line, line + len, cp->out);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);
         return;
