@@ -5,6 +5,7 @@
  * every line it is not sure about back to kt_clf_run().
  */
 #include "clf-program.h"
+#include "clf-scan.h"
 
 /* ---- the general runner ---------------------------------------------------------- */
 
@@ -266,50 +267,13 @@ kt_clf_fast_plan(KtClfFast *fast, const KtClfProgram *pg)
     fast->on = TRUE;
 }
 
-#if defined(__GNUC__) || defined(__clang__)
-#define kt_ctz64(x) ((guint)__builtin_ctzll(x))
-#else
-static inline guint
-kt_ctz64(guint64 x)
-{
-    guint n = 0;
-    while ((x & 1) == 0) {
-        x >>= 1;
-        n++;
-    }
-    return n;
-}
-#endif
-
-/* The first @c in [@p, @end), or NULL. Eight bytes a step (the fields cut with it are
- * short: an address, "-", a status): the lowest byte flagged by the zero-byte test of
- * the word XOR @c is the first @c (the test's false positives only follow a true zero
- * byte). Loads stay inside [@p, @end). */
-static inline const char *
-find_byte(const char *p, const char *end, char c)
-{
-    const guint64 ones = 0x0101010101010101ull, pat = ones * (guint8)c;
-    while (end - p >= 8) {
-        guint64 v;
-        memcpy(&v, p, 8);
-        v = GUINT64_FROM_LE(v) ^ pat;
-        guint64 z = (v - ones) & ~v & (ones << 7);
-        if (z != 0)
-            return p + (kt_ctz64(z) >> 3);
-        p += 8;
-    }
-    while (p < end && *p != c)
-        p++;
-    return p < end ? p : NULL;
-}
-
 /* A field step that ends at @stop followed by a " " step: cuts [@p, stop) into *@v and
  * returns the byte after the spaces; NULL when the line has no @stop (kt_clf_run()
  * then rejects it, or, for the last step, decides). */
 static inline const char *
 cut_word(const char *p, const char *end, char stop, KtStrView *v)
 {
-    const char *e = find_byte(p, end, stop);
+    const char *e = kt_scan_byte(p, end, stop);
     if (e == NULL)
         return NULL;
     *v = kt_sv_len(p, (gsize)(e - p));
@@ -350,7 +314,7 @@ gboolean
 kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView *out)
 {
     if (fast->vhost) {
-        const char *colon = find_byte(p, end, ':'); /* %v, then the literal ":" */
+        const char *colon = kt_scan_byte(p, end, ':'); /* %v, then the literal ":" */
         if (colon == NULL)
             return FALSE;
         out[F_VHOST] = kt_sv_len(p, (gsize)(colon - p));
@@ -361,7 +325,7 @@ kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView
     p = p != NULL ? cut_word(p, end, ' ', &out[F_USER]) : NULL;
     if (p == NULL || p >= end || *p != '[')
         return FALSE;
-    const char *rb = find_byte(p, end, ']');
+    const char *rb = kt_scan_byte(p, end, ']');
     if (rb == NULL)
         return FALSE;
     out[F_TIME] = kt_sv_len(p + 1, (gsize)(rb - p - 1));
@@ -377,7 +341,7 @@ kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView
     p = cut_word(p, end, ' ', &out[F_STATUS]);
     if (p == NULL)
         return FALSE;
-    const char *e = find_byte(p, end, ' ');
+    const char *e = kt_scan_byte(p, end, ' ');
     if (e == NULL) { /* the line ends with %b: accepted where the tail is optional */
         out[F_BYTES] = kt_sv_len(p, (gsize)(end - p));
         return !fast->tail || fast->tail_optional;

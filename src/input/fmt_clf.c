@@ -6,6 +6,7 @@
  * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
  */
 #include "clf-program.h"
+#include "clf-reqmemo.h"
 #include "linesplit.h"
 #include "webpath.h"
 
@@ -45,6 +46,7 @@ typedef struct {
     guint n_clear;                  /* plan_clearing): reset before each line */
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
     KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
+    KtClfReqMemo *reqmemo;    /* what each %r request yields; NULL when the format has %q */
 } KtClfParser;
 
 static const struct {
@@ -65,31 +67,75 @@ typedef struct {
     KtStrView path;      /* with its query string; %U for a %m %U format */
     const char *qmark;   /* first '?' in path, NULL when none */
     gboolean qknown;     /* qmark was looked for */
+    KtClfReqEntry *ent;  /* the %r request's memo entry (facts filled), or NULL */
+    const char *req;     /* the %r request, which the entry's offsets are into */
 } KtClfReq;
+
+/* The operation of %r request @r; fills @rq with its path. */
+static KtStrView
+request_op(KtClfParser *cp, KtStrView r, KtClfReq *rq)
+{
+    KtWebRequest wr;
+    if (kt_web_request_cut(r, &wr)) {
+        rq->path = wr.path;
+        rq->qmark = wr.qmark;
+        rq->qknown = TRUE;
+        return kt_web_op_memo_request(cp->memo, &wr);
+    }
+    rq->path = KT_SV_NULL;
+    if (r.len == 0 || kt_sv_eq(r, "-"))
+        return KT_SV_NULL;
+    /* kept raw, but never with a query string (it may hold a key) */
+    const char *q = memchr(r.ptr, '?', r.len);
+    gsize n = q != NULL ? (gsize)(q - r.ptr) : r.len;
+    return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
+}
+
+/* request_op() through the request memo: a hit gives what request_op() gave for the
+ * same bytes (the operation, the path and its '?' as offsets); a miss remembers it. */
+static KtStrView
+request_op_memo(KtClfParser *cp, KtStrView r, KtClfReq *rq)
+{
+    gboolean hit;
+    KtClfReqEntry *e = kt_clf_req_memo_find(cp->reqmemo, r, &hit);
+    rq->req = r.ptr;
+    if (hit) {
+        rq->ent = e;
+        rq->path = e->path_off == KT_CLF_REQ_NONE ? KT_SV_NULL
+                                                   : kt_sv_len(r.ptr + e->path_off, e->path_len);
+        rq->qmark = e->qmark_off == KT_CLF_REQ_NONE ? NULL : r.ptr + e->qmark_off;
+        rq->qknown = TRUE;
+        return e->has_op ? kt_sv_len(e->op, e->oplen) : KT_SV_NULL;
+    }
+    KtStrView op = request_op(cp, r, rq);
+    if (e == NULL || op.len > KT_CLF_REQ_OP)
+        return op; /* not remembered (a new entry stays empty) */
+    kt_clf_req_memo_keep(cp->reqmemo, e, r);
+    e->has_op = op.ptr != NULL;
+    e->oplen = (guint16)op.len;
+    if (op.len > 0)
+        memcpy(e->op, op.ptr, op.len);
+    if (rq->path.ptr != NULL) {
+        e->path_off = (guint16)(rq->path.ptr - r.ptr);
+        e->path_len = (guint16)rq->path.len;
+    }
+    if (rq->qknown && rq->qmark != NULL)
+        e->qmark_off = (guint16)(rq->qmark - r.ptr);
+    rq->ent = e;
+    return op;
+}
 
 /* The operation of the current line; fills @rq with its path. */
 static KtStrView
 build_op(KtClfParser *cp, KtClfReq *rq)
 {
-    KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
     KtStrView r = cp->out[F_REQUEST];
-    if (r.ptr != NULL) {
-        if (!kt_web_split_request(r, &method, &path)) {
-            rq->path = KT_SV_NULL;
-            if (r.len == 0 || kt_sv_eq(r, "-"))
-                return KT_SV_NULL;
-            /* kept raw, but never with a query string (it may hold a key) */
-            const char *q = memchr(r.ptr, '?', r.len);
-            gsize n = q != NULL ? (gsize)(q - r.ptr) : r.len;
-            return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
-        }
-    } else {
-        method = cp->out[F_METHOD];
-        path = cp->out[F_PATH];
-        if (!kt_web_is_method(method) || path.len == 0) {
-            rq->path = path;
-            return KT_SV_NULL;
-        }
+    if (r.ptr != NULL)
+        return cp->reqmemo != NULL ? request_op_memo(cp, r, rq) : request_op(cp, r, rq);
+    KtStrView method = cp->out[F_METHOD], path = cp->out[F_PATH];
+    if (!kt_web_is_method(method) || path.len == 0) {
+        rq->path = path;
+        return KT_SV_NULL;
     }
     rq->path = path;
     rq->qknown = TRUE;
@@ -108,6 +154,44 @@ query_of(const KtClfParser *cp, KtClfReq *rq)
     if (rq->qmark != NULL)
         return kt_sv_len(rq->qmark, (gsize)(path.ptr + path.len - rq->qmark));
     return cp->out[F_QUERY];
+}
+
+/* Without --field key and with no remote user: the first well-known API key query
+ * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
+static KtStrView
+key_from_query(KtClfParser *cp, KtClfReq *rq)
+{
+    static const char *const names[] = { "api_key", "apikey", "api-key",
+                                         "key",     "access_token", "token" };
+    KtStrView q = query_of(cp, rq);
+    if (q.len == 0)
+        return KT_SV_NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
+        KtStrView v = kt_web_query_param(q, names[i], strlen(names[i]));
+        if (v.len > 0 && !kt_sv_eq(v, "-"))
+            return v;
+    }
+    return KT_SV_NULL;
+}
+
+/* The key found in the query string: the --field key=query:NAME parameter, or (without
+ * --field key) key_from_query(). With a request memo entry it is looked for once per
+ * distinct request and kept as an offset into the request's bytes. */
+static KtStrView
+key_in_query(KtClfParser *cp, KtClfReq *rq)
+{
+    KtClfReqEntry *e = rq->ent;
+    if (e != NULL && e->key_known)
+        return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
+    KtStrView v = cp->key.kind == SRC_QUERY
+                      ? kt_web_query_param(query_of(cp, rq), cp->key.name, cp->key.name_len)
+                      : key_from_query(cp, rq);
+    if (e != NULL) {
+        e->key_known = TRUE;
+        e->key_off = v.len > 0 ? (guint16)(v.ptr - rq->req) : 0;
+        e->key_len = (guint16)v.len;
+    }
+    return v.len > 0 ? v : KT_SV_NULL;
 }
 
 static KtStrView
@@ -130,7 +214,8 @@ resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
         v = cp->out[F_IDENT];
         break;
     case SRC_QUERY:
-        v = kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
+        v = src == &cp->key ? key_in_query(cp, rq)
+                            : kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
         break;
     case SRC_HEADER:
         v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
@@ -155,35 +240,17 @@ parse_bytes(KtStrView v)
     return n;
 }
 
-/* Without --field key and with no remote user: the first well-known API key query
- * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
-static KtStrView
-key_from_query(KtClfParser *cp, KtClfReq *rq)
-{
-    static const char *const names[] = { "api_key", "apikey", "api-key",
-                                         "key",     "access_token", "token" };
-    KtStrView q = query_of(cp, rq);
-    if (q.len == 0)
-        return KT_SV_NULL;
-    for (gsize i = 0; i < G_N_ELEMENTS(names); i++) {
-        KtStrView v = kt_web_query_param(q, names[i], strlen(names[i]));
-        if (v.len > 0 && !kt_sv_eq(v, "-"))
-            return v;
-    }
-    return KT_SV_NULL;
-}
-
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
 {
     /* every field set here is set on every line; the others keep kt_event_view_clear()'s
      * values from clf_new (a per-line clear of the whole view cost more than the rest) */
     KtEventView *ev = &cp->ev;
-    KtClfReq rq = { KT_SV_NULL, NULL, FALSE };
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, NULL, NULL };
     ev->op = build_op(cp, &rq);
     ev->key = resolve(cp, &cp->key, &rq);
     if (ev->key.len == 0 && cp->key_default)
-        ev->key = key_from_query(cp, &rq);
+        ev->key = key_in_query(cp, &rq);
     ev->principal = resolve(cp, &cp->principal, &rq);
     ev->source = resolve(cp, &cp->ip, &rq);
     ev->ua = resolve(cp, &cp->ua, &rq);
@@ -451,6 +518,10 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     if (!setup_sources(cp, opts, error))
         return NULL;
     cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
+    /* a %q field is not part of the request's bytes: what the query holds would not
+     * be a function of them */
+    if (!cp->prog.has[F_QUERY])
+        cp->reqmemo = kt_clf_req_memo_new();
     cp->ls = kt_line_splitter_new(opts->max_line, on_line, sink, cp);
     return g_steal_pointer(&cp);
 }
@@ -477,6 +548,7 @@ clf_free(gpointer parser)
         return;
     kt_line_splitter_free(cp->ls);
     kt_web_op_memo_free(cp->memo);
+    kt_clf_req_memo_free(cp->reqmemo);
     g_free(cp);
 }
 
