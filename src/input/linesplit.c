@@ -134,6 +134,10 @@ kt_line_splitter_line_has(KtLineSplitter *ls, const char *line, gsize len, char 
     guintptr at = (guintptr)line;
     if (len == 0)
         return FALSE;
+    /* the usual question on every line: the first fact, a byte the block lacks */
+    if (ls->n_facts > 0 && ls->fact_byte[0] == byte && !ls->fact_has[0] && at >= ls->block &&
+        at <= ls->block_end && len <= ls->block_end - at)
+        return FALSE;
     if (at < ls->block || at > ls->block_end || len > ls->block_end - at)
         return memchr(line, byte, len) != NULL; /* assembled in the carry buffer */
     guint i = 0;
