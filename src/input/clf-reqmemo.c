@@ -10,12 +10,15 @@
 #define KT_REQ_SETS 1024          /* 2-way: 2048 requests, about 500 KB */
 #define KT_REQ_WINDOW 8192        /* lookups between hit-rate checks */
 #define KT_REQ_REST 65536         /* lookups skipped when a window hit under 1/8 */
+#define KT_REQ_WARMUP 1024        /* requests before the table is allocated: a small
+                                   * input (one of many files) does not pay for it */
 
 struct _KtClfReqMemo {
     KtClfReqEntry *ents;   /* 2 * KT_REQ_SETS, allocated on first use */
     guint64 hash;          /* of the request last looked up */
     guint lookups, hits;   /* in the current window */
     guint resting;         /* lookups still to skip */
+    guint warmup;          /* requests seen before the table was allocated */
 };
 
 KtClfReqMemo *
@@ -69,8 +72,11 @@ kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
     }
     if (r.len < 8 || r.len > KT_CLF_REQ_MAX)
         return NULL;
-    if (m->ents == NULL)
+    if (m->ents == NULL) {
+        if (++m->warmup < KT_REQ_WARMUP)
+            return NULL;
         m->ents = g_new0(KtClfReqEntry, 2 * KT_REQ_SETS);
+    }
     guint64 h = req_hash(r.ptr, r.len);
     m->hash = h;
     KtClfReqEntry *set = &m->ents[(h >> 32) % KT_REQ_SETS * 2];

@@ -26,6 +26,7 @@ typedef enum {
 
 typedef struct {
     KtClfSourceKind kind;
+    gint slot;      /* the value of SRC_NONE..SRC_IDENT: KtClfParser.out[slot]; else -1 */
     guint header;   /* SRC_HEADER: index */
     char name[64];  /* SRC_QUERY: parameter name */
     gsize name_len;
@@ -41,7 +42,8 @@ typedef struct {
     gboolean key_default;   /* no --field key: fall back to well-known query parameters */
     const KtSink *sink;
     KtLineSplitter *ls;
-    KtStrView out[KT_CLF_N_OUT];    /* values of the line: fields, then headers */
+    KtStrView out[KT_CLF_N_OUT + 1]; /* values of the line: fields, then headers; the
+                                      * last is never set (the value of SRC_NONE) */
     guint8 clear[KT_CLF_N_OUT];     /* values a matching line may leave unset (see */
     guint n_clear;                  /* plan_clearing): reset before each line */
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
@@ -194,8 +196,9 @@ key_in_query(KtClfParser *cp, KtClfReq *rq)
     return v.len > 0 ? v : KT_SV_NULL;
 }
 
+/* The value of a source that is not a plain field (see resolve). */
 static KtStrView
-resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+resolve_computed(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
     KtStrView v = KT_SV_NULL;
     switch (src->kind) {
@@ -221,6 +224,14 @@ resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
         v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
         break;
     }
+    return v;
+}
+
+/* The value of @src on the current line, KT_SV_NULL for an empty one or "-". */
+static inline KtStrView
+resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+{
+    KtStrView v = src->slot >= 0 ? cp->out[src->slot] : resolve_computed(cp, src, rq);
     if (v.len == 0 || kt_sv_eq(v, "-"))
         return KT_SV_NULL;
     return v;
@@ -233,7 +244,7 @@ parse_bytes(KtStrView v)
         return -1;
     gint64 n = 0;
     for (gsize i = 0; i < v.len; i++) {
-        if (!g_ascii_isdigit(v.ptr[i]))
+        if ((guint8)(v.ptr[i] - '0') > 9)
             return -1;
         n = n * 10 + (v.ptr[i] - '0');
     }
@@ -373,6 +384,27 @@ parse_source(const KtClfProgram *pg, const char *field, const char *s, KtClfSour
     return TRUE;
 }
 
+/* Where resolve() reads a plain-field source: the field's value slot; -1 for the
+ * sources it computes. */
+static gint
+source_slot(KtClfSourceKind kind)
+{
+    switch (kind) {
+    case SRC_NONE:
+        return KT_CLF_N_OUT;
+    case SRC_USER:
+        return F_USER;
+    case SRC_HOST:
+        return F_HOST;
+    case SRC_VHOST:
+        return F_VHOST;
+    case SRC_IDENT:
+        return F_IDENT;
+    default:
+        return -1;
+    }
+}
+
 /* Default mapping, then --field overrides (key, principal, ip, ua). */
 static gboolean
 setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
@@ -411,6 +443,9 @@ setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
     /* The remote user is the principal when the key comes from somewhere else. */
     if (cp->key.kind != SRC_USER && cp->principal.kind == SRC_NONE && cp->prog.has[F_USER])
         cp->principal.kind = SRC_USER;
+    KtClfSource *all[] = { &cp->key, &cp->principal, &cp->ip, &cp->ua };
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+        all[i]->slot = source_slot(all[i]->kind);
     return TRUE;
 }
 
