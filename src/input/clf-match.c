@@ -273,7 +273,9 @@ kt_clf_fast_plan(KtClfFast *fast, const KtClfProgram *pg)
 static inline const char *
 cut_word(const char *p, const char *end, char stop, KtStrView *v)
 {
-    const char *e = kt_scan_byte(p, end, stop);
+    /* a one-byte field ("-" for no ident or user) needs no scan */
+    const char *e = end - p >= 2 && p[1] == stop && p[0] != stop ? p + 1
+                                                                  : kt_scan_byte(p, end, stop);
     if (e == NULL)
         return NULL;
     *v = kt_sv_len(p, (gsize)(e - p));
