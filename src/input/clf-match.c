@@ -354,6 +354,10 @@ kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView
     const char *e = kt_scan_byte(p, end, ' ');
     if (e == NULL) { /* the line ends with %b: accepted where the tail is optional */
         out[F_BYTES] = kt_sv_len(p, (gsize)(end - p));
+        if (fast->tail) { /* the values the optional steps did not set */
+            out[fast->tail_slot[0]] = KT_SV_NULL;
+            out[fast->tail_slot[1]] = KT_SV_NULL;
+        }
         return !fast->tail || fast->tail_optional;
     }
     out[F_BYTES] = kt_sv_len(p, (gsize)(e - p));

@@ -96,9 +96,11 @@ typedef struct {
 void kt_clf_fast_plan(KtClfFast *fast, const KtClfProgram *pg);
 
 /* For a program planned "on": TRUE when the line is in the usual shape, with @out
- * filled exactly as kt_clf_run() fills it and returns MATCH_OK; FALSE for any other line,
- * which kt_clf_run() then decides (@out may be partly written: reset it first, as for
- * any line). Never rejects. */
+ * filled exactly as kt_clf_run() fills it and returns MATCH_OK, and the two header
+ * values set to KT_SV_NULL when the line ends before them (the values of the optional
+ * steps, which a caller resets before kt_clf_run()); FALSE for any other line, which
+ * kt_clf_run() then decides (@out may be partly written: reset it first, as for any
+ * line). Never rejects. */
 gboolean kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView *out);
 
 #endif

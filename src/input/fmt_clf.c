@@ -501,12 +501,12 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    clear_values(cp);
+    /* the fast matcher resets the values of optional steps itself (the tail's) */
     if (cp->fast.on && kt_clf_fast_run(&cp->fast, line, line + len, cp->out)) {
         emit_event(cp, lineno);
         return;
     }
-    clear_values(cp); /* the fast matcher may have written some */
+    clear_values(cp);
     KtClfMatch m = kt_clf_run(&cp->prog, line, line + len, cp->out);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);

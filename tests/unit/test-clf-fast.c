@@ -161,6 +161,24 @@ test_shapes(void)
     }
 }
 
+/* A line without the optional tail leaves the header values NULL, whatever they held
+ * (the parser relies on it instead of resetting them before the fast matcher). */
+static void
+test_tail_reset(void)
+{
+    KtClfProgram pg;
+    KtClfFast fast;
+    compile_case(&fast_cases[0], &pg, &fast);
+    KtStrView out[KT_CLF_N_OUT];
+    memset(out, 0, sizeof(out));
+    out[fast.tail_slot[0]] = kt_sv("stale");
+    out[fast.tail_slot[1]] = kt_sv("stale");
+    g_assert_true(kt_clf_fast_run(&fast, seeds[1], seeds[1] + strlen(seeds[1]), out));
+    g_assert_null(out[fast.tail_slot[0]].ptr);
+    g_assert_null(out[fast.tail_slot[1]].ptr);
+    g_assert_cmpuint(out[F_BYTES].len, ==, 4);
+}
+
 static void
 test_differential(void)
 {
@@ -193,5 +211,6 @@ main(int argc, char **argv)
     g_test_init(&argc, &argv, NULL);
     g_test_add_func("/clf-fast/shapes", test_shapes);
     g_test_add_func("/clf-fast/differential", test_differential);
+    g_test_add_func("/clf-fast/tail-reset", test_tail_reset);
     return g_test_run();
 }
