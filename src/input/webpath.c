@@ -262,7 +262,7 @@ memo_word(const char *p, gsize n, gsize avail)
 /* A cheap hash of the memo key (entries are compared in full): lengths, the first
  * bytes of the method and the first and last 8 bytes of the path; @mavail and @pavail
  * bytes may be read at the method and the path (see memo_word). */
-static guint64
+static inline guint64
 memo_hash(KtStrView method, gsize mavail, const char *path, gsize plen, gsize pavail)
 {
     guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
@@ -288,7 +288,7 @@ memo_is(const KtWebMemoEntry *m, guint64 h, KtStrView method, const char *path, 
 }
 
 /* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
-static KtWebMemoEntry *
+static inline KtWebMemoEntry *
 memo_find(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
           gboolean joined, gboolean *hit)
 {
@@ -325,7 +325,7 @@ has_scheme_colon(KtStrView path)
 
 /* The operation of @method and the @plen bytes of @path before '?' or '#', from the
  * memo or normalized and remembered; @h is memo_hash() of them, @joined as memo_is(). */
-static KtStrView
+static inline KtStrView
 memo_lookup(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
             gboolean joined)
 {
