@@ -7,14 +7,15 @@
 #include "clf-scan.h"
 #include "keytrail/bytes.h"
 
-#define KT_REQ_SETS 1024          /* 2-way: 2048 requests, about 500 KB */
+#define KT_REQ_SETS 2048          /* 2-way: 4096 requests, about 1 MB */
 #define KT_REQ_WINDOW 8192        /* lookups between hit-rate checks */
 #define KT_REQ_REST 65536         /* lookups skipped when a window hit under 1/8 */
 #define KT_REQ_WARMUP 1024        /* requests before the table is allocated: a small
                                    * input (one of many files) does not pay for it */
 
 struct _KtClfReqMemo {
-    KtClfReqEntry *ents;   /* 2 * KT_REQ_SETS, allocated on first use */
+    KtClfReqEntry *ents;   /* 2 * KT_REQ_SETS, allocated after the warm-up */
+    guint8 *mru;           /* per set: the way used last */
     guint64 hash;          /* of the request last looked up */
     guint lookups, hits;   /* in the current window */
     guint resting;         /* lookups still to skip */
@@ -33,6 +34,7 @@ kt_clf_req_memo_free(KtClfReqMemo *m)
     if (m == NULL)
         return;
     g_free(m->ents);
+    g_free(m->mru);
     g_free(m);
 }
 
@@ -76,23 +78,27 @@ kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
         if (++m->warmup < KT_REQ_WARMUP)
             return NULL;
         m->ents = g_new0(KtClfReqEntry, 2 * KT_REQ_SETS);
+        m->mru = g_new0(guint8, KT_REQ_SETS);
     }
     guint64 h = req_hash(r.ptr, r.len);
     m->hash = h;
-    KtClfReqEntry *set = &m->ents[(h >> 32) % KT_REQ_SETS * 2];
-    for (int w = 0; w < 2; w++) {
+    gsize si = (h >> 32) % KT_REQ_SETS;
+    KtClfReqEntry *set = &m->ents[si * 2];
+    for (guint w = 0; w < 2; w++) {
         KtClfReqEntry *e = &set[w];
         if (e->hash == h && e->rlen == r.len && kt_bytes_eq(e->req, r.ptr, r.len)) {
             *hit = TRUE;
+            m->mru[si] = (guint8)w;
             req_rest(m, TRUE);
             return e;
         }
     }
     if (req_rest(m, FALSE))
         return NULL;
-    set[0] = set[1]; /* the way not used last goes; the new request takes way 1 */
-    set[1].hash = 0;
-    return &set[1];
+    guint w = 1u - m->mru[si]; /* the way not used last goes */
+    m->mru[si] = (guint8)w;
+    set[w].hash = 0;
+    return &set[w];
 }
 
 void
