@@ -1,7 +1,8 @@
 /*
  * clf-program.h - the compiled form of a web log format string (input stage): literal
  * and field steps, built once by kt_clf_compile() (clf-program.c) and run on every line
- * by fmt_clf.c. Private to src/input/.
+ * by kt_clf_run() or, for the preset layouts, kt_clf_fast_run() (clf-match.c). Private
+ * to src/input/.
  */
 #ifndef KEYTRAIL_CLF_PROGRAM_H
 #define KEYTRAIL_CLF_PROGRAM_H
@@ -74,5 +75,32 @@ typedef struct {
  * @error (KT_ERROR_FORMAT_SPEC) for an empty, too long or unknown format, or one without a
  * time field. */
 gboolean kt_clf_compile(KtClfProgram *pg, const char *fmt, GError **error);
+
+typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
+
+/* Runs @pg over the line [@p, @end), writing the value of each field step it reaches
+ * into @out (KT_CLF_N_OUT views; values of steps not reached are left as they were). */
+KtClfMatch kt_clf_run(const KtClfProgram *pg, const char *p, const char *end, KtStrView *out);
+
+/* The shape of a preset-like program that kt_clf_fast_run() matches without running
+ * its steps: [%v:%p ]%h %l %u %t "%r" %>s %b[ "%{A}i" "%{B}i"]. */
+typedef struct {
+    gboolean on;          /* the program has that shape */
+    gboolean vhost;       /* it starts with "%v:%p " */
+    gboolean tail;        /* it ends with the two quoted headers */
+    gboolean tail_optional; /* a line may end before them (optional_from) */
+    guint8 tail_slot[2];  /* where the two headers go */
+} KtClfFast;
+
+/* Fills @fast for @pg: on only when @pg's steps are exactly the shape above. */
+void kt_clf_fast_plan(KtClfFast *fast, const KtClfProgram *pg);
+
+/* For a program planned "on": TRUE when the line is in the usual shape, with @out
+ * filled exactly as kt_clf_run() fills it and returns MATCH_OK, and the two header
+ * values set to KT_SV_NULL when the line ends before them (the values of the optional
+ * steps, which a caller resets before kt_clf_run()); FALSE for any other line, which
+ * kt_clf_run() then decides (@out may be partly written: reset it first, as for any
+ * line). Never rejects. */
+gboolean kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView *out);
 
 #endif

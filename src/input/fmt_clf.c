@@ -6,6 +6,7 @@
  * Specifiers, presets and key sources are documented in docs/formats-web-syslog.md.
  */
 #include "clf-program.h"
+#include "clf-reqmemo.h"
 #include "linesplit.h"
 #include "webpath.h"
 
@@ -25,6 +26,7 @@ typedef enum {
 
 typedef struct {
     KtClfSourceKind kind;
+    gint slot;      /* the value of SRC_NONE..SRC_IDENT: KtClfParser.out[slot]; else -1 */
     guint header;   /* SRC_HEADER: index */
     char name[64];  /* SRC_QUERY: parameter name */
     gsize name_len;
@@ -32,6 +34,7 @@ typedef struct {
 
 typedef struct {
     KtClfProgram prog;
+    KtClfFast fast;         /* the one-pass matcher for preset layouts (clf-match.c) */
     const char *preset;     /* static preset name, NULL for a custom format */
     gboolean auto_preset;   /* no preset given: choose combined/vhost_combined on line 1 */
     gboolean decided;       /* auto choice made */
@@ -39,11 +42,13 @@ typedef struct {
     gboolean key_default;   /* no --field key: fall back to well-known query parameters */
     const KtSink *sink;
     KtLineSplitter *ls;
-    KtStrView out[KT_CLF_N_OUT];    /* values of the line: fields, then headers */
+    KtStrView out[KT_CLF_N_OUT + 1]; /* values of the line: fields, then headers; the
+                                      * last is never set (the value of SRC_NONE) */
     guint8 clear[KT_CLF_N_OUT];     /* values a matching line may leave unset (see */
     guint n_clear;                  /* plan_clearing): reset before each line */
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
     KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
+    KtClfReqMemo *reqmemo;    /* what each %r request yields; NULL when the format has %q */
 } KtClfParser;
 
 static const struct {
@@ -57,171 +62,6 @@ static const struct {
       "%v:%p %h %l %u %t \"%r\" %>s %O" },
 };
 
-/* ---- line matching --------------------------------------------------------------- */
-
-typedef enum { MATCH_OK, MATCH_FAIL, MATCH_UNCLOSED } KtClfMatch;
-
-/* Matches a literal; a space in it matches one or more spaces. Returns the end or NULL. */
-static const char *
-match_lit_slow(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
-{
-    const char *l = pg->text + st->off, *le = l + st->len;
-    while (l < le) {
-        if (p >= end)
-            return NULL;
-        if (*l == ' ') {
-            if (*p != ' ')
-                return NULL;
-            while (p < end && *p == ' ')
-                p++;
-            while (l < le && *l == ' ')
-                l++;
-            continue;
-        }
-        if (*p != *l)
-            return NULL;
-        p++;
-        l++;
-    }
-    return p;
-}
-
-/* match_lit_slow() for the usual line, whose literal bytes (one space for each run of
- * spaces) are there as written: compared directly, then the spaces a trailing space
- * also matches are skipped. Anything else takes the byte-by-byte walk. */
-static inline const char *
-match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char *end)
-{
-    const char *l = pg->text + st->off;
-    gsize n = st->len;
-    if ((gsize)(end - p) < n)
-        return match_lit_slow(pg, st, p, end);
-    for (gsize i = 0; i < n; i++) {
-        if (p[i] != l[i])
-            return match_lit_slow(pg, st, p, end);
-    }
-    p += n;
-    if (n > 0 && l[n - 1] == ' ') {
-        while (p < end && *p == ' ')
-            p++;
-    }
-    return p;
-}
-
-/* Finds the closing unescaped '"' from @p; NULL when the quotes do not close. */
-static const char *
-find_close_quote(const char *p, const char *end)
-{
-    while (p < end) {
-        const char *q = memchr(p, '"', (gsize)(end - p));
-        if (q == NULL)
-            return NULL;
-        gsize bs = 0;
-        for (const char *b = q; b > p && b[-1] == '\\'; b--)
-            bs++;
-        if (bs % 2 == 0)
-            return q;
-        p = q + 1;
-    }
-    return NULL;
-}
-
-/* Cuts a CLF time field: "[...]" or "dd/Mon/yyyy:hh:mm:ss +zzzz". */
-static const char *
-cut_time(const char *p, const char *end, char stop, KtStrView *v)
-{
-    if (p < end && *p == '[') {
-        const char *rb = memchr(p, ']', (gsize)(end - p));
-        if (rb == NULL)
-            return NULL;
-        *v = kt_sv_len(p + 1, (gsize)(rb - p - 1));
-        return rb + 1;
-    }
-    const char *e = memchr(p, stop, (gsize)(end - p));
-    if (e == NULL)
-        e = end;
-    if (stop == ' ' && end - e >= 6 && (e[1] == '+' || e[1] == '-'))
-        e = e + 6 <= end ? e + 6 : end; /* the zone after the space */
-    *v = kt_sv_len(p, (gsize)(e - p));
-    return e;
-}
-
-/* Cuts the value of field step @st (not a literal) at @p into *@v; returns the end, or
- * NULL with *@m set when the line does not match. */
-static inline const char *
-cut_field(const KtClfProgram *pg, guint i, const char *p, const char *end, KtStrView *v,
-          KtClfMatch *m)
-{
-    const KtClfStep *st = &pg->steps[i];
-    switch (st->op) {
-    case OP_QUOTED: {
-        const char *q = find_close_quote(p, end);
-        if (q == NULL) {
-            *m = MATCH_UNCLOSED;
-            return NULL;
-        }
-        *v = kt_sv_len(p, (gsize)(q - p));
-        return q;
-    }
-    case OP_TIME:
-        return cut_time(p, end, st->stop, v);
-    case OP_REST:
-        *v = kt_sv_len(p, (gsize)(end - p)); /* an unquoted request ends the line */
-        return end;
-    default: {
-        const char *e = p; /* short fields: a plain loop beats a memchr call */
-        while (e < end && *e != st->stop)
-            e++;
-        if (e == end && i + 1 < pg->n_steps && i + 1 < pg->optional_from)
-            return NULL;
-        *v = kt_sv_len(p, (gsize)(e - p));
-        return e;
-    }
-    }
-}
-
-/* Runs the program over one line, filling the value views. */
-static KtClfMatch
-run_program(KtClfParser *cp, const char *p, const char *end)
-{
-    const KtClfProgram *pg = &cp->prog;
-    for (guint i = 0; i < pg->n_steps; i++) {
-        const KtClfStep *st = &pg->steps[i];
-        if (p == end && i >= pg->optional_from)
-            return MATCH_OK;
-        if (st->op == OP_SPACES) {
-            if (p >= end || *p != ' ')
-                return MATCH_FAIL; /* as match_lit: one or more spaces */
-            do
-                p++;
-            while (p < end && *p == ' ');
-            continue;
-        }
-        if (st->op == OP_LIT) {
-            p = match_lit(pg, st, p, end);
-            if (p == NULL)
-                return MATCH_FAIL;
-            continue;
-        }
-        KtStrView v;
-        KtClfMatch m = MATCH_FAIL;
-        p = cut_field(pg, i, p, end, &v, &m);
-        if (p == NULL)
-            return m;
-        if (st->field == F_PATH && st->arg == 1) {
-            const char *q = v.len > 0 ? memchr(v.ptr, '?', v.len) : NULL;
-            if (q != NULL) {
-                cp->out[F_QUERY] = kt_sv_len(q, (gsize)(v.ptr + v.len - q));
-                v.len = (gsize)(q - v.ptr);
-            }
-        }
-        cp->out[st->slot] = v;
-    }
-    /* Text after the last step is accepted after a space (extra fields such as
-     * nginx's "$http_x_forwarded_for" or Apache's %I %O). */
-    return p == end || *p == ' ' ? MATCH_OK : MATCH_FAIL;
-}
-
 /* ---- values ---------------------------------------------------------------------- */
 
 /* The request path of the current line and, once looked for, its first '?'. */
@@ -229,31 +69,75 @@ typedef struct {
     KtStrView path;      /* with its query string; %U for a %m %U format */
     const char *qmark;   /* first '?' in path, NULL when none */
     gboolean qknown;     /* qmark was looked for */
+    KtClfReqEntry *ent;  /* the %r request's memo entry (facts filled), or NULL */
+    const char *req;     /* the %r request, which the entry's offsets are into */
 } KtClfReq;
+
+/* The operation of %r request @r; fills @rq with its path. */
+static KtStrView
+request_op(KtClfParser *cp, KtStrView r, KtClfReq *rq)
+{
+    KtWebRequest wr;
+    if (kt_web_request_cut(r, &wr)) {
+        rq->path = wr.path;
+        rq->qmark = wr.qmark;
+        rq->qknown = TRUE;
+        return kt_web_op_memo_request(cp->memo, &wr);
+    }
+    rq->path = KT_SV_NULL;
+    if (r.len == 0 || kt_sv_eq(r, "-"))
+        return KT_SV_NULL;
+    /* kept raw, but never with a query string (it may hold a key) */
+    const char *q = memchr(r.ptr, '?', r.len);
+    gsize n = q != NULL ? (gsize)(q - r.ptr) : r.len;
+    return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
+}
+
+/* request_op() through the request memo: a hit gives what request_op() gave for the
+ * same bytes (the operation, the path and its '?' as offsets); a miss remembers it. */
+static KtStrView
+request_op_memo(KtClfParser *cp, KtStrView r, KtClfReq *rq)
+{
+    gboolean hit;
+    KtClfReqEntry *e = kt_clf_req_memo_find(cp->reqmemo, r, &hit);
+    rq->req = r.ptr;
+    if (hit) {
+        rq->ent = e;
+        rq->path = e->path_off == KT_CLF_REQ_NONE ? KT_SV_NULL
+                                                   : kt_sv_len(r.ptr + e->path_off, e->path_len);
+        rq->qmark = e->qmark_off == KT_CLF_REQ_NONE ? NULL : r.ptr + e->qmark_off;
+        rq->qknown = TRUE;
+        return e->has_op ? kt_sv_len(e->op, e->oplen) : KT_SV_NULL;
+    }
+    KtStrView op = request_op(cp, r, rq);
+    if (e == NULL || op.len > KT_CLF_REQ_OP)
+        return op; /* not remembered (a new entry stays empty) */
+    kt_clf_req_memo_keep(cp->reqmemo, e, r);
+    e->has_op = op.ptr != NULL;
+    e->oplen = (guint16)op.len;
+    if (op.len > 0)
+        memcpy(e->op, op.ptr, op.len);
+    if (rq->path.ptr != NULL) {
+        e->path_off = (guint16)(rq->path.ptr - r.ptr);
+        e->path_len = (guint16)rq->path.len;
+    }
+    if (rq->qknown && rq->qmark != NULL)
+        e->qmark_off = (guint16)(rq->qmark - r.ptr);
+    rq->ent = e;
+    return op;
+}
 
 /* The operation of the current line; fills @rq with its path. */
 static KtStrView
 build_op(KtClfParser *cp, KtClfReq *rq)
 {
-    KtStrView method = KT_SV_NULL, path = KT_SV_NULL;
     KtStrView r = cp->out[F_REQUEST];
-    if (r.ptr != NULL) {
-        if (!kt_web_split_request(r, &method, &path)) {
-            rq->path = KT_SV_NULL;
-            if (r.len == 0 || kt_sv_eq(r, "-"))
-                return KT_SV_NULL;
-            /* kept raw, but never with a query string (it may hold a key) */
-            const char *q = memchr(r.ptr, '?', r.len);
-            gsize n = q != NULL ? (gsize)(q - r.ptr) : r.len;
-            return kt_sv_len(r.ptr, MIN(n, (gsize)KT_CLF_RAW_OP_MAX));
-        }
-    } else {
-        method = cp->out[F_METHOD];
-        path = cp->out[F_PATH];
-        if (!kt_web_is_method(method) || path.len == 0) {
-            rq->path = path;
-            return KT_SV_NULL;
-        }
+    if (r.ptr != NULL)
+        return cp->reqmemo != NULL ? request_op_memo(cp, r, rq) : request_op(cp, r, rq);
+    KtStrView method = cp->out[F_METHOD], path = cp->out[F_PATH];
+    if (!kt_web_is_method(method) || path.len == 0) {
+        rq->path = path;
+        return KT_SV_NULL;
     }
     rq->path = path;
     rq->qknown = TRUE;
@@ -274,51 +158,6 @@ query_of(const KtClfParser *cp, KtClfReq *rq)
     return cp->out[F_QUERY];
 }
 
-static KtStrView
-resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
-{
-    KtStrView v = KT_SV_NULL;
-    switch (src->kind) {
-    case SRC_NONE:
-        break;
-    case SRC_USER:
-        v = cp->out[F_USER];
-        break;
-    case SRC_HOST:
-        v = cp->out[F_HOST];
-        break;
-    case SRC_VHOST:
-        v = cp->out[F_VHOST];
-        break;
-    case SRC_IDENT:
-        v = cp->out[F_IDENT];
-        break;
-    case SRC_QUERY:
-        v = kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
-        break;
-    case SRC_HEADER:
-        v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
-        break;
-    }
-    if (v.len == 0 || kt_sv_eq(v, "-"))
-        return KT_SV_NULL;
-    return v;
-}
-
-static gint64
-parse_bytes(KtStrView v)
-{
-    if (v.len == 0 || v.len > 18)
-        return -1;
-    gint64 n = 0;
-    for (gsize i = 0; i < v.len; i++) {
-        if (!g_ascii_isdigit(v.ptr[i]))
-            return -1;
-        n = n * 10 + (v.ptr[i] - '0');
-    }
-    return n;
-}
-
 /* Without --field key and with no remote user: the first well-known API key query
  * parameter of the request (api_key, apikey, api-key, key, access_token, token). */
 static KtStrView
@@ -337,17 +176,92 @@ key_from_query(KtClfParser *cp, KtClfReq *rq)
     return KT_SV_NULL;
 }
 
+/* The key found in the query string: the --field key=query:NAME parameter, or (without
+ * --field key) key_from_query(). With a request memo entry it is looked for once per
+ * distinct request and kept as an offset into the request's bytes. */
+static KtStrView
+key_in_query(KtClfParser *cp, KtClfReq *rq)
+{
+    KtClfReqEntry *e = rq->ent;
+    if (e != NULL && e->key_known)
+        return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
+    KtStrView v = cp->key.kind == SRC_QUERY
+                      ? kt_web_query_param(query_of(cp, rq), cp->key.name, cp->key.name_len)
+                      : key_from_query(cp, rq);
+    if (e != NULL) {
+        e->key_known = TRUE;
+        e->key_off = v.len > 0 ? (guint16)(v.ptr - rq->req) : 0;
+        e->key_len = (guint16)v.len;
+    }
+    return v.len > 0 ? v : KT_SV_NULL;
+}
+
+/* The value of a source that is not a plain field (see resolve). */
+static KtStrView
+resolve_computed(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+{
+    KtStrView v = KT_SV_NULL;
+    switch (src->kind) {
+    case SRC_NONE:
+        break;
+    case SRC_USER:
+        v = cp->out[F_USER];
+        break;
+    case SRC_HOST:
+        v = cp->out[F_HOST];
+        break;
+    case SRC_VHOST:
+        v = cp->out[F_VHOST];
+        break;
+    case SRC_IDENT:
+        v = cp->out[F_IDENT];
+        break;
+    case SRC_QUERY:
+        v = src == &cp->key ? key_in_query(cp, rq)
+                            : kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
+        break;
+    case SRC_HEADER:
+        v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
+        break;
+    }
+    return v;
+}
+
+/* The value of @src on the current line, KT_SV_NULL for an empty one or "-". */
+static inline KtStrView
+resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+{
+    KtStrView v = src->slot >= 0 ? cp->out[src->slot] : resolve_computed(cp, src, rq);
+    if (v.len == 0 || kt_sv_eq(v, "-"))
+        return KT_SV_NULL;
+    return v;
+}
+
+static gint64
+parse_bytes(KtStrView v)
+{
+    if (v.len == 0 || v.len > 18)
+        return -1;
+    gint64 n = 0;
+    for (gsize i = 0; i < v.len; i++) {
+        if ((guint8)(v.ptr[i] - '0') > 9)
+            return -1;
+        n = n * 10 + (v.ptr[i] - '0');
+    }
+    return n;
+}
+
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
 {
     /* every field set here is set on every line; the others keep kt_event_view_clear()'s
      * values from clf_new (a per-line clear of the whole view cost more than the rest) */
     KtEventView *ev = &cp->ev;
-    KtClfReq rq = { KT_SV_NULL, NULL, FALSE };
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, NULL, NULL };
     ev->op = build_op(cp, &rq);
     ev->key = resolve(cp, &cp->key, &rq);
     if (ev->key.len == 0 && cp->key_default)
-        ev->key = key_from_query(cp, &rq);
+        ev->key = key_in_query(cp, &rq);
     ev->principal = resolve(cp, &cp->principal, &rq);
     ev->source = resolve(cp, &cp->ip, &rq);
     ev->ua = resolve(cp, &cp->ua, &rq);
@@ -388,6 +302,7 @@ plan_clearing(KtClfParser *cp)
             cp->clear[cp->n_clear++] = (guint8)k;
     }
     memset(cp->out, 0, sizeof(cp->out));
+    kt_clf_fast_plan(&cp->fast, pg);
 }
 
 /* Compiles preset @i, with the combined extras optional after its common prefix. */
@@ -469,6 +384,27 @@ parse_source(const KtClfProgram *pg, const char *field, const char *s, KtClfSour
     return TRUE;
 }
 
+/* Where resolve() reads a plain-field source: the field's value slot; -1 for the
+ * sources it computes. */
+static gint
+source_slot(KtClfSourceKind kind)
+{
+    switch (kind) {
+    case SRC_NONE:
+        return KT_CLF_N_OUT;
+    case SRC_USER:
+        return F_USER;
+    case SRC_HOST:
+        return F_HOST;
+    case SRC_VHOST:
+        return F_VHOST;
+    case SRC_IDENT:
+        return F_IDENT;
+    default:
+        return -1;
+    }
+}
+
 /* Default mapping, then --field overrides (key, principal, ip, ua). */
 static gboolean
 setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
@@ -507,6 +443,9 @@ setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
     /* The remote user is the principal when the key comes from somewhere else. */
     if (cp->key.kind != SRC_USER && cp->principal.kind == SRC_NONE && cp->prog.has[F_USER])
         cp->principal.kind = SRC_USER;
+    KtClfSource *all[] = { &cp->key, &cp->principal, &cp->ip, &cp->ua };
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
+        all[i]->slot = source_slot(all[i]->kind);
     return TRUE;
 }
 
@@ -538,6 +477,14 @@ line_is_blank(const char *line, gsize len)
     return TRUE;
 }
 
+/* Resets the values a matching line may leave unset (see plan_clearing). */
+static inline void
+clear_values(KtClfParser *cp)
+{
+    for (guint i = 0; i < cp->n_clear; i++)
+        cp->out[cp->clear[i]] = KT_SV_NULL;
+}
+
 static void
 on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
 {
@@ -554,9 +501,13 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     }
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
-    for (guint i = 0; i < cp->n_clear; i++)
-        cp->out[cp->clear[i]] = KT_SV_NULL;
-    KtClfMatch m = run_program(cp, line, line + len);
+    /* the fast matcher resets the values of optional steps itself (the tail's) */
+    if (cp->fast.on && kt_clf_fast_run(&cp->fast, line, line + len, cp->out)) {
+        emit_event(cp, lineno);
+        return;
+    }
+    clear_values(cp);
+    KtClfMatch m = kt_clf_run(&cp->prog, line, line + len, cp->out);
     if (m == MATCH_OK) {
         emit_event(cp, lineno);
         return;
@@ -602,6 +553,10 @@ clf_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
     if (!setup_sources(cp, opts, error))
         return NULL;
     cp->memo = kt_web_op_memo_new(KT_CLF_OP_MAX - 1);
+    /* a %q field is not part of the request's bytes: what the query holds would not
+     * be a function of them */
+    if (!cp->prog.has[F_QUERY])
+        cp->reqmemo = kt_clf_req_memo_new();
     cp->ls = kt_line_splitter_new(opts->max_line, on_line, sink, cp);
     return g_steal_pointer(&cp);
 }
@@ -628,6 +583,7 @@ clf_free(gpointer parser)
         return;
     kt_line_splitter_free(cp->ls);
     kt_web_op_memo_free(cp->memo);
+    kt_clf_req_memo_free(cp->reqmemo);
     g_free(cp);
 }
 

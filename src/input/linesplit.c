@@ -6,23 +6,6 @@
  */
 #include "linesplit.h"
 
-#define KT_LS_FACTS 4 /* bytes whose absence from the current block is remembered */
-
-struct _KtLineSplitter {
-    gsize max_line;      /* longest accepted line, bytes */
-    KtLineFn fn;         /* receives each line */
-    const KtSink *sink;  /* for too-long rejects */
-    gpointer ud;         /* passed to fn */
-    GString *carry;      /* start of a line that continues in the next block */
-    guint64 lineno;      /* lines completed so far */
-    gboolean skipping;   /* inside an over-long line: drop until newline */
-    gboolean at_eof;     /* the line being delivered has no newline */
-    guintptr block, block_end; /* the block being split: [block, block_end) */
-    char fact_byte[KT_LS_FACTS]; /* bytes looked for in the whole block ... */
-    gboolean fact_has[KT_LS_FACTS]; /* ... and whether it holds them */
-    guint n_facts;
-};
-
 KtLineSplitter *
 kt_line_splitter_new(gsize max_line, KtLineFn fn, const KtSink *sink, gpointer ud)
 {
@@ -129,7 +112,7 @@ kt_line_splitter_finish(KtLineSplitter *ls)
 }
 
 gboolean
-kt_line_splitter_line_has(KtLineSplitter *ls, const char *line, gsize len, char byte)
+kt_line_splitter_line_has_slow(KtLineSplitter *ls, const char *line, gsize len, char byte)
 {
     guintptr at = (guintptr)line;
     if (len == 0)

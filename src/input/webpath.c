@@ -4,6 +4,7 @@
  */
 #include "webpath.h"
 
+#include "clf-scan.h"
 #include "keytrail/bytes.h"
 
 static gboolean
@@ -125,6 +126,38 @@ kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path)
     return kt_web_is_method(*method) && path->len > 0;
 }
 
+/* A byte of an HTTP method token (kt_web_is_method). */
+static inline gboolean
+is_method_byte(char c)
+{
+    return (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+}
+
+gboolean
+kt_web_request_cut(KtStrView r, KtWebRequest *rq)
+{
+    if (r.ptr == NULL || r.len == 0)
+        return FALSE;
+    /* kt_web_split_request() then kt_web_is_method(): the bytes before the first space
+     * are 1-16 method bytes exactly when the first other byte is that space */
+    const char *end = r.ptr + r.len, *lim = r.ptr + MIN(r.len, (gsize)17), *sp = r.ptr;
+    while (sp < lim && is_method_byte(*sp))
+        sp++;
+    if (sp == r.ptr || sp == lim || *sp != ' ')
+        return FALSE;
+    rq->method = kt_sv_len(r.ptr, (gsize)(sp - r.ptr));
+    const char *ps = sp + 1;
+    const char *pe = memchr(ps, ' ', (gsize)(end - ps));
+    if (pe == NULL)
+        pe = end;
+    rq->path = kt_sv_len(ps, (gsize)(pe - ps));
+    rq->qmark = memchr(ps, '?', (gsize)(pe - ps));
+    const char *cut = rq->qmark != NULL ? rq->qmark : pe;
+    const char *hash = memchr(ps, '#', (gsize)(cut - ps));
+    rq->plen = (gsize)((hash != NULL ? hash : cut) - ps);
+    return rq->path.len > 0;
+}
+
 KtStrView
 kt_web_query_param(KtStrView qs, const char *name, gsize nlen)
 {
@@ -182,7 +215,7 @@ typedef struct {
     guint64 hash;              /* of method and path, 0 = empty entry */
     guint16 mlen, plen;        /* key: method bytes then path bytes */
     guint16 oplen;
-    char key[KT_WEB_MEMO_KEY];
+    char key[KT_WEB_MEMO_KEY + 1]; /* method, ' ', path: as in the request line */
     char op[KT_WEB_MEMO_OP];
 } KtWebMemoEntry;
 
@@ -211,44 +244,58 @@ kt_web_op_memo_free(KtWebOpMemo *m)
     g_free(m);
 }
 
-/* Up to 8 bytes at @p (fewer when @n < 8) as a number; never reads past @n. */
+/* The first 8 bytes at @p (fewer, zero-filled, when @n < 8) as a little-endian number;
+ * @avail (at least @n) bytes at @p may be read: 8 of them allow one load, masked. */
 static inline guint64
-memo_word(const char *p, gsize n)
+memo_word(const char *p, gsize n, gsize avail)
 {
+    if (n >= 8)
+        return kt_scan_load(p);
+    if (avail >= 8)
+        return kt_scan_load(p) & ((1ull << (8 * n)) - 1);
     guint64 v = 0;
-    if (n >= 8) {
-        memcpy(&v, p, 8);
-        return v;
-    }
     for (gsize i = 0; i < n; i++)
         v |= (guint64)(guint8)p[i] << (8 * i);
     return v;
 }
 
 /* A cheap hash of the memo key (entries are compared in full): lengths, the first
- * bytes of the method and the first and last 8 bytes of the path. */
-static guint64
-memo_hash(KtStrView method, const char *path, gsize plen)
+ * bytes of the method and the first and last 8 bytes of the path; @mavail and @pavail
+ * bytes may be read at the method and the path (see memo_word). */
+static inline guint64
+memo_hash(KtStrView method, gsize mavail, const char *path, gsize plen, gsize pavail)
 {
     guint64 h = (method.len * 0x9e3779b97f4a7c15ull) ^ plen;
-    h = (h ^ memo_word(method.ptr, method.len)) * 0xc4ceb9fe1a85ec53ull;
-    h = (h ^ memo_word(path, plen)) * 0x9e3779b97f4a7c15ull;
+    h = (h ^ memo_word(method.ptr, method.len, mavail)) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ memo_word(path, plen, pavail)) * 0x9e3779b97f4a7c15ull;
     if (plen > 8)
-        h = (h ^ memo_word(path + plen - 8, 8)) * 0xc4ceb9fe1a85ec53ull;
+        h = (h ^ memo_word(path + plen - 8, 8, 8)) * 0xc4ceb9fe1a85ec53ull;
     return (h ^ (h >> 29)) | 1;
 }
 
+/* TRUE when entry @m holds @method and the @plen bytes at @path; @joined: the path
+ * follows the method after one space in the same buffer, compared in one go. */
+static inline gboolean
+memo_is(const KtWebMemoEntry *m, guint64 h, KtStrView method, const char *path, gsize plen,
+        gboolean joined)
+{
+    if (m->hash != h || m->mlen != method.len || m->plen != plen)
+        return FALSE;
+    if (joined)
+        return kt_bytes_eq(m->key, method.ptr, method.len + 1 + plen);
+    return kt_bytes_eq(m->key, method.ptr, method.len) &&
+           kt_bytes_eq(m->key + method.len + 1, path, plen);
+}
+
 /* The memo entry for @h and a key: a hit, else the entry to replace (2-way). */
-static KtWebMemoEntry *
+static inline KtWebMemoEntry *
 memo_find(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
-          gboolean *hit)
+          gboolean joined, gboolean *hit)
 {
     KtWebMemoEntry *set = &wm->ents[(h >> 40) % KT_WEB_MEMO_SETS * 2];
     for (int w = 0; w < 2; w++) {
         KtWebMemoEntry *m = &set[w];
-        if (m->hash == h && m->mlen == method.len && m->plen == plen &&
-            kt_bytes_eq(m->key, method.ptr, method.len) &&
-            kt_bytes_eq(m->key + method.len, path, plen)) {
+        if (memo_is(m, h, method, path, plen, joined)) {
             *hit = TRUE;
             return m;
         }
@@ -276,6 +323,32 @@ has_scheme_colon(KtStrView path)
     return FALSE;
 }
 
+/* The operation of @method and the @plen bytes of @path before '?' or '#', from the
+ * memo or normalized and remembered; @h is memo_hash() of them, @joined as memo_is(). */
+static inline KtStrView
+memo_lookup(KtWebOpMemo *wm, guint64 h, KtStrView method, const char *path, gsize plen,
+            gboolean joined)
+{
+    if (wm->ents == NULL)
+        wm->ents = g_new0(KtWebMemoEntry, 2 * KT_WEB_MEMO_SETS);
+    gboolean hit;
+    KtWebMemoEntry *m = memo_find(wm, h, method, path, plen, joined, &hit);
+    if (hit)
+        return kt_sv_len(m->op, m->oplen);
+    KtStrView op = kt_web_normalize_op(wm->buf, wm->cap, method, kt_sv_len(path, plen));
+    if (op.len > KT_WEB_MEMO_OP)
+        return op; /* too long to remember: the entry stays empty */
+    m->hash = h;
+    m->mlen = (guint16)method.len;
+    m->plen = (guint16)plen;
+    memcpy(m->key, method.ptr, method.len);
+    m->key[method.len] = ' ';
+    memcpy(m->key + method.len + 1, path, plen);
+    m->oplen = (guint16)op.len;
+    memcpy(m->op, op.ptr, op.len);
+    return op;
+}
+
 KtStrView
 kt_web_op_memo_get(KtWebOpMemo *wm, KtStrView method, KtStrView path, const char **qmark)
 {
@@ -290,22 +363,18 @@ kt_web_op_memo_get(KtWebOpMemo *wm, KtStrView method, KtStrView path, const char
         plen = (gsize)(hash - path.ptr); /* the path before '?' or '#' */
     if (method.len + plen > KT_WEB_MEMO_KEY)
         return kt_web_normalize_op(wm->buf, wm->cap, method, path);
-    if (wm->ents == NULL)
-        wm->ents = g_new0(KtWebMemoEntry, 2 * KT_WEB_MEMO_SETS);
-    guint64 h = memo_hash(method, path.ptr, plen);
-    gboolean hit;
-    KtWebMemoEntry *m = memo_find(wm, h, method, path.ptr, plen, &hit);
-    if (hit)
-        return kt_sv_len(m->op, m->oplen);
-    KtStrView op = kt_web_normalize_op(wm->buf, wm->cap, method, kt_sv_len(path.ptr, plen));
-    if (op.len > KT_WEB_MEMO_OP)
-        return op; /* too long to remember: the entry stays empty */
-    m->hash = h;
-    m->mlen = (guint16)method.len;
-    m->plen = (guint16)plen;
-    memcpy(m->key, method.ptr, method.len);
-    memcpy(m->key + method.len, path.ptr, plen);
-    m->oplen = (guint16)op.len;
-    memcpy(m->op, op.ptr, op.len);
-    return op;
+    guint64 h = memo_hash(method, method.len, path.ptr, plen, plen);
+    return memo_lookup(wm, h, method, path.ptr, plen, FALSE);
+}
+
+KtStrView
+kt_web_op_memo_request(KtWebOpMemo *wm, const KtWebRequest *rq)
+{
+    KtStrView method = rq->method, path = rq->path;
+    if (has_scheme_colon(path) || method.len + rq->plen > KT_WEB_MEMO_KEY)
+        return kt_web_normalize_op(wm->buf, wm->cap, method, path);
+    /* method, space and path are one run of the request line: the hash may load whole
+     * words across them */
+    guint64 h = memo_hash(method, method.len + 1 + path.len, path.ptr, rq->plen, path.len);
+    return memo_lookup(wm, h, method, path.ptr, rq->plen, TRUE);
 }

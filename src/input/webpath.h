@@ -19,6 +19,18 @@ gboolean kt_web_is_method(KtStrView m);
  * Returns FALSE when the line has no method and path. */
 gboolean kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path);
 
+/* A request line cut once for the operation memo and the query lookups. */
+typedef struct {
+    KtStrView method;   /* up to the first space */
+    KtStrView path;     /* the second token, with its query string */
+    gsize plen;         /* bytes of path before its first '?' or '#' */
+    const char *qmark;  /* the first '?' in path, NULL when none */
+} KtWebRequest;
+
+/* kt_web_split_request() of @r into @rq (same method and path, same result), plus the
+ * path's first '?' and the length before its first '?' or '#'. */
+gboolean kt_web_request_cut(KtStrView r, KtWebRequest *rq);
+
 /* Writes "METHOD /normalized/path" (query and fragment removed, scheme and host of an
  * absolute-form request removed, id-like segments as "{id}") into @buf of @cap bytes,
  * truncating; returns the view of what was written. */
@@ -48,5 +60,9 @@ void kt_web_op_memo_free(KtWebOpMemo *memo);
  * Sets *@qmark (nullable) to the first '?' of @path, NULL when none. */
 KtStrView kt_web_op_memo_get(KtWebOpMemo *memo, KtStrView method, KtStrView path,
                              const char **qmark);
+
+/* kt_web_op_memo_get(@memo, @rq->method, @rq->path, NULL) for a request cut by
+ * kt_web_request_cut(), whose method, one space and path lie in one request line. */
+KtStrView kt_web_op_memo_request(KtWebOpMemo *memo, const KtWebRequest *rq);
 
 #endif

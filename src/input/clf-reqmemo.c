@@ -1,0 +1,115 @@
+/*
+ * clf-reqmemo.c - request lines remembered by their exact bytes (input stage); see
+ * clf-reqmemo.h. A fixed table of 2-way sets: memory does not grow with the input.
+ */
+#include "clf-reqmemo.h"
+
+#include "clf-scan.h"
+#include "keytrail/bytes.h"
+
+#define KT_REQ_SETS 2048          /* 2-way: 4096 requests, about 1 MB */
+#define KT_REQ_WINDOW 8192        /* lookups between hit-rate checks */
+#define KT_REQ_REST 65536         /* lookups skipped when a window hit under 1/8 */
+#define KT_REQ_WARMUP 1024        /* requests before the table is allocated: a small
+                                   * input (one of many files) does not pay for it */
+
+struct _KtClfReqMemo {
+    KtClfReqEntry *ents;   /* 2 * KT_REQ_SETS, allocated after the warm-up */
+    guint8 *mru;           /* per set: the way used last */
+    guint64 hash;          /* of the request last looked up */
+    guint lookups, hits;   /* in the current window */
+    guint resting;         /* lookups still to skip */
+    guint warmup;          /* requests seen before the table was allocated */
+};
+
+KtClfReqMemo *
+kt_clf_req_memo_new(void)
+{
+    return g_new0(KtClfReqMemo, 1);
+}
+
+void
+kt_clf_req_memo_free(KtClfReqMemo *m)
+{
+    if (m == NULL)
+        return;
+    g_free(m->ents);
+    g_free(m->mru);
+    g_free(m);
+}
+
+/* A hash of all @n (>= 8) bytes at @p, 8 at a time (the last word overlaps). */
+static inline guint64
+req_hash(const char *p, gsize n)
+{
+    guint64 h = n * 0x9e3779b97f4a7c15ull;
+    gsize i = 0;
+    for (; i + 8 < n; i += 8)
+        h = (h ^ kt_scan_load(p + i)) * 0xc4ceb9fe1a85ec53ull;
+    h = (h ^ kt_scan_load(p + n - 8)) * 0x9e3779b97f4a7c15ull;
+    return (h ^ (h >> 31)) | 1;
+}
+
+/* Counts a lookup; TRUE when the memo should rest (most requests were new). */
+static gboolean
+req_rest(KtClfReqMemo *m, gboolean hit)
+{
+    m->hits += hit;
+    if (++m->lookups < KT_REQ_WINDOW)
+        return FALSE;
+    gboolean poor = m->hits < KT_REQ_WINDOW / 8;
+    m->lookups = m->hits = 0;
+    if (poor)
+        m->resting = KT_REQ_REST;
+    return poor;
+}
+
+KtClfReqEntry *
+kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
+{
+    *hit = FALSE;
+    if (m->resting > 0) {
+        m->resting--;
+        return NULL;
+    }
+    if (r.len < 8 || r.len > KT_CLF_REQ_MAX)
+        return NULL;
+    if (m->ents == NULL) {
+        if (++m->warmup < KT_REQ_WARMUP)
+            return NULL;
+        m->ents = g_new0(KtClfReqEntry, 2 * KT_REQ_SETS);
+        m->mru = g_new0(guint8, KT_REQ_SETS);
+    }
+    guint64 h = req_hash(r.ptr, r.len);
+    m->hash = h;
+    gsize si = (h >> 32) % KT_REQ_SETS;
+    KtClfReqEntry *set = &m->ents[si * 2];
+    for (guint w = 0; w < 2; w++) {
+        KtClfReqEntry *e = &set[w];
+        if (e->hash == h && e->rlen == r.len && kt_bytes_eq(e->req, r.ptr, r.len)) {
+            *hit = TRUE;
+            m->mru[si] = (guint8)w;
+            req_rest(m, TRUE);
+            return e;
+        }
+    }
+    if (req_rest(m, FALSE))
+        return NULL;
+    guint w = 1u - m->mru[si]; /* the way not used last goes */
+    m->mru[si] = (guint8)w;
+    set[w].hash = 0;
+    return &set[w];
+}
+
+void
+kt_clf_req_memo_keep(KtClfReqMemo *m, KtClfReqEntry *e, KtStrView r)
+{
+    e->hash = m->hash;
+    e->rlen = (guint16)r.len;
+    memcpy(e->req, r.ptr, r.len);
+    e->has_op = FALSE;
+    e->key_known = FALSE;
+    e->oplen = 0;
+    e->path_off = e->qmark_off = KT_CLF_REQ_NONE;
+    e->path_len = e->key_off = e->key_len = 0;
+}
