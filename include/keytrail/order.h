@@ -32,6 +32,13 @@ gboolean kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error);
  * empties the sorter. Returns FALSE and sets @error on a read error of a spilled run. */
 gboolean kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error);
 
+/* Receives @n records (borrowed for the call), in order. */
+typedef void (*KtRecordBatchFn)(gpointer ud, const KtRecord *recs, gsize n);
+
+/* kt_sorter_drain(), handing the same records in the same order to @fn a block at a
+ * time (at most 256 records a call; every record before a read error is handed over). */
+gboolean kt_sorter_drain_batch(KtSorter *s, KtRecordBatchFn fn, gpointer ud, GError **error);
+
 /* Sorts and spills the in-memory run when it holds at least @min_records records, and
  * frees the run's buffer when it is then empty (the next add allocates it again), so a
  * sorter that only waits to be drained or absorbed keeps no run in memory. Returns FALSE

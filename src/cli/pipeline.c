@@ -20,10 +20,11 @@ on_record(gpointer ud, const KtRecord *rec)
         kt_sorter_add(p->pub.sorter, rec, &p->add_error);
 }
 
+/* in blocks, so that the engine prefetches the state of the records to come */
 static void
-to_engine(gpointer ud, const KtRecord *rec)
+to_engine(gpointer ud, const KtRecord *recs, gsize n)
 {
-    kt_engine_feed(ud, rec);
+    kt_engine_feed_batch(ud, recs, n);
 }
 
 KtPipeline *
@@ -88,7 +89,7 @@ kt_pipeline_flush(KtPipeline *pub, GError **error)
         p->add_error = NULL;
         return FALSE;
     }
-    return kt_sorter_drain(pub->sorter, to_engine, pub->engine, error);
+    return kt_sorter_drain_batch(pub->sorter, to_engine, pub->engine, error);
 }
 
 /* ---- parallel reading --------------------------------------------------------------- */

@@ -364,9 +364,9 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
 
 /* --- feed ---------------------------------------------------------------------------- */
 
-/* The entity of @rec (created on its first record). */
-static inline KtEntity *
-entity_for(KtEngine *e, const KtRecord *rec)
+/* Whether @rec belongs to a principal's entity rather than its key's. */
+static inline gboolean
+by_principal(const KtEngine *e, const KtRecord *rec)
 {
     gboolean principal = FALSE;
     if (rec->principal != 0) {
@@ -375,6 +375,14 @@ entity_for(KtEngine *e, const KtRecord *rec)
         else if (e->cfg.entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY))
             principal = TRUE;
     }
+    return principal;
+}
+
+/* The entity of @rec (created on its first record). */
+static inline KtEntity *
+entity_for(KtEngine *e, const KtRecord *rec)
+{
+    gboolean principal = by_principal(e, rec);
     guint32 id = principal ? rec->principal : rec->key;
     GArray *map = principal ? e->by_principal : e->by_key;
     ensure_len(map, id);
@@ -420,4 +428,72 @@ kt_engine_feed(KtEngine *e, const KtRecord *rec)
     if (ent->open.len > 0)
         kt_incident_count(e, ent, rec);
     learn_record(e, ent, rec, learn, &c);
+}
+
+/* --- batches ------------------------------------------------------------------------- */
+
+/*
+ * Why kt_engine_feed_batch() exists: consecutive records usually belong to different
+ * entities (hundreds of keys, interleaved), so each record's entity (about ten cache
+ * lines, nearly all read or written per record) misses the cache, one record after
+ * another. A batch knows the records to come, so while it feeds record i it prefetches
+ * the entity of record i + KT_PF_ENT. That is only a hint: it reads the engine's maps and
+ * changes nothing, so the batch is kt_engine_feed() on each record in order, the same
+ * computation; an entity that a record before it creates is simply not prefetched.
+ * Measured (scan -j1 of the bench logs): 2 records ahead beats 3 to 8 (more lines in
+ * flight than the core keeps), and also prefetching the slots of the value sets that
+ * record will look up, once its entity is in cache, cost more than it saved.
+ */
+#define KT_PF_ENT 2 /* records ahead */
+
+/* A prefetch of the line of @p. GCC 12 at -O1 and above deletes __builtin_prefetch()
+ * here as dead code (its -fno-tree-dce keeps it), so on x86 the instruction is written
+ * out; it has no effect but on the cache. */
+static inline void
+prefetch(const void *p)
+{
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+    __asm__ volatile("prefetcht0 %0" : : "m"(*(const char *)p));
+#else
+    __builtin_prefetch(p);
+#endif
+}
+
+/* The existing entity of @rec, or NULL: entity_for() without creating one. */
+static inline const KtEntity *
+entity_peek(const KtEngine *e, const KtRecord *rec)
+{
+    if (rec->key == 0)
+        return NULL;
+    gboolean principal = by_principal(e, rec);
+    guint32 id = principal ? rec->principal : rec->key;
+    const GArray *map = principal ? e->by_principal : e->by_key;
+    if (id >= map->len)
+        return NULL;
+    guint32 slot = g_array_index(map, guint32, id);
+    return slot != 0 ? g_ptr_array_index(e->ents, slot - 1) : NULL;
+}
+
+/* Prefetches every line of @rec's entity (feeding reads nearly all of them). */
+static inline void
+prefetch_entity(const KtEngine *e, const KtRecord *rec)
+{
+    const KtEntity *ent = entity_peek(e, rec);
+    if (ent == NULL)
+        return;
+    for (gsize off = 0; off < sizeof(KtEntity); off += 64)
+        prefetch((const char *)ent + off);
+}
+
+void
+kt_engine_feed_batch(KtEngine *e, const KtRecord *recs, gsize n)
+{
+    g_return_if_fail(e != NULL && (recs != NULL || n == 0));
+    for (gsize i = 0; i < MIN(n, (gsize)KT_PF_ENT); i++)
+        prefetch_entity(e, &recs[i]);
+    for (gsize i = 0; i < n; i++) {
+        if (i + KT_PF_ENT < n)
+            prefetch_entity(e, &recs[i + KT_PF_ENT]);
+        kt_engine_feed(e, &recs[i]);
+    }
 }

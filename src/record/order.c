@@ -457,6 +457,34 @@ drain_until(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, GErr
 }
 
 /*
+ * Why kt_sorter_drain_batch() exists: a consumer that is handed several records at once
+ * can work on the next ones while it handles one (the engine prefetches their state,
+ * kt_engine_feed_batch()). The records are those kt_sorter_drain() hands over, in the
+ * same order: each is copied into a block (drain_alone, the usual path, unpacks it there
+ * directly), and the block is handed over when full and at the end, so the consumer sees
+ * every record once, in order, only a little later.
+ */
+#define KT_DRAIN_BATCH 256 /* records per block (16 KiB: stays in cache) */
+
+typedef struct {
+    KtRecordBatchFn fn;
+    gpointer ud;
+    gsize n;
+    KtRecord recs[KT_DRAIN_BATCH];
+} KtBatcher;
+
+static void
+batch_put(gpointer ud, const KtRecord *rec)
+{
+    KtBatcher *b = ud;
+    b->recs[b->n++] = *rec;
+    if (b->n == KT_DRAIN_BATCH) {
+        b->fn(b->ud, b->recs, b->n);
+        b->n = 0;
+    }
+}
+
+/*
  * Hands the records of @c, the only run in the heap, to @fn while they come before
  * @bound, the first record of the next pending run (NULL: none), and sets *@done when
  * @c ran out. The merge loop would do the same record by record (a heap of one, whose
@@ -500,11 +528,28 @@ drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboo
         }
         if (n == 0)
             return drain_until(c, bound, fn, ud, error);
-        for (gsize i = 0; i < n; i++, c->pos += k.size) {
-            pack_get(&k, c->buf + c->pos, &c->head);
-            if (c->map != NULL)
-                map_record(c->map, &c->head);
-            fn(ud, &c->head);
+        if (fn == batch_put) {
+            /* kt_sorter_drain_batch(): unpacked straight into the block, not copied from
+             * c->head (the block's records are the same; c->head is set again before it
+             * is read) */
+            KtBatcher *b = ud;
+            for (gsize i = 0; i < n; i++, c->pos += k.size) {
+                KtRecord *r = &b->recs[b->n];
+                pack_get(&k, c->buf + c->pos, r);
+                if (c->map != NULL)
+                    map_record(c->map, r);
+                if (++b->n == KT_DRAIN_BATCH) {
+                    b->fn(b->ud, b->recs, b->n);
+                    b->n = 0;
+                }
+            }
+        } else {
+            for (gsize i = 0; i < n; i++, c->pos += k.size) {
+                pack_get(&k, c->buf + c->pos, &c->head);
+                if (c->map != NULL)
+                    map_record(c->map, &c->head);
+                fn(ud, &c->head);
+            }
         }
         c->left -= n;
     }
@@ -798,5 +843,19 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
     s->total = 0;
     g_free(s->mem);
     s->mem = NULL;
+    return ok;
+}
+
+gboolean
+kt_sorter_drain_batch(KtSorter *s, KtRecordBatchFn fn, gpointer ud, GError **error)
+{
+    KtBatcher *b = g_new(KtBatcher, 1);
+    b->fn = fn;
+    b->ud = ud;
+    b->n = 0;
+    gboolean ok = kt_sorter_drain(s, batch_put, b, error);
+    if (b->n > 0)
+        fn(ud, b->recs, b->n); /* the records before a read error too, as drain does */
+    g_free(b);
     return ok;
 }
