@@ -15,9 +15,10 @@
 #define KT_CLF_REQ_OP 96    /* longest operation remembered */
 #define KT_CLF_REQ_NONE 0xffff /* an offset that is not there */
 
-/* The facts of one request; offsets are into the request's bytes. */
+/* The facts of one request; offsets are into the request's bytes. 256 bytes, starting a
+ * cache line; a hit reads the 16-byte head, the request and its operation, which lie
+ * together at the front (two cache lines for a request of 80 bytes and its operation). */
 typedef struct {
-    guint64 hash;       /* of the request, 0 = empty entry */
     guint16 rlen;       /* request bytes */
     guint8 has_op;      /* op is the operation; FALSE: the request has none */
     guint8 key_known;   /* key_off and key_len are filled */
@@ -25,8 +26,7 @@ typedef struct {
     guint16 path_off, path_len; /* the path with its query; path_off NONE: no path */
     guint16 qmark_off;  /* the path's first '?', NONE when none */
     guint16 key_off, key_len; /* the key found in the query string, key_len 0: none */
-    char req[KT_CLF_REQ_MAX];
-    char op[KT_CLF_REQ_OP];
+    char data[240];     /* the request (rlen bytes), then the operation (oplen bytes) */
 } KtClfReqEntry;
 
 typedef struct _KtClfReqMemo KtClfReqMemo;
@@ -43,5 +43,12 @@ KtClfReqEntry *kt_clf_req_memo_find(KtClfReqMemo *memo, KtStrView r, gboolean *h
 /* Makes @e, the entry a miss of @r returned, hold @r (facts cleared: the caller
  * fills them before the next find). */
 void kt_clf_req_memo_keep(KtClfReqMemo *memo, KtClfReqEntry *e, KtStrView r);
+
+/* Where the operation of @e is (after its request's bytes). */
+static inline char *
+kt_clf_req_entry_op(KtClfReqEntry *e)
+{
+    return e->data + e->rlen;
+}
 
 #endif

@@ -107,7 +107,7 @@ request_op_memo(KtClfParser *cp, KtStrView r, KtClfReq *rq)
                                                    : kt_sv_len(r.ptr + e->path_off, e->path_len);
         rq->qmark = e->qmark_off == KT_CLF_REQ_NONE ? NULL : r.ptr + e->qmark_off;
         rq->qknown = TRUE;
-        return e->has_op ? kt_sv_len(e->op, e->oplen) : KT_SV_NULL;
+        return e->has_op ? kt_sv_len(kt_clf_req_entry_op(e), e->oplen) : KT_SV_NULL;
     }
     KtStrView op = request_op(cp, r, rq);
     if (e == NULL || op.len > KT_CLF_REQ_OP)
@@ -116,7 +116,7 @@ request_op_memo(KtClfParser *cp, KtStrView r, KtClfReq *rq)
     e->has_op = op.ptr != NULL;
     e->oplen = (guint16)op.len;
     if (op.len > 0)
-        memcpy(e->op, op.ptr, op.len);
+        memcpy(kt_clf_req_entry_op(e), op.ptr, op.len);
     if (rq->path.ptr != NULL) {
         e->path_off = (guint16)(rq->path.ptr - r.ptr);
         e->path_len = (guint16)rq->path.len;

@@ -89,6 +89,9 @@ static const char *const requests[] = {
     "twelve/thirteen?api_key=long1 HTTP/1.1",
     "GET /very/long/path/segment/one/two/three/four/five/six/seven/eight/nine/ten/eleven/"
     "twelve/thirteen/fourteen/fifteen/sixteen/seventeen?api_key=longer HTTP/1.1",
+    /* 128 bytes, the longest remembered, with a 94-byte operation: both fill an entry */
+    "GET /abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/"
+    "abcdefghi?api_key=0123456789abcdef HTTP/1.1",
 };
 
 static const char *const users[] = { "-", "alice", "" };
