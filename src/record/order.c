@@ -10,15 +10,13 @@
  */
 #include "keytrail/order.h"
 
-#include <errno.h>
-#include <glib/gstdio.h>
 #include <unistd.h>
 
 #include "order-pack.h"
+#include "order-run.h"
 
 #define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
-#define KT_IO_BUF (256 * 1024)   /* bytes of encoded records per write */
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
@@ -190,118 +188,16 @@ sort_mem(KtSorter *s)
     }
 }
 
-/* ---- spilled run files ---------------------------------------------------------------- */
+/* ---- spilled run files (writing: order-run.c) ---------------------------------------- */
 
-static gboolean
-write_all(int fd, const guint8 *p, gsize n, GError **error)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0) {
-            g_set_error(error, KT_ERROR, KT_ERROR_IO,
-                        "cannot write a temporary sort run in %s: %s (free space or set TMPDIR)",
-                        g_get_tmp_dir(), g_strerror(w < 0 ? errno : ENOSPC));
-            return FALSE;
-        }
-        p += w;
-        n -= (gsize)w;
-    }
-    return TRUE;
-}
-
-static int
-open_run(GError **error)
-{
-    g_autofree char *path = NULL;
-    int fd = g_file_open_tmp("keytrail-run-XXXXXX", &path, error);
-    if (fd < 0) {
-        g_prefix_error(error, "cannot create a temporary file for sorting (set TMPDIR): ");
-        return -1;
-    }
-    g_unlink(path);
-    return fd;
-}
-
-/* A run being written: packs records into a buffer and writes it out when full. */
-typedef struct {
-    int fd;
-    guint8 *buf;       /* KT_IO_BUF + 8 bytes of slack */
-    gsize len;
-    KtPack pack;
-    guint64 count;
-} KtRunWriter;
-
-static gboolean
-writer_put(KtRunWriter *w, const KtRecord *r, GError **error)
-{
-    if (w->len + w->pack.size > KT_IO_BUF) {
-        if (!write_all(w->fd, w->buf, w->len, error))
-            return FALSE;
-        w->len = 0;
-    }
-    pack_put(&w->pack, w->buf + w->len, r);
-    w->len += w->pack.size;
-    w->count++;
-    return TRUE;
-}
-
-/* Packs @n records into @w, as n calls of writer_put would: the room in the buffer is
- * checked once per buffer rather than per record. */
-static gboolean
-writer_put_many(KtRunWriter *w, const KtRecord *r, gsize n, GError **error)
-{
-    const KtPack k = w->pack;
-    while (n > 0) {
-        gsize m = k.size > 0 ? MIN(n, (KT_IO_BUF - w->len) / k.size) : n;
-        if (m == 0) {
-            if (!write_all(w->fd, w->buf, w->len, error))
-                return FALSE;
-            w->len = 0;
-            continue;
-        }
-        guint8 *p = w->buf + w->len;
-        for (gsize i = 0; i < m; i++, p += k.size)
-            pack_put(&k, p, &r[i]);
-        w->len += m * k.size;
-        w->count += m;
-        r += m;
-        n -= m;
-    }
-    return TRUE;
-}
-
-/* Flushes @w and appends it to the spilled runs; on failure closes its file. */
+/* Flushes @w and appends it to the spilled runs; on failure its file is closed. */
 static gboolean
 writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
 {
-    gboolean ok = write_all(w->fd, w->buf, w->len, error);
-    if (ok && lseek(w->fd, 0, SEEK_SET) != 0) {
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "temporary file: %s", g_strerror(errno));
-        ok = FALSE;
-    }
-    g_free(w->buf);
-    w->buf = NULL;
-    if (!ok) {
-        close(w->fd);
+    if (!kt_run_writer_close(w, error))
         return FALSE;
-    }
     KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
     g_array_append_val(s->runs, run);
-    return TRUE;
-}
-
-/* Opens a run file for records in the ranges of @pack (finished). */
-static gboolean
-writer_start(KtRunWriter *w, const KtPack *pack, GError **error)
-{
-    memset(w, 0, sizeof(*w));
-    w->fd = open_run(error);
-    if (w->fd < 0)
-        return FALSE;
-    w->pack = *pack;
-    w->buf = g_malloc(KT_IO_BUF + 8);
     return TRUE;
 }
 
@@ -320,23 +216,6 @@ typedef struct {
 } KtCursor;
 
 /* Reads @want bytes of a spilled run into @buf. */
-static gboolean
-read_full(int fd, guint8 *buf, gsize want, GError **error)
-{
-    gsize len = 0;
-    while (len < want) {
-        ssize_t n = read(fd, buf + len, want - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot read back a temporary sort run%s%s",
-                        n < 0 ? ": " : " (truncated)", n < 0 ? g_strerror(errno) : "");
-            return FALSE;
-        }
-        len += (gsize)n;
-    }
-    return TRUE;
-}
 
 /* Reads the next block of whole records of @c (at most c->left of them). */
 static gboolean
@@ -345,7 +224,7 @@ cursor_refill(KtCursor *c, GError **error)
     gsize size = c->pack->size;
     c->pos = 0;
     c->len = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
-    return read_full(c->fd, c->buf, c->len, error);
+    return kt_run_read_full(c->fd, c->buf, c->len, error);
 }
 
 /* Moves @c to its next record; FALSE with @error on a read error. Callers check
@@ -611,7 +490,7 @@ cascade_put(gpointer ud, const KtRecord *r)
 {
     KtCascade *c = ud;
     if (c->error == NULL)
-        writer_put(&c->w, r, &c->error);
+        kt_run_writer_put(&c->w, r, &c->error);
 }
 
 /* Merges spilled runs [@first, @first + @n) into one run that replaces them, so that a
@@ -629,7 +508,7 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
         pack_widen(&pack, k->max);
     }
     pack_finish(&pack);
-    if (!writer_start(&c.w, &pack, error))
+    if (!kt_run_writer_start(&c.w, &pack, error))
         return FALSE;
     gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
@@ -674,9 +553,9 @@ spill(KtSorter *s, GError **error)
     pack_range(&pack, &s->range, &s->mem[0], &s->mem[s->mem_len - 1]);
     pack_finish(&pack);
     KtRunWriter w;
-    if (!writer_start(&w, &pack, error))
+    if (!kt_run_writer_start(&w, &pack, error))
         return FALSE;
-    if (!writer_put_many(&w, s->mem, s->mem_len, error)) {
+    if (!kt_run_writer_put_many(&w, s->mem, s->mem_len, error)) {
         g_free(w.buf);
         close(w.fd);
         return FALSE;
