@@ -8,6 +8,7 @@
 #include <gio/gio.h>
 
 #include "keytrail/format.h"
+#include "field-overrides.h"
 
 /* One line per event, without its line number; rejects and skips as "R" and "S". */
 static void
@@ -46,13 +47,7 @@ parse(const char *const *fields, const char *text)
     KtFormatOptions opts;
     kt_format_options_init(&opts);
     opts.preset = "combined";
-    g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func(g_free);
-    for (gsize i = 0; fields != NULL && fields[i] != NULL; i += 2) {
-        KtFieldOverride *fo = g_new0(KtFieldOverride, 1);
-        fo->name = (char *)fields[i];
-        fo->source = (char *)fields[i + 1];
-        g_ptr_array_add(ov, fo);
-    }
+    g_autoptr(GPtrArray) ov = field_overrides(fields);
     opts.fields = ov;
     gpointer p = kt_format_clf.new(&opts, &sink, NULL);
     g_assert_nonnull(p);

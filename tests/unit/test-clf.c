@@ -5,6 +5,7 @@
 #include <gio/gio.h>
 
 #include "keytrail/format.h"
+#include "field-overrides.h"
 #include "../../src/input/webpath.h"
 
 /* ---- a sink that keeps copies ---------------------------------------------------- */
@@ -88,13 +89,7 @@ run_clf(const char *log_format, const char *preset, const char *const *fields,
     kt_format_options_init(&opts);
     opts.log_format = log_format;
     opts.preset = preset;
-    g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func(g_free);
-    for (gsize i = 0; fields != NULL && fields[i] != NULL; i += 2) {
-        KtFieldOverride *fo = g_new0(KtFieldOverride, 1);
-        fo->name = (char *)fields[i];
-        fo->source = (char *)fields[i + 1];
-        g_ptr_array_add(ov, fo);
-    }
+    g_autoptr(GPtrArray) ov = field_overrides(fields);
     opts.fields = ov;
     gpointer p = kt_format_clf.new(&opts, &sink, error);
     if (p == NULL) {

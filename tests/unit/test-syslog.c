@@ -4,6 +4,7 @@
  * NILVALUE, octet counting, rejects and block splitting.
  */
 #include "keytrail/format.h"
+#include "field-overrides.h"
 
 typedef struct {
     char *key, *principal, *time, *source, *op, *status;
@@ -72,13 +73,7 @@ run_syslog(const char *preset, const char *const *fields, const char *text, gsiz
     KtFormatOptions opts;
     kt_format_options_init(&opts);
     opts.preset = preset;
-    g_autoptr(GPtrArray) ov = g_ptr_array_new_with_free_func(g_free);
-    for (gsize i = 0; fields != NULL && fields[i] != NULL; i += 2) {
-        KtFieldOverride *fo = g_new0(KtFieldOverride, 1);
-        fo->name = (char *)fields[i];
-        fo->source = (char *)fields[i + 1];
-        g_ptr_array_add(ov, fo);
-    }
+    g_autoptr(GPtrArray) ov = field_overrides(fields);
     opts.fields = ov;
     gpointer p = kt_format_syslog.new(&opts, &sink, error);
     if (p == NULL) {
