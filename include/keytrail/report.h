@@ -56,6 +56,21 @@ cJSON *kt_report_anomaly_json(const KtAnomaly *a, const KtDict *dict,
 cJSON *kt_report_incident_json(const KtIncident *inc, const KtDict *dict,
                                const KtReportOptions *o);
 
+/* Rejected lines the findings report (and each watch run) lists in detail; --stats lists
+ * every sample kept (KT_REJECT_SAMPLES). */
+#define KT_REPORT_REJECTS_SHOWN 5
+
+/*
+ * Appends one rejected line to @s as the text report lists it, "PATH:LINE reason (detail):
+ * excerpt", word-wrapped to 80 columns after @indent (continuation lines 2 deeper), with
+ * @path (sanitized, cut to 50 columns keeping its end) and @at (the position after it,
+ * such as ":7", built by the caller from numbers) in place of @rs's path and line. The
+ * detail and excerpt are sanitized, the excerpt redacted unless o->reveal_keys.
+ * Cannot fail.
+ */
+void kt_report_text_reject(GString *s, const KtRejectSample *rs, const char *path,
+                           const char *at, const KtReportOptions *o, const char *indent);
+
 /* Appends @doc (pretty or compact) plus a newline to @s, with terminal-unsafe code
  * points (DEL, C1 controls, bidi and invisible format characters, U+2028/2029) written
  * as \uXXXX escapes: the same JSON value, safe to cat. Every string in @doc must be

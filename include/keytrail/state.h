@@ -33,7 +33,15 @@ typedef struct {
     guint32 fp_len;       /* bytes fingerprinted, <= KT_CURSOR_FP_MAX; 0 = nothing yet */
     gint64 last_ts;       /* newest event time read from it (ms), G_MININT64 = none */
     gboolean gzip;        /* a gzip file: read whole once, then done */
+    guint64 lines;        /* complete lines before offset (decompressed ones for gzip),
+                             KT_CURSOR_LINES_UNKNOWN when a state written before keytrail
+                             counted them resumed inside the file; kept by the reader of
+                             the plan (watch), reset to 0 when the file is read from 0 */
+    guint64 rejected;     /* rejected lines among them, counted since the file was first
+                             read (or since the state had this member), same resets */
 } KtCursor;
+
+#define KT_CURSOR_LINES_UNKNOWN G_MAXUINT64
 
 /* (transfer full) A cursor for @path with nothing read. Cannot fail. */
 KtCursor *kt_cursor_new(const char *path);
@@ -42,10 +50,12 @@ KtCursor *kt_cursor_copy(const KtCursor *c);
 void kt_cursor_free(KtCursor *c);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtCursor, kt_cursor_free)
 
-/* (transfer full) @c as a JSON object (dev and inode as decimal strings). */
+/* (transfer full) @c as a JSON object (dev and inode as decimal strings; "lines" only
+ * when known). */
 cJSON *kt_cursor_to_json(const KtCursor *c);
 /* (transfer full) Reads what kt_cursor_to_json() wrote; NULL and KT_ERROR_STATE_CORRUPT
- * when a member is missing or out of range. */
+ * when a member is missing or out of range. "lines" and "rejected" are optional (states
+ * written before they existed): missing, they read as KT_CURSOR_LINES_UNKNOWN and 0. */
 KtCursor *kt_cursor_from_json(const cJSON *o, GError **error);
 
 /* How one plan step reads its file. */
@@ -71,6 +81,8 @@ typedef struct {
     GPtrArray *dropped; /* KtCursor*: cursors whose file is gone (removed, or truncated
                            with no copy left): bytes after their offset were never read */
     GPtrArray *warnings; /* char*: named inputs missing, subdirectories not listable */
+    const KtReadStep *current; /* the step whose KtCursorReadFn call is running (during
+                                  kt_cursor_plan_run), NULL otherwise */
 } KtCursorPlan;
 
 /*
@@ -105,7 +117,9 @@ typedef gboolean (*KtCursorReadFn)(gpointer ud, const char *path, guint64 offset
  * (KT_ERROR_IO, "run again") so that the caller saves nothing. Decompresses
  * KT_READ_GZIP_TAIL steps into an unlinked-after-use temporary file (at most
  * @max_gzip_ratio times the compressed size; 0 = unlimited; KT_ERROR_INPUT beyond).
- * Returns FALSE and sets @error on the first failure.
+ * Returns FALSE and sets @error on the first failure. While @fn runs, plan->current is
+ * the step it reads for: @fn may add to plan->current->cursor's lines and rejected
+ * (nothing here counts lines), which the plan leaves as they are.
  */
 gboolean kt_cursor_plan_run(KtCursorPlan *plan, KtCursorReadFn fn, gpointer ud,
                             guint max_gzip_ratio, GError **error);

@@ -20,6 +20,7 @@
 #include "keytrail/report.h"
 #include "keytrail/sanitize.h"
 #include "keytrail/state.h"
+#include "watch-private.h"
 
 typedef struct {
     char *state;       /* --state PATH */
@@ -42,6 +43,8 @@ typedef struct {
     WatchOptions *w;
     GPtrArray *alerts; /* Alert* */
     gint64 newest_ms;  /* newest event time seen by this state */
+    KtCursorPlan *plan;        /* the plan being run (borrowed) */
+    KtWatchRejects *rejects;   /* line counts and rejected lines of this run */
 } Run;
 
 static void
@@ -81,7 +84,8 @@ static const char watch_description[] =
     "Exit status: 0 no new alert at or above --fail-on, 1 new alerts, 2 usage error,\n"
     "3 input or I/O error (nothing saved: the next run retries) or alert output failed\n"
     "(the alerts stay pending: the next run delivers them), 4 state file damaged, newer\n"
-    "or locked by another run.\n"
+    "or locked by another run. Rejected lines are reported on stderr (unless --quiet)\n"
+    "and change neither the alerts nor the status.\n"
     "Example crontab line:\n"
     "  */5 * * * * keytrail watch --state /var/lib/keytrail/api.state --alerts "
     "/var/log/keytrail/alerts.jsonl /var/log/api/access.log\n"
@@ -180,13 +184,18 @@ read_input(gpointer ud, const char *path, guint64 offset, guint64 *end_offset, g
     GError *local = NULL;
     gboolean ok = kt_pipeline_read(r->p, path, offset, end_offset, &local);
     *last_ts = kt_pipeline_last_event_ms(r->p);
-    if (ok)
+    if (ok) {
+        kt_watch_rejects_note(r->rejects, r->p->ingest, r->plan->current, path, offset,
+                              *end_offset);
         return TRUE;
+    }
     GPtrArray *stats = kt_ingest_stats(r->p->ingest);
     const KtInputStats *s = stats->len > 0 ? g_ptr_array_index(stats, stats->len - 1) : NULL;
     if (s != NULL && s->gzip && g_error_matches(local, KT_ERROR, KT_ERROR_INPUT)) {
         kt_cli_error("%s (the file is skipped from now on)", local->message);
         g_error_free(local);
+        kt_watch_rejects_note(r->rejects, r->p->ingest, r->plan->current, path, offset,
+                              *end_offset);
         return TRUE;
     }
     g_propagate_error(error, local);
@@ -679,6 +688,7 @@ read_new(Run *r, const char *const *inputs, KtCursorPlan **plan_out)
     if (plan != NULL) {
         report_plan(plan, r->o->quiet);
         *plan_out = plan;
+        r->plan = plan;
     }
     if (plan == NULL ||
         !kt_cursor_plan_run(plan, read_input, r, r->o->ingest.max_gzip_ratio, &error) ||
@@ -687,6 +697,8 @@ read_new(Run *r, const char *const *inputs, KtCursorPlan **plan_out)
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
+    if (!r->o->quiet)
+        kt_watch_rejects_report(r->rejects, r->p->ingest, &r->o->report);
     return -1;
 }
 
@@ -757,8 +769,9 @@ run_locked(KtCliOptions *o, WatchOptions *w, int argc, char **argv)
         g_error_free(error);
         return KT_EXIT_USAGE;
     }
+    g_autoptr(KtWatchRejects) rejects = kt_watch_rejects_new();
     Run r = { p, o, st, w, g_ptr_array_new_with_free_func((GDestroyNotify)alert_free),
-              G_MININT64 };
+              G_MININT64, NULL, rejects };
     KtCursorPlan *plan = NULL;
     int status = read_new(&r, (const char *const *)argv + 1, &plan);
     if (status < 0)

@@ -269,32 +269,39 @@ kt_report_stats_render(const KtReportData *d, const KtReportOptions *o, GString 
 }
 
 void
+kt_report_text_reject(GString *s, const KtRejectSample *rs, const char *path, const char *at,
+                      const KtReportOptions *o, const char *indent)
+{
+    guint ind = (guint)strlen(indent);
+    g_autofree char *shown = path_field(path, 50);
+    g_autoptr(GString) line = g_string_new(shown);
+    g_string_append_printf(line, "%s %s", at, kt_reject_name(rs->reason));
+    if (rs->detail != NULL && *rs->detail) {
+        g_string_append(line, " (");
+        kt_report_text_field(line, rs->detail, 80);
+        g_string_append_c(line, ')');
+    }
+    if (rs->excerpt != NULL && *rs->excerpt) {
+        g_autofree char *excerpt = kt_report_redact_excerpt(rs->excerpt, o->reveal_keys);
+        g_string_append(line, ": ");
+        kt_report_text_field(line, excerpt, 60);
+    }
+    kt_report_text_wrap(s, line->str, ind, ind + 2);
+}
+
+void
 kt_report_text_rejects(const KtReportData *d, const KtReportOptions *o, guint max,
                        const char *indent, GString *s)
 {
     guint n = d->rejects != NULL ? d->rejects->len : 0;
-    guint ind = (guint)strlen(indent);
     gsize skip = kt_report_common_dir(d->stats);
     const char *dir = skip > 0 ? ((const KtInputStats *)g_ptr_array_index(d->stats, 0))->path
                                : "";
-    g_autoptr(GString) line = g_string_new(NULL);
     for (guint i = 0; i < n && i < max; i++) {
         const KtRejectSample *rs = g_ptr_array_index(d->rejects, i);
-        g_autofree char *path = path_field(relative(rs->path, dir, skip), 50);
-        g_string_assign(line, path);
-        g_string_append_printf(line, ":%" G_GUINT64_FORMAT " %s", rs->line,
-                               kt_reject_name(rs->reason));
-        if (rs->detail != NULL && *rs->detail) {
-            g_string_append(line, " (");
-            kt_report_text_field(line, rs->detail, 80);
-            g_string_append_c(line, ')');
-        }
-        if (rs->excerpt != NULL && *rs->excerpt) {
-            g_autofree char *excerpt = kt_report_redact_excerpt(rs->excerpt, o->reveal_keys);
-            g_string_append(line, ": ");
-            kt_report_text_field(line, excerpt, 60);
-        }
-        kt_report_text_wrap(s, line->str, ind, ind + 2);
+        char at[32];
+        g_snprintf(at, sizeof at, ":%" G_GUINT64_FORMAT, rs->line);
+        kt_report_text_reject(s, rs, relative(rs->path, dir, skip), at, o, indent);
     }
     if (n > max)
         g_string_append_printf(s, "%s(and %u more)\n", indent, n - max);

@@ -11,7 +11,6 @@
 #define MAX_OPS 5             /* per incident sentence and consumer */
 #define MAX_UAS 3             /* per incident */
 #define MAX_ANOMALIES 6       /* reasons shown per incident */
-#define MAX_REJECTS_SHOWN 5   /* in the findings report (--stats shows all samples) */
 
 static const char *const sev_colors[] = {
     "",          /* none */
@@ -656,7 +655,7 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     }
     if (d->rejects != NULL && d->rejects->len > 0) {
         kt_report_text_wrap(s, "first rejected lines:", 2, 4);
-        kt_report_text_rejects(d, o, MAX_REJECTS_SHOWN, "    ", s);
+        kt_report_text_rejects(d, o, KT_REPORT_REJECTS_SHOWN, "    ", s);
     }
 }
 

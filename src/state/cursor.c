@@ -69,6 +69,9 @@ kt_cursor_to_json(const KtCursor *c)
     else
         cJSON_AddNumberToObject(o, "last_ts", (double)c->last_ts);
     cJSON_AddBoolToObject(o, "gzip", c->gzip);
+    if (c->lines != KT_CURSOR_LINES_UNKNOWN)
+        cJSON_AddNumberToObject(o, "lines", (double)c->lines);
+    cJSON_AddNumberToObject(o, "rejected", (double)c->rejected);
     return o;
 }
 
@@ -109,6 +112,22 @@ get_fingerprint(const cJSON *o, KtCursor *c)
     return (n == 0) == (c->fp_len == 0);
 }
 
+/* The optional "lines" and "rejected" (absent in states written before them): FALSE
+ * when present but not a count. (A CloudTrail document can hold more rejected records
+ * than lines.) */
+static gboolean
+get_line_counts(const cJSON *o, KtCursor *c)
+{
+    const guint64 exact = (guint64)1 << 53;
+    c->lines = KT_CURSOR_LINES_UNKNOWN;
+    c->rejected = 0;
+    if (cJSON_HasObjectItem(o, "lines") && !get_count(o, "lines", exact, &c->lines))
+        return FALSE;
+    if (cJSON_HasObjectItem(o, "rejected") && !get_count(o, "rejected", exact, &c->rejected))
+        return FALSE;
+    return TRUE;
+}
+
 KtCursor *
 kt_cursor_from_json(const cJSON *o, GError **error)
 {
@@ -131,6 +150,11 @@ kt_cursor_from_json(const cJSON *o, GError **error)
         return NULL;
     }
     c->fp_len = (guint32)fp_len;
+    if (!get_line_counts(o, c)) {
+        g_set_error(error, KT_ERROR, KT_ERROR_STATE_CORRUPT, "bad line counts for '%s'",
+                    c->path);
+        return NULL;
+    }
     if (!get_fingerprint(o, c)) {
         g_set_error(error, KT_ERROR, KT_ERROR_STATE_CORRUPT, "bad fingerprint for '%s'",
                     c->path);

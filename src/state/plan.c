@@ -249,6 +249,8 @@ cursor_restart(KtCursor *c)
     c->fp_len = 0;
     c->fingerprint[0] = '\0';
     c->gzip = FALSE;
+    c->lines = 0;
+    c->rejected = 0;
 }
 
 /* Pass 1: a cursor whose file is still there under some name. FALSE = look further. */
@@ -526,8 +528,11 @@ gboolean
 kt_cursor_plan_run(KtCursorPlan *plan, KtCursorReadFn fn, gpointer ud, guint max_gzip_ratio,
                    GError **error)
 {
-    for (guint i = 0; i < plan->steps->len; i++)
-        if (!run_step(plan->steps->pdata[i], fn, ud, max_gzip_ratio, error))
-            return FALSE;
-    return TRUE;
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && i < plan->steps->len; i++) {
+        plan->current = plan->steps->pdata[i];
+        ok = run_step(plan->current, fn, ud, max_gzip_ratio, error);
+    }
+    plan->current = NULL;
+    return ok;
 }

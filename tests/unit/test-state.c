@@ -393,6 +393,82 @@ test_cursor_json(void)
     cJSON_Delete(o);
 }
 
+/* "lines" and "rejected" survive a round trip; a cursor of an older state (neither
+ * member) reads as lines unknown, 0 rejected, and is written back without "lines";
+ * present but not a count, they are damage. */
+static void
+test_cursor_json_counts(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtCursor) c = kt_cursor_new("/var/log/a.log");
+    g_assert_cmpuint(c->lines, ==, 0);
+    g_assert_cmpuint(c->rejected, ==, 0);
+    c->offset = 700;
+    c->lines = 9;
+    c->rejected = 2;
+    cJSON *o = kt_cursor_to_json(c);
+    g_assert_cmpfloat(cJSON_GetObjectItem(o, "lines")->valuedouble, ==, 9);
+    g_assert_cmpfloat(cJSON_GetObjectItem(o, "rejected")->valuedouble, ==, 2);
+    g_autoptr(KtCursor) back = kt_cursor_from_json(o, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(back->lines, ==, 9);
+    g_assert_cmpuint(back->rejected, ==, 2);
+    g_assert_cmpuint(back->offset, ==, 700);
+
+    cJSON_DeleteItemFromObject(o, "lines");
+    cJSON_DeleteItemFromObject(o, "rejected");
+    g_autoptr(KtCursor) old = kt_cursor_from_json(o, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(old->lines, ==, KT_CURSOR_LINES_UNKNOWN);
+    g_assert_cmpuint(old->rejected, ==, 0);
+    cJSON *again = kt_cursor_to_json(old);
+    g_assert_false(cJSON_HasObjectItem(again, "lines"));
+    g_assert_cmpfloat(cJSON_GetObjectItem(again, "rejected")->valuedouble, ==, 0);
+    cJSON_Delete(again);
+
+    const char *bad[] = { "-1", "1.5", "\"3\"", "null", "1e300" };
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        for (int m = 0; m < 2; m++) {
+            const char *name = m == 0 ? "lines" : "rejected";
+            cJSON_DeleteItemFromObject(o, name);
+            cJSON_AddItemToObject(o, name, cJSON_Parse(bad[i]));
+            g_assert_null(kt_cursor_from_json(o, &error));
+            g_assert_error(error, KT_ERROR, KT_ERROR_STATE_CORRUPT);
+            g_clear_error(&error);
+            cJSON_DeleteItemFromObject(o, name);
+        }
+    }
+    cJSON_Delete(o);
+}
+
+/* The counts go through a whole state file too. */
+static void
+test_cursor_counts_saved(Fixture *fx, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(KtState) st = kt_state_new(fx->path);
+    g_autoptr(GPtrArray) cursors = g_ptr_array_new_with_free_func((GDestroyNotify)kt_cursor_free);
+    KtCursor *a = kt_cursor_new("a.log"), *b = kt_cursor_new("b.log");
+    a->lines = 12345;
+    a->rejected = 7;
+    b->lines = KT_CURSOR_LINES_UNKNOWN;
+    b->rejected = 1;
+    g_ptr_array_add(cursors, a);
+    g_ptr_array_add(cursors, b);
+    kt_state_set_cursors(st, cursors);
+    g_assert_true(kt_state_save(st, &error));
+    g_assert_no_error(error);
+    g_autoptr(KtState) back = kt_state_load(fx->path, &error);
+    g_assert_no_error(error);
+    GPtrArray *got = kt_state_cursors(back);
+    g_assert_cmpuint(got->len, ==, 2);
+    const KtCursor *ga = got->pdata[0], *gb = got->pdata[1];
+    g_assert_cmpuint(ga->lines, ==, 12345);
+    g_assert_cmpuint(ga->rejected, ==, 7);
+    g_assert_cmpuint(gb->lines, ==, KT_CURSOR_LINES_UNKNOWN);
+    g_assert_cmpuint(gb->rejected, ==, 1);
+}
+
 /* ---- the outbox ----------------------------------------------------------------------- */
 
 static cJSON *
@@ -597,6 +673,8 @@ main(int argc, char **argv)
     add("/state/lock/contention", test_lock);
     add("/state/save/kill-9", test_kill);
     g_test_add_func("/state/cursor/json", test_cursor_json);
+    g_test_add_func("/state/cursor/json-counts", test_cursor_json_counts);
+    add("/state/cursor/counts-saved", test_cursor_counts_saved);
     add("/state/outbox/roundtrip", test_outbox_roundtrip);
     add("/state/outbox/old-and-damaged", test_outbox_old_and_bad);
     add("/state/outbox/file-ids", test_outbox_file_ids);
