@@ -85,6 +85,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtIngest, kt_ingest_free)
  * that reading them reports the error. */
 GPtrArray *kt_ingest_expand(const char *const *paths, GError **error);
 
+/* Bytes of a file's start that kt_ingest_run_path() also reads when it resumes at an
+ * offset: the format is detected, and a CSV header read, from them. A caller that
+ * rebuilds a file to resume in (watch, for the unread tail of a rotated .gz) must keep
+ * these bytes and those from the offset on at their places. */
+#define KT_INGEST_HEAD_BYTES (64 * 1024)
+
 /*
  * Reads one input from byte @offset (0 = start; only for uncompressed regular files)
  * up to its end. Bad lines are counted, never an error. Returns FALSE and sets @error

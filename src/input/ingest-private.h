@@ -8,7 +8,7 @@
 #include "keytrail/ingest.h"
 
 #define KT_BLOCK (256 * 1024)        /* read size */
-#define KT_SNIFF_BYTES (64 * 1024)   /* decompressed bytes looked at to detect a format */
+#define KT_SNIFF_BYTES KT_INGEST_HEAD_BYTES /* decompressed bytes looked at to detect a format */
 #define KT_GZIP_RATIO_MIN (8u << 20) /* the ratio limit applies past this many output bytes */
 
 struct _KtIngest {

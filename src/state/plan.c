@@ -5,6 +5,7 @@
  * reader and advances the cursors. See keytrail/state.h for the contract.
  */
 #include "keytrail/state.h"
+#include "keytrail/ingest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -416,23 +417,26 @@ open_checked(const KtReadStep *st, GError **error)
     return fd;
 }
 
+/*
+ * The unread tail of a rotated, compressed file is read from a temporary copy at the same
+ * offset as in the original: the copy holds the file's first KT_INGEST_HEAD_BYTES and
+ * everything from the offset on at their places, with a hole (no disk used) in between.
+ * The reader then resumes in it exactly as in a plain file, detecting the format and
+ * reading a CSV header from the file's real start rather than from the tail's first line.
+ */
 typedef struct {
     int out;          /* temporary file */
-    guint64 skip;     /* decompressed bytes still to skip */
-    gboolean any;     /* wrote something */
+    guint64 pos;      /* decompressed bytes seen so far */
+    guint64 offset;   /* where the unread tail starts */
+    gboolean any;     /* wrote something of the tail */
     gboolean newline; /* the last byte written was '\n' */
 } TailSink;
 
 static gboolean
-tail_sink(gpointer ud, const guchar *data, gsize len, GError **error)
+write_at(int out, const guchar *data, gsize len, guint64 at, GError **error)
 {
-    TailSink *t = ud;
-    gsize skip = (gsize)MIN((guint64)len, t->skip);
-    t->skip -= skip;
-    data += skip;
-    len -= skip;
     while (len > 0) {
-        ssize_t n = write(t->out, data, len);
+        ssize_t n = pwrite(out, data, len, (off_t)at);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -440,15 +444,35 @@ tail_sink(gpointer ud, const guchar *data, gsize len, GError **error)
                         g_strerror(errno));
             return FALSE;
         }
-        t->any = TRUE;
-        t->newline = data[n - 1] == '\n';
         data += n;
         len -= (gsize)n;
+        at += (guint64)n;
     }
     return TRUE;
 }
 
-/* Decompresses the bytes of @fd from @st->offset into a temporary file and reads it.
+static gboolean
+tail_sink(gpointer ud, const guchar *data, gsize len, GError **error)
+{
+    TailSink *t = ud;
+    guint64 pos = t->pos;
+    t->pos += len;
+    if (pos < KT_INGEST_HEAD_BYTES && pos < t->offset) { /* the head */
+        gsize n = (gsize)MIN((guint64)len, MIN((guint64)KT_INGEST_HEAD_BYTES, t->offset) - pos);
+        if (!write_at(t->out, data, n, pos, error))
+            return FALSE;
+    }
+    if (pos + len <= t->offset)
+        return TRUE;
+    gsize skip = pos < t->offset ? (gsize)(t->offset - pos) : 0;
+    if (!write_at(t->out, data + skip, len - skip, pos + skip, error))
+        return FALSE;
+    t->any = TRUE;
+    t->newline = data[len - 1] == '\n';
+    return TRUE;
+}
+
+/* Decompresses @st's file into a temporary copy (above) and reads it from @st->offset.
  * A last line without newline is complete here: a compressed file never grows. */
 static gboolean
 run_gzip_tail(const KtReadStep *st, int fd, guint64 max_out, KtCursorReadFn fn, gpointer ud,
@@ -458,21 +482,18 @@ run_gzip_tail(const KtReadStep *st, int fd, guint64 max_out, KtCursorReadFn fn, 
     int out = g_file_open_tmp("keytrail-rotated-XXXXXX", &tmp, error);
     if (out < 0)
         return FALSE;
-    TailSink t = { out, st->offset, FALSE, TRUE };
+    TailSink t = { out, 0, st->offset, FALSE, TRUE };
     gboolean ok = kt_cursor_gz_stream(fd, st->path, max_out, tail_sink, &t, error);
-    if (ok && t.any && !t.newline && write(out, "\n", 1) != 1) {
-        g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write '%s'", tmp);
-        ok = FALSE;
-    }
+    if (ok && t.any && !t.newline)
+        ok = write_at(out, (const guchar *)"\n", 1, t.pos, error);
     if (close(out) != 0 && ok) {
         g_set_error(error, KT_ERROR, KT_ERROR_IO, "cannot write '%s'", tmp);
         ok = FALSE;
     }
-    guint64 tail_end = 0;
+    *end = st->offset;
     if (ok && t.any)
-        ok = fn(ud, tmp, 0, &tail_end, last_ts, error);
+        ok = fn(ud, tmp, st->offset, end, last_ts, error);
     unlink(tmp);
-    *end = st->offset + tail_end;
     return ok;
 }
 
