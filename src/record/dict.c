@@ -24,14 +24,6 @@ typedef struct {
     guint32 len;
 } KtEntry;
 
-/* For the per-space steps of kt_dict_intern_event, inlined into it (GLib 2.66 has no
- * G_ALWAYS_INLINE). */
-#if defined(__GNUC__)
-#define KT_INLINE inline __attribute__((always_inline))
-#else
-#define KT_INLINE inline
-#endif
-
 #define KT_RECENT_BITS 10 /* recent-id cache entries per space: 1,024 */
 
 /* A recent-cache entry: an id and the tag of its text (recent_mix() bits), so a miss is
@@ -167,7 +159,7 @@ kt_dict_free(KtDict *d)
 }
 
 /* Returns the slot index holding @s, or the empty slot where it belongs. */
-static inline guint32
+static KT_INLINE guint32
 space_find(const KtSpaceTable *t, KtStrView s, guint64 h)
 {
     guint32 tag = (guint32)(h >> 32);
