@@ -10,6 +10,7 @@
 #define KT_BLOCK (256 * 1024)        /* read size */
 #define KT_SNIFF_BYTES KT_INGEST_HEAD_BYTES /* decompressed bytes looked at to detect a format */
 #define KT_GZIP_RATIO_MIN (8u << 20) /* the ratio limit applies past this many output bytes */
+#define KT_STATUS_TEXT_NONE 0xffffffffu /* packs no three-byte text (its top byte is set) */
 
 struct _KtIngest {
     KtIngestOptions opts;   /* copy; strings borrowed from the caller */
@@ -30,6 +31,10 @@ struct _KtIngest {
     gboolean warm;          /* warming a parser up (parallel parts): callbacks only count */
     guint64 warm_events;    /* events seen while warm */
     guint8 outcome_memo[1000]; /* per three-digit status: its KtOutcome + 1, 0 = not yet */
+    guint32 last_status_text; /* the last three-digit status read, its bytes packed
+                                 little-end first; KT_STATUS_TEXT_NONE = none */
+    guint16 last_status;      /* its record status */
+    guint8 last_outcome;      /* and outcome */
 };
 
 /* Sink callbacks (ud = KtIngest*). */

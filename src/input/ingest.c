@@ -91,24 +91,34 @@ http_status(KtStrView st)
 
 /*
  * Sets the status and outcome of @r from @ev. A bare three-digit HTTP status (nearly
- * every web log and CSV line) is read once and its outcome memoised per code: this path
- * exists because http_status and kt_outcome_classify cost more than the rest of the
- * record's bookkeeping; kt_outcome_classify is a pure function of the text, so the memo
- * holds its own answers, and a three-digit code is what http_status reads.
+ * every web log and CSV line) is read once and its outcome memoised per code, and the
+ * last such text is remembered with its answer (most lines repeat the status before):
+ * this path exists because http_status and kt_outcome_classify cost more than the rest
+ * of the record's bookkeeping; kt_outcome_classify is a pure function of the text, so
+ * the memos hold its own answers, and a three-digit code is what http_status reads.
  */
 static void
 set_status(KtIngest *in, const KtEventView *ev, KtRecord *r)
 {
     KtStrView st = ev->status;
     if (!ev->status_grpc && !ev->outcome_set && st.len == 3 && st.ptr != NULL) {
-        guint a = (guint)(guchar)st.ptr[0] - '0', b = (guint)(guchar)st.ptr[1] - '0';
-        guint c = (guint)(guchar)st.ptr[2] - '0';
+        const guchar *u = (const guchar *)st.ptr;
+        guint32 text = (guint32)u[0] | (guint32)u[1] << 8 | (guint32)u[2] << 16;
+        if (text == in->last_status_text) {
+            r->status = in->last_status;
+            r->outcome = in->last_outcome;
+            return;
+        }
+        guint a = (guint)u[0] - '0', b = (guint)u[1] - '0', c = (guint)u[2] - '0';
         if (a <= 9 && b <= 9 && c <= 9) {
             guint code = a * 100 + b * 10 + c;
             r->status = (guint16)(code >= 100 && code <= 599 ? code : 0);
             if (in->outcome_memo[code] == 0)
                 in->outcome_memo[code] = (guint8)(kt_outcome_classify(st, FALSE) + 1);
             r->outcome = (guint8)(in->outcome_memo[code] - 1);
+            in->last_status_text = text;
+            in->last_status = r->status;
+            in->last_outcome = r->outcome;
             return;
         }
     }
@@ -236,6 +246,7 @@ kt_ingest_new(const KtIngestOptions *opts, KtDict *dict, KtRecordFn fn, gpointer
     KtIngest *in = g_new0(KtIngest, 1);
     in->opts = *opts;
     in->limits = (KtDictLimits){ opts->max_keys, opts->max_values };
+    in->last_status_text = KT_STATUS_TEXT_NONE;
     in->tp = tp;
     in->own_dict = dict == NULL;
     in->dict = dict != NULL ? dict : kt_dict_new();

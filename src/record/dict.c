@@ -10,12 +10,17 @@
 #include "keytrail/addr.h"
 #include "keytrail/bytes.h"
 
-/* A table slot: the id, and the high half of its hash to skip most mismatches without
- * touching the entry. */
+/* A table slot: the id, bits of its hash to skip most mismatches, and the text's length
+ * and bytes, so that a probe verifies a match without touching the entry (a lookup in a
+ * table larger than the cache then misses twice, slot and text, not three times). */
 typedef struct {
     guint32 id;           /* 0 = empty */
-    guint32 tag;          /* hash >> 32 */
+    guint16 tag;          /* hash >> 48 */
+    guint16 len;          /* the text's length, KT_SLOT_LONG when longer */
+    const char *str;      /* the entry's text */
 } KtSlot;
+
+#define KT_SLOT_LONG 0xffffu /* a slot length meaning "see the entry" */
 
 /* An interned string. */
 typedef struct {
@@ -23,14 +28,6 @@ typedef struct {
     guint64 hash;
     guint32 len;
 } KtEntry;
-
-/* For the per-space steps of kt_dict_intern_event, inlined into it (GLib 2.66 has no
- * G_ALWAYS_INLINE). */
-#if defined(__GNUC__)
-#define KT_INLINE inline __attribute__((always_inline))
-#else
-#define KT_INLINE inline
-#endif
 
 #define KT_RECENT_BITS 10 /* recent-id cache entries per space: 1,024 */
 
@@ -167,22 +164,30 @@ kt_dict_free(KtDict *d)
 }
 
 /* Returns the slot index holding @s, or the empty slot where it belongs. */
-static inline guint32
+static KT_INLINE guint32
 space_find(const KtSpaceTable *t, KtStrView s, guint64 h)
 {
-    guint32 tag = (guint32)(h >> 32);
+    guint16 tag = (guint16)(h >> 48);
+    guint16 len = (guint16)MIN(s.len, (gsize)KT_SLOT_LONG);
     guint32 i = (guint32)h & t->mask;
     for (;;) {
-        KtSlot sl = t->slots[i];
-        if (sl.id == 0)
+        const KtSlot *sl = &t->slots[i];
+        if (sl->id == 0)
             return i;
-        if (sl.tag == tag) {
-            const KtEntry *e = &t->ents[sl.id];
-            if (e->hash == h && e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len))
-                return i;
-        }
+        if (sl->tag == tag && sl->len == len &&
+            (len < KT_SLOT_LONG || t->ents[sl->id].len == s.len) &&
+            kt_bytes_eq(sl->str, s.ptr, s.len))
+            return i;
         i = (i + 1) & t->mask;
     }
+}
+
+/* The slot of entry @id (hash @h). */
+static inline KtSlot
+slot_of(const KtSpaceTable *t, guint32 id, guint64 h)
+{
+    const KtEntry *e = &t->ents[id];
+    return (KtSlot){ id, (guint16)(h >> 48), (guint16)MIN(e->len, KT_SLOT_LONG), e->str };
 }
 
 static void
@@ -197,7 +202,7 @@ space_grow(KtSpaceTable *t)
         guint32 i = (guint32)h & t->mask;
         while (t->slots[i].id != 0)
             i = (i + 1) & t->mask;
-        t->slots[i] = (KtSlot){ id, (guint32)(h >> 32) };
+        t->slots[i] = slot_of(t, id, h);
     }
 }
 
@@ -224,7 +229,7 @@ space_add(KtDict *d, KtSpace space, KtStrView s, guint64 h, guint32 slot, const 
     t->ents[id] = (KtEntry){ g_string_chunk_insert_len(t->chunk, s.ptr, (gssize)s.len), h,
                              (guint32)s.len };
     t->n++;
-    t->slots[slot] = (KtSlot){ id, (guint32)(h >> 32) };
+    t->slots[slot] = slot_of(t, id, h);
     if ((guint64)t->n * 10 > (guint64)(t->mask + 1) * 7)
         space_grow(t);
     if (space == KT_SPACE_SOURCE) {

@@ -1,6 +1,7 @@
 /* test-ingest.c - the input stage's normalization: user agents keep their own ids (over
  * --max-values too), and per-block byte checks give the answers per-line checks give. */
 #include <glib/gstdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "keytrail/dict.h"
@@ -120,6 +121,32 @@ test_nul_in_block(void)
     g_array_free(recs, TRUE);
 }
 
+/* Statuses read through the per-code and last-text memos, repeated and interleaved, get
+ * what the plain reading gives: the three-digit code when it is 100..599, else 0, and
+ * kt_outcome_classify of the text. */
+static void
+test_status_memo(void)
+{
+    static const char *const st[] = { "200", "200", "404", "200", "403", "403", "999",
+                                       "999", "20x", "20x", "099", "500", "200", "2000",
+                                       "", "401", "200" };
+    GString *csv = g_string_new("time,api_key,status\n");
+    for (gsize i = 0; i < G_N_ELEMENTS(st); i++)
+        g_string_append_printf(csv, "2024-03-01T00:00:%02uZ,k1,%s\n", (guint)i, st[i]);
+    KtDict *d = NULL;
+    g_autoptr(GArray) recs = ingest_text(csv->str, 0, &d);
+    g_assert_cmpuint(recs->len, ==, G_N_ELEMENTS(st));
+    for (guint i = 0; i < recs->len; i++) {
+        const KtRecord *r = &g_array_index(recs, KtRecord, i);
+        guint code = (guint)atoi(st[i]);
+        gboolean digits = strlen(st[i]) == 3 && strspn(st[i], "0123456789") == 3;
+        g_assert_cmpuint(r->status, ==, digits && code >= 100 && code <= 599 ? code : 0);
+        g_assert_cmpuint(r->outcome, ==, kt_outcome_classify(kt_sv(st[i]), FALSE));
+    }
+    g_string_free(csv, TRUE);
+    kt_dict_free(d);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -127,5 +154,6 @@ main(int argc, char **argv)
     g_test_add_func("/ingest/ua-memo", test_ua_memo);
     g_test_add_func("/ingest/ua-memo-capped", test_ua_memo_capped);
     g_test_add_func("/ingest/nul-in-block", test_nul_in_block);
+    g_test_add_func("/ingest/status-memo", test_status_memo);
     return g_test_run();
 }

@@ -216,6 +216,39 @@ test_parse_caches_differential(void)
     }
 }
 
+/* The web-log shape with the date and zone of the stamp before (the CLF fast path) and
+ * its near misses read as a new parser reads them. */
+static void
+test_parse_clf_cached(void)
+{
+    static const char *const stamps[] = {
+        "01/Mar/2024:10:00:00 +0100", "01/Mar/2024:23:59:60 +0100", "01/Mar/2024:24:00:00 +0100",
+        "01/Mar/2024:10:60:00 +0100", "01/Mar/2024:10:00:61 +0100", "01/Mar/2024:1a:00:00 +0100",
+        "01/Mar/2024:10:00:00 +0200", "01/Mar/2024:10:00:00 -0100", "01/Mar/2024 10:00:00 +0100",
+        "01/Mar/2024:10-00:00 +0100", "01/Mar/2024:10:00-00 +0100", "01/Mar/2024:10:00:00x+0100",
+        "02/Mar/2024:10:00:00 +0100", "01/Mar/2024:10:00:00 +01:0", "01/Mar/2024:00:00:00 +2359",
+        "01/Jan/1970:00:00:00 +0100", "01/Mar/2024:10:00:00.5+0100",
+        /* bytes around the digits and the colons */
+        "01/Mar/2024:1\xff:00:00 +0100", "01/Mar/2024:10:0/:00 +0100", "01/Mar/2024:10:00:0: +0100",
+        "01/Mar/2024:10000000 +0100", "01/Mar/2024:10:00\x8a" "00 +0100", "01/Mar/2024:\x8a" "0:00:00 +0100",
+        "01/Mar/2024:19:59:59 +0100", "01/Mar/2024:09:09:09 +0100", "01/Mar/2024:23:09:60 +0100",
+    };
+    g_autoptr(KtTimeParser) warm = kt_time_parser_new(NULL, NULL);
+    for (gsize i = 0; i < G_N_ELEMENTS(stamps); i++) {
+        for (gsize j = 0; j < G_N_ELEMENTS(stamps); j++) {
+            g_autoptr(KtTimeParser) fresh = kt_time_parser_new(NULL, NULL);
+            gint64 a = -42, b = -42;
+            gint64 prev;
+            kt_time_parse(warm, kt_sv(stamps[i]), &prev);
+            gboolean ok_a = kt_time_parse(warm, kt_sv(stamps[j]), &a);
+            gboolean ok_b = kt_time_parse(fresh, kt_sv(stamps[j]), &b);
+            if (ok_a != ok_b || a != b)
+                g_error("'%s' after '%s': warm %d %" G_GINT64_FORMAT ", new %d %" G_GINT64_FORMAT,
+                        stamps[j], stamps[i], ok_a, a, ok_b, b);
+        }
+    }
+}
+
 static void
 test_unknown_zone(void)
 {
@@ -324,6 +357,7 @@ main(int argc, char **argv)
     g_test_add_func("/timeparse/parse/table", test_parse_table);
     g_test_add_func("/timeparse/parse/cached-sequence", test_parse_cached_sequence);
     g_test_add_func("/timeparse/parse/caches-differential", test_parse_caches_differential);
+    g_test_add_func("/timeparse/parse/clf-cached", test_parse_clf_cached);
     g_test_add_func("/timeparse/zone/unknown", test_unknown_zone);
     g_test_add_func("/timeparse/zone/offset", test_zone_offset);
     g_test_add_func("/timeparse/hour-of-week", test_hour_of_week);
