@@ -107,35 +107,10 @@ req_rest(KtClfReqMemo *m, gboolean hit)
     return poor;
 }
 
-KtClfReqEntry *
-kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
+/* The full lookup of @r (quick index slot @qs) after a quick miss. */
+G_NO_INLINE static KtClfReqEntry *
+find_full(KtClfReqMemo *m, KtStrView r, guint qs, gboolean *hit)
 {
-    *hit = FALSE;
-    if (m->resting > 0) {
-        m->resting--;
-        return NULL;
-    }
-    if (r.len < 8 || r.len > KT_CLF_REQ_MAX)
-        return NULL;
-    if (m->ents == NULL) {
-        if (++m->warmup < KT_REQ_WARMUP)
-            return NULL;
-        m->ents = g_aligned_alloc0(2 * KT_REQ_SETS, sizeof(KtClfReqEntry), 64);
-        m->tags = g_new0(guint64, 2 * KT_REQ_SETS);
-        m->mru = g_new0(guint8, KT_REQ_SETS);
-        m->quick = g_new(guint16, 1u << KT_REQ_QUICK_BITS);
-        memset(m->quick, 0xff, sizeof(guint16) << KT_REQ_QUICK_BITS);
-    }
-    guint qs = quick_hash(r.ptr, r.len);
-    guint qi = m->quick[qs];
-    m->quick_slot = qs;
-    if (qi != KT_REQ_QUICK_NONE && m->ents[qi].rlen == r.len &&
-        kt_bytes_eq(m->ents[qi].data, r.ptr, r.len)) {
-        *hit = TRUE;
-        m->mru[qi / 2] = (guint8)(qi % 2);
-        req_rest(m, TRUE);
-        return &m->ents[qi];
-    }
     guint64 h = req_hash(r.ptr, r.len);
     m->hash = h;
     gsize si = (h >> 32) % KT_REQ_SETS;
@@ -157,6 +132,50 @@ kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
     m->mru[si] = (guint8)w;
     m->tags[si * 2 + w] = 0;
     return &set[w];
+}
+
+/* A lookup that is not a quick hit: resting, warm-up, then the full lookup. */
+G_NO_INLINE static KtClfReqEntry *
+find_slow(KtClfReqMemo *m, KtStrView r, gboolean *hit)
+{
+    if (m->resting > 0) {
+        m->resting--;
+        return NULL;
+    }
+    if (r.len < 8 || r.len > KT_CLF_REQ_MAX)
+        return NULL;
+    if (m->ents == NULL) {
+        if (++m->warmup < KT_REQ_WARMUP)
+            return NULL;
+        m->ents = g_aligned_alloc0(2 * KT_REQ_SETS, sizeof(KtClfReqEntry), 64);
+        m->tags = g_new0(guint64, 2 * KT_REQ_SETS);
+        m->mru = g_new0(guint8, KT_REQ_SETS);
+        m->quick = g_new(guint16, 1u << KT_REQ_QUICK_BITS);
+        memset(m->quick, 0xff, sizeof(guint16) << KT_REQ_QUICK_BITS);
+    }
+    guint qs = quick_hash(r.ptr, r.len);
+    m->quick_slot = qs;
+    return find_full(m, r, qs, hit);
+}
+
+/* The quick hit inline, everything else in find_slow() and find_full() (functions of
+ * their own, so that this path saves and restores few registers). */
+KtClfReqEntry *
+kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
+{
+    *hit = FALSE;
+    if (m->resting > 0 || m->quick == NULL || r.len < 8 || r.len > KT_CLF_REQ_MAX)
+        return find_slow(m, r, hit);
+    guint qs = quick_hash(r.ptr, r.len);
+    guint qi = m->quick[qs];
+    m->quick_slot = qs;
+    if (qi == KT_REQ_QUICK_NONE || m->ents[qi].rlen != r.len ||
+        !kt_bytes_eq(m->ents[qi].data, r.ptr, r.len))
+        return find_full(m, r, qs, hit);
+    *hit = TRUE;
+    m->mru[qi / 2] = (guint8)(qi % 2);
+    req_rest(m, TRUE);
+    return &m->ents[qi];
 }
 
 void
