@@ -95,6 +95,7 @@ kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
     ls->block = (guintptr)buf;
     ls->block_end = (guintptr)end;
     ls->n_facts = 0;
+    memset(ls->absent, 0, sizeof(ls->absent));
     if ((ls->skipping || ls->carry->len > 0) && len > 0) {
         p = end_pending(ls, p, end);
         if (p == NULL)
@@ -127,6 +128,7 @@ kt_line_splitter_finish(KtLineSplitter *ls)
         return FALSE;
     ls->block = ls->block_end = 0; /* the last block may be gone: scan the line itself */
     ls->n_facts = 0;
+    memset(ls->absent, 0, sizeof(ls->absent));
     ls->lineno++;
     ls->at_eof = TRUE;
     deliver(ls, ls->carry->str, ls->carry->len);
@@ -151,6 +153,8 @@ kt_line_splitter_line_has_slow(KtLineSplitter *ls, const char *line, gsize len, 
             return memchr(line, byte, len) != NULL;
         ls->fact_byte[i] = byte;
         ls->fact_has[i] = memchr((const char *)ls->block, byte, ls->block_end - ls->block) != NULL;
+        if (!ls->fact_has[i])
+            ls->absent[(guint8)byte / 64] |= G_GUINT64_CONSTANT(1) << ((guint8)byte % 64);
         ls->n_facts++;
     }
     return ls->fact_has[i] && memchr(line, byte, len) != NULL;
