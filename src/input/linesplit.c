@@ -102,7 +102,7 @@ kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
             return;
     }
     /* the lines wholly inside the block, passed in place */
-    while ((nl = memchr(p, '\n', (gsize)(end - p))) != NULL) {
+    while (p < end && (nl = memchr(p, '\n', (gsize)(end - p))) != NULL) {
         gsize seg = (gsize)(nl - p);
         ls->lineno++;
         if (seg > ls->max_line) {
