@@ -58,7 +58,7 @@ match_lit(const KtClfProgram *pg, const KtClfStep *st, const char *p, const char
 
 /* Finds the closing unescaped '"' from @p; NULL when the quotes do not close. */
 static const char *
-find_close_quote(const char *p, const char *end)
+find_close_quote_slow(const char *p, const char *end)
 {
     while (p < end) {
         const char *q = memchr(p, '"', (gsize)(end - p));
@@ -72,6 +72,17 @@ find_close_quote(const char *p, const char *end)
         p = q + 1;
     }
     return NULL;
+}
+
+/* find_close_quote_slow() for the usual field, whose first '"' has no backslash before
+ * it (then the loop there would return it as well): one memchr call, inline. */
+static inline const char *
+find_close_quote(const char *p, const char *end)
+{
+    const char *q = memchr(p, '"', (gsize)(end - p));
+    if (q == NULL || q == p || q[-1] != '\\')
+        return q;
+    return find_close_quote_slow(p, end);
 }
 
 /* Cuts a CLF time field: "[...]" or "dd/Mon/yyyy:hh:mm:ss +zzzz". */
@@ -269,13 +280,20 @@ kt_clf_fast_plan(KtClfFast *fast, const KtClfProgram *pg)
 
 /* A field step that ends at @stop followed by a " " step: cuts [@p, stop) into *@v and
  * returns the byte after the spaces; NULL when the line has no @stop (kt_clf_run()
- * then rejects it, or, for the last step, decides). */
+ * then rejects it, or, for the last step, decides). A field of the usual width @w
+ * (a constant, 1 or 3: "-" for no ident or user, a status) is taken without a scan when
+ * its stop byte is there and none before it, where the scan would stop too. */
 static inline const char *
-cut_word(const char *p, const char *end, char stop, KtStrView *v)
+cut_word(const char *p, const char *end, char stop, gsize w, KtStrView *v)
 {
-    /* a one-byte field ("-" for no ident or user) needs no scan */
-    const char *e = end - p >= 2 && p[1] == stop && p[0] != stop ? p + 1
-                                                                  : kt_scan_byte(p, end, stop);
+    const char *e;
+    if (w == 1 && end - p > 1 && p[1] == stop && p[0] != stop)
+        e = p + 1;
+    else if (w == 3 && end - p > 3 && p[3] == stop && p[0] != stop && p[1] != stop &&
+             p[2] != stop)
+        e = p + 3;
+    else
+        e = kt_scan_byte(p, end, stop);
     if (e == NULL)
         return NULL;
     *v = kt_sv_len(p, (gsize)(e - p));
@@ -328,11 +346,11 @@ kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView
         if (colon == NULL)
             return FALSE;
         out[F_VHOST] = kt_sv_len(p, (gsize)(colon - p));
-        p = cut_word(colon + 1, end, ' ', &out[F_SKIP]);
+        p = cut_word(colon + 1, end, ' ', 1, &out[F_SKIP]);
     }
-    p = p != NULL ? cut_word(p, end, ' ', &out[F_HOST]) : NULL;
-    p = p != NULL ? cut_word(p, end, ' ', &out[F_IDENT]) : NULL;
-    p = p != NULL ? cut_word(p, end, ' ', &out[F_USER]) : NULL;
+    p = p != NULL ? cut_word(p, end, ' ', 1, &out[F_HOST]) : NULL;
+    p = p != NULL ? cut_word(p, end, ' ', 1, &out[F_IDENT]) : NULL;
+    p = p != NULL ? cut_word(p, end, ' ', 1, &out[F_USER]) : NULL;
     if (p == NULL || p >= end || *p != '[')
         return FALSE;
     const char *rb = memchr(p, ']', (gsize)(end - p)); /* 27 bytes on: a memchr call pays */
@@ -348,7 +366,7 @@ kt_clf_fast_run(const KtClfFast *fast, const char *p, const char *end, KtStrView
     p += 2;
     while (p < end && *p == ' ')
         p++;
-    p = cut_word(p, end, ' ', &out[F_STATUS]);
+    p = cut_word(p, end, ' ', 3, &out[F_STATUS]);
     if (p == NULL)
         return FALSE;
     const char *e = kt_scan_byte(p, end, ' ');

@@ -10,6 +10,14 @@
 #include "linesplit.h"
 #include "webpath.h"
 
+/* resolve() is inlined into emit_event() four times, whatever the compiler's size
+ * estimate (called, it cost ~25 instructions a call) */
+#if defined(__GNUC__)
+#define KT_CLF_INLINE inline __attribute__((always_inline))
+#else
+#define KT_CLF_INLINE inline
+#endif
+
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
 
@@ -26,7 +34,8 @@ typedef enum {
 
 typedef struct {
     KtClfSourceKind kind;
-    gint slot;      /* the value of SRC_NONE..SRC_IDENT: KtClfParser.out[slot]; else -1 */
+    guint slot;     /* KtClfParser.out[slot]: the plain field's value (SRC_NONE: the last,
+                     * never set), SRC_HEADER the header's value; SRC_QUERY: unused */
     guint header;   /* SRC_HEADER: index */
     char name[64];  /* SRC_QUERY: parameter name */
     gsize name_len;
@@ -49,6 +58,7 @@ typedef struct {
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
     KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
     KtClfReqMemo *reqmemo;    /* what each %r request yields; NULL when the format has %q */
+    guint time_slot;          /* F_TIME, else F_ISOTIME */
 } KtClfParser;
 
 static const struct {
@@ -64,11 +74,14 @@ static const struct {
 
 /* ---- values ---------------------------------------------------------------------- */
 
-/* The request path of the current line and, once looked for, its first '?'. */
+/* The request path of the current line and, once looked for, its first '?'. After a
+ * memo hit, path and qmark are read from the entry only when a query is looked at
+ * (the key usually comes from the entry itself). */
 typedef struct {
     KtStrView path;      /* with its query string; %U for a %m %U format */
     const char *qmark;   /* first '?' in path, NULL when none */
     gboolean qknown;     /* qmark was looked for */
+    gboolean from_ent;   /* path and qmark are still to be read from ent */
     KtClfReqEntry *ent;  /* the %r request's memo entry (facts filled), or NULL */
     const char *req;     /* the %r request, which the entry's offsets are into */
 } KtClfReq;
@@ -103,10 +116,7 @@ request_op_memo(KtClfParser *cp, KtStrView r, KtClfReq *rq)
     rq->req = r.ptr;
     if (hit) {
         rq->ent = e;
-        rq->path = e->path_off == KT_CLF_REQ_NONE ? KT_SV_NULL
-                                                   : kt_sv_len(r.ptr + e->path_off, e->path_len);
-        rq->qmark = e->qmark_off == KT_CLF_REQ_NONE ? NULL : r.ptr + e->qmark_off;
-        rq->qknown = TRUE;
+        rq->from_ent = TRUE;
         return e->has_op ? kt_sv_len(kt_clf_req_entry_op(e), e->oplen) : KT_SV_NULL;
     }
     KtStrView op = request_op(cp, r, rq);
@@ -144,10 +154,24 @@ build_op(KtClfParser *cp, KtClfReq *rq)
     return kt_web_op_memo_get(cp->memo, method, path, &rq->qmark);
 }
 
+/* The path and '?' a memo hit remembered, as request_op() found them. */
+static void
+req_from_entry(KtClfReq *rq)
+{
+    const KtClfReqEntry *e = rq->ent;
+    rq->path = e->path_off == KT_CLF_REQ_NONE ? KT_SV_NULL
+                                               : kt_sv_len(rq->req + e->path_off, e->path_len);
+    rq->qmark = e->qmark_off == KT_CLF_REQ_NONE ? NULL : rq->req + e->qmark_off;
+    rq->qknown = TRUE;
+    rq->from_ent = FALSE;
+}
+
 /* The query string of the request path, else %q. */
 static KtStrView
 query_of(const KtClfParser *cp, KtClfReq *rq)
 {
+    if (rq->from_ent)
+        req_from_entry(rq);
     KtStrView path = rq->path;
     if (!rq->qknown) {
         rq->qmark = path.len > 0 ? memchr(path.ptr, '?', path.len) : NULL;
@@ -196,45 +220,36 @@ key_in_query(KtClfParser *cp, KtClfReq *rq)
     return v.len > 0 ? v : KT_SV_NULL;
 }
 
-/* The value of a source that is not a plain field (see resolve). */
-static KtStrView
-resolve_computed(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+/* An empty value or "-" (none) as KT_SV_NULL. */
+static inline KtStrView
+value_or_null(KtStrView v)
 {
-    KtStrView v = KT_SV_NULL;
-    switch (src->kind) {
-    case SRC_NONE:
-        break;
-    case SRC_USER:
-        v = cp->out[F_USER];
-        break;
-    case SRC_HOST:
-        v = cp->out[F_HOST];
-        break;
-    case SRC_VHOST:
-        v = cp->out[F_VHOST];
-        break;
-    case SRC_IDENT:
-        v = cp->out[F_IDENT];
-        break;
-    case SRC_QUERY:
-        v = src == &cp->key ? key_in_query(cp, rq)
-                            : kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
-        break;
-    case SRC_HEADER:
-        v = kt_web_header_item(cp->out[F_NFIELDS + src->header]);
-        break;
-    }
-    return v;
+    return v.len == 0 || (v.len == 1 && v.ptr[0] == '-') ? KT_SV_NULL : v;
+}
+
+/* The value of a query-string source (see resolve); the key a memo hit remembered is
+ * read here, inline, the common case. */
+static inline KtStrView
+query_source(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
+{
+    const KtClfReqEntry *e = rq->ent;
+    if (src != &cp->key)
+        return kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
+    if (e != NULL && e->key_known)
+        return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
+    return key_in_query(cp, rq);
 }
 
 /* The value of @src on the current line, KT_SV_NULL for an empty one or "-". */
-static inline KtStrView
+static KT_CLF_INLINE KtStrView
 resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
-    KtStrView v = src->slot >= 0 ? cp->out[src->slot] : resolve_computed(cp, src, rq);
-    if (v.len == 0 || kt_sv_eq(v, "-"))
-        return KT_SV_NULL;
-    return v;
+    KtStrView v = cp->out[src->slot];
+    if (src->kind == SRC_HEADER)
+        v = kt_web_header_item(v);
+    else if (src->kind == SRC_QUERY)
+        v = query_source(cp, src, rq);
+    return value_or_null(v);
 }
 
 static gint64
@@ -257,7 +272,7 @@ emit_event(KtClfParser *cp, guint64 lineno)
     /* every field set here is set on every line; the others keep kt_event_view_clear()'s
      * values from clf_new (a per-line clear of the whole view cost more than the rest) */
     KtEventView *ev = &cp->ev;
-    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, NULL, NULL };
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, FALSE, NULL, NULL };
     ev->op = build_op(cp, &rq);
     ev->key = resolve(cp, &cp->key, &rq);
     if (ev->key.len == 0 && cp->key_default)
@@ -265,9 +280,9 @@ emit_event(KtClfParser *cp, guint64 lineno)
     ev->principal = resolve(cp, &cp->principal, &rq);
     ev->source = resolve(cp, &cp->ip, &rq);
     ev->ua = resolve(cp, &cp->ua, &rq);
-    ev->time_text = cp->prog.has[F_TIME] ? cp->out[F_TIME] : cp->out[F_ISOTIME];
+    ev->time_text = cp->out[cp->time_slot];
     ev->status = cp->out[F_STATUS];
-    if (kt_sv_eq(ev->status, "-"))
+    if (ev->status.len == 1 && ev->status.ptr[0] == '-')
         ev->status = KT_SV_NULL;
     ev->bytes = parse_bytes(cp->out[F_BYTES]);
     cp->sink->event(cp->sink->ud, ev, lineno);
@@ -302,6 +317,7 @@ plan_clearing(KtClfParser *cp)
             cp->clear[cp->n_clear++] = (guint8)k;
     }
     memset(cp->out, 0, sizeof(cp->out));
+    cp->time_slot = pg->has[F_TIME] ? F_TIME : F_ISOTIME;
     kt_clf_fast_plan(&cp->fast, pg);
 }
 
@@ -384,14 +400,12 @@ parse_source(const KtClfProgram *pg, const char *field, const char *s, KtClfSour
     return TRUE;
 }
 
-/* Where resolve() reads a plain-field source: the field's value slot; -1 for the
- * sources it computes. */
-static gint
-source_slot(KtClfSourceKind kind)
+/* Where resolve() reads @src: the field's or the header's value slot; the slot never
+ * set for SRC_NONE and SRC_QUERY (computed from the request). */
+static guint
+source_slot(const KtClfSource *src)
 {
-    switch (kind) {
-    case SRC_NONE:
-        return KT_CLF_N_OUT;
+    switch (src->kind) {
     case SRC_USER:
         return F_USER;
     case SRC_HOST:
@@ -400,8 +414,10 @@ source_slot(KtClfSourceKind kind)
         return F_VHOST;
     case SRC_IDENT:
         return F_IDENT;
+    case SRC_HEADER:
+        return F_NFIELDS + src->header;
     default:
-        return -1;
+        return KT_CLF_N_OUT;
     }
 }
 
@@ -445,7 +461,7 @@ setup_sources(KtClfParser *cp, const KtFormatOptions *opts, GError **error)
         cp->principal.kind = SRC_USER;
     KtClfSource *all[] = { &cp->key, &cp->principal, &cp->ip, &cp->ua };
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++)
-        all[i]->slot = source_slot(all[i]->kind);
+        all[i]->slot = source_slot(all[i]);
     return TRUE;
 }
 
@@ -485,12 +501,28 @@ clear_values(KtClfParser *cp)
         cp->out[cp->clear[i]] = KT_SV_NULL;
 }
 
+/* The general program for a line the fast matcher did not take; TRUE when it matches,
+ * else the line is rejected here. */
+static gboolean
+run_program(KtClfParser *cp, const char *line, gsize len, guint64 lineno, KtStrView excerpt)
+{
+    clear_values(cp);
+    KtClfMatch m = kt_clf_run(&cp->prog, line, line + len, cp->out);
+    if (m == MATCH_OK)
+        return TRUE;
+    gboolean eof = kt_line_splitter_at_eof(cp->ls);
+    const char *detail = m == MATCH_UNCLOSED ? "no closing quote" : "does not match the log format";
+    cp->sink->reject(cp->sink->ud, lineno, eof ? KT_REJECT_TRUNCATED : KT_REJECT_MALFORMED,
+                     detail, excerpt);
+    return FALSE;
+}
+
 static void
 on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
 {
     KtClfParser *cp = ud;
     const KtSink *sink = cp->sink;
-    if (line_is_blank(line, len)) {
+    if ((len == 0 || line[0] == ' ' || line[0] == '\t') && line_is_blank(line, len)) {
         sink->skip(sink->ud, lineno);
         return;
     }
@@ -502,20 +534,10 @@ on_line(gpointer ud, const char *line, gsize len, guint64 lineno)
     if (cp->auto_preset && !cp->decided)
         decide_preset(cp, line, len);
     /* the fast matcher resets the values of optional steps itself (the tail's) */
-    if (cp->fast.on && kt_clf_fast_run(&cp->fast, line, line + len, cp->out)) {
-        emit_event(cp, lineno);
+    if (!(cp->fast.on && kt_clf_fast_run(&cp->fast, line, line + len, cp->out)) &&
+        !run_program(cp, line, len, lineno, excerpt))
         return;
-    }
-    clear_values(cp);
-    KtClfMatch m = kt_clf_run(&cp->prog, line, line + len, cp->out);
-    if (m == MATCH_OK) {
-        emit_event(cp, lineno);
-        return;
-    }
-    gboolean eof = kt_line_splitter_at_eof(cp->ls);
-    const char *detail = m == MATCH_UNCLOSED ? "no closing quote" : "does not match the log format";
-    sink->reject(sink->ud, lineno, eof ? KT_REJECT_TRUNCATED : KT_REJECT_MALFORMED, detail,
-                 excerpt);
+    emit_event(cp, lineno);
 }
 
 static gpointer

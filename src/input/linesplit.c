@@ -42,54 +42,79 @@ reject_long(KtLineSplitter *ls, const char *start)
                      kt_sv_len(start, MIN((gsize)80, ls->carry->len)));
 }
 
+/* The bytes [@p, @end) of a line that goes on in the next block: kept in the carry
+ * buffer, or, past the limit, rejected and the rest of the line skipped. */
+static void
+keep_rest(KtLineSplitter *ls, const char *p, const char *end)
+{
+    if (ls->skipping)
+        return;
+    gsize add = (gsize)(end - p);
+    if (ls->carry->len + add > ls->max_line) {
+        ls->lineno++;
+        g_string_append_len(ls->carry, p, (gssize)MIN(add, (gsize)80));
+        reject_long(ls, ls->carry->str);
+        g_string_truncate(ls->carry, 0);
+        ls->skipping = TRUE;
+    } else {
+        g_string_append_len(ls->carry, p, (gssize)add);
+    }
+}
+
+/* Ends the line the previous blocks began (carried or being skipped) at the first
+ * newline from @p; returns the byte after it, NULL when the block has none. */
+static const char *
+end_pending(KtLineSplitter *ls, const char *p, const char *end)
+{
+    const char *nl = memchr(p, '\n', (gsize)(end - p));
+    if (nl == NULL) {
+        keep_rest(ls, p, end);
+        return NULL;
+    }
+    gsize seg = (gsize)(nl - p);
+    if (ls->skipping) {
+        ls->skipping = FALSE; /* the over-long line ends here; already counted */
+        return nl + 1;
+    }
+    ls->lineno++;
+    if (ls->carry->len + seg > ls->max_line) {
+        g_string_append_len(ls->carry, p, (gssize)MIN(seg, (gsize)80));
+        reject_long(ls, ls->carry->str);
+    } else {
+        g_string_append_len(ls->carry, p, (gssize)seg);
+        deliver(ls, ls->carry->str, ls->carry->len);
+    }
+    g_string_truncate(ls->carry, 0);
+    return nl + 1;
+}
+
 void
 kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
 {
-    const char *p = buf, *end = buf + len;
+    const char *p = buf, *end = buf + len, *nl;
     ls->block = (guintptr)buf;
     ls->block_end = (guintptr)end;
     ls->n_facts = 0;
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (gsize)(end - p));
-        if (nl == NULL) {
-            if (!ls->skipping) {
-                gsize add = (gsize)(end - p);
-                if (ls->carry->len + add > ls->max_line) {
-                    ls->lineno++;
-                    g_string_append_len(ls->carry, p, (gssize)MIN(add, (gsize)80));
-                    reject_long(ls, ls->carry->str);
-                    g_string_truncate(ls->carry, 0);
-                    ls->skipping = TRUE;
-                } else {
-                    g_string_append_len(ls->carry, p, (gssize)add);
-                }
-            }
+    memset(ls->absent, 0, sizeof(ls->absent));
+    if ((ls->skipping || ls->carry->len > 0) && len > 0) {
+        p = end_pending(ls, p, end);
+        if (p == NULL)
             return;
-        }
+    }
+    /* the lines wholly inside the block, passed in place */
+    while (p < end && (nl = memchr(p, '\n', (gsize)(end - p))) != NULL) {
         gsize seg = (gsize)(nl - p);
-        if (ls->skipping) {
-            ls->skipping = FALSE; /* the over-long line ends here; already counted */
-        } else if (ls->carry->len > 0) {
-            ls->lineno++;
-            if (ls->carry->len + seg > ls->max_line) {
-                g_string_append_len(ls->carry, p, (gssize)MIN(seg, (gsize)80));
-                reject_long(ls, ls->carry->str);
-            } else {
-                g_string_append_len(ls->carry, p, (gssize)seg);
-                deliver(ls, ls->carry->str, ls->carry->len);
-            }
-            g_string_truncate(ls->carry, 0);
+        ls->lineno++;
+        if (seg > ls->max_line) {
+            ls->sink->reject(ls->sink->ud, ls->lineno, KT_REJECT_TOO_LONG,
+                             "line longer than --max-line", kt_sv_len(p, MIN(seg, (gsize)80)));
         } else {
-            ls->lineno++;
-            if (seg > ls->max_line) {
-                ls->sink->reject(ls->sink->ud, ls->lineno, KT_REJECT_TOO_LONG,
-                                 "line longer than --max-line", kt_sv_len(p, MIN(seg, (gsize)80)));
-            } else {
-                deliver(ls, p, seg);
-            }
+            deliver(ls, p, seg);
         }
         p = nl + 1;
     }
+    if (p < end)
+        keep_rest(ls, p, end);
 }
 
 gboolean
@@ -103,6 +128,7 @@ kt_line_splitter_finish(KtLineSplitter *ls)
         return FALSE;
     ls->block = ls->block_end = 0; /* the last block may be gone: scan the line itself */
     ls->n_facts = 0;
+    memset(ls->absent, 0, sizeof(ls->absent));
     ls->lineno++;
     ls->at_eof = TRUE;
     deliver(ls, ls->carry->str, ls->carry->len);
@@ -127,6 +153,8 @@ kt_line_splitter_line_has_slow(KtLineSplitter *ls, const char *line, gsize len, 
             return memchr(line, byte, len) != NULL;
         ls->fact_byte[i] = byte;
         ls->fact_has[i] = memchr((const char *)ls->block, byte, ls->block_end - ls->block) != NULL;
+        if (!ls->fact_has[i])
+            ls->absent[(guint8)byte / 64] |= G_GUINT64_CONSTANT(1) << ((guint8)byte % 64);
         ls->n_facts++;
     }
     return ls->fact_has[i] && memchr(line, byte, len) != NULL;

@@ -24,6 +24,7 @@ struct _KtLineSplitter {
     char fact_byte[KT_LS_FACTS]; /* bytes looked for in the whole block ... */
     gboolean fact_has[KT_LS_FACTS]; /* ... and whether it holds them */
     guint n_facts;
+    guint64 absent[4];   /* a bit per byte value: the facts that the block lacks it */
 };
 
 /* kt_line_splitter_line_has() without its quick answer. */
@@ -39,11 +40,10 @@ static inline gboolean
 kt_line_splitter_line_has(KtLineSplitter *ls, const char *line, gsize len, char byte)
 {
     guintptr at = (guintptr)line;
-    for (guint i = 0; i < ls->n_facts && i < 2; i++) {
-        if (ls->fact_byte[i] == byte && !ls->fact_has[i] && at >= ls->block &&
-            at <= ls->block_end && len <= ls->block_end - at)
-            return FALSE;
-    }
+    guint b = (guint8)byte;
+    if ((ls->absent[b / 64] >> (b % 64) & 1) != 0 && at >= ls->block && at <= ls->block_end &&
+        len <= ls->block_end - at)
+        return FALSE;
     return kt_line_splitter_line_has_slow(ls, line, len, byte);
 }
 

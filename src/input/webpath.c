@@ -181,28 +181,6 @@ kt_web_query_param(KtStrView qs, const char *name, gsize nlen)
     return KT_SV_NULL;
 }
 
-KtStrView
-kt_web_header_item(KtStrView v)
-{
-    if (v.ptr == NULL)
-        return v;
-    const char *comma = memchr(v.ptr, ',', v.len);
-    if (comma != NULL)
-        v.len = (gsize)(comma - v.ptr);
-    if (v.len > 7 && (v.ptr[0] | 0x20) == 'b' && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
-        v.ptr += 7;
-        v.len -= 7;
-    }
-    while (v.len > 0 && *v.ptr == ' ') {
-        v.ptr++;
-        v.len--;
-    }
-    while (v.len > 0 && v.ptr[v.len - 1] == ' ')
-        v.len--;
-    return v;
-}
-
-
 /* ---- remembered operations ----------------------------------------------------------- */
 
 #define KT_WEB_MEMO_SETS 64     /* 2-way sets: 128 operations remembered */

@@ -41,8 +41,28 @@ KtStrView kt_web_normalize_op(char *buf, gsize cap, KtStrView method, KtStrView 
 KtStrView kt_web_query_param(KtStrView qs, const char *name, gsize nlen);
 
 /* A header value used as a key or address: the first comma-separated item, trimmed,
- * without a "Bearer " scheme. */
-KtStrView kt_web_header_item(KtStrView v);
+ * without a "Bearer " scheme. Inline: web logs take the user agent through it on
+ * every line. */
+static inline KtStrView
+kt_web_header_item(KtStrView v)
+{
+    if (v.len == 0)
+        return v;
+    const char *comma = memchr(v.ptr, ',', v.len);
+    if (comma != NULL)
+        v.len = (gsize)(comma - v.ptr);
+    if (v.len > 7 && (v.ptr[0] | 0x20) == 'b' && g_ascii_strncasecmp(v.ptr, "Bearer ", 7) == 0) {
+        v.ptr += 7;
+        v.len -= 7;
+    }
+    while (v.len > 0 && *v.ptr == ' ') {
+        v.ptr++;
+        v.len--;
+    }
+    while (v.len > 0 && v.ptr[v.len - 1] == ' ')
+        v.len--;
+    return v;
+}
 
 /* Remembers the operations of the method and path pairs seen last (a fixed number), so
  * that an API's few endpoints are normalized once, not on every line. */

@@ -2,8 +2,9 @@
  * test-clf-memo.c - the web log request memo (clf-reqmemo.c): an event whose request was
  * seen before (a memo hit) must be exactly the event a fresh parser makes of the same
  * line, for requests of every kind (query or not, fragments, no method, raw, too long,
- * key absent, empty or "-"), with the key from --field key=query:NAME, from the default
- * names, or from the remote user, and after many new requests (the memo resting).
+ * key absent, empty or "-", alike in the words the quick index hashes), with the key
+ * from --field key=query:NAME, from the default names, or from the remote user, and
+ * after many new requests (the memo resting).
  */
 #include <gio/gio.h>
 
@@ -84,6 +85,12 @@ static const char *const requests[] = {
     "twelve/thirteen?api_key=long1 HTTP/1.1",
     "GET /very/long/path/segment/one/two/three/four/five/six/seven/eight/nine/ten/eleven/"
     "twelve/thirteen/fourteen/fifteen/sixteen/seventeen?api_key=longer HTTP/1.1",
+    /* 69 bytes each, equal in the five words the quick index hashes (0, 15, 30, 45,
+     * 61) but not in byte 9 (the operation) or 40 (the key): one quick slot, found
+     * through the full lookup whenever another of the three was there last */
+    "GET /v1/aXc?api_key=k_0123456789abcdefghijklmnopqrstuvwxyz01 HTTP/1.1",
+    "GET /v1/aYc?api_key=k_0123456789abcdefghijklmnopqrstuvwxyz01 HTTP/1.1",
+    "GET /v1/aXc?api_key=k_0123456789abcdefghZjklmnopqrstuvwxyz01 HTTP/1.1",
     /* 128 bytes, the longest remembered, with a 94-byte operation: both fill an entry */
     "GET /abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/abcdefghi/"
     "abcdefghi?api_key=0123456789abcdef HTTP/1.1",
