@@ -9,14 +9,8 @@
 #include "clf-reqmemo.h"
 #include "linesplit.h"
 #include "webpath.h"
+#include "keytrail/bytes.h"
 
-/* resolve() is inlined into emit_event() four times, whatever the compiler's size
- * estimate (called, it cost ~25 instructions a call) */
-#if defined(__GNUC__)
-#define KT_CLF_INLINE inline __attribute__((always_inline))
-#else
-#define KT_CLF_INLINE inline
-#endif
 
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
@@ -240,8 +234,10 @@ query_source(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
     return key_in_query(cp, rq);
 }
 
-/* The value of @src on the current line, KT_SV_NULL for an empty one or "-". */
-static KT_CLF_INLINE KtStrView
+/* The value of @src on the current line, KT_SV_NULL for an empty one or "-". Always
+ * inlined into emit_event() (four times), whatever the compiler's size estimate:
+ * called, it cost ~25 instructions a call. */
+static KT_INLINE KtStrView
 resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
     KtStrView v = cp->out[src->slot];
