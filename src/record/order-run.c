@@ -66,7 +66,7 @@ kt_run_writer_start(KtRunWriter *w, const KtPack *pack, GError **error)
     if (w->fd < 0)
         return FALSE;
     w->pack = *pack;
-    w->buf = g_malloc(KT_IO_BUF + 8);
+    w->buf = g_malloc(KT_IO_BUF + KT_PACK_SLACK);
     return TRUE;
 }
 
@@ -82,9 +82,7 @@ kt_run_writer_put_many(KtRunWriter *w, const KtRecord *r, gsize n, GError **erro
             w->len = 0;
             continue;
         }
-        guint8 *p = w->buf + w->len;
-        for (gsize i = 0; i < m; i++, p += k.size)
-            pack_put(&k, p, &r[i]);
+        kt_pack_many(&k, w->buf + w->len, r, m);
         w->len += m * k.size;
         w->count += m;
         r += m;

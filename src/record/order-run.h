@@ -17,7 +17,7 @@
 /* A run being written: packs records into a buffer and writes it out when full. */
 typedef struct {
     int fd;
-    guint8 *buf;       /* KT_IO_BUF + 8 bytes of slack */
+    guint8 *buf;       /* KT_IO_BUF + KT_PACK_SLACK bytes */
     gsize len;
     KtPack pack;
     guint64 count;

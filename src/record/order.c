@@ -208,7 +208,7 @@ typedef struct {
     KtRecord head;     /* current record */
     int fd;            /* -1 for the in-memory run */
     const KtPack *pack; /* of the spilled run */
-    guint8 *buf;       /* block of packed records, KT_MERGE_BUF + 8 bytes of slack */
+    guint8 *buf;       /* block of packed records, KT_MERGE_BUF + KT_PACK_SLACK bytes */
     gsize pos, len;    /* position and fill of buf */
     guint64 left;      /* records not yet taken */
     const KtRecord *mem; /* in-memory run: the next record */
@@ -304,7 +304,7 @@ merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
         cur[i].pack = &run->pack;
         cur[i].map = run->map;
         cur[i].left = run->count;
-        cur[i].buf = g_malloc0(KT_MERGE_BUF + 8);
+        cur[i].buf = g_malloc0(KT_MERGE_BUF + KT_PACK_SLACK);
     }
     cur[nruns].fd = -1;
     cur[nruns].mem = mem;
@@ -412,12 +412,16 @@ drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboo
              * c->head (the block's records are the same; c->head is set again before it
              * is read) */
             KtBatcher *b = ud;
-            for (gsize i = 0; i < n; i++, c->pos += k.size) {
+            for (gsize left = n; left > 0;) {
+                gsize m = MIN(left, KT_DRAIN_BATCH - b->n);
                 KtRecord *r = &b->recs[b->n];
-                pack_get(&k, c->buf + c->pos, r);
+                kt_unpack_many(&k, c->buf + c->pos, r, m);
                 if (c->map != NULL)
-                    map_record(c->map, r);
-                if (++b->n == KT_DRAIN_BATCH) {
+                    for (gsize i = 0; i < m; i++)
+                        map_record(c->map, &r[i]);
+                c->pos += m * k.size;
+                left -= m;
+                if ((b->n += m) == KT_DRAIN_BATCH) {
                     b->fn(b->ud, b->recs, b->n);
                     b->n = 0;
                 }
