@@ -163,11 +163,24 @@ pack_range(KtPack *k, const KtRunRange *g, const KtRecord *first, const KtRecord
     pack_widen(k, hi);
 }
 
+/* Sets the offsets, masks and size of @k from its widths (and its shuffles). */
+static inline void
+pack_layout(KtPack *k)
+{
+    k->size = 0;
+    for (int i = 0; i < KT_F_COUNT; i++) {
+        guint8 w = k->width[i];
+        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
+        k->off[i] = (guint8)k->size;
+        k->size += w;
+    }
+    kt_pack_shuffles(k);
+}
+
 /* Chooses the widths once the ranges are known (an empty range packs in 0 bytes). */
 static inline void
 pack_finish(KtPack *k)
 {
-    k->size = 0;
     for (int i = 0; i < KT_F_COUNT; i++) {
         if (k->min[i] > k->max[i])
             k->min[i] = k->max[i] = 0;
@@ -178,11 +191,8 @@ pack_finish(KtPack *k)
         while (w < 8 && (span >> (8 * w)) != 0)
             w++;
         k->width[i] = w;
-        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
-        k->off[i] = (guint8)k->size;
-        k->size += w;
     }
-    kt_pack_shuffles(k);
+    pack_layout(k);
 }
 
 /* Stores @v (its offset from min[i], which is 0 for every field but time) in field @i of

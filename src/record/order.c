@@ -20,11 +20,12 @@
 #define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
 #define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
+#define KT_SEGMENT 4096          /* records: a run in time order is spilled in pieces this
+                                    large (a power of two; see early_spill) */
 
 typedef struct {
     int fd;            /* unlinked temporary file */
     guint64 count;     /* records in the run */
-    KtPack pack;       /* how its records are packed */
     const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
     KtPack vals;       /* ranges (min, max) of the records it yields, after map */
 } KtRun;
@@ -38,9 +39,15 @@ struct _KtSorter {
     gsize group;       /* where the last group of equal times in mem starts */
     KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
+    gsize check_at;    /* mem_len at which kt_sorter_add calls add_check (set_check) */
     GArray *runs;      /* KtRun, spilled */
     GPtrArray *maps;   /* KtSorterMap*, owned: the maps of absorbed runs */
     guint64 total;     /* records held */
+    /* the last spilled run, still open for appending (see spill_head) */
+    gboolean chain_open;
+    KtRunWriter chain;
+    KtPack chain_vals;    /* ranges of its records */
+    KtRecord chain_last;  /* its last record */
 };
 
 int
@@ -76,6 +83,7 @@ kt_sorter_new(gsize run_records)
 {
     KtSorter *s = g_new0(KtSorter, 1);
     s->cap = run_records ? run_records : KT_RUN_DEFAULT;
+    s->check_at = MIN(s->cap, KT_SEGMENT);
     s->runs = g_array_new(FALSE, FALSE, sizeof(KtRun));
     s->maps = g_ptr_array_new_with_free_func((GDestroyNotify)kt_sorter_map_free);
     return s;
@@ -129,11 +137,23 @@ close_runs(KtSorter *s)
     g_ptr_array_set_size(s->maps, 0);
 }
 
+/* Discards the open chain (after a write error, or with the sorter). */
+static void
+chain_abort(KtSorter *s)
+{
+    if (!s->chain_open)
+        return;
+    g_free(s->chain.buf);
+    close(s->chain.fd);
+    s->chain_open = FALSE;
+}
+
 void
 kt_sorter_free(KtSorter *s)
 {
     if (s == NULL)
         return;
+    chain_abort(s);
     close_runs(s);
     g_array_free(s->runs, TRUE);
     g_ptr_array_free(s->maps, TRUE);
@@ -190,15 +210,26 @@ sort_mem(KtSorter *s)
 
 /* ---- spilled run files (writing: order-run.c) ---------------------------------------- */
 
-/* Flushes @w and appends it to the spilled runs; on failure its file is closed. */
+/* Flushes @w and appends it to the spilled runs, its records in the ranges @vals; on
+ * failure its file is closed. */
 static gboolean
-writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
+writer_finish(KtSorter *s, KtRunWriter *w, const KtPack *vals, GError **error)
 {
     if (!kt_run_writer_close(w, error))
         return FALSE;
-    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
+    KtRun run = { w->fd, w->count, NULL, *vals };
     g_array_append_val(s->runs, run);
     return TRUE;
+}
+
+/* Closes the open chain into the spilled runs; on failure it is discarded. */
+static gboolean
+chain_finish(KtSorter *s, GError **error)
+{
+    if (!s->chain_open)
+        return TRUE;
+    s->chain_open = FALSE;
+    return writer_finish(s, &s->chain, &s->chain_vals, error);
 }
 
 /* ---- merging ------------------------------------------------------------------------- */
@@ -207,24 +238,33 @@ writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
 typedef struct {
     KtRecord head;     /* current record */
     int fd;            /* -1 for the in-memory run */
-    const KtPack *pack; /* of the spilled run */
+    KtPack pack;       /* of the spilled run's current segment */
+    guint64 seg_left;  /* records of the segment not yet read into buf */
     guint8 *buf;       /* block of packed records, KT_MERGE_BUF + KT_PACK_SLACK bytes */
-    gsize pos, len;    /* position and fill of buf */
+    gsize pos;         /* position in buf */
+    gsize n_buf;       /* records in buf from pos on */
     guint64 left;      /* records not yet taken */
     const KtRecord *mem; /* in-memory run: the next record */
     const KtSorterMap *map; /* nullable: of the spilled run */
 } KtCursor;
 
-/* Reads @want bytes of a spilled run into @buf. */
-
-/* Reads the next block of whole records of @c (at most c->left of them). */
+/* Reads the next block of whole records of @c's segment, after the header of the next
+ * segment when the current one is read (callers check c->left first). */
 static gboolean
 cursor_refill(KtCursor *c, GError **error)
 {
-    gsize size = c->pack->size;
+    if (c->seg_left == 0) {
+        KtSegHead h;
+        if (!kt_run_read_full(c->fd, (guint8 *)&h, sizeof(h), error))
+            return FALSE;
+        kt_run_seg_pack(&c->pack, &h);
+        c->seg_left = h.count;
+    }
+    gsize size = c->pack.size;
     c->pos = 0;
-    c->len = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
-    return kt_run_read_full(c->fd, c->buf, c->len, error);
+    c->n_buf = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->seg_left);
+    c->seg_left -= c->n_buf;
+    return kt_run_read_full(c->fd, c->buf, c->n_buf * size, error);
 }
 
 /* Moves @c to its next record; FALSE with @error on a read error. Callers check
@@ -237,11 +277,12 @@ cursor_next(KtCursor *c, GError **error)
         c->head = *c->mem++;
         return TRUE;
     }
-    if (c->pos >= c->len && !cursor_refill(c, error))
+    if (c->n_buf == 0 && !cursor_refill(c, error))
         return FALSE;
     c->left--;
-    pack_get(c->pack, c->buf + c->pos, &c->head);
-    c->pos += c->pack->size;
+    c->n_buf--;
+    pack_get(&c->pack, c->buf + c->pos, &c->head);
+    c->pos += c->pack.size;
     if (c->map != NULL)
         map_record(c->map, &c->head);
     return TRUE;
@@ -301,7 +342,6 @@ merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem
     for (guint i = 0; i < nruns; i++) {
         KtRun *run = &g_array_index(s->runs, KtRun, first + i);
         cur[i].fd = run->fd;
-        cur[i].pack = &run->pack;
         cur[i].map = run->map;
         cur[i].left = run->count;
         cur[i].buf = g_malloc0(KT_MERGE_BUF + KT_PACK_SLACK);
@@ -391,13 +431,12 @@ drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboo
     if (bound != NULL && !rec_less(&c->head, bound))
         return TRUE;
     fn(ud, &c->head);
-    const KtPack k = *c->pack;
     while (c->left > 0) {
-        if (c->pos >= c->len && !cursor_refill(c, error))
+        if (c->n_buf == 0 && !cursor_refill(c, error))
             return FALSE;
+        const KtPack k = c->pack;
         /* the block's records are sorted: when its last one comes before @bound, all do */
-        gsize n = (c->len - c->pos) / MAX(k.size, 1);
-        n = n > 0 ? n : 1;
+        gsize n = c->n_buf;
         if (bound != NULL) {
             pack_get(&k, c->buf + c->pos + (n - 1) * k.size, &c->head);
             if (c->map != NULL)
@@ -420,6 +459,7 @@ drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboo
                     for (gsize i = 0; i < m; i++)
                         map_record(c->map, &r[i]);
                 c->pos += m * k.size;
+                c->n_buf -= m;
                 left -= m;
                 if ((b->n += m) == KT_DRAIN_BATCH) {
                     b->fn(b->ud, b->recs, b->n);
@@ -427,7 +467,7 @@ drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboo
                 }
             }
         } else {
-            for (gsize i = 0; i < n; i++, c->pos += k.size) {
+            for (gsize i = 0; i < n; i++, c->pos += k.size, c->n_buf--) {
                 pack_get(&k, c->buf + c->pos, &c->head);
                 if (c->map != NULL)
                     map_record(c->map, &c->head);
@@ -512,9 +552,13 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
         pack_widen(&pack, k->max);
     }
     pack_finish(&pack);
-    if (!kt_run_writer_start(&c.w, &pack, error))
+    guint64 count = 0;
+    for (guint i = first; i < first + n; i++)
+        count += g_array_index(s->runs, KtRun, i).count;
+    if (!kt_run_writer_start(&c.w, error))
         return FALSE;
-    gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
+    gboolean ok = kt_run_writer_segment(&c.w, &pack, count, error) &&
+                  merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
         ok = FALSE;
@@ -528,7 +572,7 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
     for (guint i = first; i < first + n; i++)
         close(g_array_index(s->runs, KtRun, i).fd);
     g_array_remove_range(s->runs, first, n);
-    return writer_finish(s, &c.w, error);
+    return writer_finish(s, &c.w, &pack, error);
 }
 
 static gint
@@ -548,28 +592,101 @@ cascade_smallest(KtSorter *s, guint n, GError **error)
     return cascade(s, 0, n, error);
 }
 
+/* Closes the open chain and, at KT_MAX_FANIN spilled runs, merges the smaller half of
+ * them into one. */
+static gboolean
+chain_close(KtSorter *s, GError **error)
+{
+    if (!chain_finish(s, error))
+        return FALSE;
+    if (s->runs->len >= KT_MAX_FANIN)
+        return cascade_smallest(s, KT_MAX_FANIN / 2, error);
+    return TRUE;
+}
+
+/*
+ * Spills the first @n records of mem (sorted; s->range covers them) as a segment of the
+ * open chain when they come after its last record, else as the first segment of a new
+ * chain (the previous one is closed). A run file is so a sequence of sorted segments
+ * that follow each other: one log read in order is spilled in pieces (early_spill)
+ * into one run, and the merge reads it as any other.
+ */
+static gboolean
+spill_head(KtSorter *s, gsize n, GError **error)
+{
+    KtPack pack;
+    pack_reset(&pack);
+    pack_range(&pack, &s->range, &s->mem[0], &s->mem[n - 1]);
+    pack_finish(&pack);
+    if (s->chain_open && !rec_less(&s->chain_last, &s->mem[0]) && !chain_close(s, error))
+        return FALSE;
+    if (!s->chain_open) {
+        if (!kt_run_writer_start(&s->chain, error))
+            return FALSE;
+        s->chain_open = TRUE;
+        pack_reset(&s->chain_vals);
+    }
+    if (!kt_run_writer_segment(&s->chain, &pack, n, error) ||
+        !kt_run_writer_put_many(&s->chain, s->mem, n, error)) {
+        chain_abort(s);
+        return FALSE;
+    }
+    pack_widen(&s->chain_vals, pack.min);
+    pack_widen(&s->chain_vals, pack.max);
+    s->chain_last = s->mem[n - 1];
+    return TRUE;
+}
+
+/* Sets when kt_sorter_add next calls add_check: at the next multiple of KT_SEGMENT
+ * records in mem, or at a full run. */
+static void
+set_check(KtSorter *s)
+{
+    s->check_at = MIN(s->cap, (s->mem_len / KT_SEGMENT + 1) * KT_SEGMENT);
+}
+
+/* Spills the whole in-memory run. */
 static gboolean
 spill(KtSorter *s, GError **error)
 {
     sort_mem(s);
-    KtPack pack;
-    pack_reset(&pack);
-    pack_range(&pack, &s->range, &s->mem[0], &s->mem[s->mem_len - 1]);
-    pack_finish(&pack);
-    KtRunWriter w;
-    if (!kt_run_writer_start(&w, &pack, error))
-        return FALSE;
-    if (!kt_run_writer_put_many(&w, s->mem, s->mem_len, error)) {
-        g_free(w.buf);
-        close(w.fd);
-        return FALSE;
-    }
-    if (!writer_finish(s, &w, error))
+    if (!spill_head(s, s->mem_len, error))
         return FALSE;
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
-    if (s->runs->len >= KT_MAX_FANIN)
-        return cascade_smallest(s, KT_MAX_FANIN / 2, error);
+    set_check(s);
+    return TRUE;
+}
+
+/*
+ * Why early_spill exists: records of a log read in time order need not wait for a full
+ * run (KT_RUN_DEFAULT records, several MiB, larger than the core's cache) to be spilled.
+ * Every KT_SEGMENT records, when the run has come in order and continues the open chain
+ * (or nothing is spilled yet), the records before its last group of equal times are
+ * spilled as a segment of that chain and the group moves to the front of mem: mem is
+ * so written and packed while in cache, and no more of it than that becomes resident.
+ * The records kept have a later time than those spilled, so the next segment continues
+ * the chain too. The spilled runs are another partition of the same records into sorted
+ * runs, so the merge gives the same order.
+ */
+static gboolean
+early_spill(KtSorter *s, GError **error)
+{
+    gsize n = s->group;
+    if (s->unsorted || n == 0 || (s->chain_open ? FALSE : s->runs->len > 0))
+        return TRUE;
+    sort_mem(s);
+    if (s->chain_open && !rec_less(&s->chain_last, &s->mem[0]))
+        return TRUE;
+    if (!spill_head(s, n, error))
+        return FALSE;
+    memmove(s->mem, s->mem + n, (s->mem_len - n) * sizeof(KtRecord));
+    s->mem_len -= n;
+    s->group = 0;
+    s->ties = FALSE;
+    range_start(&s->range, &s->mem[0]);
+    for (gsize i = 1; i < s->mem_len; i++)
+        range_add(&s->range, &s->mem[i]);
     return TRUE;
 }
 
@@ -595,12 +712,22 @@ tie_slot(KtSorter *s, const KtRecord *rec)
     return &s->mem[j];
 }
 
+/* What kt_sorter_add does every KT_SEGMENT records: spill a full run, else perhaps a
+ * segment (early_spill). Out of line, to keep the usual add short. */
+static G_GNUC_NO_INLINE gboolean
+add_check(KtSorter *s, GError **error)
+{
+    gboolean ok = s->mem_len == s->cap ? spill(s, error) : early_spill(s, error);
+    set_check(s);
+    return ok;
+}
+
 gboolean
 kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 {
     if (G_UNLIKELY(s->mem == NULL))
         s->mem = g_new(KtRecord, s->cap);
-    if (s->mem_len == s->cap && !spill(s, error))
+    if (G_UNLIKELY(s->mem_len == s->check_at) && !add_check(s, error))
         return FALSE;
     KtRecord *slot = &s->mem[s->mem_len];
     if (s->mem_len > 0) {
@@ -627,6 +754,8 @@ kt_sorter_spill(KtSorter *s, gsize min_records, GError **error)
 {
     if (s->mem_len > 0 && s->mem_len >= min_records && !spill(s, error))
         return FALSE;
+    if (!chain_close(s, error))
+        return FALSE;
     if (s->mem_len == 0) {
         g_free(s->mem);
         s->mem = NULL;
@@ -644,7 +773,6 @@ mapped_vals(KtRun *run, const KtSorterMap *m)
     } ids[] = { { KT_F_KEY, KT_SPACE_KEY }, { KT_F_PRINCIPAL, KT_SPACE_PRINCIPAL },
                 { KT_F_SOURCE, KT_SPACE_SOURCE }, { KT_F_OP, KT_SPACE_OP },
                 { KT_F_UA, KT_SPACE_UA } };
-    run->vals = run->pack;
     for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
         guint32 hi = 0;
         for (guint32 id = 0; id < m->n_ids[ids[i].space]; id++)
@@ -666,7 +794,7 @@ mapped_vals(KtRun *run, const KtSorterMap *m)
 gboolean
 kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
 {
-    gboolean ok = TRUE;
+    gboolean ok = chain_finish(src, error);
     for (gsize i = 0; i < src->mem_len && ok; i++) {
         KtRecord r = src->mem[i];
         map_record(map, &r);
@@ -674,6 +802,7 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
     }
     src->mem_len = 0;
     src->unsorted = src->ties = FALSE;
+    set_check(src);
     g_free(src->mem);
     src->mem = NULL;
     if (!ok) {
@@ -703,17 +832,28 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
 gboolean
 kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
 {
-    /* a large in-memory run is spilled first and its buffer freed, so that it does not
-     * stay resident while the engine grows during the merge; without a temporary
-     * directory it is merged from memory as before */
-    if (s->mem_len >= KT_SEAL_MIN) {
+    /* the open chain joins the spilled runs; a large in-memory run is spilled first and
+     * its buffer freed, so that it does not stay resident while the engine grows during
+     * the merge; without a temporary directory it is merged from memory as before */
+    gboolean ok = chain_finish(s, error);
+    if (ok && s->mem_len >= KT_SEAL_MIN) {
         GError *local = NULL;
-        if (!kt_sorter_spill(s, KT_SEAL_MIN, &local))
-            g_error_free(local);
+        sort_mem(s);
+        if (spill_head(s, s->mem_len, &local) && chain_finish(s, &local)) {
+            s->mem_len = 0;
+            s->unsorted = s->ties = FALSE;
+            set_check(s);
+            g_free(s->mem);
+            s->mem = NULL;
+            if (s->runs->len >= KT_MAX_FANIN)
+                cascade_smallest(s, KT_MAX_FANIN / 2, &local);
+        }
+        g_clear_error(&local);
     }
     sort_mem(s);
-    gboolean ok;
-    if (s->runs->len == 0) {
+    if (!ok) {
+        /* nothing is handed over */
+    } else if (s->runs->len == 0) {
         for (gsize i = 0; i < s->mem_len; i++)
             fn(ud, &s->mem[i]);
         ok = TRUE;
@@ -723,6 +863,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
     close_runs(s);
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
+    set_check(s);
     s->total = 0;
     g_free(s->mem);
     s->mem = NULL;

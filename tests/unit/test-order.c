@@ -218,6 +218,12 @@ test_round_trip(void)
     check_round_trip(5000, 40000, 23, time_ties);
     check_round_trip(5000, 40000, 24, time_increasing);
     check_round_trip(5000, 40000, 25, time_mostly);
+    /* in order: spilled in segments of one run as it comes (early_spill), groups of
+     * equal times and bursts of them kept whole; out of order after a while */
+    check_round_trip(0, 30000, 26, time_ties);
+    check_round_trip(0, 30000, 27, time_bursts);
+    check_round_trip(0, 30000, 28, time_increasing);
+    check_round_trip(20000, 60000, 29, time_mostly);
     /* more runs than one merge takes: a cascade first */
     check_round_trip(10, 1500, 16, time_mostly);
     check_round_trip(10, 1500, 17, time_random);
