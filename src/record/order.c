@@ -2,53 +2,25 @@
  * order.c - the ordering stage: sorts records by (time, tiebreak, input, line) in
  * bounded memory. A run of at most run_cap records is kept in memory; a full run is
  * sorted and spilled, packed (order-pack.h: about 27 bytes a record instead of 64), to
- * an unlinked temporary file; draining merges the spilled runs and the last in-memory
- * run with a binary heap, which a run alone in it (runs of one log in time order) leaves
- * a block at a time. At KT_MAX_FANIN spilled runs, the smaller half of them are merged
- * into one, so the merge buffers stay bounded too. Runs absorbed from another sorter
- * (parallel reading) are merged as they are, translated on the way out.
+ * an unlinked temporary file, appended to the last one when it follows it (a run file
+ * is a sequence of sorted segments, order-run.h); a run that comes in time order is
+ * spilled so every KT_SEGMENT records (early_spill). Draining merges the spilled runs
+ * and the last in-memory run with a binary heap, which a run alone in it leaves a block
+ * at a time (order-merge.c). At KT_MAX_FANIN spilled runs, the smaller half of them are
+ * merged into one, so the merge buffers stay bounded too. Runs absorbed from another
+ * sorter (parallel reading) are merged as they are, translated on the way out.
  */
 #include "keytrail/order.h"
 
 #include <unistd.h>
 
-#include "order-pack.h"
-#include "order-run.h"
+#include "order-private.h"
 
 #define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
-#define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
-#define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
 #define KT_SEGMENT 4096          /* records: a run in time order is spilled in pieces this
                                     large (a power of two; see early_spill) */
-
-typedef struct {
-    int fd;            /* unlinked temporary file */
-    guint64 count;     /* records in the run */
-    const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
-    KtPack vals;       /* ranges (min, max) of the records it yields, after map */
-} KtRun;
-
-struct _KtSorter {
-    KtRecord *mem;     /* current in-memory run; NULL until a record comes (and after a
-                          drain or kt_sorter_spill, so the merge does not keep it) */
-    gsize mem_len;     /* records in mem */
-    gboolean unsorted; /* mem is not in time order */
-    gboolean ties;     /* mem may have an unsorted group of equal times (see tie_slot) */
-    gsize group;       /* where the last group of equal times in mem starts */
-    KtRunRange range;  /* of the records in mem */
-    gsize cap;         /* run size */
-    gsize check_at;    /* mem_len at which kt_sorter_add calls add_check (set_check) */
-    GArray *runs;      /* KtRun, spilled */
-    GPtrArray *maps;   /* KtSorterMap*, owned: the maps of absorbed runs */
-    guint64 total;     /* records held */
-    /* the last spilled run, still open for appending (see spill_head) */
-    gboolean chain_open;
-    KtRunWriter chain;
-    KtPack chain_vals;    /* ranges of its records */
-    KtRecord chain_last;  /* its last record */
-};
 
 int
 kt_record_compare(const void *pa, const void *pb)
@@ -63,19 +35,6 @@ kt_record_compare(const void *pa, const void *pb)
     if (a->line != b->line)
         return a->line < b->line ? -1 : 1;
     return 0;
-}
-
-/* kt_record_compare(a, b) < 0, inlined for the merge. */
-static inline gboolean
-rec_less(const KtRecord *a, const KtRecord *b)
-{
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms;
-    if (a->tiebreak != b->tiebreak)
-        return a->tiebreak < b->tiebreak;
-    if (a->input != b->input)
-        return a->input < b->input;
-    return a->line < b->line;
 }
 
 KtSorter *
@@ -105,27 +64,6 @@ kt_sorter_map_free(KtSorterMap *m)
     g_free(m->task_input);
     g_free(m->task_line);
     g_free(m);
-}
-
-/* The id @id of @space translated by @m (0 for an id the map does not know). */
-static inline guint32
-map_id(const KtSorterMap *m, KtSpace space, guint32 id)
-{
-    return G_LIKELY(id < m->n_ids[space]) ? m->ids[space][id] : 0;
-}
-
-/* Translates @r, read from an absorbed run, into the destination's ids and inputs. */
-static inline void
-map_record(const KtSorterMap *m, KtRecord *r)
-{
-    r->key = map_id(m, KT_SPACE_KEY, r->key);
-    r->principal = map_id(m, KT_SPACE_PRINCIPAL, r->principal);
-    r->source = map_id(m, KT_SPACE_SOURCE, r->source);
-    r->op = map_id(m, KT_SPACE_OP, r->op);
-    r->ua = map_id(m, KT_SPACE_UA, r->ua);
-    g_assert(r->input < m->n_tasks);
-    r->line += m->task_line[r->input];
-    r->input = m->task_input[r->input];
 }
 
 static void
@@ -232,298 +170,6 @@ chain_finish(KtSorter *s, GError **error)
     return writer_finish(s, &s->chain, &s->chain_vals, error);
 }
 
-/* ---- merging ------------------------------------------------------------------------- */
-
-/* One merge source: a spilled run read in blocks, or the in-memory run. */
-typedef struct {
-    KtRecord head;     /* current record */
-    int fd;            /* -1 for the in-memory run */
-    KtPack pack;       /* of the spilled run's current segment */
-    guint64 seg_left;  /* records of the segment not yet read into buf */
-    guint8 *buf;       /* block of packed records, KT_MERGE_BUF + KT_PACK_SLACK bytes */
-    gsize pos;         /* position in buf */
-    gsize n_buf;       /* records in buf from pos on */
-    guint64 left;      /* records not yet taken */
-    const KtRecord *mem; /* in-memory run: the next record */
-    const KtSorterMap *map; /* nullable: of the spilled run */
-} KtCursor;
-
-/* Reads the next block of whole records of @c's segment, after the header of the next
- * segment when the current one is read (callers check c->left first). */
-static gboolean
-cursor_refill(KtCursor *c, GError **error)
-{
-    if (c->seg_left == 0) {
-        KtSegHead h;
-        if (!kt_run_read_full(c->fd, (guint8 *)&h, sizeof(h), error))
-            return FALSE;
-        kt_run_seg_pack(&c->pack, &h);
-        c->seg_left = h.count;
-    }
-    gsize size = c->pack.size;
-    c->pos = 0;
-    c->n_buf = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->seg_left);
-    c->seg_left -= c->n_buf;
-    return kt_run_read_full(c->fd, c->buf, c->n_buf * size, error);
-}
-
-/* Moves @c to its next record; FALSE with @error on a read error. Callers check
- * c->left first. */
-static inline gboolean
-cursor_next(KtCursor *c, GError **error)
-{
-    if (c->fd < 0) {
-        c->left--;
-        c->head = *c->mem++;
-        return TRUE;
-    }
-    if (c->n_buf == 0 && !cursor_refill(c, error))
-        return FALSE;
-    c->left--;
-    c->n_buf--;
-    pack_get(&c->pack, c->buf + c->pos, &c->head);
-    c->pos += c->pack.size;
-    if (c->map != NULL)
-        map_record(c->map, &c->head);
-    return TRUE;
-}
-
-static void
-heap_down(KtCursor **h, gsize n, gsize i)
-{
-    KtCursor *x = h[i];
-    for (;;) {
-        gsize l = 2 * i + 1, m = l;
-        if (l >= n)
-            break;
-        if (l + 1 < n && rec_less(&h[l + 1]->head, &h[l]->head))
-            m = l + 1;
-        if (!rec_less(&h[m]->head, &x->head))
-            break;
-        h[i] = h[m];
-        i = m;
-    }
-    h[i] = x;
-}
-
-static void
-heap_up(KtCursor **h, gsize i)
-{
-    KtCursor *x = h[i];
-    while (i > 0 && rec_less(&x->head, &h[(i - 1) / 2]->head)) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = x;
-}
-
-/* Orders @n cursors by their first record (insertion sort: n <= KT_MAX_FANIN + 1). */
-static void
-sort_by_head(KtCursor **c, gsize n)
-{
-    for (gsize i = 1; i < n; i++) {
-        KtCursor *x = c[i];
-        gsize j = i;
-        while (j > 0 && rec_less(&x->head, &c[j - 1]->head)) {
-            c[j] = c[j - 1];
-            j--;
-        }
-        c[j] = x;
-    }
-}
-
-/* Opens the cursors of spilled runs [@first, @first + @nruns) and of @mem_len sorted
- * in-memory records (@mem may be NULL) into @cur (nruns + 1 entries); puts those with
- * records in @pend, ordered by their first record. Returns FALSE on a read error. */
-static gboolean
-merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
-           KtCursor *cur, KtCursor **pend, gsize *np, GError **error)
-{
-    for (guint i = 0; i < nruns; i++) {
-        KtRun *run = &g_array_index(s->runs, KtRun, first + i);
-        cur[i].fd = run->fd;
-        cur[i].map = run->map;
-        cur[i].left = run->count;
-        cur[i].buf = g_malloc0(KT_MERGE_BUF + KT_PACK_SLACK);
-    }
-    cur[nruns].fd = -1;
-    cur[nruns].mem = mem;
-    cur[nruns].left = mem != NULL ? mem_len : 0;
-    *np = 0;
-    for (gsize i = 0; i <= nruns; i++) {
-        if (cur[i].left == 0)
-            continue;
-        if (!cursor_next(&cur[i], error))
-            return FALSE;
-        pend[(*np)++] = &cur[i];
-    }
-    sort_by_head(pend, *np);
-    return TRUE;
-}
-
-/* Takes the next records of @c into @fn until one does not come before @bound, which is
- * left in c->head; one of the records in c's buffer does not. */
-static gboolean
-drain_until(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, GError **error)
-{
-    for (;;) {
-        if (!cursor_next(c, error))
-            return FALSE;
-        if (!rec_less(&c->head, bound))
-            return TRUE;
-        fn(ud, &c->head);
-    }
-}
-
-/*
- * Why kt_sorter_drain_batch() exists: a consumer that is handed several records at once
- * can work on the next ones while it handles one (the engine prefetches their state,
- * kt_engine_feed_batch()). The records are those kt_sorter_drain() hands over, in the
- * same order: each is copied into a block (drain_alone, the usual path, unpacks it there
- * directly), and the block is handed over when full and at the end, so the consumer sees
- * every record once, in order, only a little later.
- */
-#define KT_DRAIN_BATCH 256 /* records per block (16 KiB: stays in cache) */
-
-typedef struct {
-    KtRecordBatchFn fn;
-    gpointer ud;
-    gsize n;
-    KtRecord recs[KT_DRAIN_BATCH];
-} KtBatcher;
-
-static void
-batch_put(gpointer ud, const KtRecord *rec)
-{
-    KtBatcher *b = ud;
-    b->recs[b->n++] = *rec;
-    if (b->n == KT_DRAIN_BATCH) {
-        b->fn(b->ud, b->recs, b->n);
-        b->n = 0;
-    }
-}
-
-/*
- * Hands the records of @c, the only run in the heap, to @fn while they come before
- * @bound, the first record of the next pending run (NULL: none), and sets *@done when
- * @c ran out. The merge loop would do the same record by record (a heap of one, whose
- * head is taken until a pending run joins at its first record); this loop only spares
- * it the heap work: runs that follow each other (one log read in order, split into
- * runs, where only records of equal time at a cut may overlap) are mostly read here.
- */
-static gboolean
-drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboolean *done,
-            GError **error)
-{
-    if (c->fd < 0) {
-        /* the in-memory run: cursor_next is a copy */
-        for (;;) {
-            if (bound != NULL && !rec_less(&c->head, bound))
-                return TRUE;
-            fn(ud, &c->head);
-            if (c->left == 0) {
-                *done = TRUE;
-                return TRUE;
-            }
-            cursor_next(c, error);
-        }
-    }
-    if (bound != NULL && !rec_less(&c->head, bound))
-        return TRUE;
-    fn(ud, &c->head);
-    while (c->left > 0) {
-        if (c->n_buf == 0 && !cursor_refill(c, error))
-            return FALSE;
-        const KtPack k = c->pack;
-        /* the block's records are sorted: when its last one comes before @bound, all do */
-        gsize n = c->n_buf;
-        if (bound != NULL) {
-            pack_get(&k, c->buf + c->pos + (n - 1) * k.size, &c->head);
-            if (c->map != NULL)
-                map_record(c->map, &c->head);
-            if (!rec_less(&c->head, bound))
-                n = 0;
-        }
-        if (n == 0)
-            return drain_until(c, bound, fn, ud, error);
-        if (fn == batch_put) {
-            /* kt_sorter_drain_batch(): unpacked straight into the block, not copied from
-             * c->head (the block's records are the same; c->head is set again before it
-             * is read) */
-            KtBatcher *b = ud;
-            for (gsize left = n; left > 0;) {
-                gsize m = MIN(left, KT_DRAIN_BATCH - b->n);
-                KtRecord *r = &b->recs[b->n];
-                kt_unpack_many(&k, c->buf + c->pos, r, m);
-                if (c->map != NULL)
-                    for (gsize i = 0; i < m; i++)
-                        map_record(c->map, &r[i]);
-                c->pos += m * k.size;
-                c->n_buf -= m;
-                left -= m;
-                if ((b->n += m) == KT_DRAIN_BATCH) {
-                    b->fn(b->ud, b->recs, b->n);
-                    b->n = 0;
-                }
-            }
-        } else {
-            for (gsize i = 0; i < n; i++, c->pos += k.size, c->n_buf--) {
-                pack_get(&k, c->buf + c->pos, &c->head);
-                if (c->map != NULL)
-                    map_record(c->map, &c->head);
-                fn(ud, &c->head);
-            }
-        }
-        c->left -= n;
-    }
-    *done = TRUE;
-    return TRUE;
-}
-
-/* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
- * sorted in-memory records into @fn. A run joins the heap only when the merge reaches
- * its first record, so runs that follow each other in time (one log read in order) are
- * drained one after the other from a heap of one. */
-static gboolean
-merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
-           KtRecordFn fn, gpointer ud, GError **error)
-{
-    gsize n = nruns + 1, hn = 0, np = 0, pi = 0;
-    KtCursor *cur = g_new0(KtCursor, n);
-    KtCursor **heap = g_new(KtCursor *, n);
-    KtCursor **pend = g_new(KtCursor *, n);
-    gboolean ok = merge_open(s, first, nruns, mem, mem_len, cur, pend, &np, error);
-    while (ok) {
-        /* a pending run whose first record is not after the smallest head joins */
-        while (pi < np && (hn == 0 || !rec_less(&heap[0]->head, &pend[pi]->head))) {
-            heap[hn] = pend[pi++];
-            heap_up(heap, hn++);
-        }
-        if (hn == 0)
-            break;
-        KtCursor *c = heap[0];
-        if (hn == 1) {
-            gboolean done = FALSE;
-            ok = drain_alone(c, pi < np ? &pend[pi]->head : NULL, fn, ud, &done, error);
-            hn = done ? 0 : 1;
-            continue;
-        }
-        fn(ud, &c->head);
-        if (c->left > 0)
-            ok = cursor_next(c, error);
-        else
-            heap[0] = heap[--hn];
-        if (hn > 1)
-            heap_down(heap, hn, 0);
-    }
-    for (gsize i = 0; i < nruns; i++)
-        g_free(cur[i].buf);
-    g_free(cur);
-    g_free(heap);
-    g_free(pend);
-    return ok;
-}
-
 typedef struct {
     KtRunWriter w;
     GError *error;     /* first write error */
@@ -558,7 +204,7 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
     if (!kt_run_writer_start(&c.w, error))
         return FALSE;
     gboolean ok = kt_run_writer_segment(&c.w, &pack, count, error) &&
-                  merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
+                  kt_order_merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
         ok = FALSE;
@@ -858,7 +504,7 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
             fn(ud, &s->mem[i]);
         ok = TRUE;
     } else {
-        ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
+        ok = kt_order_merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
     }
     close_runs(s);
     s->mem_len = 0;
@@ -867,19 +513,5 @@ kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
     s->total = 0;
     g_free(s->mem);
     s->mem = NULL;
-    return ok;
-}
-
-gboolean
-kt_sorter_drain_batch(KtSorter *s, KtRecordBatchFn fn, gpointer ud, GError **error)
-{
-    KtBatcher *b = g_new(KtBatcher, 1);
-    b->fn = fn;
-    b->ud = ud;
-    b->n = 0;
-    gboolean ok = kt_sorter_drain(s, batch_put, b, error);
-    if (b->n > 0)
-        fn(ud, b->recs, b->n); /* the records before a read error too, as drain does */
-    g_free(b);
     return ok;
 }
