@@ -19,13 +19,34 @@ enum { KT_F_TIME, KT_F_TIEBREAK, KT_F_LINE, KT_F_BYTES, KT_F_INPUT, KT_F_KEY, KT
 
 #define KT_SIGN ((guint64)1 << 63)
 
+/* Packed records of at most this many bytes are packed and unpacked with byte shuffles
+ * (kt_pack_many, kt_unpack_many); buffers of packed records keep this many bytes of
+ * slack after their last record for them. */
+#define KT_PACK_SLACK 32
+
 typedef struct {
     guint64 min[KT_F_COUNT], max[KT_F_COUNT]; /* range of each field (unsigned order) */
     guint64 mask[KT_F_COUNT];  /* bytes of the offset: low width*8 bits */
     guint8 width[KT_F_COUNT];  /* bytes per field, 0-8 */
     guint8 off[KT_F_COUNT];    /* where each field starts in a packed record */
     gsize size;                /* bytes per record */
+    /* set by pack_finish (kt_pack_shuffles): the same layout as byte shuffles, for
+     * records of at most KT_PACK_SLACK bytes (shuf_ok); 0x80 selects a zero byte */
+    gboolean shuf_ok;
+    guint8 shuf_put[2][4][16]; /* packed bytes [16k, 16k+16) from record chunk j */
+    guint8 shuf_get[4][2][16]; /* record bytes [16j, 16j+16) from packed chunk k */
 } KtPack;
+
+/* Fills the shuffles of @k from its widths and offsets (order-pack.c). */
+void kt_pack_shuffles(KtPack *k);
+
+/* Packs @n records of @r at @dst as n pack_put() calls would; writes up to
+ * KT_PACK_SLACK bytes past the last record. */
+void kt_pack_many(const KtPack *k, guint8 *dst, const KtRecord *r, gsize n);
+
+/* Unpacks @n records from @src into @r as n pack_get() calls would; reads up to
+ * KT_PACK_SLACK bytes past the last record. */
+void kt_unpack_many(const KtPack *k, const guint8 *src, KtRecord *r, gsize n);
 
 /* The record as 8 words, for ORing whole records (no padding: every bit is a field). */
 #define KT_REC_WORDS 8
@@ -142,11 +163,24 @@ pack_range(KtPack *k, const KtRunRange *g, const KtRecord *first, const KtRecord
     pack_widen(k, hi);
 }
 
+/* Sets the offsets, masks and size of @k from its widths (and its shuffles). */
+static inline void
+pack_layout(KtPack *k)
+{
+    k->size = 0;
+    for (int i = 0; i < KT_F_COUNT; i++) {
+        guint8 w = k->width[i];
+        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
+        k->off[i] = (guint8)k->size;
+        k->size += w;
+    }
+    kt_pack_shuffles(k);
+}
+
 /* Chooses the widths once the ranges are known (an empty range packs in 0 bytes). */
 static inline void
 pack_finish(KtPack *k)
 {
-    k->size = 0;
     for (int i = 0; i < KT_F_COUNT; i++) {
         if (k->min[i] > k->max[i])
             k->min[i] = k->max[i] = 0;
@@ -157,10 +191,8 @@ pack_finish(KtPack *k)
         while (w < 8 && (span >> (8 * w)) != 0)
             w++;
         k->width[i] = w;
-        k->mask[i] = w == 8 ? G_MAXUINT64 : ((guint64)1 << (8 * w)) - 1;
-        k->off[i] = (guint8)k->size;
-        k->size += w;
     }
+    pack_layout(k);
 }
 
 /* Stores @v (its offset from min[i], which is 0 for every field but time) in field @i of

@@ -59,15 +59,39 @@ open_run(GError **error)
 }
 
 gboolean
-kt_run_writer_start(KtRunWriter *w, const KtPack *pack, GError **error)
+kt_run_writer_start(KtRunWriter *w, GError **error)
 {
     memset(w, 0, sizeof(*w));
     w->fd = open_run(error);
     if (w->fd < 0)
         return FALSE;
-    w->pack = *pack;
-    w->buf = g_malloc(KT_IO_BUF + 8);
+    w->buf = g_malloc(KT_IO_BUF + KT_PACK_SLACK);
     return TRUE;
+}
+
+gboolean
+kt_run_writer_segment(KtRunWriter *w, const KtPack *pack, guint64 count, GError **error)
+{
+    KtSegHead h = { count, pack->min[KT_F_TIME], { 0 }, { 0 } };
+    memcpy(h.width, pack->width, sizeof(h.width));
+    if (w->len + sizeof(h) > KT_IO_BUF) {
+        if (!kt_run_write_all(w->fd, w->buf, w->len, error))
+            return FALSE;
+        w->len = 0;
+    }
+    memcpy(w->buf + w->len, &h, sizeof(h));
+    w->len += sizeof(h);
+    w->pack = *pack;
+    return TRUE;
+}
+
+void
+kt_run_seg_pack(KtPack *k, const KtSegHead *h)
+{
+    memset(k, 0, sizeof(*k));
+    memcpy(k->width, h->width, sizeof(k->width));
+    k->min[KT_F_TIME] = h->time_min;
+    pack_layout(k);
 }
 
 gboolean
@@ -82,9 +106,7 @@ kt_run_writer_put_many(KtRunWriter *w, const KtRecord *r, gsize n, GError **erro
             w->len = 0;
             continue;
         }
-        guint8 *p = w->buf + w->len;
-        for (gsize i = 0; i < m; i++, p += k.size)
-            pack_put(&k, p, &r[i]);
+        kt_pack_many(&k, w->buf + w->len, r, m);
         w->len += m * k.size;
         w->count += m;
         r += m;

@@ -2,46 +2,25 @@
  * order.c - the ordering stage: sorts records by (time, tiebreak, input, line) in
  * bounded memory. A run of at most run_cap records is kept in memory; a full run is
  * sorted and spilled, packed (order-pack.h: about 27 bytes a record instead of 64), to
- * an unlinked temporary file; draining merges the spilled runs and the last in-memory
- * run with a binary heap, which a run alone in it (runs of one log in time order) leaves
- * a block at a time. At KT_MAX_FANIN spilled runs, the smaller half of them are merged
- * into one, so the merge buffers stay bounded too. Runs absorbed from another sorter
- * (parallel reading) are merged as they are, translated on the way out.
+ * an unlinked temporary file, appended to the last one when it follows it (a run file
+ * is a sequence of sorted segments, order-run.h); a run that comes in time order is
+ * spilled so every KT_SEGMENT records (early_spill). Draining merges the spilled runs
+ * and the last in-memory run with a binary heap, which a run alone in it leaves a block
+ * at a time (order-merge.c). At KT_MAX_FANIN spilled runs, the smaller half of them are
+ * merged into one, so the merge buffers stay bounded too. Runs absorbed from another
+ * sorter (parallel reading) are merged as they are, translated on the way out.
  */
 #include "keytrail/order.h"
 
 #include <unistd.h>
 
-#include "order-pack.h"
-#include "order-run.h"
+#include "order-private.h"
 
 #define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
-#define KT_MERGE_BUF (32 * 1024) /* bytes buffered per spilled run while merging */
-#define KT_MAX_FANIN 64          /* spilled runs merged at once */
 #define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
-
-typedef struct {
-    int fd;            /* unlinked temporary file */
-    guint64 count;     /* records in the run */
-    KtPack pack;       /* how its records are packed */
-    const KtSorterMap *map; /* nullable: translates records absorbed from another sorter */
-    KtPack vals;       /* ranges (min, max) of the records it yields, after map */
-} KtRun;
-
-struct _KtSorter {
-    KtRecord *mem;     /* current in-memory run; NULL until a record comes (and after a
-                          drain or kt_sorter_spill, so the merge does not keep it) */
-    gsize mem_len;     /* records in mem */
-    gboolean unsorted; /* mem is not in time order */
-    gboolean ties;     /* mem may have an unsorted group of equal times (see tie_slot) */
-    gsize group;       /* where the last group of equal times in mem starts */
-    KtRunRange range;  /* of the records in mem */
-    gsize cap;         /* run size */
-    GArray *runs;      /* KtRun, spilled */
-    GPtrArray *maps;   /* KtSorterMap*, owned: the maps of absorbed runs */
-    guint64 total;     /* records held */
-};
+#define KT_SEGMENT 4096          /* records: a run in time order is spilled in pieces this
+                                    large (a power of two; see early_spill) */
 
 int
 kt_record_compare(const void *pa, const void *pb)
@@ -58,24 +37,12 @@ kt_record_compare(const void *pa, const void *pb)
     return 0;
 }
 
-/* kt_record_compare(a, b) < 0, inlined for the merge. */
-static inline gboolean
-rec_less(const KtRecord *a, const KtRecord *b)
-{
-    if (a->time_ms != b->time_ms)
-        return a->time_ms < b->time_ms;
-    if (a->tiebreak != b->tiebreak)
-        return a->tiebreak < b->tiebreak;
-    if (a->input != b->input)
-        return a->input < b->input;
-    return a->line < b->line;
-}
-
 KtSorter *
 kt_sorter_new(gsize run_records)
 {
     KtSorter *s = g_new0(KtSorter, 1);
     s->cap = run_records ? run_records : KT_RUN_DEFAULT;
+    s->check_at = MIN(s->cap, KT_SEGMENT);
     s->runs = g_array_new(FALSE, FALSE, sizeof(KtRun));
     s->maps = g_ptr_array_new_with_free_func((GDestroyNotify)kt_sorter_map_free);
     return s;
@@ -99,27 +66,6 @@ kt_sorter_map_free(KtSorterMap *m)
     g_free(m);
 }
 
-/* The id @id of @space translated by @m (0 for an id the map does not know). */
-static inline guint32
-map_id(const KtSorterMap *m, KtSpace space, guint32 id)
-{
-    return G_LIKELY(id < m->n_ids[space]) ? m->ids[space][id] : 0;
-}
-
-/* Translates @r, read from an absorbed run, into the destination's ids and inputs. */
-static inline void
-map_record(const KtSorterMap *m, KtRecord *r)
-{
-    r->key = map_id(m, KT_SPACE_KEY, r->key);
-    r->principal = map_id(m, KT_SPACE_PRINCIPAL, r->principal);
-    r->source = map_id(m, KT_SPACE_SOURCE, r->source);
-    r->op = map_id(m, KT_SPACE_OP, r->op);
-    r->ua = map_id(m, KT_SPACE_UA, r->ua);
-    g_assert(r->input < m->n_tasks);
-    r->line += m->task_line[r->input];
-    r->input = m->task_input[r->input];
-}
-
 static void
 close_runs(KtSorter *s)
 {
@@ -129,11 +75,23 @@ close_runs(KtSorter *s)
     g_ptr_array_set_size(s->maps, 0);
 }
 
+/* Discards the open chain (after a write error, or with the sorter). */
+static void
+chain_abort(KtSorter *s)
+{
+    if (!s->chain_open)
+        return;
+    g_free(s->chain.buf);
+    close(s->chain.fd);
+    s->chain_open = FALSE;
+}
+
 void
 kt_sorter_free(KtSorter *s)
 {
     if (s == NULL)
         return;
+    chain_abort(s);
     close_runs(s);
     g_array_free(s->runs, TRUE);
     g_ptr_array_free(s->maps, TRUE);
@@ -190,294 +148,26 @@ sort_mem(KtSorter *s)
 
 /* ---- spilled run files (writing: order-run.c) ---------------------------------------- */
 
-/* Flushes @w and appends it to the spilled runs; on failure its file is closed. */
+/* Flushes @w and appends it to the spilled runs, its records in the ranges @vals; on
+ * failure its file is closed. */
 static gboolean
-writer_finish(KtSorter *s, KtRunWriter *w, GError **error)
+writer_finish(KtSorter *s, KtRunWriter *w, const KtPack *vals, GError **error)
 {
     if (!kt_run_writer_close(w, error))
         return FALSE;
-    KtRun run = { w->fd, w->count, w->pack, NULL, w->pack };
+    KtRun run = { w->fd, w->count, NULL, *vals };
     g_array_append_val(s->runs, run);
     return TRUE;
 }
 
-/* ---- merging ------------------------------------------------------------------------- */
-
-/* One merge source: a spilled run read in blocks, or the in-memory run. */
-typedef struct {
-    KtRecord head;     /* current record */
-    int fd;            /* -1 for the in-memory run */
-    const KtPack *pack; /* of the spilled run */
-    guint8 *buf;       /* block of packed records, KT_MERGE_BUF + 8 bytes of slack */
-    gsize pos, len;    /* position and fill of buf */
-    guint64 left;      /* records not yet taken */
-    const KtRecord *mem; /* in-memory run: the next record */
-    const KtSorterMap *map; /* nullable: of the spilled run */
-} KtCursor;
-
-/* Reads @want bytes of a spilled run into @buf. */
-
-/* Reads the next block of whole records of @c (at most c->left of them). */
+/* Closes the open chain into the spilled runs; on failure it is discarded. */
 static gboolean
-cursor_refill(KtCursor *c, GError **error)
+chain_finish(KtSorter *s, GError **error)
 {
-    gsize size = c->pack->size;
-    c->pos = 0;
-    c->len = (gsize)MIN((guint64)(KT_MERGE_BUF / MAX(size, 1)), c->left) * size;
-    return kt_run_read_full(c->fd, c->buf, c->len, error);
-}
-
-/* Moves @c to its next record; FALSE with @error on a read error. Callers check
- * c->left first. */
-static inline gboolean
-cursor_next(KtCursor *c, GError **error)
-{
-    if (c->fd < 0) {
-        c->left--;
-        c->head = *c->mem++;
+    if (!s->chain_open)
         return TRUE;
-    }
-    if (c->pos >= c->len && !cursor_refill(c, error))
-        return FALSE;
-    c->left--;
-    pack_get(c->pack, c->buf + c->pos, &c->head);
-    c->pos += c->pack->size;
-    if (c->map != NULL)
-        map_record(c->map, &c->head);
-    return TRUE;
-}
-
-static void
-heap_down(KtCursor **h, gsize n, gsize i)
-{
-    KtCursor *x = h[i];
-    for (;;) {
-        gsize l = 2 * i + 1, m = l;
-        if (l >= n)
-            break;
-        if (l + 1 < n && rec_less(&h[l + 1]->head, &h[l]->head))
-            m = l + 1;
-        if (!rec_less(&h[m]->head, &x->head))
-            break;
-        h[i] = h[m];
-        i = m;
-    }
-    h[i] = x;
-}
-
-static void
-heap_up(KtCursor **h, gsize i)
-{
-    KtCursor *x = h[i];
-    while (i > 0 && rec_less(&x->head, &h[(i - 1) / 2]->head)) {
-        h[i] = h[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    h[i] = x;
-}
-
-/* Orders @n cursors by their first record (insertion sort: n <= KT_MAX_FANIN + 1). */
-static void
-sort_by_head(KtCursor **c, gsize n)
-{
-    for (gsize i = 1; i < n; i++) {
-        KtCursor *x = c[i];
-        gsize j = i;
-        while (j > 0 && rec_less(&x->head, &c[j - 1]->head)) {
-            c[j] = c[j - 1];
-            j--;
-        }
-        c[j] = x;
-    }
-}
-
-/* Opens the cursors of spilled runs [@first, @first + @nruns) and of @mem_len sorted
- * in-memory records (@mem may be NULL) into @cur (nruns + 1 entries); puts those with
- * records in @pend, ordered by their first record. Returns FALSE on a read error. */
-static gboolean
-merge_open(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
-           KtCursor *cur, KtCursor **pend, gsize *np, GError **error)
-{
-    for (guint i = 0; i < nruns; i++) {
-        KtRun *run = &g_array_index(s->runs, KtRun, first + i);
-        cur[i].fd = run->fd;
-        cur[i].pack = &run->pack;
-        cur[i].map = run->map;
-        cur[i].left = run->count;
-        cur[i].buf = g_malloc0(KT_MERGE_BUF + 8);
-    }
-    cur[nruns].fd = -1;
-    cur[nruns].mem = mem;
-    cur[nruns].left = mem != NULL ? mem_len : 0;
-    *np = 0;
-    for (gsize i = 0; i <= nruns; i++) {
-        if (cur[i].left == 0)
-            continue;
-        if (!cursor_next(&cur[i], error))
-            return FALSE;
-        pend[(*np)++] = &cur[i];
-    }
-    sort_by_head(pend, *np);
-    return TRUE;
-}
-
-/* Takes the next records of @c into @fn until one does not come before @bound, which is
- * left in c->head; one of the records in c's buffer does not. */
-static gboolean
-drain_until(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, GError **error)
-{
-    for (;;) {
-        if (!cursor_next(c, error))
-            return FALSE;
-        if (!rec_less(&c->head, bound))
-            return TRUE;
-        fn(ud, &c->head);
-    }
-}
-
-/*
- * Why kt_sorter_drain_batch() exists: a consumer that is handed several records at once
- * can work on the next ones while it handles one (the engine prefetches their state,
- * kt_engine_feed_batch()). The records are those kt_sorter_drain() hands over, in the
- * same order: each is copied into a block (drain_alone, the usual path, unpacks it there
- * directly), and the block is handed over when full and at the end, so the consumer sees
- * every record once, in order, only a little later.
- */
-#define KT_DRAIN_BATCH 256 /* records per block (16 KiB: stays in cache) */
-
-typedef struct {
-    KtRecordBatchFn fn;
-    gpointer ud;
-    gsize n;
-    KtRecord recs[KT_DRAIN_BATCH];
-} KtBatcher;
-
-static void
-batch_put(gpointer ud, const KtRecord *rec)
-{
-    KtBatcher *b = ud;
-    b->recs[b->n++] = *rec;
-    if (b->n == KT_DRAIN_BATCH) {
-        b->fn(b->ud, b->recs, b->n);
-        b->n = 0;
-    }
-}
-
-/*
- * Hands the records of @c, the only run in the heap, to @fn while they come before
- * @bound, the first record of the next pending run (NULL: none), and sets *@done when
- * @c ran out. The merge loop would do the same record by record (a heap of one, whose
- * head is taken until a pending run joins at its first record); this loop only spares
- * it the heap work: runs that follow each other (one log read in order, split into
- * runs, where only records of equal time at a cut may overlap) are mostly read here.
- */
-static gboolean
-drain_alone(KtCursor *c, const KtRecord *bound, KtRecordFn fn, gpointer ud, gboolean *done,
-            GError **error)
-{
-    if (c->fd < 0) {
-        /* the in-memory run: cursor_next is a copy */
-        for (;;) {
-            if (bound != NULL && !rec_less(&c->head, bound))
-                return TRUE;
-            fn(ud, &c->head);
-            if (c->left == 0) {
-                *done = TRUE;
-                return TRUE;
-            }
-            cursor_next(c, error);
-        }
-    }
-    if (bound != NULL && !rec_less(&c->head, bound))
-        return TRUE;
-    fn(ud, &c->head);
-    const KtPack k = *c->pack;
-    while (c->left > 0) {
-        if (c->pos >= c->len && !cursor_refill(c, error))
-            return FALSE;
-        /* the block's records are sorted: when its last one comes before @bound, all do */
-        gsize n = (c->len - c->pos) / MAX(k.size, 1);
-        n = n > 0 ? n : 1;
-        if (bound != NULL) {
-            pack_get(&k, c->buf + c->pos + (n - 1) * k.size, &c->head);
-            if (c->map != NULL)
-                map_record(c->map, &c->head);
-            if (!rec_less(&c->head, bound))
-                n = 0;
-        }
-        if (n == 0)
-            return drain_until(c, bound, fn, ud, error);
-        if (fn == batch_put) {
-            /* kt_sorter_drain_batch(): unpacked straight into the block, not copied from
-             * c->head (the block's records are the same; c->head is set again before it
-             * is read) */
-            KtBatcher *b = ud;
-            for (gsize i = 0; i < n; i++, c->pos += k.size) {
-                KtRecord *r = &b->recs[b->n];
-                pack_get(&k, c->buf + c->pos, r);
-                if (c->map != NULL)
-                    map_record(c->map, r);
-                if (++b->n == KT_DRAIN_BATCH) {
-                    b->fn(b->ud, b->recs, b->n);
-                    b->n = 0;
-                }
-            }
-        } else {
-            for (gsize i = 0; i < n; i++, c->pos += k.size) {
-                pack_get(&k, c->buf + c->pos, &c->head);
-                if (c->map != NULL)
-                    map_record(c->map, &c->head);
-                fn(ud, &c->head);
-            }
-        }
-        c->left -= n;
-    }
-    *done = TRUE;
-    return TRUE;
-}
-
-/* Merges spilled runs [@first, @first + @nruns) and, when @mem is not NULL, @mem_len
- * sorted in-memory records into @fn. A run joins the heap only when the merge reaches
- * its first record, so runs that follow each other in time (one log read in order) are
- * drained one after the other from a heap of one. */
-static gboolean
-merge_runs(KtSorter *s, guint first, guint nruns, const KtRecord *mem, gsize mem_len,
-           KtRecordFn fn, gpointer ud, GError **error)
-{
-    gsize n = nruns + 1, hn = 0, np = 0, pi = 0;
-    KtCursor *cur = g_new0(KtCursor, n);
-    KtCursor **heap = g_new(KtCursor *, n);
-    KtCursor **pend = g_new(KtCursor *, n);
-    gboolean ok = merge_open(s, first, nruns, mem, mem_len, cur, pend, &np, error);
-    while (ok) {
-        /* a pending run whose first record is not after the smallest head joins */
-        while (pi < np && (hn == 0 || !rec_less(&heap[0]->head, &pend[pi]->head))) {
-            heap[hn] = pend[pi++];
-            heap_up(heap, hn++);
-        }
-        if (hn == 0)
-            break;
-        KtCursor *c = heap[0];
-        if (hn == 1) {
-            gboolean done = FALSE;
-            ok = drain_alone(c, pi < np ? &pend[pi]->head : NULL, fn, ud, &done, error);
-            hn = done ? 0 : 1;
-            continue;
-        }
-        fn(ud, &c->head);
-        if (c->left > 0)
-            ok = cursor_next(c, error);
-        else
-            heap[0] = heap[--hn];
-        if (hn > 1)
-            heap_down(heap, hn, 0);
-    }
-    for (gsize i = 0; i < nruns; i++)
-        g_free(cur[i].buf);
-    g_free(cur);
-    g_free(heap);
-    g_free(pend);
-    return ok;
+    s->chain_open = FALSE;
+    return writer_finish(s, &s->chain, &s->chain_vals, error);
 }
 
 typedef struct {
@@ -508,9 +198,13 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
         pack_widen(&pack, k->max);
     }
     pack_finish(&pack);
-    if (!kt_run_writer_start(&c.w, &pack, error))
+    guint64 count = 0;
+    for (guint i = first; i < first + n; i++)
+        count += g_array_index(s->runs, KtRun, i).count;
+    if (!kt_run_writer_start(&c.w, error))
         return FALSE;
-    gboolean ok = merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
+    gboolean ok = kt_run_writer_segment(&c.w, &pack, count, error) &&
+                  kt_order_merge_runs(s, first, n, NULL, 0, cascade_put, &c, error);
     if (ok && c.error != NULL) {
         g_propagate_error(error, c.error);
         ok = FALSE;
@@ -524,7 +218,7 @@ cascade(KtSorter *s, guint first, guint n, GError **error)
     for (guint i = first; i < first + n; i++)
         close(g_array_index(s->runs, KtRun, i).fd);
     g_array_remove_range(s->runs, first, n);
-    return writer_finish(s, &c.w, error);
+    return writer_finish(s, &c.w, &pack, error);
 }
 
 static gint
@@ -544,28 +238,101 @@ cascade_smallest(KtSorter *s, guint n, GError **error)
     return cascade(s, 0, n, error);
 }
 
+/* Closes the open chain and, at KT_MAX_FANIN spilled runs, merges the smaller half of
+ * them into one. */
+static gboolean
+chain_close(KtSorter *s, GError **error)
+{
+    if (!chain_finish(s, error))
+        return FALSE;
+    if (s->runs->len >= KT_MAX_FANIN)
+        return cascade_smallest(s, KT_MAX_FANIN / 2, error);
+    return TRUE;
+}
+
+/*
+ * Spills the first @n records of mem (sorted; s->range covers them) as a segment of the
+ * open chain when they come after its last record, else as the first segment of a new
+ * chain (the previous one is closed). A run file is so a sequence of sorted segments
+ * that follow each other: one log read in order is spilled in pieces (early_spill)
+ * into one run, and the merge reads it as any other.
+ */
+static gboolean
+spill_head(KtSorter *s, gsize n, GError **error)
+{
+    KtPack pack;
+    pack_reset(&pack);
+    pack_range(&pack, &s->range, &s->mem[0], &s->mem[n - 1]);
+    pack_finish(&pack);
+    if (s->chain_open && !rec_less(&s->chain_last, &s->mem[0]) && !chain_close(s, error))
+        return FALSE;
+    if (!s->chain_open) {
+        if (!kt_run_writer_start(&s->chain, error))
+            return FALSE;
+        s->chain_open = TRUE;
+        pack_reset(&s->chain_vals);
+    }
+    if (!kt_run_writer_segment(&s->chain, &pack, n, error) ||
+        !kt_run_writer_put_many(&s->chain, s->mem, n, error)) {
+        chain_abort(s);
+        return FALSE;
+    }
+    pack_widen(&s->chain_vals, pack.min);
+    pack_widen(&s->chain_vals, pack.max);
+    s->chain_last = s->mem[n - 1];
+    return TRUE;
+}
+
+/* Sets when kt_sorter_add next calls add_check: at the next multiple of KT_SEGMENT
+ * records in mem, or at a full run. */
+static void
+set_check(KtSorter *s)
+{
+    s->check_at = MIN(s->cap, (s->mem_len / KT_SEGMENT + 1) * KT_SEGMENT);
+}
+
+/* Spills the whole in-memory run. */
 static gboolean
 spill(KtSorter *s, GError **error)
 {
     sort_mem(s);
-    KtPack pack;
-    pack_reset(&pack);
-    pack_range(&pack, &s->range, &s->mem[0], &s->mem[s->mem_len - 1]);
-    pack_finish(&pack);
-    KtRunWriter w;
-    if (!kt_run_writer_start(&w, &pack, error))
-        return FALSE;
-    if (!kt_run_writer_put_many(&w, s->mem, s->mem_len, error)) {
-        g_free(w.buf);
-        close(w.fd);
-        return FALSE;
-    }
-    if (!writer_finish(s, &w, error))
+    if (!spill_head(s, s->mem_len, error))
         return FALSE;
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
-    if (s->runs->len >= KT_MAX_FANIN)
-        return cascade_smallest(s, KT_MAX_FANIN / 2, error);
+    set_check(s);
+    return TRUE;
+}
+
+/*
+ * Why early_spill exists: records of a log read in time order need not wait for a full
+ * run (KT_RUN_DEFAULT records, several MiB, larger than the core's cache) to be spilled.
+ * Every KT_SEGMENT records, when the run has come in order and continues the open chain
+ * (or nothing is spilled yet), the records before its last group of equal times are
+ * spilled as a segment of that chain and the group moves to the front of mem: mem is
+ * so written and packed while in cache, and no more of it than that becomes resident.
+ * The records kept have a later time than those spilled, so the next segment continues
+ * the chain too. The spilled runs are another partition of the same records into sorted
+ * runs, so the merge gives the same order.
+ */
+static gboolean
+early_spill(KtSorter *s, GError **error)
+{
+    gsize n = s->group;
+    if (s->unsorted || n == 0 || (s->chain_open ? FALSE : s->runs->len > 0))
+        return TRUE;
+    sort_mem(s);
+    if (s->chain_open && !rec_less(&s->chain_last, &s->mem[0]))
+        return TRUE;
+    if (!spill_head(s, n, error))
+        return FALSE;
+    memmove(s->mem, s->mem + n, (s->mem_len - n) * sizeof(KtRecord));
+    s->mem_len -= n;
+    s->group = 0;
+    s->ties = FALSE;
+    range_start(&s->range, &s->mem[0]);
+    for (gsize i = 1; i < s->mem_len; i++)
+        range_add(&s->range, &s->mem[i]);
     return TRUE;
 }
 
@@ -591,12 +358,22 @@ tie_slot(KtSorter *s, const KtRecord *rec)
     return &s->mem[j];
 }
 
+/* What kt_sorter_add does every KT_SEGMENT records: spill a full run, else perhaps a
+ * segment (early_spill). Out of line, to keep the usual add short. */
+static G_GNUC_NO_INLINE gboolean
+add_check(KtSorter *s, GError **error)
+{
+    gboolean ok = s->mem_len == s->cap ? spill(s, error) : early_spill(s, error);
+    set_check(s);
+    return ok;
+}
+
 gboolean
 kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
 {
     if (G_UNLIKELY(s->mem == NULL))
         s->mem = g_new(KtRecord, s->cap);
-    if (s->mem_len == s->cap && !spill(s, error))
+    if (G_UNLIKELY(s->mem_len == s->check_at) && !add_check(s, error))
         return FALSE;
     KtRecord *slot = &s->mem[s->mem_len];
     if (s->mem_len > 0) {
@@ -623,6 +400,8 @@ kt_sorter_spill(KtSorter *s, gsize min_records, GError **error)
 {
     if (s->mem_len > 0 && s->mem_len >= min_records && !spill(s, error))
         return FALSE;
+    if (!chain_close(s, error))
+        return FALSE;
     if (s->mem_len == 0) {
         g_free(s->mem);
         s->mem = NULL;
@@ -640,7 +419,6 @@ mapped_vals(KtRun *run, const KtSorterMap *m)
     } ids[] = { { KT_F_KEY, KT_SPACE_KEY }, { KT_F_PRINCIPAL, KT_SPACE_PRINCIPAL },
                 { KT_F_SOURCE, KT_SPACE_SOURCE }, { KT_F_OP, KT_SPACE_OP },
                 { KT_F_UA, KT_SPACE_UA } };
-    run->vals = run->pack;
     for (gsize i = 0; i < G_N_ELEMENTS(ids); i++) {
         guint32 hi = 0;
         for (guint32 id = 0; id < m->n_ids[ids[i].space]; id++)
@@ -662,7 +440,7 @@ mapped_vals(KtRun *run, const KtSorterMap *m)
 gboolean
 kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
 {
-    gboolean ok = TRUE;
+    gboolean ok = chain_finish(src, error);
     for (gsize i = 0; i < src->mem_len && ok; i++) {
         KtRecord r = src->mem[i];
         map_record(map, &r);
@@ -670,6 +448,7 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
     }
     src->mem_len = 0;
     src->unsorted = src->ties = FALSE;
+    set_check(src);
     g_free(src->mem);
     src->mem = NULL;
     if (!ok) {
@@ -699,42 +478,40 @@ kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError **error)
 gboolean
 kt_sorter_drain(KtSorter *s, KtRecordFn fn, gpointer ud, GError **error)
 {
-    /* a large in-memory run is spilled first and its buffer freed, so that it does not
-     * stay resident while the engine grows during the merge; without a temporary
-     * directory it is merged from memory as before */
-    if (s->mem_len >= KT_SEAL_MIN) {
+    /* the open chain joins the spilled runs; a large in-memory run is spilled first and
+     * its buffer freed, so that it does not stay resident while the engine grows during
+     * the merge; without a temporary directory it is merged from memory as before */
+    gboolean ok = chain_finish(s, error);
+    if (ok && s->mem_len >= KT_SEAL_MIN) {
         GError *local = NULL;
-        if (!kt_sorter_spill(s, KT_SEAL_MIN, &local))
-            g_error_free(local);
+        sort_mem(s);
+        if (spill_head(s, s->mem_len, &local) && chain_finish(s, &local)) {
+            s->mem_len = 0;
+            s->unsorted = s->ties = FALSE;
+            set_check(s);
+            g_free(s->mem);
+            s->mem = NULL;
+            if (s->runs->len >= KT_MAX_FANIN)
+                cascade_smallest(s, KT_MAX_FANIN / 2, &local);
+        }
+        g_clear_error(&local);
     }
     sort_mem(s);
-    gboolean ok;
-    if (s->runs->len == 0) {
+    if (!ok) {
+        /* nothing is handed over */
+    } else if (s->runs->len == 0) {
         for (gsize i = 0; i < s->mem_len; i++)
             fn(ud, &s->mem[i]);
         ok = TRUE;
     } else {
-        ok = merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
+        ok = kt_order_merge_runs(s, 0, s->runs->len, s->mem, s->mem_len, fn, ud, error);
     }
     close_runs(s);
     s->mem_len = 0;
     s->unsorted = s->ties = FALSE;
+    set_check(s);
     s->total = 0;
     g_free(s->mem);
     s->mem = NULL;
-    return ok;
-}
-
-gboolean
-kt_sorter_drain_batch(KtSorter *s, KtRecordBatchFn fn, gpointer ud, GError **error)
-{
-    KtBatcher *b = g_new(KtBatcher, 1);
-    b->fn = fn;
-    b->ud = ud;
-    b->n = 0;
-    gboolean ok = kt_sorter_drain(s, batch_put, b, error);
-    if (b->n > 0)
-        fn(ud, b->recs, b->n); /* the records before a read error too, as drain does */
-    g_free(b);
     return ok;
 }

@@ -1,6 +1,8 @@
 /* test-order.c - the ordering stage: in-memory sort, spilled runs, order independence. */
 #include "keytrail/order.h"
 
+#include "../../src/record/order-pack.h"
+
 typedef struct {
     GArray *got; /* KtRecord */
 } Collect;
@@ -216,6 +218,12 @@ test_round_trip(void)
     check_round_trip(5000, 40000, 23, time_ties);
     check_round_trip(5000, 40000, 24, time_increasing);
     check_round_trip(5000, 40000, 25, time_mostly);
+    /* in order: spilled in segments of one run as it comes (early_spill), groups of
+     * equal times and bursts of them kept whole; out of order after a while */
+    check_round_trip(0, 30000, 26, time_ties);
+    check_round_trip(0, 30000, 27, time_bursts);
+    check_round_trip(0, 30000, 28, time_increasing);
+    check_round_trip(20000, 60000, 29, time_mostly);
     /* more runs than one merge takes: a cascade first */
     check_round_trip(10, 1500, 16, time_mostly);
     check_round_trip(10, 1500, 17, time_random);
@@ -307,6 +315,94 @@ test_absorb(void)
     check_absorb(4, 20, 700, 23);   /* 140 runs: the smallest are merged first */
 }
 
+/* A random value of at most @bits bits (0-64). */
+static guint64
+rand_bits(GRand *rnd, guint bits)
+{
+    guint64 v = ((guint64)g_rand_int(rnd) << 32) | g_rand_int(rnd);
+    return bits == 0 ? 0 : bits >= 64 ? v : v & (((guint64)1 << bits) - 1);
+}
+
+/* Records whose fields have random widths, in time order, packed by kt_pack_many and by
+ * pack_put and unpacked by kt_unpack_many and by pack_get: the same bytes and records
+ * (the byte shuffles for packed records of up to KT_PACK_SLACK bytes, the field-by-field
+ * path beyond). */
+static void
+check_pack_many(GRand *rnd, guint n)
+{
+    guint bits[8];
+    for (int i = 0; i < 8; i++)
+        bits[i] = g_rand_int_range(rnd, 0, 4) == 0 ? 0 : g_rand_int_range(rnd, 1, 20);
+    bits[g_rand_int_range(rnd, 0, 8)] = g_rand_int_range(rnd, 0, 65); /* sometimes wide */
+    KtRecord *r = g_new0(KtRecord, n), *back = g_new0(KtRecord, n);
+    gint64 t = g_rand_boolean(rnd) ? -(gint64)rand_bits(rnd, 40) : (gint64)rand_bits(rnd, 41);
+    KtRunRange g;
+    for (guint i = 0; i < n; i++) {
+        r[i].time_ms = t += (gint64)rand_bits(rnd, bits[0] % 33);
+        r[i].bytes = g_rand_int_range(rnd, 0, 8) == 0 ? -1 : (gint64)rand_bits(rnd, bits[1] % 63);
+        r[i].line = rand_bits(rnd, bits[2]);
+        r[i].tiebreak = rand_bits(rnd, bits[3]);
+        r[i].key = (guint32)rand_bits(rnd, MIN(bits[4], 32));
+        r[i].principal = (guint32)rand_bits(rnd, MIN(bits[5], 32));
+        r[i].source = (guint32)rand_bits(rnd, MIN(bits[6], 32));
+        r[i].op = (guint32)rand_bits(rnd, MIN(bits[7], 32));
+        r[i].ua = (guint32)rand_bits(rnd, 3);
+        r[i].input = (guint32)rand_bits(rnd, MIN(bits[2], 32));
+        r[i].reserved = g_rand_int_range(rnd, 0, 16) == 0 ? (guint32)rand_bits(rnd, bits[5]) : 0;
+        r[i].status = (guint16)rand_bits(rnd, MIN(bits[6], 16));
+        r[i].outcome = (guint8)rand_bits(rnd, 3);
+        r[i].flags = (guint8)rand_bits(rnd, MIN(bits[7], 8));
+        if (i == 0)
+            range_start(&g, &r[i]);
+        else
+            range_add(&g, &r[i]);
+    }
+    KtPack k;
+    pack_reset(&k);
+    pack_range(&k, &g, &r[0], &r[n - 1]);
+    pack_finish(&k);
+    gsize len = n * k.size + KT_PACK_SLACK;
+    guint8 *a = g_malloc0(len), *b = g_malloc0(len);
+    kt_pack_many(&k, a, r, n);
+    for (guint i = 0; i < n; i++)
+        pack_put(&k, b + i * k.size, &r[i]);
+    g_assert_cmpmem(a, n * k.size, b, n * k.size);
+    kt_unpack_many(&k, a, back, n);
+    g_assert_cmpmem(back, n * sizeof(KtRecord), r, n * sizeof(KtRecord));
+    for (guint i = 0; i < n; i++) {
+        pack_get(&k, a + i * k.size, &back[i]);
+        g_assert_cmpmem(&back[i], sizeof(KtRecord), &r[i], sizeof(KtRecord));
+    }
+    g_free(a);
+    g_free(b);
+    g_free(r);
+    g_free(back);
+}
+
+static void
+test_pack_many(void)
+{
+    GRand *rnd = g_rand_new_with_seed(31);
+    guint shuffled = 0;
+    for (int i = 0; i < 2000; i++)
+        check_pack_many(rnd, g_rand_int_range(rnd, 1, 40));
+    for (int i = 0; i < 200; i++) {
+        /* count the cases the shuffles take, so that the test covers them */
+        KtPack k = { 0 };
+        for (int f = 0; f < KT_F_COUNT; f++)
+            k.width[f] = (guint8)g_rand_int_range(rnd, 0, f >= KT_F_KEY ? 5 : 9);
+        for (int f = 0; f < KT_F_COUNT; f++) {
+            k.off[f] = (guint8)k.size;
+            k.size += k.width[f];
+        }
+        kt_pack_shuffles(&k);
+        shuffled += k.shuf_ok;
+        g_assert_true(k.shuf_ok == (k.size <= KT_PACK_SLACK));
+    }
+    g_assert_cmpuint(shuffled, >, 20);
+    g_rand_free(rnd);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -318,5 +414,6 @@ main(int argc, char **argv)
     g_test_add_func("/order/drain-spills-large-run", test_drain_spills_large_run);
     g_test_add_func("/order/absorb", test_absorb);
     g_test_add_func("/order/round-trip", test_round_trip);
+    g_test_add_func("/order/pack-many", test_pack_many);
     return g_test_run();
 }
