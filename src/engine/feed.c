@@ -481,6 +481,10 @@ prefetch_entity(const KtEngine *e, const KtRecord *rec)
     const KtEntity *ent = entity_peek(e, rec);
     if (ent == NULL)
         return;
+    /* unrolled: a loop of ten prefetches spent more instructions on counting than on them */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 16
+#endif
     for (gsize off = 0; off < sizeof(KtEntity); off += 64)
         prefetch((const char *)ent + off);
 }

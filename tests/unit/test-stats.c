@@ -218,6 +218,47 @@ test_select_u32(void)
     g_rand_free(r);
 }
 
+/* Selection near a hint against sorting: hints at, next to and far from the answer's
+ * rank, between values and outside their range, on the value kinds of select-u32. */
+static void
+test_select_u32_near(void)
+{
+    GRand *r = g_rand_new_with_seed(12);
+    for (int round = 0; round < 400; round++) {
+        gsize n = round < 20 ? (gsize)round + 1 : (gsize)g_rand_int_range(r, 1, 700);
+        guint32 *v = g_new(guint32, n), *w = g_new(guint32, n), *sorted = g_new(guint32, n);
+        for (gsize i = 0; i < n; i++) {
+            switch (round % 4) {
+            case 0: v[i] = (guint32)g_rand_int_range(r, 0, 4); break;
+            case 1: v[i] = (guint32)g_rand_int_range(r, 1, 300); break;
+            case 2: {
+                float f = (float)(g_rand_double(r) * 1e7);
+                memcpy(&v[i], &f, sizeof(f));
+                break;
+            }
+            default: v[i] = g_rand_boolean(r) ? g_rand_int(r) : G_MAXUINT32 - (guint32)(i % 3);
+            }
+            sorted[i] = v[i];
+        }
+        qsort(sorted, n, sizeof(guint32), cmp_u32);
+        for (int t = 0; t < 40; t++) {
+            gsize k = (gsize)g_rand_int_range(r, 0, (gint32)n);
+            gsize near = (gsize)CLAMP((gint64)k + g_rand_int_range(r, -30, 31), 0, (gint64)n - 1);
+            guint32 hint = sorted[near];
+            if (t % 4 == 1)
+                hint += (guint32)g_rand_int_range(r, -2, 3); /* between values, may wrap */
+            else if (t % 4 == 2)
+                hint = t % 8 == 2 ? 0 : G_MAXUINT32;
+            memcpy(w, v, n * sizeof(guint32));
+            g_assert_cmpuint(kt_stats_select_u32_near(w, n, k, hint), ==, sorted[k]);
+        }
+        g_free(v);
+        g_free(w);
+        g_free(sorted);
+    }
+    g_rand_free(r);
+}
+
 static void
 test_concentration(void)
 {
@@ -298,6 +339,7 @@ main(int argc, char **argv)
     g_test_add_func("/stats/quantile", test_quantile);
     g_test_add_func("/stats/quantile-random", test_quantile_random);
     g_test_add_func("/stats/select-u32", test_select_u32);
+    g_test_add_func("/stats/select-u32-near", test_select_u32_near);
     g_test_add_func("/stats/concentration", test_concentration);
     g_test_add_func("/stats/concentration-random", test_concentration_random);
     return g_test_run();
