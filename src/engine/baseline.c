@@ -359,7 +359,8 @@ kt_timeline_move(KtEntity *ent, gint64 ms)
 void
 kt_baseline_new_hour(KtEngine *e, KtEntity *ent, gint64 hour)
 {
-    kt_detect_refresh(e, ent);
+    if (ent->spike_req_anom >= 0 || ent->spike_bytes_anom >= 0)
+        kt_detect_refresh(e, ent); /* else it has no spike of this hour to rewrite */
     ring_push(e, ent);
     ent->cur_hour = hour;
     ent->cur_req = ent->cur_fail = 0;
