@@ -243,7 +243,8 @@ test_select_u32_near(void)
         qsort(sorted, n, sizeof(guint32), cmp_u32);
         for (int t = 0; t < 40; t++) {
             gsize k = (gsize)g_rand_int_range(r, 0, (gint32)n);
-            gsize near = (gsize)CLAMP((gint64)k + g_rand_int_range(r, -30, 31), 0, (gint64)n - 1);
+            gint64 off = (gint64)k + g_rand_int_range(r, -30, 31); /* CLAMP() evaluates twice */
+            gsize near = (gsize)CLAMP(off, 0, (gint64)n - 1);
             guint32 hint = sorted[near];
             if (t % 4 == 1)
                 hint += (guint32)g_rand_int_range(r, -2, 3); /* between values, may wrap */
