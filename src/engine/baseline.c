@@ -116,7 +116,18 @@ kt_cnt_set(KtEntity *ent, guint i, guint32 v)
 static guint32
 ring_slot(gint64 hour)
 {
+    if (hour >= 0) /* every hour since 1970: one remainder */
+        return (guint32)(hour % KT_RING_HOURS);
     return (guint32)(((hour % KT_RING_HOURS) + KT_RING_HOURS) % KT_RING_HOURS);
+}
+
+/* The slot @delta hours from @slot: ring_slot(hour + @delta) for the hour of @slot, with
+ * a remainder of @delta only (none for a constant). */
+static guint32
+slot_add(guint32 slot, int delta)
+{
+    int s = (int)slot + delta % KT_RING_HOURS;
+    return (guint32)(s < 0 ? s + KT_RING_HOURS : s >= KT_RING_HOURS ? s - KT_RING_HOURS : s);
 }
 
 /* Last hour whose count may enter the history: frozen at the leak time. */
@@ -255,9 +266,11 @@ kt_ring_push(KtEntity *ent, gint64 h, guint32 req, float bytes)
     }
     if (ent->ring_dense != NULL) {
         gint64 from = MAX(ent->ring_last_hour + 1, h - KT_RING_HOURS + 1);
+        guint32 slot = ring_slot(from);
         for (gint64 z = from; z < h; z++) {
-            ent->ring_dense[ring_slot(z)] = 0;
-            dense_bytes(ent)[ring_slot(z)] = 0;
+            ent->ring_dense[slot] = 0;
+            dense_bytes(ent)[slot] = 0;
+            slot = slot_add(slot, 1);
         }
     } else {
         sparse_expire(ent, h - KT_RING_HOURS + 1);
@@ -316,25 +329,6 @@ kt_ring_next(KtRingIter *it, gint64 *hour, guint32 *req, float *bytes)
     return FALSE;
 }
 
-/* Count and bytes of @hour of the window (0 when none). */
-static void
-ring_get(const KtEntity *ent, gint64 hour, double *req, double *bytes)
-{
-    if (ent->ring_dense != NULL) {
-        *req = ent->ring_dense[ring_slot(hour)];
-        *bytes = dense_bytes(ent)[ring_slot(hour)];
-        return;
-    }
-    *req = *bytes = 0;
-    if (hour > ent->ring_last_hour || ent->ring_last_hour - hour >= KT_RING_HOURS)
-        return;
-    guint32 i = sparse_lower(ent, hour);
-    if (i < ent->ring_n && sparse_hour(ent, &ent->ring_hours[i]) == hour) {
-        *req = ent->ring_hours[i].req;
-        *bytes = ent->ring_hours[i].bytes;
-    }
-}
-
 /* Timeline: KT_TIMELINE_BUCKETS buckets from the first record; when the next record
  * falls past the last bucket, pairs are merged and the width doubles. */
 void
@@ -365,7 +359,8 @@ kt_timeline_move(KtEntity *ent, gint64 ms)
 void
 kt_baseline_new_hour(KtEngine *e, KtEntity *ent, gint64 hour)
 {
-    kt_detect_refresh(e, ent);
+    if (ent->spike_req_anom >= 0 || ent->spike_bytes_anom >= 0)
+        kt_detect_refresh(e, ent); /* else it has no spike of this hour to rewrite */
     ring_push(e, ent);
     ent->cur_hour = hour;
     ent->cur_req = ent->cur_fail = 0;
@@ -474,22 +469,23 @@ kt_baseline_hour_share(KtEntity *ent, int how)
 }
 
 /* The median of @v[0..@n) as kt_stats_quantile(.., 0.5) picks it (nearest rank), 0 when
- * @n is 0; reorders @v. */
+ * @n is 0; @hint is the last median, probably equal or near (reorders @v). */
 static guint32
-median_u32(guint32 *v, gsize n)
+median_u32(guint32 *v, gsize n, guint32 hint)
 {
     if (n == 0)
         return 0;
     gsize rank = (gsize)ceil(0.5 * (double)n); /* 1-based nearest rank */
-    return kt_stats_select_u32(v, n, MAX(rank, (gsize)1) - 1);
+    return kt_stats_select_u32_near(v, n, MAX(rank, (gsize)1) - 1, hint);
 }
 
 /* Medians of the non-zero learned hours of the history (0 when none): of the request
- * counts into *@med_req, of the byte sums into *@med_bytes. One pass over the history,
- * in slot order (a median does not depend on the order); request counts are selected as
- * integers and byte sums by their float bits (positive floats order as their bit
- * patterns), which picks the same element as selecting the doubles, at a fraction of
- * the cost. */
+ * counts into *@med_req, of the byte sums into *@med_bytes, each given its last value as
+ * the hint (one day of hours changes a median of up to 672 by a few ranks at most). One
+ * pass over the history, in slot order (a median does not depend on the order); request
+ * counts are selected as integers and byte sums by their float bits (positive floats
+ * order as their bit patterns; a last median of bytes is such a float or 0), which picks
+ * the same element as selecting the doubles, at a fraction of the cost. */
 static void
 medians_nonzero(const KtEntity *ent, double *med_req, double *med_bytes)
 {
@@ -520,8 +516,13 @@ medians_nonzero(const KtEntity *ent, double *med_req, double *med_bytes)
             slot = slot + 1 == KT_RING_HOURS ? 0 : slot + 1;
         }
     }
-    *med_req = (double)median_u32(req, nr);
-    guint32 m = median_u32(bytes, nb);
+    /* a last median outside what the types hold (a loaded state) is only a poor hint */
+    guint32 hint_req = *med_req >= 0 && *med_req <= G_MAXUINT32 ? (guint32)*med_req : 0;
+    float hf = *med_bytes > 0 && *med_bytes <= G_MAXFLOAT ? (float)*med_bytes : 0.0f;
+    guint32 hint_bytes;
+    memcpy(&hint_bytes, &hf, sizeof(hint_bytes));
+    *med_req = (double)median_u32(req, nr, hint_req);
+    guint32 m = median_u32(bytes, nb, hint_bytes);
     float f;
     memcpy(&f, &m, sizeof(f));
     *med_bytes = nb > 0 ? (double)f : 0.0;
@@ -570,6 +571,7 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
         sbytes[3 * (k - 1) + d + 1] = ent->ring_hours[i].bytes;
     }
     gsize n = 0;
+    guint32 slot_h = ring_slot(h);
     for (int k = 1; k <= KT_RING_HOURS / 24; k++) {
         for (int d = -1; d <= 1; d++) {
             gint64 hh = h - 24 * (gint64)k + d;
@@ -580,7 +582,9 @@ seasonal_samples(const KtEngine *e, const KtEntity *ent, double *req, double *by
                 req[n] = sreq[3 * (k - 1) + d + 1];
                 bytes[n] = sbytes[3 * (k - 1) + d + 1];
             } else if (hh <= ent->ring_last_hour) {
-                ring_get(ent, hh, &req[n], &bytes[n]);
+                guint32 slot = slot_add(slot_h, -24 * k + d); /* ring_get(hh), dense */
+                req[n] = ent->ring_dense[slot];
+                bytes[n] = dense_bytes(ent)[slot];
             }
             n++;
         }

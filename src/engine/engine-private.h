@@ -338,6 +338,13 @@ typedef struct {
 } KtThrMemo;
 #define KT_THR_MEMO 4096
 
+/* The network and range ids of one IPv4 /24 (key: the 24 prefix bits + 1, 0 = empty). */
+typedef struct {
+    guint32 key;
+    guint32 net, wide;
+} KtNetMemo;
+#define KT_NET_MEMO 4096
+
 struct _KtEngine {
     KtEngineConfig cfg;       /* lists deep-copied */
     KtDict *dict;             /* borrowed */
@@ -356,6 +363,9 @@ struct _KtEngine {
     guint n_revoked;          /* size of revoked (fixed at creation) */
     KtThrMemo *thr_memo;      /* KT_THR_MEMO spike thresholds by the bits of lambda,
                                  direct-mapped (bounded: lambdas keep changing) */
+    KtNetMemo *net_memo;      /* KT_NET_MEMO /24s, direct-mapped: a new IPv4 source of a
+                                 known /24 is classified without formatting and interning
+                                 its network and range texts again */
     /* hour-of-week cache: the last 15-minute slot asked for, and its times in ms
        [how_lo, how_hi) (empty when not representable) */
     gint64 how_slot;

@@ -116,6 +116,7 @@ kt_engine_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser *tp)
     e->how_lo = 1; /* empty */
     e->how_hi = 0;
     e->thr_memo = g_new0(KtThrMemo, KT_THR_MEMO);
+    e->net_memo = g_new0(KtNetMemo, KT_NET_MEMO);
     e->anoms = g_ptr_array_new_with_free_func((GDestroyNotify)kt_anom_free);
     e->incs = g_ptr_array_new_with_free_func((GDestroyNotify)kt_incident_free);
     e->first_ms = G_MAXINT64;
@@ -154,6 +155,7 @@ kt_engine_free(KtEngine *e)
     g_array_free(e->key_revoked, TRUE);
     g_hash_table_destroy(e->revoked);
     g_free(e->thr_memo);
+    g_free(e->net_memo);
     if (e->cfg.allow_cidrs != NULL)
         g_array_free(e->cfg.allow_cidrs, TRUE);
     if (e->cfg.bad_cidrs != NULL)
@@ -227,6 +229,26 @@ format_v4_prefix(const guint8 b[4], int keep, const char *bits, char *buf)
     strcpy(o, bits);
 }
 
+/* The ids of the /24 network and the /16 range of IPv4 address @b, interned; a /24 seen
+ * before (50,000 sources of the bench log fall in ~1,600) is answered by the memo, which
+ * holds the ids the same texts were interned as (texts are never removed). */
+static void
+classify_v4_nets(KtEngine *e, const guint8 b[4], guint32 *net, guint32 *wide)
+{
+    guint32 p24 = (guint32)b[0] << 16 | (guint32)b[1] << 8 | b[2];
+    KtNetMemo *m = &e->net_memo[(p24 * 2654435761u) >> 20]; /* 12 bits */
+    if (m->key != p24 + 1) {
+        char buf[KT_ADDR_TEXT_MAX + 8], wbuf[KT_ADDR_TEXT_MAX + 8];
+        format_v4_prefix(b, 3, "24", buf);
+        format_v4_prefix(b, 2, "16", wbuf);
+        m->key = p24 + 1;
+        m->net = kt_engine_intern(e, buf);
+        m->wide = kt_engine_intern(e, wbuf);
+    }
+    *net = m->net;
+    *wide = m->wide;
+}
+
 static void
 classify_source(KtEngine *e, guint32 src, KtSrcInfo *info)
 {
@@ -237,21 +259,19 @@ classify_source(KtEngine *e, guint32 src, KtSrcInfo *info)
     if (strlen(text) > KT_CLIP_BUF - 4)
         fl |= KT_SRC_LONG;
     if (a->family == KT_ADDR_V4 || a->family == KT_ADDR_V6) {
-        char buf[KT_ADDR_TEXT_MAX + 8];
         fl |= KT_SRC_IP;
-        char wbuf[KT_ADDR_TEXT_MAX + 8];
         if (a->family == KT_ADDR_V4) {
-            format_v4_prefix(a->bytes, 3, "24", buf);
-            format_v4_prefix(a->bytes, 2, "16", wbuf);
+            classify_v4_nets(e, a->bytes, &net, &wide);
         } else {
+            char buf[KT_ADDR_TEXT_MAX + 8], wbuf[KT_ADDR_TEXT_MAX + 8];
             kt_addr_network(a, buf);
             KtAddr m;
             kt_addr_mask(a, 32, &m);
             kt_addr_format(&m, wbuf);
             g_strlcat(wbuf, "/32", sizeof(wbuf));
+            net = kt_engine_intern(e, buf);
+            wide = kt_engine_intern(e, wbuf);
         }
-        net = kt_engine_intern(e, buf);
-        wide = kt_engine_intern(e, wbuf);
         if (cidr_list_contains(e->cfg.allow_cidrs, a))
             fl |= KT_SRC_ALLOW;
         if (cidr_list_contains(e->cfg.bad_cidrs, a))

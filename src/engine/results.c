@@ -521,6 +521,6 @@ kt_engine_memory(const KtEngine *e, KtEngineMemory *m)
                e->op_class->len + sizeof(gint64) * e->key_revoked->len;
     for (guint i = 0; i < e->strs->len; i++)
         m->other += sizeof(gpointer) * 3 + str_bytes(g_ptr_array_index(e->strs, i));
-    m->other += sizeof(KtThrMemo) * KT_THR_MEMO;
+    m->other += sizeof(KtThrMemo) * KT_THR_MEMO + sizeof(KtNetMemo) * KT_NET_MEMO;
     return m->entities + m->value_sets + m->rings + m->incidents + m->anomalies + m->other;
 }

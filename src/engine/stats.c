@@ -7,6 +7,9 @@
 #include "stats.h"
 
 #include <math.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 /* Terms are summed until they fall below this fraction of the running sum. */
 #define KT_STATS_EPS 1e-17
@@ -233,21 +236,22 @@ kt_stats_quantile(double *v, gsize n, double q)
  * bit above the highest bit in which those two differ; a histogram of the next (up to) 8
  * bits below that prefix finds the digit of the k-th smallest, the values with that digit
  * are kept (in place) and the search goes on in their lower bits. Each round fixes at
- * least one more bit, so there are at most 4 rounds, of 3 linear passes without data-
- * dependent swaps (a quickselect on the 672 hours of a ring costs about twice as much).
- * The k-th smallest is one value, so the result is the same as by any other selection.
+ * least one more bit, so there are at most 4 rounds, of 2 linear passes without data-
+ * dependent swaps (the pass that keeps the values also takes their minimum and maximum
+ * for the next round; a quickselect on the 672 hours of a ring costs about twice as
+ * much). A round whose digit reaches bit 0 fixes every bit: the answer is the shared
+ * prefix and that digit, without keeping the values. The k-th smallest is one value, so
+ * the result is the same as by any other selection.
  */
 guint32
 kt_stats_select_u32(guint32 *v, gsize n, gsize k)
 {
-    for (;;) {
-        guint32 lo = v[0], hi = v[0];
-        for (gsize i = 1; i < n; i++) {
-            lo = MIN(lo, v[i]);
-            hi = MAX(hi, v[i]);
-        }
-        if (lo == hi)
-            return lo;
+    guint32 lo = v[0], hi = v[0];
+    for (gsize i = 1; i < n; i++) {
+        lo = MIN(lo, v[i]);
+        hi = MAX(hi, v[i]);
+    }
+    while (lo != hi) {
         int bits = (int)g_bit_storage(lo ^ hi); /* the values differ in bits [0, bits) */
         int shift = MAX(bits - 8, 0);
         guint32 cnt[256] = { 0 };
@@ -258,14 +262,96 @@ kt_stats_select_u32(guint32 *v, gsize n, gsize k)
             k -= cnt[d];
             d++;
         }
+        if (shift == 0) /* bits <= 8: the digit is all the bits in which values differ */
+            return (lo & ~(guint32)0xFF) | d;
         gsize m = 0;
+        guint32 nlo = G_MAXUINT32, nhi = 0;
         for (gsize i = 0; i < n; i++) {
             guint32 x = v[i];
+            gboolean keep = ((x >> shift) & 0xFF) == d;
             v[m] = x;
-            m += ((x >> shift) & 0xFF) == d;
+            m += keep;
+            nlo = keep && x < nlo ? x : nlo;
+            nhi = keep && x > nhi ? x : nhi;
         }
         n = m;
+        lo = nlo;
+        hi = nhi;
     }
+    return lo;
+}
+
+/* Most values kt_stats_select_u32_near() keeps in its buffer (the rank distance it
+ * handles without a full selection, plus one). */
+#define KT_NEAR_MAX 24
+
+/*
+ * The k-th smallest when @hint is probably that value or near it in rank (the median of
+ * a history that changed a little since the last one). A counting pass gives the ranks
+ * that values equal to @hint occupy, [lt, lt + eq); when k falls among them the answer is
+ * @hint. Otherwise it is the (d+1)-th value below @hint counting down (k < lt, d = lt - 1
+ * - k) or above it counting up (d = k - lt - eq), found in one more pass that keeps the
+ * d + 1 nearest values on that side in a small sorted buffer; a far rank (d + 1 >
+ * KT_NEAR_MAX) takes kt_stats_select_u32(). Each way gives the k-th smallest, one value.
+ */
+/* The number of values of @v[0..@n) below @hint into *@lt and equal to it into *@eq;
+ * with SSE2 four at a time (unsigned order by signed compares of the values with the top
+ * bit flipped; a compare gives -1 per true lane, subtracted from the counts). */
+static void
+count_around(const guint32 *v, gsize n, guint32 hint, gsize *lt, gsize *eq)
+{
+    gsize i = 0, l = 0, q = 0;
+#ifdef __SSE2__
+    const __m128i flip = _mm_set1_epi32((int)0x80000000u);
+    const __m128i h = _mm_set1_epi32((int)hint), hf = _mm_xor_si128(h, flip);
+    __m128i cl = _mm_setzero_si128(), cq = _mm_setzero_si128();
+    for (; i + 4 <= n && n <= G_MAXUINT32; i += 4) { /* a lane counts at most n / 4 */
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(v + i));
+        cl = _mm_sub_epi32(cl, _mm_cmplt_epi32(_mm_xor_si128(x, flip), hf));
+        cq = _mm_sub_epi32(cq, _mm_cmpeq_epi32(x, h));
+    }
+    guint32 a[4], b[4];
+    _mm_storeu_si128((__m128i *)(void *)a, cl);
+    _mm_storeu_si128((__m128i *)(void *)b, cq);
+    l = (gsize)a[0] + a[1] + a[2] + a[3];
+    q = (gsize)b[0] + b[1] + b[2] + b[3];
+#endif
+    for (; i < n; i++) {
+        l += v[i] < hint;
+        q += v[i] == hint;
+    }
+    *lt = l;
+    *eq = q;
+}
+
+guint32
+kt_stats_select_u32_near(guint32 *v, gsize n, gsize k, guint32 hint)
+{
+    gsize lt, eq;
+    count_around(v, n, hint, &lt, &eq);
+    if (k >= lt && k < lt + eq)
+        return hint;
+    gboolean below = k < lt;
+    gsize m = below ? lt - k : k - lt - eq + 1; /* values to keep; the answer is the last */
+    if (m > KT_NEAR_MAX)
+        return kt_stats_select_u32(v, n, k);
+    /* buf[0..have): the nearest values to @hint on its side, nearest first; the key is the
+     * distance from @hint, so both sides share one loop */
+    guint32 buf[KT_NEAR_MAX];
+    gsize have = 0;
+    for (gsize i = 0; i < n; i++) {
+        guint32 x = v[i];
+        if (below ? x >= hint : x <= hint)
+            continue;
+        guint32 dist = below ? hint - x : x - hint;
+        if (have == m && dist >= buf[m - 1])
+            continue;
+        gsize j = have < m ? have++ : m - 1;
+        for (; j > 0 && buf[j - 1] > dist; j--)
+            buf[j] = buf[j - 1];
+        buf[j] = dist;
+    }
+    return below ? hint - buf[m - 1] : hint + buf[m - 1];
 }
 
 /* kt_stats_concentration() by selecting the largest bins one by one (@v: a copy of the

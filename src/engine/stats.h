@@ -24,6 +24,9 @@ double kt_stats_quantile(double *v, gsize n, double q);
 /* The @k-th smallest (0-based, @k < @n) of @v[0..@n); reorders @v. */
 guint32 kt_stats_select_u32(guint32 *v, gsize n, gsize k);
 
+/* kt_stats_select_u32(), faster when @hint is the answer or near it in rank. */
+guint32 kt_stats_select_u32_near(guint32 *v, gsize n, gsize k, guint32 hint);
+
 /* Number of largest bins of @bins[0..@n) needed to hold at least @share of their
  * total (0 when the total is 0). */
 guint kt_stats_concentration(const guint64 *bins, gsize n, double share);

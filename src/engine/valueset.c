@@ -427,21 +427,37 @@ kt_valset_prune(KtValSet *s, gint64 cutoff_ms)
     KtVal tv[KT_VALSET_VIRTUAL];
     KtValExtra tx[KT_VALSET_VIRTUAL];
     KtTab t = s->ccap != 0 ? expand(s, tv, tx) : table_of(s);
-    /* Removal shifts entries backwards, so rescan a slot after removing from it. */
-    gint32 min_last = G_MAXINT32;
+    /* Removal shifts entries backwards, so rescan a slot after removing from it. A block
+     * whose bound is not below the cutoff has nothing to remove and is stepped over (its
+     * bound stands in for its values in min_last_h, a bound too); moves into a block lower
+     * its bound (tab_delete()), so it is current when the scan reaches the block. A
+     * scanned block gets its exact bound when the scan leaves it: removals only move
+     * values from later slots into the one being scanned (or, wrapping, out of block 0). */
+    gint64 min_ms = G_MAXINT64, blk_ms = G_MAXINT64; /* hour_of() keeps order */
     for (guint32 i = 0; i <= t.mask;) {
+        if (t.lb != NULL && i % KT_VALSET_BLOCK == 0 && t.lb[i / KT_VALSET_BLOCK] >= cutoff_ms) {
+            min_ms = MIN(min_ms, t.lb[i / KT_VALSET_BLOCK]);
+            i += KT_VALSET_BLOCK;
+            continue;
+        }
         KtVal *v = &t.v[i];
         if (v->id != 0 && v->last_ms < cutoff_ms) {
             tab_delete(s, &t, i);
-        } else {
-            if (v->id != 0)
-                min_last = MIN(min_last, hour_of(v->last_ms));
-            i++;
+            continue;
+        }
+        if (v->id != 0)
+            blk_ms = MIN(blk_ms, v->last_ms);
+        i++;
+        if (i % KT_VALSET_BLOCK == 0 || i > t.mask) { /* leaving a scanned block */
+            if (t.lb != NULL)
+                t.lb[(i - 1) / KT_VALSET_BLOCK] = blk_ms;
+            min_ms = MIN(min_ms, blk_ms);
+            blk_ms = G_MAXINT64;
         }
     }
     if (s->ccap != 0)
         compress(s, &t, G_MAXUINT32);
-    s->min_last_h = min_last;
+    s->min_last_h = min_ms == G_MAXINT64 ? G_MAXINT32 : hour_of(min_ms);
 }
 
 guint32

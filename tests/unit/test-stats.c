@@ -182,8 +182,29 @@ cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Radix selection against sorting: every rank, sizes 1 to 700, few distinct values (many
- * ties), small counts, float bit patterns, full 32-bit range. */
+/* Fills @v[0..@n) with values of kind @kind (0 to 4): few distinct values (many ties),
+ * small counts, float bit patterns, the full 32-bit range, values at the top bit's edge. */
+static void
+random_values(GRand *r, guint32 *v, gsize n, int kind)
+{
+    for (gsize i = 0; i < n; i++) {
+        switch (kind) {
+        case 0: v[i] = (guint32)g_rand_int_range(r, 0, 4); break;
+        case 1: v[i] = (guint32)g_rand_int_range(r, 1, 3000); break;
+        case 2: {
+            float f = (float)(g_rand_double(r) * 1e7);
+            memcpy(&v[i], &f, sizeof(f));
+            break;
+        }
+        case 3: v[i] = g_rand_int(r); break;
+        default: v[i] = g_rand_boolean(r) ? G_MAXUINT32 : 0x7fffffffu + (guint32)(i % 3);
+        }
+    }
+}
+
+/* Selection against sorting, sizes 1 to 700, the kinds of random_values(): radix
+ * selection at every rank (in steps), and selection near a hint with hints at, next to
+ * and far from the answer's rank, between values and outside their range. */
 static void
 test_select_u32(void)
 {
@@ -191,25 +212,24 @@ test_select_u32(void)
     for (int round = 0; round < 400; round++) {
         gsize n = round < 20 ? (gsize)round + 1 : (gsize)g_rand_int_range(r, 1, 700);
         guint32 *v = g_new(guint32, n), *w = g_new(guint32, n), *sorted = g_new(guint32, n);
-        for (gsize i = 0; i < n; i++) {
-            switch (round % 5) {
-            case 0: v[i] = (guint32)g_rand_int_range(r, 0, 4); break;
-            case 1: v[i] = (guint32)g_rand_int_range(r, 1, 3000); break;
-            case 2: {
-                float f = (float)(g_rand_double(r) * 1e7);
-                memcpy(&v[i], &f, sizeof(f));
-                break;
-            }
-            case 3: v[i] = g_rand_int(r); break;
-            default: v[i] = g_rand_boolean(r) ? G_MAXUINT32 : 0x7fffffffu + (guint32)(i % 3);
-            }
-            sorted[i] = v[i];
-        }
+        random_values(r, v, n, round % 5);
+        memcpy(sorted, v, n * sizeof(guint32));
         qsort(sorted, n, sizeof(guint32), cmp_u32);
         gsize step = MAX(n / 37, 1);
         for (gsize k = 0; k < n; k += (k + step < n ? step : MAX(n - 1 - k, 1))) {
             memcpy(w, v, n * sizeof(guint32));
             g_assert_cmpuint(kt_stats_select_u32(w, n, k), ==, sorted[k]);
+        }
+        for (int t = 0; t < 40; t++) {
+            gsize k = (gsize)g_rand_int_range(r, 0, (gint32)n);
+            gint64 off = (gint64)k + g_rand_int_range(r, -30, 31); /* CLAMP() evaluates twice */
+            guint32 hint = sorted[CLAMP(off, 0, (gint64)n - 1)];
+            if (t % 4 == 1)
+                hint += (guint32)g_rand_int_range(r, -2, 3); /* between values, may wrap */
+            else if (t % 4 == 2)
+                hint = t % 8 == 2 ? 0 : G_MAXUINT32;
+            memcpy(w, v, n * sizeof(guint32));
+            g_assert_cmpuint(kt_stats_select_u32_near(w, n, k, hint), ==, sorted[k]);
         }
         g_free(v);
         g_free(w);
