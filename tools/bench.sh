@@ -146,8 +146,20 @@ if [ "${BENCH_MEM:-1}" = 1 ]; then
         eval "rss_$m=$2"
         say "  $m.csv: $(count_events "$dir/$m.csv" "") events, $("$KT" scan -q --stats --output json "$dir/$m.csv" | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["files"][0]["distinct_keys"])') keys, $(cut -d, -f3 "$dir/$m.csv" | sort -u | wc -l) distinct IPs, $(awk -v k="$2" 'BEGIN{printf "%.1f", k/1024}') MB peak RSS, $1 CPU s"
     done
-    awk -v a="$rss_m1" -v b="$rss_m10r" -v c="$rss_m10" -v k="$rss_k100" 'BEGIN {
-        printf "  peak RSS m10r/m1 (same keys and values, 10x events; <= 1.10): %.2f %s\n", b/a, b/a <= 1.10 ? "MET" : "NOT MET"
+    # Findings are kept for the report (at most KT_MAX_ANOMALIES and KT_MAX_INCIDENTS): a log
+    # that repeats its attacks ten times has ~20x the findings, and their memory shows in
+    # the peak. The same two logs with every detector off keep the baselines only: the
+    # memory that would grow with events if anything did.
+    off=--disable=new_ip,new_network,new_user_agent,new_op,off_hours,volume_spike,error_burst,dormant_key,concurrent_use,known_bad,revoked_key
+    for m in m1 m10r; do
+        f=$("$KT" scan -q -j 1 --output json "$dir/$m.csv" | python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["incidents"]), len(d["anomalies"]))')
+        set -- $(runs=1 measure "'$KT' scan -q -j 1 --output json $off '$dir/$m.csv'")
+        eval "off_$m=$2"
+        say "  $m.csv: findings kept: ${f% *} incidents, ${f#* } anomalies; every detector off: $(awk -v k="$2" 'BEGIN{printf "%.1f", k/1024}') MB peak RSS"
+    done
+    awk -v a="$rss_m1" -v b="$rss_m10r" -v c="$rss_m10" -v k="$rss_k100" -v oa="$off_m1" -v ob="$off_m10r" 'BEGIN {
+        printf "  peak RSS m10r/m1 (same keys and values, 10x events; <= 1.10): %.2f %s\n", b/a, b/a <= 1.10 ? "MET" : "NOT MET (findings, above)"
+        printf "  peak RSS m10r/m1, every detector off (baselines only; <= 1.10): %.2f %s\n", ob/oa, ob/oa <= 1.10 ? "MET" : "NOT MET"
         printf "  peak RSS m10/m1 (10x events, 3.6x distinct IPs): %.2f\n", c/a
         printf "  100k keys: %.0f MB (well under 1 GB: %s)\n", k/1024, k/1024 < 500 ? "MET" : "NOT MET" }' | tee -a "$out"
 fi
