@@ -401,11 +401,36 @@ kt_dict_intern_source(KtDict *d, KtStrView s, gboolean *leading_zero)
     return id;
 }
 
-/* intern_fast, mapping a value unknown past the limit to "(other)". */
+/*
+ * intern_fast through a parser's id slot @slot (NULL: none, see KtInternHints). Why: the
+ * web log's request memo hits on nearly every line, and hashing the key and the
+ * operation and finding them again cost more than a third of the interning. What keeps
+ * it equal: a slot holds the id intern_fast gave for the same bytes in this dict, and
+ * a value's id and hash never change once it is interned, whatever the limits (they
+ * only stop new values); intern_fast's answer is kept only when it is the value's own
+ * id (not 0: empty, or unknown past the limit), so "(other)" is never remembered.
+ */
 static KT_INLINE guint32
-intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
+intern_hinted(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+              guint64 *hash)
 {
-    guint32 id = intern_fast(d, space, s, max_ids, hash);
+    guint32 id = slot != NULL ? *slot : 0;
+    if (id != 0) {
+        *hash = d->spaces[space].ents[id].hash;
+        return id;
+    }
+    id = intern_fast(d, space, s, max_ids, hash);
+    if (slot != NULL)
+        *slot = id;
+    return id;
+}
+
+/* intern_hinted, mapping a value unknown past the limit to "(other)". */
+static KT_INLINE guint32
+intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+             guint64 *hash)
+{
+    guint32 id = intern_hinted(d, space, s, slot, max_ids, hash);
     if (G_UNLIKELY(id == 0) && !kt_sv_empty(s))
         id = intern_fast(d, space, kt_sv("(other)"), G_MAXUINT32, hash);
     return id;
@@ -415,18 +440,27 @@ gboolean
 kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
                      guint64 *hash, gboolean *leading_zero)
 {
-    r->key = intern_fast(d, KT_SPACE_KEY, ev->key, lim->max_keys, &hash[KT_SPACE_KEY]);
+    KtInternHints *hn = ev->hints;
+    guint32 *key_slot = NULL, *op_slot = NULL;
+    if (hn != NULL && G_UNLIKELY(hn->dict == NULL))
+        hn->dict = d; /* the first write makes the slots this dict's */
+    if (hn != NULL && G_LIKELY(hn->dict == d)) {
+        key_slot = hn->key;
+        op_slot = hn->op;
+    }
+    r->key = intern_hinted(d, KT_SPACE_KEY, ev->key, key_slot, lim->max_keys,
+                           &hash[KT_SPACE_KEY]);
     if (r->key == 0)
         return FALSE;
     guint32 max = lim->max_values;
-    r->principal = intern_value(d, KT_SPACE_PRINCIPAL, ev->principal, max,
+    r->principal = intern_value(d, KT_SPACE_PRINCIPAL, ev->principal, NULL, max,
                                 &hash[KT_SPACE_PRINCIPAL]);
     r->source = source_fast(d, ev->source, max, leading_zero, &hash[KT_SPACE_SOURCE]);
     if (G_UNLIKELY(r->source == 0) && !kt_sv_empty(ev->source))
         r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
                                 &hash[KT_SPACE_SOURCE]);
-    r->op = intern_value(d, KT_SPACE_OP, ev->op, max, &hash[KT_SPACE_OP]);
-    r->ua = intern_value(d, KT_SPACE_UA, ev->ua, max, &hash[KT_SPACE_UA]);
+    r->op = intern_value(d, KT_SPACE_OP, ev->op, op_slot, max, &hash[KT_SPACE_OP]);
+    r->ua = intern_value(d, KT_SPACE_UA, ev->ua, NULL, max, &hash[KT_SPACE_UA]);
     return TRUE;
 }
 
