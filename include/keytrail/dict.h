@@ -67,7 +67,8 @@ typedef struct {
  * "(other)". Sets *@leading_zero when an IPv4 octet of the source had one. The key and
  * op ids come from @ev->hints' slots when they hold them for this dict (the same ids
  * and hashes a lookup gives: a value's id never changes), and the ids found for them
- * are written into slots still 0 (a value's own id only, never that of "(other)").
+ * are written into slots still 0 (a value's own id only, never that of "(other)");
+ * the ua slot's id is used when its text is the user agent's, else rewritten.
  */
 gboolean kt_dict_intern_event(KtDict *dict, const KtEventView *ev, const KtDictLimits *lim,
                               KtRecord *r, guint64 *hash, gboolean *leading_zero);

@@ -260,8 +260,9 @@ resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
  * lines' requests are memo hits). What keeps the ids right: a slot is offered only for
  * a value that is a function of the entry's bytes: the operation whenever the line has
  * the entry, the key only when it was read from the entry (query_source, key_in_query:
- * not a key from %u or a header); the memo clears both slots when it gives the entry to
- * another request. The parser feeds one ingest, so one dictionary (KtInternHints.dict
+ * not a key from %u or a header); the memo clears the slots when it gives the entry to
+ * another request. The user agent is not a function of the request, so its slot only
+ * guesses (see KtInternHints). The parser feeds one ingest, so one dictionary (KtInternHints.dict
  * checks it).
  */
 static inline KtInternHints *
@@ -271,6 +272,7 @@ entry_hints(KtClfParser *cp, const KtClfReq *rq)
         return NULL;
     cp->hints.key = rq->key_slot;
     cp->hints.op = &rq->ent->op_id;
+    cp->hints.ua = &rq->ent->ua_id; /* a guess, verified by the dictionary */
     return &cp->hints;
 }
 

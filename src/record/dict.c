@@ -436,17 +436,43 @@ intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_i
     return id;
 }
 
+/*
+ * intern_value with a guess at @s's id in @slot (NULL: none, see KtInternHints). Why:
+ * clients repeat their user agent with their requests, and comparing the guess's text
+ * costs half the recent cache's mix and probe. What keeps it equal: the guess is used
+ * only when its entry's text is @s (ids are unique per text), and any id intern_value
+ * gives is @s's or that of "(other)", whose text is not @s unless it is "(other)".
+ */
+static KT_INLINE guint32
+intern_guessed(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+               guint64 *hash)
+{
+    guint32 id = slot != NULL ? *slot : 0;
+    if (id != 0) {
+        const KtEntry *e = &d->spaces[space].ents[id];
+        if (e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len)) {
+            *hash = e->hash;
+            return id;
+        }
+    }
+    id = intern_value(d, space, s, NULL, max_ids, hash);
+    if (slot != NULL)
+        *slot = id;
+    return id;
+}
+
 gboolean
 kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
                      guint64 *hash, gboolean *leading_zero)
 {
     KtInternHints *hn = ev->hints;
-    guint32 *key_slot = NULL, *op_slot = NULL;
+    guint32 *key_slot = NULL, *op_slot = NULL, *ua_slot = NULL;
     if (hn != NULL && G_UNLIKELY(hn->dict == NULL))
         hn->dict = d; /* the first write makes the slots this dict's */
     if (hn != NULL && G_LIKELY(hn->dict == d)) {
         key_slot = hn->key;
         op_slot = hn->op;
+        ua_slot = hn->ua;
     }
     r->key = intern_hinted(d, KT_SPACE_KEY, ev->key, key_slot, lim->max_keys,
                            &hash[KT_SPACE_KEY]);
@@ -460,7 +486,7 @@ kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, 
         r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
                                 &hash[KT_SPACE_SOURCE]);
     r->op = intern_value(d, KT_SPACE_OP, ev->op, op_slot, max, &hash[KT_SPACE_OP]);
-    r->ua = intern_value(d, KT_SPACE_UA, ev->ua, NULL, max, &hash[KT_SPACE_UA]);
+    r->ua = intern_guessed(d, KT_SPACE_UA, ev->ua, ua_slot, max, &hash[KT_SPACE_UA]);
     return TRUE;
 }
 

@@ -176,8 +176,8 @@ check_hinted(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, gboolean
  * over small pools (key and operation slots per text, as a parser's memo keeps them,
  * sometimes cleared as when an entry is reused), under tight limits (refused keys,
  * "(other)" operations, and values interned past the limit in between, as merging
- * parts does), into a dict without hints, one with, and a third that sees the slots
- * the second one owns (it must ignore them).
+ * parts does), with user agent guesses often wrong, into a dict without hints, one
+ * with, and a third that sees the slots the second one owns (it must ignore them).
  */
 static void
 test_dict_hints(void)
@@ -188,13 +188,13 @@ test_dict_hints(void)
     g_autoptr(KtDict) other_plain = kt_dict_new();
     g_autoptr(GRand) r = g_rand_new_with_seed(61);
     char keys[12][8], ops[12][8];
-    guint32 key_slot[12] = { 0 }, op_slot[12] = { 0 };
+    guint32 key_slot[12] = { 0 }, op_slot[12] = { 0 }, ua_slot[3] = { 0 };
     for (int i = 0; i < 12; i++) {
         g_snprintf(keys[i], sizeof(keys[i]), i == 0 ? "" : "k%d", i);
         g_snprintf(ops[i], sizeof(ops[i]), i == 0 ? "" : "op%d", i);
     }
     KtDictLimits lim = { 7, 6 };
-    KtInternHints hints = { NULL, NULL, NULL };
+    KtInternHints hints = { NULL, NULL, NULL, NULL };
     for (int n = 0; n < 20000; n++) {
         KtEventView ev = hint_event(r, keys, ops);
         gsize ki = (gsize)(ev.key.len > 0 ? ev.key.ptr - keys[0] : 0) / sizeof(keys[0]);
@@ -214,6 +214,11 @@ test_dict_hints(void)
         KtEventView hv = ev;
         hints.key = g_rand_int_range(r, 0, 8) != 0 ? &key_slot[ki] : NULL;
         hints.op = g_rand_int_range(r, 0, 8) != 0 ? &op_slot[oi] : NULL;
+        hints.ua = g_rand_int_range(r, 0, 8) != 0 ? &ua_slot[n % 3] : NULL;
+        if (n % 13 == 0) { /* a wrong guess, or none */
+            gint32 ids = (gint32)kt_dict_size(hinted, KT_SPACE_UA);
+            ua_slot[n % 3] = (guint32)g_rand_int_range(r, 0, ids);
+        }
         hv.hints = &hints;
         check_hinted(hinted, &hv, &lim, ok, &want, want_h);
         g_assert_true(hints.dict == hinted);
