@@ -461,21 +461,14 @@ intern_guessed(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max
     return id;
 }
 
-gboolean
-kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
-                     guint64 *hash, gboolean *leading_zero)
+/* kt_dict_intern_event with the slots of @hn (NULL: none); inlined twice, so that the
+ * call without hints (every format but web logs) keeps no test of them. */
+static KT_INLINE gboolean
+intern_event(KtDict *d, const KtEventView *ev, const KtInternHints *hn,
+             const KtDictLimits *lim, KtRecord *r, guint64 *hash, gboolean *leading_zero)
 {
-    KtInternHints *hn = ev->hints;
-    guint32 *key_slot = NULL, *op_slot = NULL, *ua_slot = NULL;
-    if (hn != NULL && G_UNLIKELY(hn->dict == NULL))
-        hn->dict = d; /* the first write makes the slots this dict's */
-    if (hn != NULL && G_LIKELY(hn->dict == d)) {
-        key_slot = hn->key;
-        op_slot = hn->op;
-        ua_slot = hn->ua;
-    }
-    r->key = intern_hinted(d, KT_SPACE_KEY, ev->key, key_slot, lim->max_keys,
-                           &hash[KT_SPACE_KEY]);
+    r->key = intern_hinted(d, KT_SPACE_KEY, ev->key, hn != NULL ? hn->key : NULL,
+                           lim->max_keys, &hash[KT_SPACE_KEY]);
     if (r->key == 0)
         return FALSE;
     guint32 max = lim->max_values;
@@ -485,9 +478,23 @@ kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, 
     if (G_UNLIKELY(r->source == 0) && !kt_sv_empty(ev->source))
         r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
                                 &hash[KT_SPACE_SOURCE]);
-    r->op = intern_value(d, KT_SPACE_OP, ev->op, op_slot, max, &hash[KT_SPACE_OP]);
-    r->ua = intern_guessed(d, KT_SPACE_UA, ev->ua, ua_slot, max, &hash[KT_SPACE_UA]);
+    r->op = intern_value(d, KT_SPACE_OP, ev->op, hn != NULL ? hn->op : NULL, max,
+                         &hash[KT_SPACE_OP]);
+    r->ua = intern_guessed(d, KT_SPACE_UA, ev->ua, hn != NULL ? hn->ua : NULL, max,
+                           &hash[KT_SPACE_UA]);
     return TRUE;
+}
+
+gboolean
+kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
+                     guint64 *hash, gboolean *leading_zero)
+{
+    KtInternHints *hn = ev->hints;
+    if (G_LIKELY(hn == NULL))
+        return intern_event(d, ev, NULL, lim, r, hash, leading_zero);
+    if (G_UNLIKELY(hn->dict == NULL))
+        hn->dict = d; /* the first write makes the slots this dict's */
+    return intern_event(d, ev, hn->dict == d ? hn : NULL, lim, r, hash, leading_zero);
 }
 
 const char *
