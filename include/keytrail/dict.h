@@ -64,7 +64,11 @@ typedef struct {
  * hot path, one call per event. Once a space holds more ids than its limit in @lim, known
  * values keep their ids (a source looked up as given), an unknown key makes the call
  * return FALSE with nothing else interned, and any other unknown value gets the id of
- * "(other)". Sets *@leading_zero when an IPv4 octet of the source had one.
+ * "(other)". Sets *@leading_zero when an IPv4 octet of the source had one. The key and
+ * op ids come from @ev->hints' slots when they hold them for this dict (the same ids
+ * and hashes a lookup gives: a value's id never changes), and the ids found for them
+ * are written into slots still 0 (a value's own id only, never that of "(other)");
+ * the ua slot's id is used when its text is the user agent's, else rewritten.
  */
 gboolean kt_dict_intern_event(KtDict *dict, const KtEventView *ev, const KtDictLimits *lim,
                               KtRecord *r, guint64 *hash, gboolean *leading_zero);

@@ -50,6 +50,26 @@ enum {
     KT_EV_TEMP_KEY = 1 << 2,        /* a temporary credential (CloudTrail ASIA..., session) */
 };
 
+/*
+ * Interned ids a parser keeps for values it sees again (optional, see KtEventView.hints).
+ * The web log's request memo keeps, with each remembered request, the ids of its
+ * operation and of the key found in its query: both depend only on the request's bytes,
+ * so kt_dict_intern_event() takes an id from such a slot instead of hashing and looking
+ * the value up again, and writes the id it found into a slot still 0. The parser's
+ * promise for @key and @op: a slot belongs to the very bytes the view holds for its
+ * field this event (it clears a slot when it reuses it for other bytes). @ua is only a
+ * guess (the user agent last seen with the request: clients repeat theirs), verified
+ * against the id's text before use and rewritten when wrong. Ids are per dictionary:
+ * @dict names the one the slots' ids are of, set by the first write; another dictionary
+ * ignores the slots.
+ */
+typedef struct {
+    gconstpointer dict; /* the KtDict whose ids the slots hold; NULL until one is written */
+    guint32 *key;       /* this event's key slot, NULL: none; a slot holding 0: not known */
+    guint32 *op;        /* this event's operation slot, the same way */
+    guint32 *ua;        /* a slot with a guess at the user agent's id, the same way */
+} KtInternHints;
+
 /* One event as a parser sees it: views into the current line or record. */
 typedef struct {
     KtStrView key;       /* API key / token id / accessor (required) */
@@ -62,9 +82,11 @@ typedef struct {
     gboolean status_grpc; /* status is a gRPC/GCP numeric code, not HTTP */
     KtOutcome outcome;   /* set by the parser only when outcome_set */
     gboolean outcome_set;
+    guint32 flags;       /* KT_EV_* */
     gint64 bytes;        /* response bytes, -1 when unknown */
     KtStrView ua;        /* user agent, raw */
-    guint32 flags;       /* KT_EV_* */
+    KtInternHints *hints; /* ids the parser keeps for these values, NULL: none (the
+                           * parser's, written by the dictionary) */
 } KtEventView;
 
 /* Resets every field of @ev to "absent". */

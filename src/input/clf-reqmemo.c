@@ -190,4 +190,5 @@ kt_clf_req_memo_keep(KtClfReqMemo *m, KtClfReqEntry *e, KtStrView r)
     e->oplen = 0;
     e->path_off = e->qmark_off = KT_CLF_REQ_NONE;
     e->path_len = e->key_off = e->key_len = 0;
+    e->key_id = e->op_id = e->ua_id = 0; /* the ids were the previous request's */
 }

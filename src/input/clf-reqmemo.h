@@ -16,8 +16,9 @@
 #define KT_CLF_REQ_NONE 0xffff /* an offset that is not there */
 
 /* The facts of one request; offsets are into the request's bytes. 256 bytes, starting a
- * cache line; a hit reads the 16-byte head, the request and its operation, which lie
- * together at the front (two cache lines for a request of 80 bytes and its operation). */
+ * cache line; a hit reads the 28-byte head and the request, which lie together at the
+ * front (two cache lines for a request of 100 bytes); the operation after them is read
+ * only by an ingest that does not have its id yet. */
 typedef struct {
     guint16 rlen;       /* request bytes */
     guint8 has_op;      /* op is the operation; FALSE: the request has none */
@@ -26,7 +27,10 @@ typedef struct {
     guint16 path_off, path_len; /* the path with its query; path_off NONE: no path */
     guint16 qmark_off;  /* the path's first '?', NONE when none */
     guint16 key_off, key_len; /* the key found in the query string, key_len 0: none */
-    char data[240];     /* the request (rlen bytes), then the operation (oplen bytes) */
+    guint32 key_id, op_id; /* slots for the interned ids of that key and of the operation
+                            * (KtInternHints): 0 until the ingest writes them */
+    guint32 ua_id;      /* the id of the user agent last seen with the request (a guess) */
+    char data[228];     /* the request (rlen bytes), then the operation (oplen bytes) */
 } KtClfReqEntry;
 
 typedef struct _KtClfReqMemo KtClfReqMemo;

@@ -52,6 +52,7 @@ typedef struct {
     KtEventView ev;                 /* fields clf never sets stay as cleared once */
     KtWebOpMemo *memo;        /* normalized operations, KT_CLF_OP_MAX - 1 bytes at most */
     KtClfReqMemo *reqmemo;    /* what each %r request yields; NULL when the format has %q */
+    KtInternHints hints;      /* the id slots of the line's memo entry (entry_hints) */
     guint time_slot;          /* F_TIME, else F_ISOTIME */
 } KtClfParser;
 
@@ -78,6 +79,7 @@ typedef struct {
     gboolean from_ent;   /* path and qmark are still to be read from ent */
     KtClfReqEntry *ent;  /* the %r request's memo entry (facts filled), or NULL */
     const char *req;     /* the %r request, which the entry's offsets are into */
+    guint32 *key_slot;   /* ent's key id slot once the event's key is ent's key */
 } KtClfReq;
 
 /* The operation of %r request @r; fills @rq with its path. */
@@ -201,6 +203,8 @@ static KtStrView
 key_in_query(KtClfParser *cp, KtClfReq *rq)
 {
     KtClfReqEntry *e = rq->ent;
+    if (e != NULL)
+        rq->key_slot = &e->key_id;
     if (e != NULL && e->key_known)
         return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
     KtStrView v = cp->key.kind == SRC_QUERY
@@ -226,11 +230,13 @@ value_or_null(KtStrView v)
 static inline KtStrView
 query_source(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
 {
-    const KtClfReqEntry *e = rq->ent;
+    KtClfReqEntry *e = rq->ent;
     if (src != &cp->key)
         return kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
-    if (e != NULL && e->key_known)
+    if (e != NULL && e->key_known) {
+        rq->key_slot = &e->key_id;
         return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
+    }
     return key_in_query(cp, rq);
 }
 
@@ -246,6 +252,28 @@ resolve(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
     else if (src->kind == SRC_QUERY)
         v = query_source(cp, src, rq);
     return value_or_null(v);
+}
+
+/*
+ * The id slots of the line's request memo entry (see KtInternHints), NULL without an
+ * entry. Why: the ingest then skips hashing and finding the key and the operation (most
+ * lines' requests are memo hits). What keeps the ids right: a slot is offered only for
+ * a value that is a function of the entry's bytes: the operation whenever the line has
+ * the entry, the key only when it was read from the entry (query_source, key_in_query:
+ * not a key from %u or a header); the memo clears the slots when it gives the entry to
+ * another request. The user agent is not a function of the request, so its slot only
+ * guesses (see KtInternHints). The parser feeds one ingest, so one dictionary (KtInternHints.dict
+ * checks it).
+ */
+static inline KtInternHints *
+entry_hints(KtClfParser *cp, const KtClfReq *rq)
+{
+    if (rq->ent == NULL)
+        return NULL;
+    cp->hints.key = rq->key_slot;
+    cp->hints.op = &rq->ent->op_id;
+    cp->hints.ua = &rq->ent->ua_id; /* a guess, verified by the dictionary */
+    return &cp->hints;
 }
 
 static gint64
@@ -268,7 +296,7 @@ emit_event(KtClfParser *cp, guint64 lineno)
     /* every field set here is set on every line; the others keep kt_event_view_clear()'s
      * values from clf_new (a per-line clear of the whole view cost more than the rest) */
     KtEventView *ev = &cp->ev;
-    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, FALSE, NULL, NULL };
+    KtClfReq rq = { KT_SV_NULL, NULL, FALSE, FALSE, NULL, NULL, NULL };
     ev->op = build_op(cp, &rq);
     ev->key = resolve(cp, &cp->key, &rq);
     if (ev->key.len == 0 && cp->key_default)
@@ -281,6 +309,7 @@ emit_event(KtClfParser *cp, guint64 lineno)
     if (ev->status.len == 1 && ev->status.ptr[0] == '-')
         ev->status = KT_SV_NULL;
     ev->bytes = parse_bytes(cp->out[F_BYTES]);
+    ev->hints = entry_hints(cp, &rq);
     cp->sink->event(cp->sink->ud, ev, lineno);
 }
 

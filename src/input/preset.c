@@ -518,6 +518,7 @@ kt_mapper_finish(KtMapper *m, KtEventView *ev, KtReject *reason)
         .bytes = parse_bytes(&m->vals[KT_SLOT_BYTES]),
         .ua = m->vals[KT_SLOT_UA].s,
         .flags = 0,
+        .hints = NULL,
     };
     G_STATIC_ASSERT(sizeof(KtEventView) == 19 * 8); /* a new field needs a value above */
     const KtVal *t = &m->vals[KT_SLOT_TIME];

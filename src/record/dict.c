@@ -401,33 +401,100 @@ kt_dict_intern_source(KtDict *d, KtStrView s, gboolean *leading_zero)
     return id;
 }
 
-/* intern_fast, mapping a value unknown past the limit to "(other)". */
+/*
+ * intern_fast through a parser's id slot @slot (NULL: none, see KtInternHints). Why: the
+ * web log's request memo hits on nearly every line, and hashing the key and the
+ * operation and finding them again cost more than a third of the interning. What keeps
+ * it equal: a slot holds the id intern_fast gave for the same bytes in this dict, and
+ * a value's id and hash never change once it is interned, whatever the limits (they
+ * only stop new values); intern_fast's answer is kept only when it is the value's own
+ * id (not 0: empty, or unknown past the limit), so "(other)" is never remembered.
+ */
 static KT_INLINE guint32
-intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 max_ids, guint64 *hash)
+intern_hinted(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+              guint64 *hash)
 {
-    guint32 id = intern_fast(d, space, s, max_ids, hash);
+    guint32 id = slot != NULL ? *slot : 0;
+    if (id != 0) {
+        *hash = d->spaces[space].ents[id].hash;
+        return id;
+    }
+    id = intern_fast(d, space, s, max_ids, hash);
+    if (slot != NULL)
+        *slot = id;
+    return id;
+}
+
+/* intern_hinted, mapping a value unknown past the limit to "(other)". */
+static KT_INLINE guint32
+intern_value(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+             guint64 *hash)
+{
+    guint32 id = intern_hinted(d, space, s, slot, max_ids, hash);
     if (G_UNLIKELY(id == 0) && !kt_sv_empty(s))
         id = intern_fast(d, space, kt_sv("(other)"), G_MAXUINT32, hash);
     return id;
+}
+
+/*
+ * intern_value with a guess at @s's id in @slot (NULL: none, see KtInternHints). Why:
+ * clients repeat their user agent with their requests, and comparing the guess's text
+ * costs half the recent cache's mix and probe. What keeps it equal: the guess is used
+ * only when its entry's text is @s (ids are unique per text), and any id intern_value
+ * gives is @s's or that of "(other)", whose text is not @s unless it is "(other)".
+ */
+static KT_INLINE guint32
+intern_guessed(KtDict *d, KtSpace space, KtStrView s, guint32 *slot, guint32 max_ids,
+               guint64 *hash)
+{
+    guint32 id = slot != NULL ? *slot : 0;
+    if (id != 0) {
+        const KtEntry *e = &d->spaces[space].ents[id];
+        if (e->len == s.len && kt_bytes_eq(e->str, s.ptr, s.len)) {
+            *hash = e->hash;
+            return id;
+        }
+    }
+    id = intern_value(d, space, s, NULL, max_ids, hash);
+    if (slot != NULL)
+        *slot = id;
+    return id;
+}
+
+/* kt_dict_intern_event with the slots of @hn (NULL: none); inlined twice, so that the
+ * call without hints (every format but web logs) keeps no test of them. */
+static KT_INLINE gboolean
+intern_event(KtDict *d, const KtEventView *ev, const KtInternHints *hn,
+             const KtDictLimits *lim, KtRecord *r, guint64 *hash, gboolean *leading_zero)
+{
+    r->key = intern_hinted(d, KT_SPACE_KEY, ev->key, hn != NULL ? hn->key : NULL,
+                           lim->max_keys, &hash[KT_SPACE_KEY]);
+    if (r->key == 0)
+        return FALSE;
+    guint32 max = lim->max_values;
+    r->principal = intern_value(d, KT_SPACE_PRINCIPAL, ev->principal, NULL, max,
+                                &hash[KT_SPACE_PRINCIPAL]);
+    r->source = source_fast(d, ev->source, max, leading_zero, &hash[KT_SPACE_SOURCE]);
+    if (G_UNLIKELY(r->source == 0) && !kt_sv_empty(ev->source))
+        r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
+                                &hash[KT_SPACE_SOURCE]);
+    r->op = intern_value(d, KT_SPACE_OP, ev->op, hn != NULL ? hn->op : NULL, max,
+                         &hash[KT_SPACE_OP]);
+    r->ua = intern_guessed(d, KT_SPACE_UA, ev->ua, hn != NULL ? hn->ua : NULL, max,
+                           &hash[KT_SPACE_UA]);
+    return TRUE;
 }
 
 gboolean
 kt_dict_intern_event(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, KtRecord *r,
                      guint64 *hash, gboolean *leading_zero)
 {
-    r->key = intern_fast(d, KT_SPACE_KEY, ev->key, lim->max_keys, &hash[KT_SPACE_KEY]);
-    if (r->key == 0)
-        return FALSE;
-    guint32 max = lim->max_values;
-    r->principal = intern_value(d, KT_SPACE_PRINCIPAL, ev->principal, max,
-                                &hash[KT_SPACE_PRINCIPAL]);
-    r->source = source_fast(d, ev->source, max, leading_zero, &hash[KT_SPACE_SOURCE]);
-    if (G_UNLIKELY(r->source == 0) && !kt_sv_empty(ev->source))
-        r->source = intern_fast(d, KT_SPACE_SOURCE, kt_sv("(other)"), G_MAXUINT32,
-                                &hash[KT_SPACE_SOURCE]);
-    r->op = intern_value(d, KT_SPACE_OP, ev->op, max, &hash[KT_SPACE_OP]);
-    r->ua = intern_value(d, KT_SPACE_UA, ev->ua, max, &hash[KT_SPACE_UA]);
-    return TRUE;
+    KtInternHints *hn = ev->hints;
+    if (G_LIKELY(hn == NULL))
+        return intern_event(d, ev, NULL, lim, r, hash, leading_zero);
+    if (G_UNLIKELY(hn->dict == NULL))
+        hn->dict = d; /* the first write makes the slots this dict's */
+    return intern_event(d, ev, hn->dict == d ? hn : NULL, lim, r, hash, leading_zero);
 }
 
 const char *

@@ -143,6 +143,95 @@ test_dict_event_limits(void)
     }
 }
 
+/* One event of the hint test over small pools: pool index -> text ("" = none). */
+static KtEventView
+hint_event(GRand *r, char (*keys)[8], char (*ops)[8])
+{
+    KtEventView ev;
+    kt_event_view_clear(&ev);
+    ev.key = kt_sv(keys[g_rand_int_range(r, 0, 12)]);
+    ev.op = kt_sv(ops[g_rand_int_range(r, 0, 12)]);
+    ev.source = kt_sv(g_rand_boolean(r) ? "10.0.0.1" : "h1");
+    ev.ua = kt_sv(ops[g_rand_int_range(r, 0, 12)]);
+    return ev;
+}
+
+/* Interns @ev into @d and checks it against @want (interned without hints). */
+static void
+check_hinted(KtDict *d, const KtEventView *ev, const KtDictLimits *lim, gboolean want_ok,
+             const KtRecord *want, const guint64 *want_h)
+{
+    KtRecord rec = { 0 };
+    guint64 h[KT_SPACE_COUNT];
+    gboolean lz;
+    g_assert_cmpint(kt_dict_intern_event(d, ev, lim, &rec, h, &lz), ==, want_ok);
+    if (!want_ok)
+        return;
+    g_assert_cmpmem(&rec, sizeof(rec), want, sizeof(*want));
+    g_assert_cmpmem(h, sizeof(h), want_h, sizeof(h));
+}
+
+/*
+ * Id hints (KtInternHints) give exactly the records of interning without them: a stream
+ * over small pools (key and operation slots per text, as a parser's memo keeps them,
+ * sometimes cleared as when an entry is reused), under tight limits (refused keys,
+ * "(other)" operations, and values interned past the limit in between, as merging
+ * parts does), with user agent guesses often wrong, into a dict without hints, one
+ * with, and a third that sees the slots the second one owns (it must ignore them).
+ */
+static void
+test_dict_hints(void)
+{
+    g_autoptr(KtDict) plain = kt_dict_new();
+    g_autoptr(KtDict) hinted = kt_dict_new();
+    g_autoptr(KtDict) other = kt_dict_new();
+    g_autoptr(KtDict) other_plain = kt_dict_new();
+    g_autoptr(GRand) r = g_rand_new_with_seed(61);
+    char keys[12][8], ops[12][8];
+    guint32 key_slot[12] = { 0 }, op_slot[12] = { 0 }, ua_slot[3] = { 0 };
+    for (int i = 0; i < 12; i++) {
+        g_snprintf(keys[i], sizeof(keys[i]), i == 0 ? "" : "k%d", i);
+        g_snprintf(ops[i], sizeof(ops[i]), i == 0 ? "" : "op%d", i);
+    }
+    KtDictLimits lim = { 7, 6 };
+    KtInternHints hints = { NULL, NULL, NULL, NULL };
+    for (int n = 0; n < 20000; n++) {
+        KtEventView ev = hint_event(r, keys, ops);
+        gsize ki = (gsize)(ev.key.len > 0 ? ev.key.ptr - keys[0] : 0) / sizeof(keys[0]);
+        gsize oi = (gsize)(ev.op.len > 0 ? ev.op.ptr - ops[0] : 0) / sizeof(ops[0]);
+        if (n % 997 == 0) { /* after a while, values past the limit become known */
+            kt_dict_intern(plain, KT_SPACE_OP, kt_sv(ops[n % 12]));
+            kt_dict_intern(hinted, KT_SPACE_OP, kt_sv(ops[n % 12]));
+            kt_dict_intern(plain, KT_SPACE_KEY, kt_sv(keys[n % 12]));
+            kt_dict_intern(hinted, KT_SPACE_KEY, kt_sv(keys[n % 12]));
+        }
+        if (n % 101 == 0) /* an entry given to another request */
+            key_slot[ki] = op_slot[oi] = 0;
+        KtRecord want = { 0 };
+        guint64 want_h[KT_SPACE_COUNT];
+        gboolean lz;
+        gboolean ok = kt_dict_intern_event(plain, &ev, &lim, &want, want_h, &lz);
+        KtEventView hv = ev;
+        hints.key = g_rand_int_range(r, 0, 8) != 0 ? &key_slot[ki] : NULL;
+        hints.op = g_rand_int_range(r, 0, 8) != 0 ? &op_slot[oi] : NULL;
+        hints.ua = g_rand_int_range(r, 0, 8) != 0 ? &ua_slot[n % 3] : NULL;
+        if (n % 13 == 0) { /* a wrong guess, or none */
+            gint32 ids = (gint32)kt_dict_size(hinted, KT_SPACE_UA);
+            ua_slot[n % 3] = (guint32)g_rand_int_range(r, 0, ids);
+        }
+        hv.hints = &hints;
+        check_hinted(hinted, &hv, &lim, ok, &want, want_h);
+        g_assert_true(hints.dict == hinted);
+        if (hints.key != NULL && *hints.key != 0)
+            g_assert_cmpuint(*hints.key, ==, kt_dict_lookup(hinted, KT_SPACE_KEY, ev.key));
+        if (hints.op != NULL && *hints.op != 0)
+            g_assert_cmpuint(*hints.op, ==, kt_dict_lookup(hinted, KT_SPACE_OP, ev.op));
+        ok = kt_dict_intern_event(other_plain, &ev, &lim, &want, want_h, &lz);
+        check_hinted(other, &hv, &lim, ok, &want, want_h);
+    }
+    g_assert_cmpuint(kt_dict_lookup(hinted, KT_SPACE_OP, kt_sv("(other)")), !=, 0);
+}
+
 static void
 test_outcome(void)
 {
@@ -242,6 +331,7 @@ main(int argc, char **argv)
     g_test_add_func("/record/dict/sources", test_dict_sources);
     g_test_add_func("/record/dict/recent-model", test_dict_recent_model);
     g_test_add_func("/record/dict/event-limits", test_dict_event_limits);
+    g_test_add_func("/record/dict/hints", test_dict_hints);
     g_test_add_func("/record/outcome", test_outcome);
     g_test_add_func("/record/linesplit", test_linesplit);
     return g_test_run();
