@@ -65,6 +65,22 @@ kt_sv_eq(KtStrView v, const char *s)
     return v.ptr != NULL && v.len == n && memcmp(v.ptr, s, n) == 0;
 }
 
+/* The decimal count @v holds (a response size), -1 when it is empty, longer than 18
+ * digits or has any other byte. */
+static inline gint64
+kt_sv_parse_count(KtStrView v)
+{
+    if (v.len == 0 || v.len > 18)
+        return -1;
+    gint64 n = 0;
+    for (gsize i = 0; i < v.len; i++) {
+        if ((guint8)(v.ptr[i] - '0') > 9)
+            return -1;
+        n = n * 10 + (v.ptr[i] - '0');
+    }
+    return n;
+}
+
 /* Error domain of keytrail. */
 #define KT_ERROR (kt_error_quark())
 GQuark kt_error_quark(void);

@@ -276,19 +276,6 @@ entry_hints(KtClfParser *cp, const KtClfReq *rq)
     return &cp->hints;
 }
 
-static gint64
-parse_bytes(KtStrView v)
-{
-    if (v.len == 0 || v.len > 18)
-        return -1;
-    gint64 n = 0;
-    for (gsize i = 0; i < v.len; i++) {
-        if ((guint8)(v.ptr[i] - '0') > 9)
-            return -1;
-        n = n * 10 + (v.ptr[i] - '0');
-    }
-    return n;
-}
 
 static void
 emit_event(KtClfParser *cp, guint64 lineno)
@@ -308,7 +295,7 @@ emit_event(KtClfParser *cp, guint64 lineno)
     ev->status = cp->out[F_STATUS];
     if (ev->status.len == 1 && ev->status.ptr[0] == '-')
         ev->status = KT_SV_NULL;
-    ev->bytes = parse_bytes(cp->out[F_BYTES]);
+    ev->bytes = kt_sv_parse_count(cp->out[F_BYTES]);
     ev->hints = entry_hints(cp, &rq);
     cp->sink->event(cp->sink->ud, ev, lineno);
 }

@@ -368,19 +368,6 @@ value(const KtSlParser *sp, const KtSlHeader *h, KtSlTarget t, KtSlTarget alt)
     return KT_SV_NULL;
 }
 
-static gint64
-parse_bytes(KtStrView v)
-{
-    if (v.len == 0 || v.len > 18)
-        return -1;
-    gint64 n = 0;
-    for (gsize i = 0; i < v.len; i++) {
-        if (!g_ascii_isdigit(v.ptr[i]))
-            return -1;
-        n = n * 10 + (v.ptr[i] - '0');
-    }
-    return n;
-}
 
 static void
 emit_event(KtSlParser *sp, const KtSlHeader *h, guint64 lineno)
@@ -394,7 +381,7 @@ emit_event(KtSlParser *sp, const KtSlHeader *h, guint64 lineno)
     ev.status = value(sp, h, T_STATUS, T_STATUS);
     ev.ua = value(sp, h, T_UA, T_UA);
     ev.time_text = value(sp, h, T_TIME, T_TIME);
-    ev.bytes = parse_bytes(value(sp, h, T_BYTES, T_BYTES));
+    ev.bytes = kt_sv_parse_count(value(sp, h, T_BYTES, T_BYTES));
     if (sp->conjur && ev.status.len > 0) {
         ev.outcome_set = TRUE;
         gboolean failure =

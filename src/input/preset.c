@@ -488,15 +488,7 @@ parse_bytes(const KtVal *v)
 {
     if (v->kind == KT_VAL_NUM)
         return isfinite(v->num) && v->num >= 0 && v->num < 9.2e18 ? (gint64)v->num : -1;
-    if (v->kind != KT_VAL_STR || v->s.len == 0 || v->s.len > 18)
-        return -1;
-    gint64 n = 0;
-    for (gsize i = 0; i < v->s.len; i++) {
-        if (!g_ascii_isdigit(v->s.ptr[i]))
-            return -1;
-        n = n * 10 + (v->s.ptr[i] - '0');
-    }
-    return n;
+    return v->kind == KT_VAL_STR ? kt_sv_parse_count(v->s) : -1;
 }
 
 /* Fills @ev from m->vals, runs the preset hook and checks the required fields. */
