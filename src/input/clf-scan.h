@@ -11,7 +11,7 @@
 #ifndef KEYTRAIL_CLF_SCAN_H
 #define KEYTRAIL_CLF_SCAN_H
 
-#include "keytrail/common.h"
+#include "keytrail/bytes.h"
 
 #define KT_SCAN_ONES 0x0101010101010101ull
 #define KT_SCAN_HIGH 0x8080808080808080ull
@@ -40,12 +40,11 @@ kt_scan_eq(guint64 v, guint64 c)
     return (v - KT_SCAN_ONES) & ~v & KT_SCAN_HIGH;
 }
 
+/* The 8 bytes at @p, the first in the lowest byte whatever the machine. */
 static inline guint64
 kt_scan_load(const char *p)
 {
-    guint64 v;
-    memcpy(&v, p, 8);
-    return GUINT64_FROM_LE(v);
+    return GUINT64_FROM_LE(kt_bytes_word(p));
 }
 
 /* The first @c in [@p, @end); NULL when none. */

@@ -478,8 +478,8 @@ parse_head(KtTimeParser *tp, const char *p, const char *end, gint64 *civil_sec)
     *civil_sec = kt_time_from_civil(c.y, c.mo, c.d, c.h, c.mi, c.s);
     gsize day_len = clf ? (p[2] == '/' ? 11 : 0) : 10;
     if (day_len > 0) {
-        memcpy(&tp->day_head, p, 8);
-        memcpy(&tp->day_tail, p + day_len - 8, 8);
+        tp->day_head = kt_bytes_word(p);
+        tp->day_tail = kt_bytes_word(p + day_len - 8);
         tp->day_len = day_len;
         tp->day_civil = kt_time_from_civil(c.y, c.mo, c.d, 0, 0, 0);
     }
@@ -538,10 +538,7 @@ parse_day_cached(KtTimeParser *tp, const char *p, const char *end, gint64 *civil
     gsize n = tp->day_len;
     if (n == 0 || (gsize)(end - p) < n + 9)
         return NULL;
-    guint64 head, tail;
-    memcpy(&head, p, 8);
-    memcpy(&tail, p + n - 8, 8);
-    if (head != tp->day_head || tail != tp->day_tail)
+    if (kt_bytes_word(p) != tp->day_head || kt_bytes_word(p + n - 8) != tp->day_tail)
         return NULL;
     char sep = p[n];
     if (n == 11 ? sep != ':' : (sep != 'T' && sep != 't' && sep != ' '))
@@ -576,17 +573,13 @@ parse_clf_cached(const KtTimeParser *tp, const char *p, gsize n, gint64 *out_ms)
 {
     if (n != 26 || tp->day_len != 11 || tp->zone_len != 5)
         return FALSE;
-    guint64 head, tail, hms;
-    memcpy(&head, p, 8);
-    memcpy(&tail, p + 3, 8);
-    memcpy(&hms, p + 12, 8);
-    if (head != tp->day_head || tail != tp->day_tail || p[11] != ':' || p[20] != ' ' ||
-        zone_key(p + 21, 5) != tp->zone_key)
+    if (kt_bytes_word(p) != tp->day_head || kt_bytes_word(p + 3) != tp->day_tail ||
+        p[11] != ':' || p[20] != ' ' || zone_key(p + 21, 5) != tp->zone_key)
         return FALSE;
     /* "HH:MM:SS" minus "00:00:00" bytewise (XOR: a byte is 0..9 exactly when it was a
      * digit, 0 exactly when it was the colon); a byte of 10 or more has bit 7 set in x
      * or in x + 0x76, so one test checks all six digits, then each pair is 10a + b */
-    guint64 x = GUINT64_FROM_LE(hms) ^ G_GUINT64_CONSTANT(0x30303a30303a3030);
+    guint64 x = GUINT64_FROM_LE(kt_bytes_word(p + 12)) ^ G_GUINT64_CONSTANT(0x30303a30303a3030);
     if (((x | (x + G_GUINT64_CONSTANT(0x7676767676767676))) &
          G_GUINT64_CONSTANT(0x8080808080808080)) != 0 ||
         (x & G_GUINT64_CONSTANT(0x0000ff0000ff0000)) != 0)
