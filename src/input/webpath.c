@@ -98,35 +98,7 @@ kt_web_normalize_op(char *buf, gsize cap, KtStrView method, KtStrView path)
     return kt_sv_len(buf, o);
 }
 
-gboolean
-kt_web_is_method(KtStrView m)
-{
-    if (m.len == 0 || m.len > 16)
-        return FALSE;
-    for (gsize i = 0; i < m.len; i++) {
-        if (!(g_ascii_isupper(m.ptr[i]) || m.ptr[i] == '-' || m.ptr[i] == '_'))
-            return FALSE;
-    }
-    return TRUE;
-}
-
-gboolean
-kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path)
-{
-    if (r.ptr == NULL || r.len == 0)
-        return FALSE;
-    const char *end = r.ptr + r.len;
-    const char *sp = r.len > 0 ? memchr(r.ptr, ' ', r.len) : NULL;
-    if (sp == NULL)
-        return FALSE;
-    *method = kt_sv_len(r.ptr, (gsize)(sp - r.ptr));
-    const char *ps = sp + 1;
-    const char *pe = memchr(ps, ' ', (gsize)(end - ps));
-    *path = kt_sv_len(ps, (gsize)((pe != NULL ? pe : end) - ps));
-    return kt_web_is_method(*method) && path->len > 0;
-}
-
-/* A byte of an HTTP method token (kt_web_is_method). */
+/* A byte of an HTTP method token. */
 static inline gboolean
 is_method_byte(char c)
 {
@@ -134,12 +106,24 @@ is_method_byte(char c)
 }
 
 gboolean
+kt_web_is_method(KtStrView m)
+{
+    if (m.len == 0 || m.len > 16)
+        return FALSE;
+    for (gsize i = 0; i < m.len; i++) {
+        if (!is_method_byte(m.ptr[i]))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
 kt_web_request_cut(KtStrView r, KtWebRequest *rq)
 {
     if (r.ptr == NULL || r.len == 0)
         return FALSE;
-    /* kt_web_split_request() then kt_web_is_method(): the bytes before the first space
-     * are 1-16 method bytes exactly when the first other byte is that space */
+    /* the bytes before the first space are a kt_web_is_method() token exactly when
+     * 1-16 method bytes are followed by that space */
     const char *end = r.ptr + r.len, *lim = r.ptr + MIN(r.len, (gsize)17), *sp = r.ptr;
     while (sp < lim && is_method_byte(*sp))
         sp++;

@@ -15,10 +15,6 @@ gboolean kt_web_is_id_segment(const char *s, gsize n);
 /* TRUE for an HTTP method token (upper-case letters, '-', '_'; 1-16 bytes). */
 gboolean kt_web_is_method(KtStrView m);
 
-/* Splits a request line "METHOD PATH [PROTO]"; the path keeps its query string.
- * Returns FALSE when the line has no method and path. */
-gboolean kt_web_split_request(KtStrView r, KtStrView *method, KtStrView *path);
-
 /* A request line cut once for the operation memo and the query lookups. */
 typedef struct {
     KtStrView method;   /* up to the first space */
@@ -27,8 +23,10 @@ typedef struct {
     const char *qmark;  /* the first '?' in path, NULL when none */
 } KtWebRequest;
 
-/* kt_web_split_request() of @r into @rq (same method and path, same result), plus the
- * path's first '?' and the length before its first '?' or '#'. */
+/* Cuts request line "METHOD PATH [PROTO]" @r into @rq: the method (a kt_web_is_method()
+ * token) before the first space, the path (with its query string) up to the next space
+ * or the end, its first '?' and its length before the first '?' or '#'. Returns FALSE
+ * when the line has no method and path. */
 gboolean kt_web_request_cut(KtStrView r, KtWebRequest *rq);
 
 /* Writes "METHOD /normalized/path" (query and fragment removed, scheme and host of an
