@@ -42,6 +42,15 @@ reject_long(KtLineSplitter *ls, const char *start)
                      kt_sv_len(start, MIN((gsize)80, ls->carry->len)));
 }
 
+/* Forgets what was looked for in the block before (a new block, or none). */
+static void
+forget_facts(KtLineSplitter *ls)
+{
+    ls->n_facts = 0;
+    memset(ls->known, 0, sizeof(ls->known));
+    memset(ls->absent, 0, sizeof(ls->absent));
+}
+
 /* The bytes [@p, @end) of a line that goes on in the next block: kept in the carry
  * buffer, or, past the limit, rejected and the rest of the line skipped. */
 static void
@@ -94,8 +103,7 @@ kt_line_splitter_feed(KtLineSplitter *ls, const char *buf, gsize len)
     const char *p = buf, *end = buf + len, *nl;
     ls->block = (guintptr)buf;
     ls->block_end = (guintptr)end;
-    ls->n_facts = 0;
-    memset(ls->absent, 0, sizeof(ls->absent));
+    forget_facts(ls);
     if ((ls->skipping || ls->carry->len > 0) && len > 0) {
         p = end_pending(ls, p, end);
         if (p == NULL)
@@ -127,8 +135,7 @@ kt_line_splitter_finish(KtLineSplitter *ls)
     if (ls->carry->len == 0)
         return FALSE;
     ls->block = ls->block_end = 0; /* the last block may be gone: scan the line itself */
-    ls->n_facts = 0;
-    memset(ls->absent, 0, sizeof(ls->absent));
+    forget_facts(ls);
     ls->lineno++;
     ls->at_eof = TRUE;
     deliver(ls, ls->carry->str, ls->carry->len);
@@ -145,19 +152,17 @@ kt_line_splitter_line_has_slow(KtLineSplitter *ls, const char *line, gsize len, 
         return FALSE;
     if (at < ls->block || at > ls->block_end || len > ls->block_end - at)
         return memchr(line, byte, len) != NULL; /* assembled in the carry buffer */
-    guint i = 0;
-    while (i < ls->n_facts && ls->fact_byte[i] != byte)
-        i++;
-    if (i == ls->n_facts) {
-        if (i == KT_LS_FACTS)
+    guint b = (guint8)byte;
+    guint64 bit = G_GUINT64_CONSTANT(1) << (b % 64);
+    if ((ls->known[b / 64] & bit) == 0) {
+        if (ls->n_facts == KT_LS_FACTS)
             return memchr(line, byte, len) != NULL;
-        ls->fact_byte[i] = byte;
-        ls->fact_has[i] = memchr((const char *)ls->block, byte, ls->block_end - ls->block) != NULL;
-        if (!ls->fact_has[i])
-            ls->absent[(guint8)byte / 64] |= G_GUINT64_CONSTANT(1) << ((guint8)byte % 64);
         ls->n_facts++;
+        ls->known[b / 64] |= bit;
+        if (memchr((const char *)ls->block, byte, ls->block_end - ls->block) == NULL)
+            ls->absent[b / 64] |= bit;
     }
-    return ls->fact_has[i] && memchr(line, byte, len) != NULL;
+    return (ls->absent[b / 64] & bit) == 0 && memchr(line, byte, len) != NULL;
 }
 
 gboolean

@@ -21,10 +21,9 @@ struct _KtLineSplitter {
     gboolean skipping;   /* inside an over-long line: drop until newline */
     gboolean at_eof;     /* the line being delivered has no newline */
     guintptr block, block_end; /* the block being split: [block, block_end) */
-    char fact_byte[KT_LS_FACTS]; /* bytes looked for in the whole block ... */
-    gboolean fact_has[KT_LS_FACTS]; /* ... and whether it holds them */
-    guint n_facts;
-    guint64 absent[4];   /* a bit per byte value: the facts that the block lacks it */
+    guint n_facts;       /* bytes looked for in the whole block (at most KT_LS_FACTS) */
+    guint64 known[4];    /* a bit per byte value: looked for in the block ... */
+    guint64 absent[4];   /* ... and not found there */
 };
 
 /* kt_line_splitter_line_has() without its quick answer. */
