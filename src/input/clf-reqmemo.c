@@ -107,9 +107,9 @@ req_rest(KtClfReqMemo *m, gboolean hit)
     return poor;
 }
 
-/* The full lookup of @r (quick index slot @qs) after a quick miss. */
+/* The full lookup of @r (quick index slot m->quick_slot) after a quick miss. */
 G_NO_INLINE static KtClfReqEntry *
-find_full(KtClfReqMemo *m, KtStrView r, guint qs, gboolean *hit)
+find_full(KtClfReqMemo *m, KtStrView r, gboolean *hit)
 {
     guint64 h = req_hash(r.ptr, r.len);
     m->hash = h;
@@ -121,7 +121,7 @@ find_full(KtClfReqMemo *m, KtStrView r, guint qs, gboolean *hit)
         if (tag[w] == h && e->rlen == r.len && kt_bytes_eq(e->data, r.ptr, r.len)) {
             *hit = TRUE;
             m->mru[si] = (guint8)w;
-            m->quick[qs] = (guint16)(si * 2 + w);
+            m->quick[m->quick_slot] = (guint16)(si * 2 + w);
             req_rest(m, TRUE);
             return e;
         }
@@ -153,9 +153,8 @@ find_slow(KtClfReqMemo *m, KtStrView r, gboolean *hit)
         m->quick = g_new(guint16, 1u << KT_REQ_QUICK_BITS);
         memset(m->quick, 0xff, sizeof(guint16) << KT_REQ_QUICK_BITS);
     }
-    guint qs = quick_hash(r.ptr, r.len);
-    m->quick_slot = qs;
-    return find_full(m, r, qs, hit);
+    m->quick_slot = quick_hash(r.ptr, r.len);
+    return find_full(m, r, hit);
 }
 
 /* The quick hit inline, everything else in find_slow() and find_full() (functions of
@@ -171,7 +170,7 @@ kt_clf_req_memo_find(KtClfReqMemo *m, KtStrView r, gboolean *hit)
     m->quick_slot = qs;
     if (qi == KT_REQ_QUICK_NONE || m->ents[qi].rlen != r.len ||
         !kt_bytes_eq(m->ents[qi].data, r.ptr, r.len))
-        return find_full(m, r, qs, hit);
+        return find_full(m, r, hit);
     *hit = TRUE;
     m->mru[qi / 2] = (guint8)(qi % 2);
     req_rest(m, TRUE);

@@ -11,7 +11,6 @@
 #include "webpath.h"
 #include "keytrail/bytes.h"
 
-
 #define KT_CLF_OP_MAX 256       /* bytes of a normalized operation */
 #define KT_CLF_RAW_OP_MAX 64    /* bytes of an unparsable request kept as the operation */
 
@@ -196,6 +195,15 @@ key_from_query(KtClfParser *cp, KtClfReq *rq)
     return KT_SV_NULL;
 }
 
+/* The key memo entry @e remembered for the request (its key_known set); the event's key
+ * is then the entry's, so its id slot is offered (entry_hints). */
+static inline KtStrView
+entry_key(KtClfReq *rq, KtClfReqEntry *e)
+{
+    rq->key_slot = &e->key_id;
+    return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
+}
+
 /* The key found in the query string: the --field key=query:NAME parameter, or (without
  * --field key) key_from_query(). With a request memo entry it is looked for once per
  * distinct request and kept as an offset into the request's bytes. */
@@ -203,10 +211,10 @@ static KtStrView
 key_in_query(KtClfParser *cp, KtClfReq *rq)
 {
     KtClfReqEntry *e = rq->ent;
+    if (e != NULL && e->key_known)
+        return entry_key(rq, e);
     if (e != NULL)
         rq->key_slot = &e->key_id;
-    if (e != NULL && e->key_known)
-        return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
     KtStrView v = cp->key.kind == SRC_QUERY
                       ? kt_web_query_param(query_of(cp, rq), cp->key.name, cp->key.name_len)
                       : key_from_query(cp, rq);
@@ -233,10 +241,8 @@ query_source(KtClfParser *cp, const KtClfSource *src, KtClfReq *rq)
     KtClfReqEntry *e = rq->ent;
     if (src != &cp->key)
         return kt_web_query_param(query_of(cp, rq), src->name, src->name_len);
-    if (e != NULL && e->key_known) {
-        rq->key_slot = &e->key_id;
-        return e->key_len > 0 ? kt_sv_len(rq->req + e->key_off, e->key_len) : KT_SV_NULL;
-    }
+    if (e != NULL && e->key_known)
+        return entry_key(rq, e);
     return key_in_query(cp, rq);
 }
 
