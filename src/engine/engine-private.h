@@ -61,6 +61,15 @@ typedef struct {
 } KtVal;
 G_STATIC_ASSERT(sizeof(KtVal) == 24);
 
+/* Grows per-id array @a so that it has an element @id (the engine makes these arrays
+ * with clear_ set: new elements are zero). */
+static inline void
+kt_ensure_len(GArray *a, guint32 id)
+{
+    if (id >= a->len)
+        g_array_set_size(a, MAX(id + 1, a->len * 2));
+}
+
 /* Counts one more record of @v. */
 static inline void
 kt_val_count(KtVal *v)

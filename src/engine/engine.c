@@ -194,13 +194,6 @@ kt_engine_str(const KtEngine *e, guint32 id)
 
 /* --- per-id caches ------------------------------------------------------------------- */
 
-static void
-ensure_len(GArray *a, guint32 id)
-{
-    if (id >= a->len)
-        g_array_set_size(a, MAX(id + 1, a->len * 2));
-}
-
 static gboolean
 cidr_list_contains(const GArray *list, const KtAddr *a)
 {
@@ -287,7 +280,7 @@ classify_source(KtEngine *e, guint32 src, KtSrcInfo *info)
 const KtSrcInfo *
 kt_engine_src(KtEngine *e, guint32 src)
 {
-    ensure_len(e->src_info, src);
+    kt_ensure_len(e->src_info, src);
     KtSrcInfo *info = &g_array_index(e->src_info, KtSrcInfo, src);
     if (!(info->flags & KT_SRC_DONE))
         classify_source(e, src, info);
@@ -321,7 +314,7 @@ classify_ua(KtEngine *e, guint32 ua, KtUaInfo *info)
 const KtUaInfo *
 kt_engine_ua(KtEngine *e, guint32 ua)
 {
-    ensure_len(e->ua_info, ua);
+    kt_ensure_len(e->ua_info, ua);
     KtUaInfo *info = &g_array_index(e->ua_info, KtUaInfo, ua);
     if (!(info->flags & KT_UA_DONE))
         classify_ua(e, ua, info);
@@ -331,7 +324,7 @@ kt_engine_ua(KtEngine *e, guint32 ua)
 KtOpClass
 kt_engine_op_class(KtEngine *e, guint32 op)
 {
-    ensure_len(e->op_class, op);
+    kt_ensure_len(e->op_class, op);
     guint8 *c = &g_array_index(e->op_class, guint8, op);
     if (*c == 0)
         *c = (guint8)(kt_op_classify(kt_dict_str(e->dict, KT_SPACE_OP, op)) + 1);
@@ -341,7 +334,7 @@ kt_engine_op_class(KtEngine *e, guint32 op)
 gint64
 kt_engine_key_revoked(KtEngine *e, guint32 key)
 {
-    ensure_len(e->key_revoked, key);
+    kt_ensure_len(e->key_revoked, key);
     gint64 *r = &g_array_index(e->key_revoked, gint64, key);
     if (*r == 0) {
         const gint64 *ms = g_hash_table_lookup(e->revoked, kt_dict_str(e->dict, KT_SPACE_KEY, key));

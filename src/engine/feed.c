@@ -7,13 +7,6 @@
  */
 #include "engine-private.h"
 
-static void
-ensure_len(GArray *a, guint32 id)
-{
-    if (id >= a->len)
-        g_array_set_size(a, MAX(id + 1, a->len * 2));
-}
-
 /* --- windows and counters ------------------------------------------------------------ */
 
 /* Boyer-Moore majority vote: the candidate is the majority value if there is one. */
@@ -389,14 +382,24 @@ by_principal(const KtEngine *e, const KtRecord *rec)
     return principal;
 }
 
+/* The map (id -> entity slot) @rec's entity is filed in, its id there into *@id and
+ * whether it is a principal's into *@principal. */
+static inline GArray *
+entity_map(const KtEngine *e, const KtRecord *rec, guint32 *id, gboolean *principal)
+{
+    *principal = by_principal(e, rec);
+    *id = *principal ? rec->principal : rec->key;
+    return *principal ? e->by_principal : e->by_key;
+}
+
 /* The entity of @rec (created on its first record). */
 static inline KtEntity *
 entity_for(KtEngine *e, const KtRecord *rec)
 {
-    gboolean principal = by_principal(e, rec);
-    guint32 id = principal ? rec->principal : rec->key;
-    GArray *map = principal ? e->by_principal : e->by_key;
-    ensure_len(map, id);
+    guint32 id;
+    gboolean principal;
+    GArray *map = entity_map(e, rec, &id, &principal);
+    kt_ensure_len(map, id);
     guint32 *slot = &g_array_index(map, guint32, id);
     if (*slot != 0)
         return g_ptr_array_index(e->ents, *slot - 1);
@@ -480,9 +483,9 @@ entity_peek(const KtEngine *e, const KtRecord *rec)
 {
     if (rec->key == 0)
         return NULL;
-    gboolean principal = by_principal(e, rec);
-    guint32 id = principal ? rec->principal : rec->key;
-    const GArray *map = principal ? e->by_principal : e->by_key;
+    guint32 id;
+    gboolean principal;
+    const GArray *map = entity_map(e, rec, &id, &principal);
     if (id >= map->len)
         return NULL;
     guint32 slot = g_array_index(map, guint32, id);

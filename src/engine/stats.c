@@ -285,15 +285,6 @@ kt_stats_select_u32(guint32 *v, gsize n, gsize k)
  * handles without a full selection, plus one). */
 #define KT_NEAR_MAX 24
 
-/*
- * The k-th smallest when @hint is probably that value or near it in rank (the median of
- * a history that changed a little since the last one). A counting pass gives the ranks
- * that values equal to @hint occupy, [lt, lt + eq); when k falls among them the answer is
- * @hint. Otherwise it is the (d+1)-th value below @hint counting down (k < lt, d = lt - 1
- * - k) or above it counting up (d = k - lt - eq), found in one more pass that keeps the
- * d + 1 nearest values on that side in a small sorted buffer; a far rank (d + 1 >
- * KT_NEAR_MAX) takes kt_stats_select_u32(). Each way gives the k-th smallest, one value.
- */
 /* The number of values of @v[0..@n) below @hint into *@lt and equal to it into *@eq;
  * with SSE2 four at a time (unsigned order by signed compares of the values with the top
  * bit flipped; a compare gives -1 per true lane, subtracted from the counts). */
@@ -324,6 +315,15 @@ count_around(const guint32 *v, gsize n, guint32 hint, gsize *lt, gsize *eq)
     *eq = q;
 }
 
+/*
+ * The k-th smallest when @hint is probably that value or near it in rank (the median of
+ * a history that changed a little since the last one). A counting pass gives the ranks
+ * that values equal to @hint occupy, [lt, lt + eq); when k falls among them the answer is
+ * @hint. Otherwise it is the (d+1)-th value below @hint counting down (k < lt, d = lt - 1
+ * - k) or above it counting up (d = k - lt - eq), found in one more pass that keeps the
+ * d + 1 nearest values on that side in a small sorted buffer; a far rank (d + 1 >
+ * KT_NEAR_MAX) takes kt_stats_select_u32(). Each way gives the k-th smallest, one value.
+ */
 guint32
 kt_stats_select_u32_near(guint32 *v, gsize n, gsize k, guint32 hint)
 {
