@@ -29,7 +29,7 @@ typedef struct {
     gint jobs;
     gint limit;                /* --limit (text report), -1 = not given */
     gint64 max_line;
-    gint max_keys, max_gzip_ratio, max_fields, max_json_depth;
+    gint max_keys, max_gzip_ratio, max_fields, max_json_depth, max_findings;
     /* converted configurations (valid after kt_cli_options_finish) */
     KtIngestOptions ingest;
     KtEngineConfig engine;
@@ -59,7 +59,8 @@ typedef struct {
     KtDict *dict;
     KtIngest *ingest;
     KtSorter *sorter;
-    KtEngine *engine;
+    KtEngine *engine;         /* judges the records, unless shards is set */
+    KtEngineShards *shards;   /* nullable: the engine on several threads (scan -j N) */
 } KtPipeline;
 
 /* Creates the pipeline for @o (finished). Returns NULL and sets @error on bad options. */
@@ -84,9 +85,17 @@ gint64 kt_pipeline_last_event_ms(KtPipeline *p);
 gboolean kt_pipeline_read_all(KtPipeline *p, GPtrArray *files, int jobs, GPtrArray *errors,
                               GError **error);
 
+/* Has records judged by @n (2..KT_ENGINE_SHARDS_MAX) engines on threads of their own
+ * (KtEngineShards) instead of p->engine, for one kt_pipeline_flush() (scan -j N). Call
+ * before that flush. */
+void kt_pipeline_use_shards(KtPipeline *p, const KtCliOptions *o, guint n);
+
 /* Feeds everything read so far to the engine, in time order. Returns FALSE and sets
  * @error on a temporary-file error. */
 gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
+
+/* (transfer none) The results of the engine, or of the shards, after kt_pipeline_flush(). */
+const KtResults *kt_pipeline_results(KtPipeline *p);
 
 /* Exit status for findings: KT_EXIT_FINDINGS when an incident or anomaly in @r is at
  * or above @fail_on, else KT_EXIT_OK. */

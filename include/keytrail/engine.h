@@ -72,6 +72,7 @@ typedef struct {
     GArray *bad_cidrs;        /* nullable: KtCidr, known bad networks (Tor exits ...) */
     GPtrArray *bad_uas;       /* nullable: char*, extra attack-tool UA substrings */
     GPtrArray *revoked;       /* nullable: KtRevoked* */
+    guint32 max_findings;     /* anomalies kept, and incidents kept, each; 0 = 100,000 */
 } KtEngineConfig;
 
 /* Fills @cfg with the documented defaults (all detectors on, online mode). */
@@ -170,6 +171,34 @@ void kt_engine_feed_batch(KtEngine *e, const KtRecord *recs, gsize n);
 /* (transfer none) Computes ids, scores, summaries and consumers for everything fed so
  * far. May be called repeatedly (tui --follow, watch). */
 const KtResults *kt_engine_results(KtEngine *e);
+
+/*
+ * The engine on several threads (scan -j N): each record goes by its entity (the key, or
+ * the principal: KtEntityMode) to one of @n engines, each fed in stream order on a
+ * thread of its own, and their results are merged. An engine judges an entity only
+ * against that entity's own history, so the merged results are those of one engine fed
+ * the whole stream, as long as no engine reached the finding caps (max_findings; then
+ * kt_engine_shards_capped() says so, and the caller feeds one engine instead).
+ */
+typedef struct _KtEngineShards KtEngineShards;
+
+#define KT_ENGINE_SHARDS_MAX 8 /* more engines than this add merge cost and caches, not speed */
+
+/* Creates and starts @n (2..KT_ENGINE_SHARDS_MAX) engines; @dict is borrowed and must not
+ * change until kt_engine_shards_finish(); @tp (nullable) is copied for each thread. */
+KtEngineShards *kt_engine_shards_new(const KtEngineConfig *cfg, KtDict *dict,
+                                     const KtTimeParser *tp, guint n);
+void kt_engine_shards_free(KtEngineShards *s);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtEngineShards, kt_engine_shards_free)
+/* Hands @n records, in stream order, to the engines of their entities (a KtRecordBatchFn). */
+void kt_engine_shards_feed_batch(KtEngineShards *s, const KtRecord *recs, gsize n);
+/* Waits until every engine has judged every record; then no more records. */
+void kt_engine_shards_finish(KtEngineShards *s);
+/* Whether an engine reached a finding cap, so that the merge could differ from one
+ * engine's results. Only after kt_engine_shards_finish(). */
+gboolean kt_engine_shards_capped(KtEngineShards *s);
+/* (transfer none) The merged results. Only after kt_engine_shards_finish(). */
+const KtResults *kt_engine_shards_results(KtEngineShards *s);
 
 /* Heap bytes held by an engine, by part (kt_engine_memory()). Sizes are what the engine
  * asked the allocator for; the allocator's own overhead (about 8-16 bytes per block) and

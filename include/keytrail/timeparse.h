@@ -17,6 +17,9 @@ typedef struct _KtTimeParser KtTimeParser;
 /* Creates a parser for stamps without a zone in @tz ("UTC", "Europe/Berlin", "+02:00";
  * NULL = UTC). Returns NULL and sets @error for an unknown zone. */
 KtTimeParser *kt_time_parser_new(const char *tz, GError **error);
+/* (transfer full) A parser of the same zone with caches of its own: one per thread, as
+ * parsing and zone lookups update a parser's caches. */
+KtTimeParser *kt_time_parser_copy(const KtTimeParser *tp);
 void kt_time_parser_free(KtTimeParser *tp);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtTimeParser, kt_time_parser_free)
 

@@ -172,7 +172,7 @@ kt_cli_scan_group(KtCliOptions *o)
         { "no-color", 0, 0, G_OPTION_ARG_NONE, &o->no_color, "No colour in text output", NULL },
         { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o->quiet, "No progress or warnings on stderr",
           NULL },
-        { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Parser threads (default: cores)", "N" },
+        { "jobs", 'j', 0, G_OPTION_ARG_INT, &o->jobs, "Threads for parsing and, in scan, judging (default: cores)", "N" },
         { "max-line", 0, 0, G_OPTION_ARG_INT64, &o->max_line,
           "Longest accepted line in bytes (default 1048576)", "BYTES" },
         { "max-fields", 0, 0, G_OPTION_ARG_INT, &o->max_fields,
@@ -181,6 +181,9 @@ kt_cli_scan_group(KtCliOptions *o)
           "Deepest nesting of a JSON record (default 64)", "N" },
         { "max-keys", 0, 0, G_OPTION_ARG_INT, &o->max_keys,
           "Distinct keys kept; further new keys are rejected (default 1000000)", "N" },
+        { "max-findings", 0, 0, G_OPTION_ARG_INT, &o->max_findings,
+          "Anomalies kept, and incidents kept, for the report (default 100000); further ones "
+          "are counted as dropped", "N" },
         { "max-gzip-ratio", 0, 0, G_OPTION_ARG_INT, &o->max_gzip_ratio,
           "Refuse gzip files that inflate more than N times (default 250; 0 = no limit)",
           "N" },
@@ -488,6 +491,12 @@ kt_cli_options_finish(KtCliOptions *o, GError **error)
         g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--max-line: must be positive");
         return FALSE;
     }
+    if (o->max_findings < 0) {
+        g_set_error(error, KT_ERROR, KT_ERROR_USAGE, "--max-findings: must be positive");
+        return FALSE;
+    }
+    if (o->max_findings > 0)
+        o->engine.max_findings = (guint32)o->max_findings;
     return finish_ingest(o, error) && finish_engine(o, error) && finish_report(o, error);
 }
 

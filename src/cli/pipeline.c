@@ -27,6 +27,12 @@ to_engine(gpointer ud, const KtRecord *recs, gsize n)
     kt_engine_feed_batch(ud, recs, n);
 }
 
+static void
+to_shards(gpointer ud, const KtRecord *recs, gsize n)
+{
+    kt_engine_shards_feed_batch(ud, recs, n);
+}
+
 KtPipeline *
 kt_pipeline_new(const KtCliOptions *o, GError **error)
 {
@@ -50,6 +56,7 @@ kt_pipeline_free(KtPipeline *pub)
     if (pub == NULL)
         return;
     KtPipelinePriv *p = (KtPipelinePriv *)pub;
+    kt_engine_shards_free(pub->shards);
     kt_engine_free(pub->engine);
     kt_sorter_free(pub->sorter);
     kt_ingest_free(pub->ingest);
@@ -89,7 +96,25 @@ kt_pipeline_flush(KtPipeline *pub, GError **error)
         p->add_error = NULL;
         return FALSE;
     }
-    return kt_sorter_drain_batch(pub->sorter, to_engine, pub->engine, error);
+    if (pub->shards == NULL)
+        return kt_sorter_drain_batch(pub->sorter, to_engine, pub->engine, error);
+    gboolean ok = kt_sorter_drain_batch(pub->sorter, to_shards, pub->shards, error);
+    kt_engine_shards_finish(pub->shards);
+    return ok;
+}
+
+void
+kt_pipeline_use_shards(KtPipeline *p, const KtCliOptions *o, guint n)
+{
+    g_return_if_fail(p != NULL && p->shards == NULL);
+    p->shards = kt_engine_shards_new(&o->engine, p->dict, kt_ingest_time_parser(p->ingest),
+                                     CLAMP(n, 2, KT_ENGINE_SHARDS_MAX));
+}
+
+const KtResults *
+kt_pipeline_results(KtPipeline *p)
+{
+    return p->shards != NULL ? kt_engine_shards_results(p->shards) : kt_engine_results(p->engine);
 }
 
 /* ---- parallel reading --------------------------------------------------------------- */

@@ -33,24 +33,35 @@ parse_scan_args(KtCliOptions *o, char ***args, GError **error)
     return kt_cli_options_finish(o, error);
 }
 
-/* Reads every input; returns KT_EXIT_OK, or KT_EXIT_INPUT when one could not be read. */
-static int
-read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
+/* (transfer full) The files named by the arguments (directories expanded), or NULL
+ * after reporting why there are none; *@paths gets the names as given. */
+static GPtrArray *
+expand_inputs(int argc, char **argv, const char *const **paths)
 {
-    const char *stdin_only[] = { "-", NULL };
-    const char *const *paths = argc > 1 ? (const char *const *)argv + 1 : stdin_only;
+    static const char *stdin_only[] = { "-", NULL };
+    *paths = argc > 1 ? (const char *const *)argv + 1 : stdin_only;
     GError *error = NULL;
-    g_autoptr(GPtrArray) files = kt_ingest_expand(paths, &error);
+    GPtrArray *files = kt_ingest_expand(*paths, &error);
     if (files == NULL) {
         kt_cli_error("%s", error->message);
         g_error_free(error);
-        return KT_EXIT_INPUT;
+        return NULL;
     }
     if (files->len == 0) {
         kt_cli_error("no log files found under the given directories");
-        return KT_EXIT_INPUT;
+        g_ptr_array_free(files, TRUE);
+        return NULL;
     }
-    int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
+    return files;
+}
+
+/* Reads every input; returns KT_EXIT_OK, or KT_EXIT_INPUT when one could not be read.
+ * Says why on stderr when @say (not when reading the same inputs again). */
+static int
+read_inputs(KtPipeline *p, GPtrArray *files, const char *const *paths, int jobs,
+            const KtCliOptions *o, gboolean say)
+{
+    GError *error = NULL;
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
     g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
     kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
@@ -74,14 +85,66 @@ read_inputs(KtPipeline *p, int argc, char **argv, const KtCliOptions *o)
             continue;
         if (strcmp(s->format, "unknown") == 0 && s->lines == 0 &&
             !g_hash_table_contains(named, s->path)) {
-            if (!o->quiet)
+            if (!o->quiet && say)
                 kt_cli_error("skipped %s: not a recognised log format", s->path);
             continue;
         }
-        kt_cli_error("%s: %s", s->path, s->error);
+        if (say)
+            kt_cli_error("%s: %s", s->path, s->error);
         status = KT_EXIT_INPUT;
     }
     return status;
+}
+
+/* How many engines judge the records with @jobs threads: one per thread (at most
+ * KT_ENGINE_SHARDS_MAX), when every input is a regular file, which can be read again if
+ * an engine reaches a finding cap (kt_engine_shards_capped()); else one. */
+static guint
+engine_threads(int jobs, GPtrArray *files)
+{
+    if (jobs <= 1)
+        return 1;
+    for (guint i = 0; i < files->len; i++) {
+        const char *f = g_ptr_array_index(files, i);
+        if (strcmp(f, "-") == 0 || !g_file_test(f, G_FILE_TEST_IS_REGULAR))
+            return 1;
+    }
+    return (guint)MIN(jobs, KT_ENGINE_SHARDS_MAX);
+}
+
+/* Reads and judges the inputs @files (nullable) with the pipeline *@p; returns the input status, or -1
+ * after reporting a failure that stops the scan. With several engines that reached a
+ * finding cap, reads everything again into a new pipeline (*@p) with one engine, so that
+ * what is kept past the cap is what one engine keeps. */
+static int
+analyse(const KtCliOptions *o, GPtrArray *files, const char *const *paths, KtPipeline **p)
+{
+    int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
+    guint engines = o->stats || files == NULL ? 1 : engine_threads(jobs, files);
+    for (gboolean again = FALSE;; again = TRUE) {
+        GError *error = NULL;
+        if (*p == NULL && (*p = kt_pipeline_new(o, &error)) == NULL) {
+            kt_cli_error("%s", error->message);
+            g_error_free(error);
+            return -1;
+        }
+        if (engines > 1)
+            kt_pipeline_use_shards(*p, o, engines);
+        /* without files (reported), an empty report and KT_EXIT_INPUT */
+        int status = files != NULL ? read_inputs(*p, files, paths, jobs, o, !again)
+                                   : KT_EXIT_INPUT;
+        if (o->stats)
+            return status;
+        if (!kt_pipeline_flush(*p, &error)) {
+            kt_cli_error("%s", error->message);
+            g_error_free(error);
+            return -1;
+        }
+        if (engines == 1 || !kt_engine_shards_capped((*p)->shards))
+            return status;
+        g_clear_pointer(p, kt_pipeline_free);
+        engines = 1;
+    }
 }
 
 static void
@@ -108,6 +171,7 @@ kt_cmd_scan(int argc_in, char **argv_in)
     GError *error = NULL;
     int status = KT_EXIT_OK;
     KtPipeline *p = NULL;
+    GPtrArray *files = NULL;
     if (!parse_scan_args(&o, &args, &error)) {
         kt_cli_error("%s", error->message);
         status = KT_EXIT_USAGE;
@@ -127,7 +191,13 @@ kt_cmd_scan(int argc_in, char **argv_in)
         status = KT_EXIT_USAGE;
         goto out;
     }
-    int input_status = read_inputs(p, argc, argv, &o);
+    const char *const *paths = NULL;
+    files = expand_inputs(argc, argv, &paths);
+    int input_status = analyse(&o, files, paths, &p);
+    if (input_status < 0) {
+        status = KT_EXIT_INPUT;
+        goto out;
+    }
     KtReportInput ri = { p->ingest, NULL, p->engine };
     if (o.stats) {
         if (!kt_report_stats(&ri, &o.report, stdout, &error)) {
@@ -137,12 +207,7 @@ kt_cmd_scan(int argc_in, char **argv_in)
         status = input_status;
         goto out;
     }
-    if (!kt_pipeline_flush(p, &error)) {
-        kt_cli_error("%s", error->message);
-        status = KT_EXIT_INPUT;
-        goto out;
-    }
-    ri.results = kt_engine_results(p->engine);
+    ri.results = kt_pipeline_results(p);
     if (!kt_report_findings(&ri, &o.report, stdout, &error)) {
         kt_cli_error("%s", error->message);
         status = KT_EXIT_INPUT;
@@ -154,6 +219,8 @@ kt_cmd_scan(int argc_in, char **argv_in)
         status = input_status;
 out:
     g_clear_error(&error);
+    if (files != NULL)
+        g_ptr_array_free(files, TRUE);
     kt_pipeline_free(p);
     kt_cli_options_clear(&o);
     return status;

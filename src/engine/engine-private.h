@@ -23,8 +23,7 @@
 #define KT_CAP_UAS 128
 #define KT_CAP_INC_OPS 256   /* operations counted per incident */
 #define KT_CAP_INC_UAS 32    /* user agents counted per incident */
-#define KT_MAX_ANOMALIES 100000
-#define KT_MAX_INCIDENTS 100000
+#define KT_MAX_FINDINGS 100000  /* anomalies kept, and incidents kept, by default */
 #define KT_RING_HOURS (28 * 24) /* hourly volume history */
 #define KT_TIMELINE_BUCKETS 128
 #define KT_TOP_OPS 3            /* per-network top operations (consumers) */
@@ -629,6 +628,12 @@ void kt_detect_rule(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtCtx *c, K
 void kt_detect_refresh(KtEngine *e, KtEntity *ent);
 
 /* --- incident.c --- */
+/* The most anomalies, and the most incidents, @e keeps (KtEngineConfig.max_findings). */
+static inline guint32
+kt_engine_max_findings(const KtEngine *e)
+{
+    return e->cfg.max_findings > 0 ? e->cfg.max_findings : KT_MAX_FINDINGS;
+}
 /* Records an anomaly; takes ownership of the strings. Returns its index or -1 when
  * dropped beyond the cap. */
 gint64 kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec,
@@ -649,7 +654,22 @@ KtInc *kt_incident_restore(KtEngine *e, KtEntity *ent, const KtRecord *rec, guin
 int kt_incident_score(const KtInc *inc);
 /* Fills ids, scores, severities and sorted arrays of all anomalies and incidents. */
 void kt_incident_finish(KtEngine *e);
+/* Merges the results of @n engines fed disjoint entities of one stream (shards.c) into
+ * @out, as one engine fed the whole stream would give them: ids, order, links, open
+ * incidents and totals. Calls kt_engine_results() on each; @out's arrays (owned by the
+ * caller) point into the engines' results. */
+void kt_results_merge(KtEngine *const *es, guint n, KtResults *out);
 int kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents);
+
+/* Whether @rec belongs to a principal's entity rather than its key's (KtEntityMode). */
+static inline gboolean
+kt_engine_by_principal(const KtEngineConfig *cfg, const KtRecord *rec)
+{
+    if (rec->principal == 0)
+        return FALSE;
+    return cfg->entity == KT_ENTITY_PRINCIPAL ||
+           (cfg->entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY));
+}
 
 /* --- persist.c uses everything above --- */
 

@@ -110,7 +110,7 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
     guint64 group = kt_incident_group(e, ent, rec->source);
     expire(e, ent, rec->time_ms);
     KtInc *inc = find_open(e, ent, group, rec->time_ms);
-    if (inc == NULL && e->incs->len < KT_MAX_INCIDENTS)
+    if (inc == NULL && e->incs->len < kt_engine_max_findings(e))
         inc = new_incident(e, ent, rec, group);
     if (inc != NULL) {
         inc->kind_score[kind] = (guint8)MAX(inc->kind_score[kind], score);
@@ -118,7 +118,7 @@ kt_incident_add_anomaly(KtEngine *e, KtEntity *ent, const KtRecord *rec, KtDetec
         inc->strong = inc->strong || strong;
         inc->pub.last_ms = MAX(inc->pub.last_ms, rec->time_ms);
     }
-    if (inc == NULL || e->anoms->len >= KT_MAX_ANOMALIES) {
+    if (inc == NULL || e->anoms->len >= kt_engine_max_findings(e)) {
         e->anoms_dropped++;
         g_free(observed);
         g_free(baseline);

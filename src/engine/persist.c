@@ -626,7 +626,7 @@ load_incident_head(KtLoad *l, const cJSON *o)
     KtEntity *ent = kt_engine_entity_lookup(e, eid, principal);
     const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "scalars");
     if (l->bad || ent == NULL || !cJSON_IsArray(sc) ||
-        cJSON_GetArraySize(sc) != 8 + KT_DET_COUNT || e->incs->len >= KT_MAX_INCIDENTS) {
+        cJSON_GetArraySize(sc) != 8 + KT_DET_COUNT || e->incs->len >= kt_engine_max_findings(e)) {
         fail(l, "incident");
         return NULL;
     }

@@ -5,6 +5,7 @@
  */
 #include "engine-private.h"
 
+#include <stddef.h>
 #include <stdio.h>
 
 static const char *
@@ -107,11 +108,6 @@ finish_incident(KtEngine *e, KtInc *inc)
     inc->pub.ops = counts_of(e, &inc->ops, KT_SPACE_OP);
     inc->pub.uas = counts_of(e, &inc->uas, KT_SPACE_UA);
     inc->pub.anomalies = g_array_sized_new(FALSE, FALSE, sizeof(guint64), inc->anoms.len);
-    for (guint32 i = 0; i < inc->anoms.len; i++) {
-        KtAnom *a = g_ptr_array_index(e->anoms, kt_idlist_at(&inc->anoms, i));
-        a->pub.incident = inc->pub.id;
-        g_array_append_val(inc->pub.anomalies, a->pub.id);
-    }
 }
 
 static gint
@@ -119,6 +115,20 @@ cmp_u64(gconstpointer pa, gconstpointer pb)
 {
     guint64 a = *(const guint64 *)pa, b = *(const guint64 *)pb;
     return (a > b) - (a < b);
+}
+
+/* Links @inc and its anomalies by their ids (once both have them): the anomalies' incident
+ * and the incident's anomaly ids, ascending. */
+static void
+link_anomalies(const KtEngine *e, KtInc *inc)
+{
+    g_array_set_size(inc->pub.anomalies, 0);
+    for (guint32 i = 0; i < inc->anoms.len; i++) {
+        KtAnom *a = g_ptr_array_index(e->anoms, kt_idlist_at(&inc->anoms, i));
+        a->pub.incident = inc->pub.id;
+        g_array_append_val(inc->pub.anomalies, a->pub.id);
+    }
+    g_array_sort(inc->pub.anomalies, cmp_u64);
 }
 
 void
@@ -149,7 +159,7 @@ kt_incident_finish(KtEngine *e)
         KtInc *inc = g_ptr_array_index(incs, i);
         inc->pub.id = i + 1;
         finish_incident(e, inc);
-        g_array_sort(inc->pub.anomalies, cmp_u64);
+        link_anomalies(e, inc);
         g_ptr_array_add(e->res.incidents, &inc->pub);
     }
     g_ptr_array_free(incs, TRUE);
@@ -290,6 +300,69 @@ kt_engine_results(KtEngine *e)
     e->res.anomalies_dropped = e->anoms_dropped;
     e->res_valid = TRUE;
     return &e->res;
+}
+
+/* --- merging the results of several engines (shards.c) ------------------------------ */
+
+/* The public part is the first member, so an array of KtAnom* or KtInc* is one of
+ * KtAnomaly* or KtIncident*. */
+G_STATIC_ASSERT(offsetof(KtAnom, pub) == 0 && offsetof(KtInc, pub) == 0);
+
+/* Sorts @items (KtAnom* when @anoms, else KtInc*) with @cmp and numbers them from 1. */
+static void
+number_in_order(GPtrArray *items, GCompareDataFunc cmp, const KtEngine *e, gboolean anoms)
+{
+    g_ptr_array_sort_with_data(items, cmp, (gpointer)e);
+    for (guint i = 0; i < items->len; i++) {
+        if (anoms)
+            ((KtAnom *)g_ptr_array_index(items, i))->pub.id = i + 1;
+        else
+            ((KtInc *)g_ptr_array_index(items, i))->pub.id = i + 1;
+    }
+}
+
+/*
+ * Why the merge gives one engine's results: every engine judges an entity only against
+ * that entity's history, and an entity's records all went to one engine in stream order,
+ * so each finding is the same. The orders (cmp_anom, cmp_inc, cmp_summary) compare
+ * times and texts from the shared dict first; what is local to an engine (creation
+ * sequence, index) only breaks ties between findings of one entity, and so of one engine.
+ * What one engine computes from the whole stream is redone here: ids, the links between
+ * incidents and anomalies, whether an incident is still open at the last record, totals.
+ */
+void
+kt_results_merge(KtEngine *const *es, guint n, KtResults *out)
+{
+    g_return_if_fail(es != NULL && n > 0 && out != NULL);
+    memset(out, 0, sizeof(*out));
+    GPtrArray *anoms = g_ptr_array_new(), *incs = g_ptr_array_new();
+    out->keys = g_ptr_array_new();
+    gint64 first = G_MAXINT64, last = G_MININT64;
+    for (guint i = 0; i < n; i++) {
+        KtEngine *e = es[i];
+        kt_engine_results(e);
+        g_ptr_array_extend(anoms, e->anoms, NULL, NULL);
+        g_ptr_array_extend(incs, e->incs, NULL, NULL);
+        g_ptr_array_extend(out->keys, e->res.keys, NULL, NULL);
+        out->events += e->events;
+        out->anomalies_dropped += e->anoms_dropped;
+        first = MIN(first, e->first_ms);
+        last = MAX(last, e->last_ms);
+    }
+    number_in_order(anoms, cmp_anom, es[0], TRUE);
+    number_in_order(incs, cmp_inc, es[0], FALSE);
+    out->anomalies = anoms;
+    out->incidents = incs;
+    for (guint i = 0; i < n; i++) {
+        for (guint j = 0; j < es[i]->incs->len; j++) {
+            KtInc *inc = g_ptr_array_index(es[i]->incs, j);
+            link_anomalies(es[i], inc);
+            inc->pub.open = last - inc->pub.last_ms <= es[i]->cfg.quiet_ms;
+        }
+    }
+    g_ptr_array_sort_with_data(out->keys, cmp_summary, es[0]);
+    out->first_ms = out->events > 0 ? first : 0;
+    out->last_ms = out->events > 0 ? last : 0;
 }
 
 /* --- key detail --------------------------------------------------------------------- */

@@ -174,6 +174,17 @@ kt_time_parser_new(const char *tz, GError **error)
     return tp;
 }
 
+KtTimeParser *
+kt_time_parser_copy(const KtTimeParser *tp)
+{
+    g_return_val_if_fail(tp != NULL, NULL);
+    KtTimeParser *c = g_new0(KtTimeParser, 1);
+    c->tz = tp->tz != NULL ? g_time_zone_ref(tp->tz) : NULL;
+    c->fixed_off = tp->fixed_off;
+    c->days = g_new0(KtDayOffset, KT_DAY_SLOTS);
+    return c;
+}
+
 void
 kt_time_parser_free(KtTimeParser *tp)
 {

@@ -203,4 +203,28 @@ cmp -s "$TMP/mk1.json" "$TMP/mk4.json"; check $? "--max-keys gives the same outp
 KT_SPLIT_MIN=20000 "$KT" scan -j 1 --output json --reveal-keys "$TMP/big.csv" "$TMP/a.jsonl" "$TMP/big.jsonl" > "$TMP/m1.json"
 KT_SPLIT_MIN=20000 "$KT" scan -j 3 --output json --reveal-keys "$TMP/big.jsonl" "$TMP/a.jsonl" "$TMP/big.csv" > "$TMP/m3.json"
 test "$(strip "$TMP/m1.json")" = "$(strip "$TMP/m3.json")"; check $? "-j3 over reversed large and small files gives the same findings"
+# The engine on -j threads (keys dealt out to up to 8 engines): the same report over the
+# samples (every format, many findings) in each entity mode, and past --max-findings,
+# where the inputs are judged again by one engine.
+for opt in "--entity auto" "--entity key" "--entity principal" "--max-findings 4" "--tz Europe/Berlin"; do
+    "$KT" scan -q -j 1 --output json --reveal-keys $opt "$SAMPLES" > "$TMP/sj1.json" 2>/dev/null
+    s1=$?
+    for j in 2 3 8; do
+        "$KT" scan -q -j $j --output json --reveal-keys $opt "$SAMPLES" > "$TMP/sj$j.json" 2>/dev/null
+        test $? -eq $s1 && cmp -s "$TMP/sj1.json" "$TMP/sj$j.json"; check $? "-j$j gives -j1's report and status on the samples ($opt)"
+    done
+done
+"$KT" scan -q -j 8 --output json --max-findings 4 "$SAMPLES" > "$TMP/mf.json" 2>/dev/null
+python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if len(d['incidents']) <= 4 and len(d['anomalies']) == 4 and d['anomalies_dropped'] > 0 else 1)" "$TMP/mf.json"
+check $? "--max-findings 4 keeps 4 anomalies and counts the rest as dropped"
+"$KT" scan -q -j 1 --output json --reveal-keys "$SAMPLES" > "$TMP/sj1.json" 2>/dev/null
+python3 -c "
+import json,sys
+d=json.load(open(sys.argv[1]))
+sys.exit(0 if len(d['incidents']) >= 20 and len(d['anomalies']) >= 50 and d['anomalies_dropped'] == 0 else 1)" "$TMP/sj1.json"
+check $? "the samples have findings enough for the -j comparison"
+"$KT" scan --max-findings -1 x >/dev/null 2>&1; test $? -eq 2; check $? "negative --max-findings exits 2"
 done_testing
