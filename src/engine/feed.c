@@ -368,26 +368,12 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
 
 /* --- feed ---------------------------------------------------------------------------- */
 
-/* Whether @rec belongs to a principal's entity rather than its key's. */
-static inline gboolean
-by_principal(const KtEngine *e, const KtRecord *rec)
-{
-    gboolean principal = FALSE;
-    if (rec->principal != 0) {
-        if (e->cfg.entity == KT_ENTITY_PRINCIPAL)
-            principal = TRUE;
-        else if (e->cfg.entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY))
-            principal = TRUE;
-    }
-    return principal;
-}
-
 /* The map (id -> entity slot) @rec's entity is filed in, its id there into *@id and
  * whether it is a principal's into *@principal. */
 static inline GArray *
 entity_map(const KtEngine *e, const KtRecord *rec, guint32 *id, gboolean *principal)
 {
-    *principal = by_principal(e, rec);
+    *principal = kt_engine_by_principal(&e->cfg, rec);
     *id = *principal ? rec->principal : rec->key;
     return *principal ? e->by_principal : e->by_key;
 }

@@ -16,11 +16,20 @@
 /* Hard bound on summed terms; tails decay geometrically well before it. */
 #define KT_STATS_MAX_TERMS 200000
 
+/* log(Gamma(x)) for x > 0. lgamma() also writes the global signgam, a data race when
+ * engines run on several threads (scan -j N); lgamma_r() returns the sign instead. */
+static double
+log_gamma(double x)
+{
+    int sign;
+    return lgamma_r(x, &sign);
+}
+
 static double
 poisson_log_pmf(guint64 k, double lambda)
 {
     double kd = (double)k;
-    return kd * log(lambda) - lambda - lgamma(kd + 1.0);
+    return kd * log(lambda) - lambda - log_gamma(kd + 1.0);
 }
 
 /* Sum of pmf(k) for k >= c, c > lambda: terms decrease from the start. */
@@ -146,7 +155,7 @@ static double
 binom_log_pmf(guint64 k, guint64 n, double p)
 {
     double kd = (double)k, nd = (double)n;
-    return lgamma(nd + 1.0) - lgamma(kd + 1.0) - lgamma(nd - kd + 1.0) + kd * log(p) +
+    return log_gamma(nd + 1.0) - log_gamma(kd + 1.0) - log_gamma(nd - kd + 1.0) + kd * log(p) +
            (nd - kd) * log1p(-p);
 }
 
