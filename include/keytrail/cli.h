@@ -55,6 +55,8 @@ GOptionGroup *kt_cli_scan_group(KtCliOptions *o);
  * names the option or file and what to do. */
 gboolean kt_cli_options_finish(KtCliOptions *o, GError **error);
 
+typedef struct _KtProgress KtProgress; /* progress.c, below */
+
 typedef struct {
     KtDict *dict;
     KtIngest *ingest;
@@ -93,6 +95,8 @@ void kt_pipeline_use_shards(KtPipeline *p, const KtCliOptions *o, guint n);
 /* Feeds everything read so far to the engine, in time order. Returns FALSE and sets
  * @error on a temporary-file error. */
 gboolean kt_pipeline_flush(KtPipeline *p, GError **error);
+/* kt_pipeline_flush() that shows, on @progress (nullable), the records judged. */
+gboolean kt_pipeline_flush_progress(KtPipeline *p, KtProgress *progress, GError **error);
 
 /* (transfer none) The results of the engine, or of the shards, after kt_pipeline_flush(). */
 const KtResults *kt_pipeline_results(KtPipeline *p);
@@ -102,11 +106,14 @@ const KtResults *kt_pipeline_results(KtPipeline *p);
 int kt_cli_findings_status(const KtResults *r, KtSeverity fail_on);
 
 /* Progress of long scans on stderr (only on a terminal, never with --quiet). */
-typedef struct _KtProgress KtProgress;
 /* (transfer full) Progress over @files (char*; their sizes are the total). */
 KtProgress *kt_progress_new(GPtrArray *files, gboolean quiet);
 /* A KtProgressFn (ud = KtProgress*); thread-safe. */
 void kt_progress_update(gpointer ud, guint64 bytes, guint64 events);
+/* Reading is done; @total records are now judged (kt_progress_judged() counts them). */
+void kt_progress_judging(KtProgress *p, guint64 total);
+/* @n more records judged (ud = KtProgress*); thread-safe. */
+void kt_progress_judged(gpointer ud, guint64 n);
 /* Clears the progress line and frees @p. */
 void kt_progress_free(KtProgress *p);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtProgress, kt_progress_free)

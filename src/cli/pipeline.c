@@ -87,8 +87,23 @@ kt_pipeline_last_event_ms(KtPipeline *p)
     return s != NULL && s->events > 0 ? s->last_ms : G_MININT64;
 }
 
+/* Where the records go while flushing, and the progress they are counted on. */
+typedef struct {
+    KtRecordBatchFn fn;
+    gpointer ud;
+    KtProgress *progress;
+} KtFlushTo;
+
+static void
+to_engine_counted(gpointer ud, const KtRecord *recs, gsize n)
+{
+    KtFlushTo *t = ud;
+    t->fn(t->ud, recs, n);
+    kt_progress_judged(t->progress, n);
+}
+
 gboolean
-kt_pipeline_flush(KtPipeline *pub, GError **error)
+kt_pipeline_flush_progress(KtPipeline *pub, KtProgress *progress, GError **error)
 {
     KtPipelinePriv *p = (KtPipelinePriv *)pub;
     if (p->add_error != NULL) {
@@ -96,11 +111,27 @@ kt_pipeline_flush(KtPipeline *pub, GError **error)
         p->add_error = NULL;
         return FALSE;
     }
-    if (pub->shards == NULL)
-        return kt_sorter_drain_batch(pub->sorter, to_engine, pub->engine, error);
-    gboolean ok = kt_sorter_drain_batch(pub->sorter, to_shards, pub->shards, error);
-    kt_engine_shards_finish(pub->shards);
+    KtFlushTo t = { to_engine, pub->engine, progress };
+    if (pub->shards != NULL) {
+        t.fn = to_shards;
+        t.ud = pub->shards;
+    }
+    gboolean ok;
+    if (progress != NULL) {
+        kt_progress_judging(progress, kt_sorter_count(pub->sorter));
+        ok = kt_sorter_drain_batch(pub->sorter, to_engine_counted, &t, error);
+    } else {
+        ok = kt_sorter_drain_batch(pub->sorter, t.fn, t.ud, error);
+    }
+    if (pub->shards != NULL)
+        kt_engine_shards_finish(pub->shards);
     return ok;
+}
+
+gboolean
+kt_pipeline_flush(KtPipeline *pub, GError **error)
+{
+    return kt_pipeline_flush_progress(pub, NULL, error);
 }
 
 void

@@ -59,11 +59,10 @@ expand_inputs(int argc, char **argv, const char *const **paths)
  * Says why on stderr when @say (not when reading the same inputs again). */
 static int
 read_inputs(KtPipeline *p, GPtrArray *files, const char *const *paths, int jobs,
-            const KtCliOptions *o, gboolean say)
+            const KtCliOptions *o, KtProgress *progress, gboolean say)
 {
     GError *error = NULL;
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
     kt_ingest_set_progress(p->ingest, kt_progress_update, progress);
     gboolean ok = kt_pipeline_read_all(p, files, jobs, errors, &error);
     kt_ingest_set_progress(p->ingest, NULL, NULL);
@@ -131,11 +130,12 @@ analyse(const KtCliOptions *o, GPtrArray *files, const char *const *paths, KtPip
         if (engines > 1)
             kt_pipeline_use_shards(*p, o, engines);
         /* without files (reported), an empty report and KT_EXIT_INPUT */
-        int status = files != NULL ? read_inputs(*p, files, paths, jobs, o, !again)
+        g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
+        int status = files != NULL ? read_inputs(*p, files, paths, jobs, o, progress, !again)
                                    : KT_EXIT_INPUT;
         if (o->stats)
             return status;
-        if (!kt_pipeline_flush(*p, &error)) {
+        if (!kt_pipeline_flush_progress(*p, progress, &error)) {
             kt_cli_error("%s", error->message);
             g_error_free(error);
             return -1;

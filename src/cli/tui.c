@@ -255,6 +255,7 @@ read_inputs(KtTuiApp *app, char **paths)
     }
     g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
     gboolean ok = TRUE;
+    g_autoptr(KtProgress) progress = NULL;
     if (app->follow) {
         app->inputs = paths;
         if (!follow_read(app, errors)) {
@@ -262,8 +263,8 @@ read_inputs(KtTuiApp *app, char **paths)
             return KT_EXIT_INPUT;
         }
     } else {
+        progress = kt_progress_new(app->files, app->opts.quiet);
         int jobs = app->opts.jobs > 0 ? app->opts.jobs : (int)g_get_num_processors();
-        g_autoptr(KtProgress) progress = kt_progress_new(app->files, app->opts.quiet);
         kt_ingest_set_progress(app->p->ingest, kt_progress_update, progress);
         ok = kt_pipeline_read_all(app->p, app->files, jobs, errors, &error);
         kt_ingest_set_progress(app->p->ingest, NULL, NULL);
@@ -275,7 +276,7 @@ read_inputs(KtTuiApp *app, char **paths)
     kt_ingest_totals(app->p->ingest, &events, &rejected, &lines);
     if (ok && errors->len > 0 && events == 0)
         return KT_EXIT_INPUT; /* nothing could be read: no dashboard */
-    if (ok && !kt_pipeline_flush(app->p, &error))
+    if (ok && !kt_pipeline_flush_progress(app->p, progress, &error))
         ok = FALSE;
     if (!ok) {
         kt_cli_error("%s", error->message);
