@@ -206,7 +206,8 @@ test "$(strip "$TMP/m1.json")" = "$(strip "$TMP/m3.json")"; check $? "-j3 over r
 # The engine on -j threads (keys dealt out to up to 8 engines): the same report over the
 # samples (every format, many findings) in each entity mode, and past --max-findings,
 # where the inputs are judged again by one engine.
-for opt in "--entity auto" "--entity key" "--entity principal" "--max-findings 4" "--tz Europe/Berlin"; do
+for opt in "--entity auto" "--entity key" "--entity principal" "--max-findings 4" "--tz Europe/Berlin" \
+           "--leak-time 2024-03-19T09:17:00Z" "--disable new_op,off_hours --learn 3d --forget 10d --allow 10.0.0.0/8"; do
     "$KT" scan -q -j 1 --output json --reveal-keys $opt "$SAMPLES" > "$TMP/sj1.json" 2>/dev/null
     s1=$?
     for j in 2 3 8; do
