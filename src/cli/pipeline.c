@@ -116,13 +116,14 @@ kt_pipeline_flush_progress(KtPipeline *pub, KtProgress *progress, GError **error
         t.fn = to_shards;
         t.ud = pub->shards;
     }
-    gboolean ok;
+    KtRecordBatchFn fn = t.fn;
+    gpointer ud = t.ud;
     if (progress != NULL) {
         kt_progress_judging(progress, kt_sorter_count(pub->sorter));
-        ok = kt_sorter_drain_batch(pub->sorter, to_engine_counted, &t, error);
-    } else {
-        ok = kt_sorter_drain_batch(pub->sorter, t.fn, t.ud, error);
+        fn = to_engine_counted;
+        ud = &t;
     }
+    gboolean ok = kt_sorter_drain_batch(pub->sorter, fn, ud, error);
     if (pub->shards != NULL)
         kt_engine_shards_finish(pub->shards);
     return ok;

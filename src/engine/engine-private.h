@@ -661,14 +661,14 @@ void kt_incident_finish(KtEngine *e);
 void kt_results_merge(KtEngine *const *es, guint n, KtResults *out);
 int kt_entity_risk(const KtEngine *e, const KtEntity *ent, guint32 *n_incidents);
 
-/* Whether @rec belongs to a principal's entity rather than its key's (KtEntityMode). */
+/* Whether @rec belongs to a principal's entity rather than its key's under @mode. */
 static inline gboolean
-kt_engine_by_principal(const KtEngineConfig *cfg, const KtRecord *rec)
+kt_engine_by_principal(KtEntityMode mode, const KtRecord *rec)
 {
     if (rec->principal == 0)
         return FALSE;
-    return cfg->entity == KT_ENTITY_PRINCIPAL ||
-           (cfg->entity == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY));
+    return mode == KT_ENTITY_PRINCIPAL ||
+           (mode == KT_ENTITY_AUTO && (rec->flags & KT_EV_TEMP_KEY));
 }
 
 /* --- persist.c uses everything above --- */

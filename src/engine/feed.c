@@ -373,7 +373,7 @@ detect_record(KtEngine *e, KtEntity *ent, const KtRecord *rec, gboolean judged, 
 static inline GArray *
 entity_map(const KtEngine *e, const KtRecord *rec, guint32 *id, gboolean *principal)
 {
-    *principal = kt_engine_by_principal(&e->cfg, rec);
+    *principal = kt_engine_by_principal(e->cfg.entity, rec);
     *id = *principal ? rec->principal : rec->key;
     return *principal ? e->by_principal : e->by_key;
 }

@@ -28,7 +28,7 @@ typedef struct {
 } KtShard;
 
 struct _KtEngineShards {
-    KtEngineConfig cfg;  /* for routing only (entity mode) */
+    KtEntityMode entity; /* routes each record to the engine of its entity */
     guint n;
     KtShard *shards;
     gboolean finished;
@@ -58,9 +58,7 @@ kt_engine_shards_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser
     g_return_val_if_fail(cfg != NULL && dict != NULL, NULL);
     g_return_val_if_fail(n >= 2 && n <= KT_ENGINE_SHARDS_MAX, NULL);
     KtEngineShards *s = g_new0(KtEngineShards, 1);
-    s->cfg = *cfg;
-    s->cfg.allow_cidrs = s->cfg.bad_cidrs = NULL; /* not owned: routing reads no lists */
-    s->cfg.allow_uas = s->cfg.bad_uas = s->cfg.revoked = NULL;
+    s->entity = cfg->entity;
     s->n = n;
     s->shards = g_new0(KtShard, n);
     for (guint i = 0; i < n; i++) {
@@ -86,7 +84,7 @@ kt_engine_shards_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser
 static inline guint
 shard_of(const KtEngineShards *s, const KtRecord *rec)
 {
-    gboolean principal = kt_engine_by_principal(&s->cfg, rec);
+    gboolean principal = kt_engine_by_principal(s->entity, rec);
     guint32 id = principal ? rec->principal : rec->key;
     guint64 h = ((guint64)id * 2 + (principal ? 1 : 0)) * G_GUINT64_CONSTANT(0x9E3779B97F4A7C15);
     return (guint)((h >> 32) * s->n >> 32);

@@ -150,6 +150,17 @@ parse_offset(const char *p, const char *end, gint32 *out)
     return TRUE;
 }
 
+/* (transfer full) A parser of @zone (owned; NULL: the fixed offset @off), empty caches. */
+static KtTimeParser *
+parser_of(GTimeZone *zone, gint32 off)
+{
+    KtTimeParser *tp = g_new0(KtTimeParser, 1);
+    tp->tz = zone;
+    tp->fixed_off = off;
+    tp->days = g_new0(KtDayOffset, KT_DAY_SLOTS);
+    return tp;
+}
+
 KtTimeParser *
 kt_time_parser_new(const char *tz, GError **error)
 {
@@ -167,22 +178,14 @@ kt_time_parser_new(const char *tz, GError **error)
             return NULL;
         }
     }
-    KtTimeParser *tp = g_new0(KtTimeParser, 1);
-    tp->tz = zone;
-    tp->fixed_off = off;
-    tp->days = g_new0(KtDayOffset, KT_DAY_SLOTS);
-    return tp;
+    return parser_of(zone, off);
 }
 
 KtTimeParser *
 kt_time_parser_copy(const KtTimeParser *tp)
 {
     g_return_val_if_fail(tp != NULL, NULL);
-    KtTimeParser *c = g_new0(KtTimeParser, 1);
-    c->tz = tp->tz != NULL ? g_time_zone_ref(tp->tz) : NULL;
-    c->fixed_off = tp->fixed_off;
-    c->days = g_new0(KtDayOffset, KT_DAY_SLOTS);
-    return c;
+    return parser_of(tp->tz != NULL ? g_time_zone_ref(tp->tz) : NULL, tp->fixed_off);
 }
 
 void
