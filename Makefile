@@ -1,5 +1,5 @@
 # keytrail - hand-written GNU Makefile.
-#   make            build build/keytrail and build/ktgen
+#   make            build build/keytrail, build/ktgen and build/kt-engine-bench
 #   make demo       install missing -dev packages, build, run keytrail on samples/
 #   make check      build and run every test, then once more under ASan+UBSan
 #   make SAN=1 ...  build into build-san/ with AddressSanitizer + UndefinedBehaviorSanitizer
@@ -47,7 +47,7 @@ LIBKT     := $(BUILD)/libkeytrail.a
 .PHONY: all check check-suite check-unit check-golden check-shell demo deps samples eval-nab \
         golden-update bench eval fuzz check-valgrind format format-check clean
 
-all: $(BUILD)/keytrail $(BUILD)/ktgen
+all: $(BUILD)/keytrail $(BUILD)/ktgen $(BUILD)/kt-engine-bench
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -63,6 +63,11 @@ $(BUILD)/keytrail: $(MAIN_OBJ) $(LIBKT)
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(KT_LIBS)
 
 $(BUILD)/ktgen: $(GEN_OBJ) $(LIBKT)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(KT_LIBS)
+
+# the engine alone, timed on records in memory (make bench; tools/kt-engine-bench.c)
+$(BUILD)/kt-engine-bench: $(BUILD)/tools/kt-engine-bench.o $(LIBKT)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(KT_LIBS)
 

@@ -136,6 +136,29 @@ ratio "keytrail scan -j2 wall (all detectors) csv" "keytrail scan -j1 wall (all 
 ratio "keytrail scan -j2 wall (all detectors) log" "keytrail scan -j1 wall (all detectors) log" "speed-up -j2/-j1 on one combined log (wall clock)"
 ratio "keytrail scan -j2 wall (all detectors) ct" "keytrail scan -j1 wall (all detectors) ct" "speed-up -j2/-j1 on cloudtrail files (wall clock)"
 
+# The engine alone on records held in memory (tools/kt-engine-bench.c): its runs agree to
+# a few percent where whole scans vary by 5-10%, and it shows what the floor ratio is made
+# of: the full scan is the floor plus ordering plus this.
+EB="$top/$build/kt-engine-bench"
+if [ -x "$EB" ]; then
+    say ""
+    say "per event: parse floor, full scan, and the engine alone (kt-engine-bench, median of 5 runs)"
+    for f in csv jsonl log ct; do
+        case $f in
+        csv) in="$dir/b.csv"; x="" ;;
+        jsonl) in="$dir/b.jsonl"; x="" ;;
+        log) in="$dir/b.log"; x="--field key=query:api_key" ;;
+        ct) in="$dir/ct"; x="" ;;
+        esac
+        eng=$("$EB" --repeat 5 $x "$in" | sed -n 's/.*feed \([0-9.]*\) ns\/record median.*/\1/p')
+        awk -F'|' -v f="$f" -v eng="$eng" '
+            $1 == "keytrail scan -j1 --stats (parse floor) " f { fl = $3 / $2 * 1e9 }
+            $1 == "keytrail scan -j1 (all detectors) " f { fu = $3 / $2 * 1e9 }
+            END { printf "  %-6s parse floor %6.0f ns, full scan %6.0f ns, engine alone %6s ns\n", f, fl, fu, eng }' \
+            "$dir/.rows" | tee -a "$out"
+    done
+fi
+
 if [ "${BENCH_MEM:-1}" = 1 ]; then
     say ""
     say "memory: peak RSS must not grow with events (same keys), and 100k keys fit well under 1 GB"
