@@ -40,40 +40,19 @@ cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-int
-main(int argc, char **argv)
+/* Reads @files with the options @o and times the engine on their records; returns the
+ * exit status. */
+static int
+run(KtCliOptions *o, GPtrArray *files, int repeat)
 {
-    KtCliOptions o;
-    kt_cli_options_init(&o);
-    gint repeat = 5;
-    GOptionEntry entries[] = {
-        { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Engine runs over the records (5)", "N" },
-        G_OPTION_ENTRY_NULL
-    };
-    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE... - time the engine alone");
-    g_option_context_add_main_entries(ctx, entries, NULL);
-    g_option_context_add_group(ctx, kt_cli_scan_group(&o));
-    char **args = kt_cli_split_args(argc, argv);
     GError *error = NULL;
-    if (!g_option_context_parse_strv(ctx, &args, &error) || !kt_cli_options_finish(&o, &error)) {
-        fprintf(stderr, "kt-engine-bench: %s\n", error->message);
-        return 2;
-    }
-    if (g_strv_length(args) < 2 || repeat < 1) {
-        fprintf(stderr, "kt-engine-bench: give one or more files (and --repeat N >= 1)\n");
-        return 2;
-    }
-    GPtrArray *files = kt_ingest_expand((const char *const *)args + 1, &error);
-    if (files == NULL) {
-        fprintf(stderr, "kt-engine-bench: %s\n", error->message);
-        return 2;
-    }
-    GPtrArray *errors = g_ptr_array_new_with_free_func(g_free);
-    KtPipeline *p = kt_pipeline_new(&o, &error);
-    GArray *recs = g_array_new(FALSE, FALSE, sizeof(KtRecord));
+    g_autoptr(GPtrArray) errors = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(KtPipeline) p = kt_pipeline_new(o, &error);
+    g_autoptr(GArray) recs = g_array_new(FALSE, FALSE, sizeof(KtRecord));
     if (p == NULL || !kt_pipeline_read_all(p, files, 1, errors, &error) ||
         !kt_sorter_drain_batch(p->sorter, collect, recs, &error)) {
         fprintf(stderr, "kt-engine-bench: %s\n", error->message);
+        g_error_free(error);
         return 2;
     }
     for (guint i = 0; i < errors->len; i++)
@@ -82,10 +61,11 @@ main(int argc, char **argv)
         fprintf(stderr, "kt-engine-bench: no records in the inputs\n");
         return 2;
     }
-    double *feed = g_new(double, repeat), *res = g_new(double, repeat);
+    g_autofree double *feed = g_new(double, repeat);
+    g_autofree double *res = g_new(double, repeat);
     guint64 anomalies = 0;
     for (int r = 0; r < repeat; r++) {
-        KtEngine *e = kt_engine_new(&o.engine, p->dict, kt_ingest_time_parser(p->ingest));
+        KtEngine *e = kt_engine_new(&o->engine, p->dict, kt_ingest_time_parser(p->ingest));
         double t0 = cpu_ns();
         /* in the blocks the ordering stage hands the engine in a scan */
         for (guint i = 0; i < recs->len; i += 256)
@@ -103,13 +83,40 @@ main(int argc, char **argv)
     printf("engine: %u records, %" G_GUINT64_FORMAT " anomalies, %d runs: feed %.1f ns/record "
            "median, %.1f best; results %.1f ms median\n",
            recs->len, anomalies, repeat, feed[(repeat - 1) / 2], feed[0], res[(repeat - 1) / 2]);
-    g_free(feed);
-    g_free(res);
-    g_array_free(recs, TRUE);
-    kt_pipeline_free(p);
-    g_ptr_array_free(errors, TRUE);
-    g_ptr_array_free(files, TRUE);
-    g_strfreev(args);
-    kt_cli_options_clear(&o);
     return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    KtCliOptions o;
+    kt_cli_options_init(&o);
+    gint repeat = 5;
+    GOptionEntry entries[] = {
+        { "repeat", 0, 0, G_OPTION_ARG_INT, &repeat, "Engine runs over the records (5)", "N" },
+        G_OPTION_ENTRY_NULL
+    };
+    g_autoptr(GOptionContext) ctx = g_option_context_new("FILE|DIR... - time the engine alone");
+    g_option_context_add_main_entries(ctx, entries, NULL);
+    g_option_context_add_group(ctx, kt_cli_scan_group(&o));
+    g_auto(GStrv) args = kt_cli_split_args(argc, argv);
+    GError *error = NULL;
+    int status = 2;
+    if (!g_option_context_parse_strv(ctx, &args, &error) || !kt_cli_options_finish(&o, &error)) {
+        fprintf(stderr, "kt-engine-bench: %s\n", error->message);
+        g_error_free(error);
+    } else if (g_strv_length(args) < 2 || repeat < 1) {
+        fprintf(stderr, "kt-engine-bench: give one or more files (and --repeat N >= 1)\n");
+    } else {
+        GPtrArray *files = kt_ingest_expand((const char *const *)args + 1, &error);
+        if (files == NULL) {
+            fprintf(stderr, "kt-engine-bench: %s\n", error->message);
+            g_error_free(error);
+        } else {
+            status = run(&o, files, repeat);
+            g_ptr_array_free(files, TRUE);
+        }
+    }
+    kt_cli_options_clear(&o);
+    return status;
 }
