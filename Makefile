@@ -1,8 +1,10 @@
 # keytrail - hand-written GNU Makefile.
 #   make            build build/keytrail, build/ktgen and build/kt-engine-bench
 #   make demo       install missing -dev packages, build, run keytrail on samples/
-#   make check      build and run every test, then once more under ASan+UBSan
+#   make check      build and run every test, then once more under ASan+UBSan, and the
+#                   threaded paths under ThreadSanitizer
 #   make SAN=1 ...  build into build-san/ with AddressSanitizer + UndefinedBehaviorSanitizer
+#   make check-tsan the threaded paths under ThreadSanitizer (build-tsan/; part of make check)
 #   make V=1        show full command lines
 
 PKGS      := glib-2.0 gio-2.0 libcjson ncursesw
@@ -17,7 +19,13 @@ KT_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE \
 KT_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lcsv -lm -lpthread
 DEPFLAGS   = -MMD -MP
 
-ifeq ($(SAN),1)
+ifeq ($(TSAN),1)
+BUILD     ?= build-tsan
+SANFLAGS  := -O1 -g -fsanitize=thread -fno-omit-frame-pointer
+KT_CFLAGS += $(SANFLAGS)
+LDSAN     := $(SANFLAGS)
+CFLAGS    := -O1 -g
+else ifeq ($(SAN),1)
 BUILD     ?= build-san
 SANFLAGS  := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
              -fno-sanitize-recover=all
@@ -44,7 +52,7 @@ GEN_SRC   := $(sort $(wildcard tools/ktgen/*.c))
 GEN_OBJ   := $(GEN_SRC:%.c=$(BUILD)/%.o)
 LIBKT     := $(BUILD)/libkeytrail.a
 
-.PHONY: all check check-suite check-unit check-golden check-shell demo deps samples eval-nab \
+.PHONY: all check check-suite check-unit check-golden check-shell check-tsan demo deps samples eval-nab \
         golden-update bench eval fuzz check-valgrind format format-check clean
 
 all: $(BUILD)/keytrail $(BUILD)/ktgen $(BUILD)/kt-engine-bench
@@ -94,7 +102,16 @@ check: deps
 	@rm -f build/test-results.txt build-san/test-results.txt
 	@$(MAKE) --no-print-directory check-suite BUILD=build SAN= || true
 	@$(MAKE) --no-print-directory check-suite BUILD=build-san SAN=1 || true
-	@sh tests/lib/summary.sh build/test-results.txt build-san/test-results.txt
+	@$(MAKE) --no-print-directory check-tsan || true
+	@sh tests/lib/summary.sh build/test-results.txt build-san/test-results.txt \
+	    build-tsan/test-results.txt
+
+# the threaded paths (engine threads, parser threads, progress) under ThreadSanitizer
+check-tsan:
+	@rm -f build-tsan/test-results.txt
+	@$(MAKE) --no-print-directory all BUILD=build SAN= TSAN=
+	@$(MAKE) --no-print-directory build-tsan/keytrail build-tsan/tests/test-shards BUILD=build-tsan TSAN=1
+	@sh tests/lib/run-all.sh build-tsan tsan
 
 check-suite: all $(UNIT_BIN)
 	@sh tests/lib/run-all.sh $(BUILD) unit golden shell $(if $(filter 1,$(SAN)),,fuzz)

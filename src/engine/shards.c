@@ -6,8 +6,15 @@
  * kt_results_merge()). The caller's thread only routes records, in batches of
  * KT_SHARD_BATCH, through KT_SHARD_DEPTH batches per engine, so memory is fixed and a
  * slow engine holds up the merge rather than piling records up.
+ *
+ * Batches change hands through queues built on a pthread mutex and condition variable,
+ * not GAsyncQueue: GLib's locks are built on futexes that ThreadSanitizer does not see,
+ * so with them every record handed over looked like a data race, and `make check-tsan`
+ * could not tell a real one (it found lgamma()'s global signgam) from the hand-over.
  */
 #include "engine-private.h"
+
+#include <pthread.h>
 
 #define KT_SHARD_BATCH 2048 /* records a thread is handed at once (128 KiB) */
 #define KT_SHARD_DEPTH 4    /* batches per engine: one being filled, the rest queued */
@@ -17,12 +24,59 @@ typedef struct {
     KtRecord recs[KT_SHARD_BATCH];
 } KtShardBatch;
 
+/* A queue of at most KT_SHARD_DEPTH + 1 batches (every batch of a shard, and the end
+ * marker): push never waits, pop waits for a batch. */
+typedef struct {
+    pthread_mutex_t mu;
+    pthread_cond_t ready;
+    KtShardBatch *items[KT_SHARD_DEPTH + 1];
+    guint head, len;
+} KtBatchQueue;
+
+static void
+queue_init(KtBatchQueue *q)
+{
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_cond_init(&q->ready, NULL);
+    q->head = q->len = 0;
+}
+
+static void
+queue_clear(KtBatchQueue *q)
+{
+    pthread_cond_destroy(&q->ready);
+    pthread_mutex_destroy(&q->mu);
+}
+
+static void
+queue_push(KtBatchQueue *q, KtShardBatch *b)
+{
+    pthread_mutex_lock(&q->mu);
+    g_assert(q->len < G_N_ELEMENTS(q->items));
+    q->items[(q->head + q->len++) % G_N_ELEMENTS(q->items)] = b;
+    pthread_cond_signal(&q->ready);
+    pthread_mutex_unlock(&q->mu);
+}
+
+static KtShardBatch *
+queue_pop(KtBatchQueue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    while (q->len == 0)
+        pthread_cond_wait(&q->ready, &q->mu);
+    KtShardBatch *b = q->items[q->head];
+    q->head = (q->head + 1) % G_N_ELEMENTS(q->items);
+    q->len--;
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
 typedef struct {
     KtEngine *engine;
     KtTimeParser *tp;    /* the engine's own copy (parsers cache), nullable */
     GThread *thread;
-    GAsyncQueue *todo;   /* KtShardBatch* to feed; &shard_end stops the thread */
-    GAsyncQueue *spare;  /* fed batches, to fill again */
+    KtBatchQueue todo;   /* batches to feed; &shard_end stops the thread */
+    KtBatchQueue spare;  /* fed batches, to fill again */
     KtShardBatch *cur;   /* being filled; NULL after kt_engine_shards_finish() */
     KtShardBatch *batches[KT_SHARD_DEPTH];
 } KtShard;
@@ -43,12 +97,12 @@ shard_main(gpointer data)
 {
     KtShard *sh = data;
     for (;;) {
-        KtShardBatch *b = g_async_queue_pop(sh->todo);
+        KtShardBatch *b = queue_pop(&sh->todo);
         if (b == &shard_end)
             return NULL;
         kt_engine_feed_batch(sh->engine, b->recs, b->n);
         b->n = 0;
-        g_async_queue_push(sh->spare, b);
+        queue_push(&sh->spare, b);
     }
 }
 
@@ -65,13 +119,13 @@ kt_engine_shards_new(const KtEngineConfig *cfg, KtDict *dict, const KtTimeParser
         KtShard *sh = &s->shards[i];
         sh->tp = tp != NULL ? kt_time_parser_copy(tp) : NULL;
         sh->engine = kt_engine_new(cfg, dict, sh->tp);
-        sh->todo = g_async_queue_new();
-        sh->spare = g_async_queue_new();
+        queue_init(&sh->todo);
+        queue_init(&sh->spare);
         for (guint k = 0; k < KT_SHARD_DEPTH; k++) {
             sh->batches[k] = g_new(KtShardBatch, 1);
             sh->batches[k]->n = 0;
             if (k > 0)
-                g_async_queue_push(sh->spare, sh->batches[k]);
+                queue_push(&sh->spare, sh->batches[k]);
         }
         sh->cur = sh->batches[0];
         sh->thread = g_thread_new("kt-engine", shard_main, sh);
@@ -100,8 +154,8 @@ kt_engine_shards_feed_batch(KtEngineShards *s, const KtRecord *recs, gsize n)
         KtShard *sh = &s->shards[shard_of(s, &recs[i])];
         sh->cur->recs[sh->cur->n++] = recs[i];
         if (sh->cur->n == KT_SHARD_BATCH) {
-            g_async_queue_push(sh->todo, sh->cur);
-            sh->cur = g_async_queue_pop(sh->spare);
+            queue_push(&sh->todo, sh->cur);
+            sh->cur = queue_pop(&sh->spare);
         }
     }
 }
@@ -115,9 +169,9 @@ kt_engine_shards_finish(KtEngineShards *s)
     for (guint i = 0; i < s->n; i++) {
         KtShard *sh = &s->shards[i];
         if (sh->cur->n > 0)
-            g_async_queue_push(sh->todo, sh->cur);
+            queue_push(&sh->todo, sh->cur);
         sh->cur = NULL;
-        g_async_queue_push(sh->todo, &shard_end);
+        queue_push(&sh->todo, &shard_end);
     }
     for (guint i = 0; i < s->n; i++) {
         g_thread_join(s->shards[i].thread);
@@ -172,8 +226,8 @@ kt_engine_shards_free(KtEngineShards *s)
         KtShard *sh = &s->shards[i];
         kt_engine_free(sh->engine);
         kt_time_parser_free(sh->tp);
-        g_async_queue_unref(sh->todo);
-        g_async_queue_unref(sh->spare);
+        queue_clear(&sh->todo);
+        queue_clear(&sh->spare);
         for (guint k = 0; k < KT_SHARD_DEPTH; k++)
             g_free(sh->batches[k]);
     }

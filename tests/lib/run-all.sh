@@ -1,6 +1,6 @@
 #!/bin/sh
 # Runs the test suites against one build directory and prints TAP-ish progress.
-# usage: run-all.sh BUILD [unit|golden|shell]...
+# usage: run-all.sh BUILD [unit|golden|shell|fuzz|tsan]...
 # Writes BUILD/test-results.txt ("passed failed skipped") and the per-test log
 # BUILD/test-log.txt. Exit status 1 when anything failed.
 set -u
@@ -60,6 +60,9 @@ for suite in $suites; do
     fuzz)
         sh tests/fuzz/run.sh "${KT_FUZZ_SECONDS:-2}" 1 > "$tmp/fuzz" 2>&1
         count_tap fuzz "$tmp/fuzz" $? ;;
+    tsan)
+        sh tests/lib/tsan.sh "$top/$build" "$top/build" > "$tmp/tsan" 2>&1
+        count_tap tsan "$tmp/tsan" $? ;;
     shell)
         for t in tests/shell/t*.sh; do
             [ -f "$t" ] || continue
