@@ -69,6 +69,14 @@ peer_version() { # the first version-looking word a tool prints about itself
     esac
     echo "$1 $(echo "$v" | grep -o '[0-9][0-9.]*[0-9]' | head -n 1)"
 }
+input_of() { # input_of FORMAT: sets in (the bench input) and x (the options it needs)
+    case $1 in
+    csv) in="$dir/b.csv"; x="" ;;
+    jsonl) in="$dir/b.jsonl"; x="" ;;
+    log) in="$dir/b.log"; x="--field key=query:api_key" ;;
+    ct) in="$dir/ct"; x="" ;;
+    esac
+}
 rate_of() { awk -F'|' -v l="$1" '$1==l && $3 > 0 {print $2/$3}' "$dir/.rows"; } # none below 10 ms
 ratio() { # ratio A B: events/s of A over B
     a=$(rate_of "$1"); b=$(rate_of "$2")
@@ -82,12 +90,7 @@ say "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 say "peers: $(for t in goaccess jq mlr gawk mawk; do command -v $t >/dev/null && printf '%s ' "$(peer_version $t)"; done)"
 say ""
 for f in csv jsonl log ct; do
-    case $f in
-    csv) in="$dir/b.csv"; x="" ;;
-    jsonl) in="$dir/b.jsonl"; x="" ;;
-    log) in="$dir/b.log"; x="--field key=query:api_key" ;;
-    ct) in="$dir/ct"; x="" ;;
-    esac
+    input_of $f
     ev=$(count_events "$in" "$x"); by=$(bytes_of "$in")
     row "keytrail scan -j1 (all detectors) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --output json $x '$in'")"
     row "keytrail scan -j1 --stats (parse floor) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --stats $x '$in'")"
@@ -144,12 +147,7 @@ if [ -x "$EB" ]; then
     say ""
     say "per event: parse floor, full scan, and the engine alone (kt-engine-bench, median of 5 runs)"
     for f in csv jsonl log ct; do
-        case $f in
-        csv) in="$dir/b.csv"; x="" ;;
-        jsonl) in="$dir/b.jsonl"; x="" ;;
-        log) in="$dir/b.log"; x="--field key=query:api_key" ;;
-        ct) in="$dir/ct"; x="" ;;
-        esac
+        input_of $f
         eng=$("$EB" --repeat 5 $x "$in" | sed -n 's/.*feed \([0-9.]*\) ns\/record median.*/\1/p')
         awk -F'|' -v f="$f" -v eng="$eng" '
             $1 == "keytrail scan -j1 --stats (parse floor) " f { fl = $3 / $2 * 1e9 }
