@@ -430,10 +430,6 @@ run_workers(KtShared *sh, int jobs)
 {
     KtWorker *w = g_new0(KtWorker, jobs);
     GThread **threads = g_new0(GThread *, jobs);
-    /* The threads' sorters make temporary files in g_get_tmp_dir(), which GLib fills in
-     * on first use under a lock ThreadSanitizer cannot see (make check-tsan): filled in
-     * here, before the threads start, it is only ever read by them. */
-    (void)g_get_tmp_dir();
     for (int i = 0; i < jobs; i++) {
         w[i].sh = sh;
         w[i].index = i;
