@@ -112,18 +112,12 @@ kt_pipeline_flush_progress(KtPipeline *pub, KtProgress *progress, GError **error
         return FALSE;
     }
     KtFlushTo t = { to_engine, pub->engine, progress };
-    if (pub->shards != NULL) {
-        t.fn = to_shards;
-        t.ud = pub->shards;
-    }
-    KtRecordBatchFn fn = t.fn;
-    gpointer ud = t.ud;
-    if (progress != NULL) {
+    if (pub->shards != NULL)
+        t = (KtFlushTo){ to_shards, pub->shards, progress };
+    if (progress != NULL)
         kt_progress_judging(progress, kt_sorter_count(pub->sorter));
-        fn = to_engine_counted;
-        ud = &t;
-    }
-    gboolean ok = kt_sorter_drain_batch(pub->sorter, fn, ud, error);
+    gboolean ok = progress != NULL ? kt_sorter_drain_batch(pub->sorter, to_engine_counted, &t, error)
+                                   : kt_sorter_drain_batch(pub->sorter, t.fn, t.ud, error);
     if (pub->shards != NULL)
         kt_engine_shards_finish(pub->shards);
     return ok;
