@@ -2,15 +2,23 @@
 # make bench: throughput and memory of keytrail side by side with the tools people use
 # instead, in one run on one machine. Ratios are what to quote: the machine is noisy.
 # usage: bench.sh BUILD   (env: BENCH_EVENTS=2000000 BENCH_KEYS=500 BENCH_RUNS=3
-#                          BENCH_MEM=1 to also run the 10M-event and 100k-key memory checks)
+#                          BENCH_KT_RUNS=5 (keytrail's full scans and floors)
+#                          BENCH_JQ_LINES=200000 (the subset of the JSON lines jq reads)
+#                          BENCH_MEM=1 to also run the 10M-event and 100k-key memory checks
+#                          BENCH_DIR, BENCH_OUT: where the inputs and the report go
+#                          BENCH_NO_INSTALL=1: time only the peers already installed)
 set -u
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
-KT="$top/$build/keytrail"; GEN="$top/$build/ktgen"
+case $build in /*) ;; *) build="$top/$build" ;; esac
+KT="$build/keytrail"; GEN="$build/ktgen"
 events=${BENCH_EVENTS:-2000000}; keys=${BENCH_KEYS:-500}; runs=${BENCH_RUNS:-3}
+# keytrail's own full scans and floors take seconds, not minutes: more runs of them
+kt_runs=${BENCH_KT_RUNS:-$(( runs > 5 ? runs : 5 ))}
+jq_lines=${BENCH_JQ_LINES:-200000} # jq runs 30,000 lines/s: a subset, scaled
 dir=${BENCH_DIR:-$top/build/bench}
 mkdir -p "$dir"
-out="$top/build/bench.txt"
+out=${BENCH_OUT:-$top/build/bench.txt}
 : > "$out"
 say() { echo "$*" | tee -a "$out"; }
 
@@ -23,7 +31,7 @@ command -v mlr >/dev/null || need="$need miller"
 # about 3x on these scripts; each is timed under its own name (not whatever `awk` is here).
 command -v gawk >/dev/null || need="$need gawk"
 [ -x /usr/bin/time ] || need="$need time"
-if [ -n "$need" ] && [ "$(id -u)" -eq 0 ]; then
+if [ -n "$need" ] && [ "$(id -u)" -eq 0 ] && [ "${BENCH_NO_INSTALL:-0}" != 1 ]; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null 2>&1 ||
         echo "bench: could not install$need; those peers are skipped" >&2
 fi
@@ -37,20 +45,44 @@ gen() { # gen FORMAT OUT [extra]
 }
 echo "bench: generating $events events over $keys keys in $dir ..." >&2
 gen csv "$dir/b.csv"; gen jsonl "$dir/b.jsonl"; gen combined "$dir/b.log"; gen cloudtrail "$dir/ct"
+# Every tool reads its input from the page cache: what was just generated is written out
+# first (writeback would otherwise slow the first rows) and each input read once.
+sync
+find "$dir/b.csv" "$dir/b.jsonl" "$dir/b.log" "$dir/ct" -type f -exec cat {} + > /dev/null
 
-# median seconds and max RSS (KiB) of RUNS runs of a command (stdout discarded).
+# One run of a command (stdout discarded): appends "seconds maxrss_kib" to file $2.
 # Seconds are CPU seconds (user + system) so that other load on the machine does not
 # distort single-threaded ratios; BENCH_WALL=1 (used for -j comparisons) takes wall time.
+time_once() {
+    /usr/bin/time -f "%e %U %S %M" -o "$dir/.t" sh -c "$1" > /dev/null 2>"$dir/.err"
+    tail -n 1 "$dir/.t" > "$dir/.t1"
+    if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $4}' "$dir/.t1"; else awk '{print $2 + $3, $4}' "$dir/.t1"; fi >> "$2"
+}
+median_of() { # median_of FILE N: "median_seconds max_rss" of its N lines
+    sort -n "$1" | awk -v n="$2" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+}
+# median seconds and max RSS (KiB) of RUNS runs of a command
 measure() {
     : > "$dir/.times"
     i=0
     while [ $i -lt "$runs" ]; do
-        /usr/bin/time -f "%e %U %S %M" -o "$dir/.t" sh -c "$1" > /dev/null 2>"$dir/.err"
-        tail -n 1 "$dir/.t" > "$dir/.t1"
-        if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $4}' "$dir/.t1"; else awk '{print $2 + $3, $4}' "$dir/.t1"; fi >> "$dir/.times"
+        time_once "$1" "$dir/.times"
         i=$((i + 1))
     done
-    sort -n "$dir/.times" | awk -v n="$runs" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
+    median_of "$dir/.times" "$runs"
+}
+# measure() of two commands whose ratio is quoted (full scan and parse floor), run in
+# turns, KT_RUNS times each: a slow spell of the machine then hits both, not one. Sets
+# pair_a and pair_b.
+measure_pair() {
+    : > "$dir/.times_a"; : > "$dir/.times_b"
+    i=0
+    while [ $i -lt "$kt_runs" ]; do
+        time_once "$1" "$dir/.times_a"
+        time_once "$2" "$dir/.times_b"
+        i=$((i + 1))
+    done
+    pair_a=$(median_of "$dir/.times_a" "$kt_runs"); pair_b=$(median_of "$dir/.times_b" "$kt_runs")
 }
 count_events() { "$KT" scan -q --stats --output json $2 "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["events"])'; }
 bytes_of() { du -sb "$1" | awk '{print $1}'; }
@@ -77,14 +109,18 @@ input_of() { # input_of FORMAT: sets in (the bench input) and x (the options it 
     ct) in="$dir/ct"; x="" ;;
     esac
 }
-rate_of() { awk -F'|' -v l="$1" '$1==l && $3 > 0 {print $2/$3}' "$dir/.rows"; } # none below 10 ms
-ratio() { # ratio A B: events/s of A over B
+rate_of() { awk -F'|' -v l="$1" '$1==l {print ($3 > 0 ? $2/$3 : "short")}' "$dir/.rows"; }
+ratio() { # ratio A B LABEL: events/s of A over B; no line when a row is missing (a peer
+    # not installed), n/a when a run was too short for time(1) (under 10 ms)
     a=$(rate_of "$1"); b=$(rate_of "$2")
-    [ -n "$a" ] && [ -n "$b" ] && awk -v a="$a" -v b="$b" -v l="$3" 'BEGIN {printf "  %-60s %6.2fx\n", l, a/b}' | tee -a "$out"
+    [ -n "$a" ] && [ -n "$b" ] || return 0
+    awk -v a="$a" -v b="$b" -v l="$3" 'BEGIN {
+        if (a == "short" || b == "short") printf "  %-60s    n/a (a run under 10 ms)\n", l
+        else printf "  %-60s %6.2fx\n", l, a/b }' | tee -a "$out"
 }
 : > "$dir/.rows"
 
-say "keytrail bench: $events events, $keys keys, median of $runs runs, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
+say "keytrail bench: $events events, $keys keys, median of $runs runs ($kt_runs for keytrail's full scans and floors, in turns), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 say "times are CPU seconds (user+sys) unless marked wall; rates are events/s and input MB/s"
 say "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 say "peers: $(for t in goaccess jq mlr gawk mawk; do command -v $t >/dev/null && printf '%s ' "$(peer_version $t)"; done)"
@@ -92,8 +128,9 @@ say ""
 for f in csv jsonl log ct; do
     input_of $f
     ev=$(count_events "$in" "$x"); by=$(bytes_of "$in")
-    row "keytrail scan -j1 (all detectors) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --output json $x '$in'")"
-    row "keytrail scan -j1 --stats (parse floor) $f" "$ev" "$by" "$(measure "'$KT' scan -q -j 1 --stats $x '$in'")"
+    measure_pair "'$KT' scan -q -j 1 --output json $x '$in'" "'$KT' scan -q -j 1 --stats $x '$in'"
+    row "keytrail scan -j1 (all detectors) $f" "$ev" "$by" "$pair_a"
+    row "keytrail scan -j1 --stats (parse floor) $f" "$ev" "$by" "$pair_b"
     if [ $f != jsonl ]; then # one CSV file, one combined log (split in parts), the tree
         row "keytrail scan -j1 wall (all detectors) $f" "$ev" "$by" "$(BENCH_WALL=1 measure "'$KT' scan -q -j 1 --output json $x '$in'")"
         row "keytrail scan -j2 wall (all detectors) $f" "$ev" "$by" "$(BENCH_WALL=1 measure "'$KT' scan -q -j 2 --output json $x '$in'")"
@@ -107,9 +144,10 @@ if command -v goaccess >/dev/null; then
     row "goaccess (combined log, json report)" "$ev_log" "$by_log" \
         "$(measure "goaccess '$dir/b.log' --log-format=COMBINED --no-global-config -o '$dir/ga.json'")"
 fi
+sub=0
 if command -v jq >/dev/null; then
-    sub=200000
-    head -n $sub "$dir/b.jsonl" > "$dir/sub.jsonl"
+    head -n $jq_lines "$dir/b.jsonl" > "$dir/sub.jsonl"
+    sub=$(wc -l < "$dir/sub.jsonl")
     row "jq per-key aggregation (jsonl, ${sub} lines)" "$sub" "$(bytes_of "$dir/sub.jsonl")" \
         "$(measure "jq -n 'reduce inputs as \$e ({}; .[\$e.key.id] |= (.n += 1 | .ips[\$e.client.ip] = 1 | .h[\$e.ts[0:13]] += 1)) | map_values({n, ips: (.ips|length), hours: (.h|length)})' '$dir/sub.jsonl'")"
 fi
@@ -128,7 +166,7 @@ done
 say ""
 say "ratios (events/s; targets in parentheses)"
 ratio "keytrail scan -j1 (all detectors) log" "goaccess (combined log, json report)" "keytrail/goaccess on combined (>= 40x)"
-ratio "keytrail scan -j1 (all detectors) jsonl" "jq per-key aggregation (jsonl, 200000 lines)" "keytrail/jq on jsonl (>= 40x)"
+ratio "keytrail scan -j1 (all detectors) jsonl" "jq per-key aggregation (jsonl, $sub lines)" "keytrail/jq on jsonl (>= 40x)"
 ratio "keytrail scan -j1 (all detectors) csv" "miller per-key aggregation (csv)" "keytrail/miller on csv (>= 3x)"
 ratio "keytrail scan -j1 (all detectors) csv" "gawk count-only (csv)" "keytrail/awk count-only on csv, GNU awk (>= 1.5x)"
 ratio "keytrail scan -j1 (all detectors) csv" "mawk count-only (csv)" "keytrail/awk count-only on csv, mawk (>= 1.5x)"
@@ -142,7 +180,7 @@ ratio "keytrail scan -j2 wall (all detectors) ct" "keytrail scan -j1 wall (all d
 # The engine alone on records held in memory (tools/kt-engine-bench.c): its runs agree to
 # a few percent where whole scans vary by 5-10%, and it shows what the floor ratio is made
 # of: the full scan is the floor plus ordering plus this.
-EB="$top/$build/kt-engine-bench"
+EB="$build/kt-engine-bench"
 if [ -x "$EB" ]; then
     say ""
     say "per event: parse floor, full scan, and the engine alone (kt-engine-bench, median of 5 runs)"
@@ -152,7 +190,8 @@ if [ -x "$EB" ]; then
         awk -F'|' -v f="$f" -v eng="$eng" '
             $1 == "keytrail scan -j1 --stats (parse floor) " f { fl = $3 / $2 * 1e9 }
             $1 == "keytrail scan -j1 (all detectors) " f { fu = $3 / $2 * 1e9 }
-            END { printf "  %-6s parse floor %6.0f ns, full scan %6.0f ns, engine alone %6s ns\n", f, fl, fu, eng }' \
+            END { if (fl == 0 || fu == 0) printf "  %-6s parse floor and full scan n/a (runs under 10 ms), engine alone %6s ns\n", f, eng
+                  else printf "  %-6s parse floor %6.0f ns, full scan %6.0f ns, engine alone %6s ns\n", f, fl, fu, eng }' \
             "$dir/.rows" | tee -a "$out"
     done
 fi
