@@ -51,12 +51,14 @@ sync
 find "$dir/b.csv" "$dir/b.jsonl" "$dir/b.log" "$dir/ct" -type f -exec cat {} + > /dev/null
 
 # One run of a command (stdout discarded): appends "seconds maxrss_kib" to file $2.
-# Seconds are CPU seconds (user + system) so that other load on the machine does not
+# Seconds are CPU seconds (user + system, to the microsecond: tools/bench-time.py, less
+# the cost of starting a command, $overhead) so that other load on the machine does not
 # distort single-threaded ratios; BENCH_WALL=1 (used for -j comparisons) takes wall time.
+overhead=0
 time_once() {
-    /usr/bin/time -f "%e %U %S %M" -o "$dir/.t" sh -c "$1" > /dev/null 2>"$dir/.err"
-    tail -n 1 "$dir/.t" > "$dir/.t1"
-    if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $4}' "$dir/.t1"; else awk '{print $2 + $3, $4}' "$dir/.t1"; fi >> "$2"
+    BENCH_ERR="$dir/.err" python3 "$top/tools/bench-time.py" "$1" > "$dir/.t1"
+    if [ "${BENCH_WALL:-0}" = 1 ]; then awk '{print $1, $3}' "$dir/.t1"
+    else awk -v o="$overhead" '{t = $2 - o; print (t > 0 ? t : 0), $3}' "$dir/.t1"; fi >> "$2"
 }
 median_of() { # median_of FILE N: "median_seconds max_rss" of its N lines
     sort -n "$1" | awk -v n="$2" '{t[NR]=$1; if ($2>m) m=$2} END {print t[int((n+1)/2)], m}'
@@ -90,7 +92,7 @@ bytes_of() { du -sb "$1" | awk '{print $1}'; }
 row() { # row LABEL EVENTS BYTES "median rss"
     set -- "$1" "$2" "$3" $4
     awk -v l="$1" -v e="$2" -v b="$3" -v t="$4" -v m="$5" 'BEGIN {
-        if (t <= 0) t = 0.005 # below the 10 ms that time(1) resolves
+        if (t <= 0) t = 0.000001 # no measurable time: rates stay finite
         printf "%-44s %7.2f s %10.0f ev/s %7.1f MB/s %7.1f MB RSS\n", l, t, e/t, b/t/1e6, m/1024 }' | tee -a "$out"
     echo "$1|$2|$4" >> "$dir/.rows"
 }
@@ -111,17 +113,19 @@ input_of() { # input_of FORMAT: sets in (the bench input) and x (the options it 
 }
 rate_of() { awk -F'|' -v l="$1" '$1==l {print ($3 > 0 ? $2/$3 : "short")}' "$dir/.rows"; }
 ratio() { # ratio A B LABEL: events/s of A over B; no line when a row is missing (a peer
-    # not installed), n/a when a run was too short for time(1) (under 10 ms)
+    # not installed), n/a when a run took no measurable time
     a=$(rate_of "$1"); b=$(rate_of "$2")
     [ -n "$a" ] && [ -n "$b" ] || return 0
     awk -v a="$a" -v b="$b" -v l="$3" 'BEGIN {
-        if (a == "short" || b == "short") printf "  %-60s    n/a (a run under 10 ms)\n", l
+        if (a == "short" || b == "short") printf "  %-60s    n/a (a run too short to time)\n", l
         else printf "  %-60s %6.2fx\n", l, a/b }' | tee -a "$out"
 }
+# what starting a command costs (sh and time(1)): subtracted from every CPU time
+overhead=$(runs=5 measure true | awk '{print $1}')
 : > "$dir/.rows"
 
 say "keytrail bench: $events events, $keys keys, median of $runs runs ($kt_runs for keytrail's full scans and floors, in turns), $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
-say "times are CPU seconds (user+sys) unless marked wall; rates are events/s and input MB/s"
+say "times are CPU seconds (user+sys, less $(awk -v o="$overhead" 'BEGIN {printf "%.1f", o * 1000}') ms to start a command) unless marked wall; rates are events/s and input MB/s"
 say "cpu: $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
 say "peers: $(for t in goaccess jq mlr gawk mawk; do command -v $t >/dev/null && printf '%s ' "$(peer_version $t)"; done)"
 say ""
@@ -190,7 +194,7 @@ if [ -x "$EB" ]; then
         awk -F'|' -v f="$f" -v eng="$eng" '
             $1 == "keytrail scan -j1 --stats (parse floor) " f { fl = $3 / $2 * 1e9 }
             $1 == "keytrail scan -j1 (all detectors) " f { fu = $3 / $2 * 1e9 }
-            END { if (fl == 0 || fu == 0) printf "  %-6s parse floor and full scan n/a (runs under 10 ms), engine alone %6s ns\n", f, eng
+            END { if (fl == 0 || fu == 0) printf "  %-6s parse floor and full scan n/a (runs too short to time), engine alone %6s ns\n", f, eng
                   else printf "  %-6s parse floor %6.0f ns, full scan %6.0f ns, engine alone %6s ns\n", f, fl, fu, eng }' \
             "$dir/.rows" | tee -a "$out"
     done
