@@ -225,7 +225,7 @@ if [ "${BENCH_MEM:-1}" = 1 ]; then
     for m in m1 m10r m10 k100; do
         set -- $(runs=1 measure "'$KT' scan -q -j 1 --output json '$dir/$m.csv'")
         eval "rss_$m=$2"
-        say "  $m.csv: $(count_events "$dir/$m.csv" "") events, $("$KT" scan -q --stats --output json "$dir/$m.csv" | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["files"][0]["distinct_keys"])') keys, $(cut -d, -f3 "$dir/$m.csv" | sort -u | wc -l) distinct IPs, $(awk -v k="$2" 'BEGIN{printf "%.1f", k/1024}') MB peak RSS, $1 CPU s"
+        say "  $m.csv: $(count_events "$dir/$m.csv" "") events, $("$KT" scan -q --stats --output json "$dir/$m.csv" | python3 -c 'import json,sys; print(json.load(sys.stdin)["input"]["files"][0]["distinct_keys"])') keys, $(cut -d, -f3 "$dir/$m.csv" | sort -u | wc -l) distinct IPs, $(awk -v k="$2" 'BEGIN{printf "%.1f", k/1024}') MB peak RSS, $(awk -v t="$1" 'BEGIN{printf "%.2f", t}') CPU s"
     done
     # Findings are kept for the report (at most --max-findings each, 100,000 by default): a log
     # that repeats its attacks ten times has ~20x the findings, and their memory shows in
