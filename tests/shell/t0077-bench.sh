@@ -6,11 +6,6 @@
 . "$(dirname "$0")/../lib/tap.sh"
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
-if [ ! -x /usr/bin/time ]; then
-    skip "make bench" "no /usr/bin/time (Debian package time), which the bench times with"
-    done_testing
-    exit 0
-fi
 BENCH_EVENTS=100000 BENCH_KEYS=40 BENCH_RUNS=1 BENCH_KT_RUNS=2 BENCH_JQ_LINES=20000 \
     BENCH_MEM=0 BENCH_NO_INSTALL=1 \
     BENCH_DIR="$TMP/bench" BENCH_OUT="$TMP/bench.txt" \
