@@ -93,15 +93,17 @@ typedef struct {
 } KtValExtra;
 
 #define KT_VALSET_COMPACT 4 /* most values a set holds without a hash table (kt_valset_find()
-                              is unrolled for 4) */
+                              compares 4) */
 #define KT_VALSET_VIRTUAL 8 /* the table size a compact set stands for */
 G_STATIC_ASSERT(KT_VALSET_COMPACT == 4);
 
 /*
  * Open-addressing hash set of KtVal by id, with a cap and churn bookkeeping.
  *
- * Small sets are compact: up to KT_VALSET_COMPACT entries in an array of ccap (1 to 4),
- * in the order of the slots they would have in a KT_VALSET_VIRTUAL-slot table (vpos), so
+ * Small sets are compact: up to KT_VALSET_COMPACT values in an array of ccap entries (1
+ * for the first value, then 4, those past n zero so that kt_valset_find() compares all
+ * four without a branch each), in the order of the slots they would have in a
+ * KT_VALSET_VIRTUAL-slot table (vpos), so
  * that the table they turn into on the next insertion, and every scan in slot order
  * (eviction ties), is the same as if the table had been there from the start.
  * The KtValExtra of entry i, when the set has extras, follows the entries in the same
@@ -398,6 +400,17 @@ G_STATIC_ASSERT(sizeof(KtValSet) == 32);
  * KtValExtra. Allocates nothing. */
 void kt_valset_init(KtValSet *s, guint32 cap, gboolean extras);
 void kt_valset_clear(KtValSet *s);
+/* The index of the lowest set bit of @m (1 to 15). */
+static inline guint32
+kt_first_bit4(guint32 m)
+{
+#if defined(__GNUC__)
+    return (guint32)__builtin_ctz(m);
+#else
+    return (m & 1) ? 0 : (m & 2) ? 1 : (m & 4) ? 2 : 3;
+#endif
+}
+
 /* The entry of @id, NULL when absent (inline: five lookups per record). */
 static inline KtVal *
 kt_valset_find(const KtValSet *s, guint32 id)
@@ -405,16 +418,14 @@ kt_valset_find(const KtValSet *s, guint32 id)
     if (s->slots == NULL || id == 0)
         return NULL;
     if (s->ccap != 0) {
-        /* at most KT_VALSET_COMPACT (4) entries: unrolled */
+        /* one entry, or KT_VALSET_COMPACT (4) with those past n zero (compress()): each
+           compared without a branch of its own, as which one holds @id is not predictable */
         KtVal *sl = s->slots;
-        guint32 n = s->n;
-        if (n == 0 || sl[0].id == id)
-            return n == 0 ? NULL : &sl[0];
-        if (n == 1 || sl[1].id == id)
-            return n == 1 ? NULL : &sl[1];
-        if (n == 2 || sl[2].id == id)
-            return n == 2 ? NULL : &sl[2];
-        return n == 3 || sl[3].id != id ? NULL : &sl[3];
+        if (s->ccap == 1)
+            return sl[0].id == id ? &sl[0] : NULL;
+        guint32 m = (guint32)(sl[0].id == id) | (guint32)(sl[1].id == id) << 1 |
+                    (guint32)(sl[2].id == id) << 2 | (guint32)(sl[3].id == id) << 3;
+        return m != 0 ? &sl[kt_first_bit4(m)] : NULL;
     }
     for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
         KtVal *v = &s->slots[i];

@@ -235,16 +235,21 @@ compress(KtValSet *s, const KtTab *t, guint32 want)
         k++;
     }
     g_assert(k == s->n);
+    /* entries past n are zero, so that kt_valset_find() may compare them */
+    memset(s->slots + k, 0, sizeof(KtVal) * (s->ccap - k));
     s->vpos = vpos;
     return got;
 }
 
-/* Makes room for one more value in a compact (or empty) set: values are added rarely,
- * so the array is kept exact. */
+/* Makes room for one more value in a compact (or empty) set: one entry for the first
+ * value (most sets of a key hold one), then KT_VALSET_COMPACT, so that kt_valset_find()
+ * compares a fixed four without a branch each. Measured on b.log (kt-engine-bench): 7%
+ * less engine time than arrays of exactly n entries searched entry by entry, for 9 MB
+ * more peak RSS at 100,000 keys (docs/PERFORMANCE.md, round 7). */
 static void
 compact_grow(KtValSet *s)
 {
-    guint32 ccap = s->ccap + 1u;
+    guint32 ccap = s->ccap == 0 ? 1u : KT_VALSET_COMPACT;
     KtVal *block = block_new(s, ccap);
     if (s->slots != NULL) {
         memcpy(block, s->slots, sizeof(KtVal) * s->n);
