@@ -400,6 +400,14 @@ G_STATIC_ASSERT(sizeof(KtValSet) == 32);
  * KtValExtra. Allocates nothing. */
 void kt_valset_init(KtValSet *s, guint32 cap, gboolean extras);
 void kt_valset_clear(KtValSet *s);
+/* 1 when @a == @b, else 0, by arithmetic: GCC turns an OR of comparisons into a branch
+ * each (the subtraction wraps only for 0). */
+static inline guint32
+kt_eq_bit(guint32 a, guint32 b)
+{
+    return (guint32)(((guint64)(a ^ b) - 1u) >> 63);
+}
+
 /* The index of the lowest set bit of @m (1 to 15). */
 static inline guint32
 kt_first_bit4(guint32 m)
@@ -423,8 +431,8 @@ kt_valset_find(const KtValSet *s, guint32 id)
         KtVal *sl = s->slots;
         if (s->ccap == 1)
             return sl[0].id == id ? &sl[0] : NULL;
-        guint32 m = (guint32)(sl[0].id == id) | (guint32)(sl[1].id == id) << 1 |
-                    (guint32)(sl[2].id == id) << 2 | (guint32)(sl[3].id == id) << 3;
+        guint32 m = kt_eq_bit(sl[0].id, id) | kt_eq_bit(sl[1].id, id) << 1 |
+                    kt_eq_bit(sl[2].id, id) << 2 | kt_eq_bit(sl[3].id, id) << 3;
         return m != 0 ? &sl[kt_first_bit4(m)] : NULL;
     }
     for (guint32 i = (id * 2654435761u) & s->mask;; i = (i + 1) & s->mask) {
