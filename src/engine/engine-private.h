@@ -103,9 +103,9 @@ G_STATIC_ASSERT(KT_VALSET_COMPACT == 4);
  * Small sets are compact: up to KT_VALSET_COMPACT values in an array of ccap entries (1
  * for the first value, then 4, those past n zero so that kt_valset_find() compares all
  * four without a branch each), in the order of the slots they would have in a
- * KT_VALSET_VIRTUAL-slot table (vpos), so
- * that the table they turn into on the next insertion, and every scan in slot order
- * (eviction ties), is the same as if the table had been there from the start.
+ * KT_VALSET_VIRTUAL-slot table (vpos), so that the table they turn into on the next
+ * insertion, and every scan in slot order (eviction ties), is the same as if the table
+ * had been there from the start.
  * The KtValExtra of entry i, when the set has extras, follows the entries in the same
  * allocation (kt_valset_extra()).
  */
