@@ -13,13 +13,11 @@
 static inline void
 vote(guint32 *cand, guint32 *votes, guint32 v)
 {
-    if (*cand == v)
-        (*votes)++;
-    else if (*votes == 0) {
-        *cand = v;
-        *votes = 1;
-    } else
-        (*votes)--;
+    /* without a branch (which source comes next is not predictable): +1 for the
+       candidate, else -1, or a new candidate at 1 when the count is 0 */
+    guint32 same = kt_eq_bit(*cand, v), take = kt_eq_bit(*votes, 0) & (1u - same);
+    *cand ^= (*cand ^ v) & (0u - take);
+    *votes = *votes + 2u * same - 1u + 2u * take;
 }
 
 /* kt_floor_div(@ms, @unit), without dividing when @ms lies in unit @cur (records of an
