@@ -74,8 +74,8 @@ measure() {
     median_of "$dir/.times" "$runs"
 }
 # measure() of two commands whose ratio is quoted (full scan and parse floor), run in
-# turns, kt_runs (BENCH_KT_RUNS) times each: a slow spell of the machine then hits both, not one. Sets
-# pair_a and pair_b.
+# turns, kt_runs (BENCH_KT_RUNS) times each: a slow spell of the machine then hits both,
+# not one. Sets pair_a and pair_b.
 measure_pair() {
     : > "$dir/.times_a"; : > "$dir/.times_b"
     i=0

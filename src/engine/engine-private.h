@@ -69,6 +69,26 @@ kt_ensure_len(GArray *a, guint32 id)
         g_array_set_size(a, MAX(id + 1, a->len * 2));
 }
 
+/* 1 when @a == @b, else 0, by arithmetic, for tests whose outcome the data makes
+ * unpredictable (value-set lookups, votes, sketches): GCC turns an OR of comparisons into
+ * a branch each (the subtraction wraps only for 0). */
+static inline guint32
+kt_eq_bit(guint32 a, guint32 b)
+{
+    return (guint32)(((guint64)(a ^ b) - 1u) >> 63);
+}
+
+/* The index of the lowest set bit of @m (1 to 15). */
+static inline guint32
+kt_first_bit4(guint32 m)
+{
+#if defined(__GNUC__)
+    return (guint32)__builtin_ctz(m);
+#else
+    return (m & 1) ? 0 : (m & 2) ? 1 : (m & 4) ? 2 : 3;
+#endif
+}
+
 /* Counts one more record of @v. */
 static inline void
 kt_val_count(KtVal *v)
@@ -400,25 +420,6 @@ G_STATIC_ASSERT(sizeof(KtValSet) == 32);
  * KtValExtra. Allocates nothing. */
 void kt_valset_init(KtValSet *s, guint32 cap, gboolean extras);
 void kt_valset_clear(KtValSet *s);
-/* 1 when @a == @b, else 0, by arithmetic: GCC turns an OR of comparisons into a branch
- * each (the subtraction wraps only for 0). */
-static inline guint32
-kt_eq_bit(guint32 a, guint32 b)
-{
-    return (guint32)(((guint64)(a ^ b) - 1u) >> 63);
-}
-
-/* The index of the lowest set bit of @m (1 to 15). */
-static inline guint32
-kt_first_bit4(guint32 m)
-{
-#if defined(__GNUC__)
-    return (guint32)__builtin_ctz(m);
-#else
-    return (m & 1) ? 0 : (m & 2) ? 1 : (m & 4) ? 2 : 3;
-#endif
-}
-
 /* The entry of @id, NULL when absent (inline: five lookups per record). */
 static inline KtVal *
 kt_valset_find(const KtValSet *s, guint32 id)

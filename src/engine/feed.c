@@ -147,7 +147,8 @@ vote_network(KtValExtra *net, guint32 fam, guint32 op)
     if (op == 0)
         return;
     /* an operation is in at most one slot: counted without a branch per slot */
-    guint32 m0 = net->top_op[0] == op, m1 = net->top_op[1] == op, m2 = net->top_op[2] == op;
+    guint32 m0 = kt_eq_bit(net->top_op[0], op), m1 = kt_eq_bit(net->top_op[1], op),
+            m2 = kt_eq_bit(net->top_op[2], op);
     if (m0 | m1 | m2) {
         net->top_cnt[0] += m0;
         net->top_cnt[1] += m1;
