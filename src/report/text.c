@@ -659,11 +659,27 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     }
 }
 
-/* The clear statement of a clean run (or of one whose findings are all below
- * o->min_severity). */
-static void
-render_nothing(GString *s, const KtResults *r, const KtReportOptions *o)
+/* Lines rejected for want of a key, over all inputs, and all lines rejected. */
+static guint64
+missing_keys(GPtrArray *stats, guint64 *rejected)
 {
+    guint64 n = 0;
+    *rejected = 0;
+    for (guint i = 0; stats != NULL && i < stats->len; i++) {
+        const KtInputStats *st = g_ptr_array_index(stats, i);
+        n += st->by_reason[KT_REJECT_NO_KEY];
+        *rejected += st->rejected;
+    }
+    return n;
+}
+
+/* The clear statement of a clean run (or of one whose findings are all below
+ * o->min_severity). When no event was read and most lines had no key, it says how to
+ * name the key's field: the likeliest cause is a layout keytrail cannot guess. */
+static void
+render_nothing(GString *s, const KtReportData *d, const KtReportOptions *o)
+{
+    const KtResults *r = d->results;
     guint keys = r->keys != NULL ? r->keys->len : 0;
     guint hidden = r->incidents != NULL ? r->incidents->len : 0;
     g_autoptr(GString) line = g_string_new(NULL);
@@ -674,6 +690,13 @@ render_nothing(GString *s, const KtResults *r, const KtReportOptions *o)
         g_string_append(line, " below it not shown.");
     } else if (r->events == 0) {
         g_string_assign(line, "Nothing found: no API key events were read.");
+        guint64 rejected, missing = missing_keys(d->stats, &rejected);
+        if (missing > 0 && missing * 2 >= rejected)
+            g_string_append(line, " Most lines carry no key where keytrail looks for one: "
+                                  "name its field with --field key=SOURCE (a CSV column, "
+                                  "a JSON path, or in web logs user, query:NAME or "
+                                  "header:NAME; key=host judges each client address "
+                                  "instead). See docs/CLI.md.");
     } else if (keys == 0) {
         g_string_assign(line, "Nothing found in ");
         append_plural(line, r->events, "event.", "events.");
@@ -696,7 +719,7 @@ kt_report_text_render(const KtReportData *d, const KtReportOptions *o, GString *
     guint keys = render_keys(s, &dd, o);
     guint incs = render_incidents(s, &dd, o);
     if (keys == 0 && incs == 0)
-        render_nothing(s, dd.results, o);
+        render_nothing(s, &dd, o);
     render_hidden(s, dd.results, o);
     if (dd.results->anomalies_dropped > 0) {
         g_autoptr(GString) line = g_string_new("note: ");

@@ -657,6 +657,22 @@ test_text_clean(Fixture *f, gconstpointer unused)
     g_autofree char *none = render_text(f, &f->opts);
     g_assert_nonnull(strstr(none, "\nwindow: no events\n"));
     g_assert_nonnull(strstr(none, "Nothing found: no API key events were read."));
+    /* the fixture's rejects are malformed and bad times: no hint about the key's field */
+    g_assert_null(strstr(none, "--field key="));
+    /* most lines without a key: the hint names the option (wrapped, so look for words) */
+    for (guint i = 0; i < f->stats->len; i++) {
+        KtInputStats *st = g_ptr_array_index(f->stats, i);
+        st->by_reason[KT_REJECT_NO_KEY] += st->rejected + 1;
+        st->rejected = st->rejected * 2 + 1;
+    }
+    g_autofree char *nokey = render_text(f, &f->opts);
+    assert_width(nokey, KT_REPORT_WIDTH);
+    g_assert_nonnull(strstr(nokey, "Most lines carry no key where"));
+    g_assert_nonnull(strstr(nokey, "--field key=SOURCE"));
+    /* with events read, the hint is not given */
+    f->results.events = 1;
+    g_autofree char *some = render_text(f, &f->opts);
+    g_assert_null(strstr(some, "Most lines carry no key"));
 }
 
 static void
