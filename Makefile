@@ -55,7 +55,7 @@ LIBKT     := $(BUILD)/libkeytrail.a
 .PHONY: all check check-suite check-unit check-golden check-shell check-tsan demo deps samples eval-nab \
         golden-update bench eval fuzz check-valgrind format format-check clean
 
-all: $(BUILD)/keytrail $(BUILD)/ktgen $(BUILD)/kt-engine-bench
+all: $(BUILD)/keytrail $(BUILD)/ktgen $(BUILD)/kt-engine-bench $(BUILD)/kt-count-only
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -78,6 +78,11 @@ $(BUILD)/ktgen: $(GEN_OBJ) $(LIBKT)
 $(BUILD)/kt-engine-bench: $(BUILD)/tools/kt-engine-bench.o $(LIBKT)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^ $(KT_LIBS)
+
+# the bench's awk count-only script in plain C, a yardstick (tools/kt-count-only.c)
+$(BUILD)/kt-count-only: $(BUILD)/tools/kt-count-only.o
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDSAN) $(LDFLAGS) -o $@ $^
 
 $(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBKT)
 	@mkdir -p $(dir $@)

@@ -44,6 +44,18 @@ if command -v gawk > /dev/null; then
     grep -q "^  keytrail/awk count-only on csv, GNU awk (>= 1.5x)  *$num""x$" "$TMP/out"
     check $? "GNU awk ratio"
 fi
+grep -q "^C count-only, memchr split (csv; yardstick)  *$num s  *$num ev/s" "$TMP/out"
+check $? "the C count-only yardstick's row"
+# the yardstick answers the awk script's question: the same counts as awk on the bench CSV
+awk=$(command -v mawk || command -v gawk || command -v awk)
+"$KT_BUILD/kt-count-only" "$TMP/bench/b.csv" 2> /dev/null | sort > "$TMP/co.c" &&
+    $awk -F, 'NR>1 {n[$2]++} END {for (k in n) print k, n[k]}' "$TMP/bench/b.csv" | sort > "$TMP/co.awk" &&
+    [ "$(wc -l < "$TMP/co.c")" -eq 40 ] && cmp -s "$TMP/co.c" "$TMP/co.awk"
+check $? "kt-count-only counts 40 keys as $awk does"
+if command -v mawk > /dev/null; then
+    grep -q "^  csv  *1.5x mawk count-only needs a full scan within  *$num ns; the C count-only yardstick takes  *$num ns, the engine alone  *$num ns$" "$TMP/out"
+    check $? "what the mawk target asks, beside the yardstick and the engine"
+fi
 ! grep -qi "nan\|inf\b\|division\|n/a" "$TMP/out"
 check $? "no NaN, infinity, division error or run too short to time"
 tail -n 1 "$TMP/out" | grep -q "written to $TMP/bench.txt"
