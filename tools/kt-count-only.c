@@ -24,7 +24,7 @@
 #define BLOCK (1u << 20) /* bytes read at a time */
 
 typedef struct {
-    char *text;          /* NULL = empty slot */
+    char *text; /* NULL = empty slot */
     size_t len;
     uint64_t hash;
     unsigned long count;
@@ -32,7 +32,7 @@ typedef struct {
 
 typedef struct {
     Slot *slots;
-    size_t mask;         /* capacity - 1, a power of two */
+    size_t mask; /* capacity - 1, a power of two */
     size_t used;
 } Table;
 
