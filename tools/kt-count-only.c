@@ -164,9 +164,13 @@ main(int argc, char **argv)
         memmove(buf, p, have);
     }
     close(fd);
-    for (size_t i = 0; i <= t.mask; i++)
+    for (size_t i = 0; i <= t.mask; i++) {
         if (t.slots[i].text != NULL)
             printf("%s %lu\n", t.slots[i].text, t.slots[i].count);
+        free(t.slots[i].text);
+    }
+    free(t.slots);
+    free(buf);
     fprintf(stderr, "%lu lines\n", lines);
-    return 0;
+    return fflush(stdout) == 0 ? 0 : 2;
 }
