@@ -431,6 +431,11 @@ csv_sniff(const char *buf, gsize len)
     gsize hlen = nl != NULL ? (gsize)(nl - buf) : len;
     if (hlen == 0 || buf[0] == '<' || buf[0] == '[')
         return 0;
+    /* A header holding '{' or NUL is not CSV (sniff_count() below says so too): found
+     * first by memchr, as a one-line JSON document (CloudTrail's) is the whole head,
+     * which detect_delim() would otherwise walk byte by byte. */
+    if (memchr(buf, '{', hlen) != NULL || memchr(buf, '\0', hlen) != NULL)
+        return 0;
     char d = detect_delim(buf, hlen);
     int h = sniff_count(buf, hlen, d);
     if (h < 1)
