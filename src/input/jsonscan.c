@@ -6,6 +6,10 @@
  */
 #include "jsonscan.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define NO_NODE G_MAXUINT
 
 /* A trie node: one path segment below its parent. Nodes 0 and 1 are the case-sensitive
@@ -311,7 +315,18 @@ static const guint8 str_stop[256] = {['"'] = 1, ['\\'] = 1};
 const char *
 kt_json_find_quote(const char *p, const char *end)
 {
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN && defined(__GNUC__)
+#if defined(__SSE2__) && defined(__GNUC__)
+    /* sixteen bytes at a time: one compare per stop byte, the lowest set mask bit */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        int m = _mm_movemask_epi8(
+            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        if (m != 0)
+            return p + __builtin_ctz((unsigned)m);
+        p += 16;
+    }
+#elif G_BYTE_ORDER == G_LITTLE_ENDIAN && defined(__GNUC__)
     /* eight bytes at a time: the lowest byte equal to '"' or '\\' (SWAR zero-byte test;
      * its false positives only ever sit above a true match) */
     const guint64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
