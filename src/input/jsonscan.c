@@ -312,23 +312,13 @@ kt_json_unescape(const char *raw, gsize len, char *out)
 /* Bytes that stop the fast string loop. */
 static const guint8 str_stop[256] = {['"'] = 1, ['\\'] = 1};
 
-const char *
-kt_json_find_quote(const char *p, const char *end)
+/* kt_json_find_quote without SIMD: eight bytes at a time where words are little-endian
+ * (SWAR zero-byte test; its false positives only ever sit above a true match), then byte
+ * by byte. */
+static inline const char *
+find_quote_swar(const char *p, const char *end)
 {
-#if defined(__SSE2__) && defined(__GNUC__)
-    /* sixteen bytes at a time: one compare per stop byte, the lowest set mask bit */
-    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
-    while (end - p >= 16) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-        int m = _mm_movemask_epi8(
-            _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
-        if (m != 0)
-            return p + __builtin_ctz((unsigned)m);
-        p += 16;
-    }
-#elif G_BYTE_ORDER == G_LITTLE_ENDIAN && defined(__GNUC__)
-    /* eight bytes at a time: the lowest byte equal to '"' or '\\' (SWAR zero-byte test;
-     * its false positives only ever sit above a true match) */
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN && defined(__GNUC__)
     const guint64 ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
     while (end - p >= 8) {
         guint64 v;
@@ -343,6 +333,30 @@ kt_json_find_quote(const char *p, const char *end)
     while (p < end && !str_stop[(unsigned char)*p])
         p++;
     return p;
+}
+
+const char *
+kt_json_find_quote_swar(const char *p, const char *end)
+{
+    return find_quote_swar(p, end);
+}
+
+const char *
+kt_json_find_quote(const char *p, const char *end)
+{
+#if defined(__SSE2__) && defined(__GNUC__)
+    /* sixteen bytes at a time: one compare per stop byte, the lowest set mask bit */
+    const __m128i quote = _mm_set1_epi8('"'), bslash = _mm_set1_epi8('\\');
+    while (end - p >= 16) {
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+        int m =
+            _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, bslash)));
+        if (m != 0)
+            return p + __builtin_ctz((unsigned)m);
+        p += 16;
+    }
+#endif
+    return find_quote_swar(p, end);
 }
 
 /*

@@ -92,6 +92,8 @@ gsize kt_json_unescape(const char *raw, gsize len, char *out);
 
 /* The first '"' or '\\' in [@p, @end), or @end. */
 const char *kt_json_find_quote(const char *p, const char *end);
+/* The same without SIMD, as machines without SSE2 run it (exported for the tests). */
+const char *kt_json_find_quote_swar(const char *p, const char *end);
 
 /* The value of a NUMBER's text, as strtod reads it in the C locale. */
 double kt_json_number(KtStrView raw);

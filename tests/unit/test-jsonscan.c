@@ -514,6 +514,35 @@ test_views(void)
     g_assert_true(ev.source.ptr > text && ev.source.ptr + 7 <= text + len);
 }
 
+/* kt_json_find_quote (SSE2 where built with it) and its portable form find the first '"'
+ * or '\\' as a byte loop does: every length from 0 to 80, every start offset within a
+ * 16-byte block, stop bytes at seeded random places (or none), and bytes that differ
+ * from the stops in one bit ('#' 0x23 and '\xa2', 'L' 0x4c and '\xdc' carry high bits
+ * and near misses that a wrong lane mask or SWAR test would take for a stop). */
+static void
+test_find_quote(void)
+{
+    static const char filler[] = "abc#L \xa2\xdc\x7f\x01";
+    GRand *r = g_rand_new_with_seed(7);
+    char buf[128];
+    for (int round = 0; round < 2000; round++) {
+        gsize off = (gsize)g_rand_int_range(r, 0, 16);
+        gsize len = (gsize)g_rand_int_range(r, 0, 81);
+        for (gsize i = 0; i < sizeof(buf); i++)
+            buf[i] = filler[g_rand_int_range(r, 0, (gint32)sizeof(filler) - 1)];
+        int stops = g_rand_int_range(r, 0, 3);
+        for (int k = 0; k < stops && len > 0; k++)
+            buf[off + (gsize)g_rand_int_range(r, 0, (gint32)len)] = k % 2 ? '\\' : '"';
+        buf[off + len] = '"'; /* past the end: must not be found */
+        const char *p = buf + off, *end = p + len, *want = p;
+        while (want < end && *want != '"' && *want != '\\')
+            want++;
+        g_assert_true(kt_json_find_quote(p, end) == want);
+        g_assert_true(kt_json_find_quote_swar(p, end) == want);
+    }
+    g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -527,5 +556,6 @@ main(int argc, char **argv)
     g_test_add_func("/jsonscan/numbers", test_numbers);
     g_test_add_func("/jsonscan/views", test_views);
     g_test_add_func("/jsonscan/differential", test_differential);
+    g_test_add_func("/jsonscan/find-quote", test_find_quote);
     return g_test_run();
 }
