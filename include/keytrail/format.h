@@ -119,6 +119,10 @@ extern const KtFormatOps kt_format_cloudtrail;
 extern const KtFormatOps kt_format_clf;
 extern const KtFormatOps kt_format_syslog;
 
+/* For tests: FALSE sends every CSV line with a quote through libcsv, so that the fast
+ * split of quoted lines can be compared with it (default TRUE; not thread-safe). */
+void kt_csv_set_quoted_fast(gboolean on);
+
 /* Shared line splitting for line-based formats. Calls @fn for every complete line
  * (without the newline, CR stripped) and rejects lines over @max_line (the excess is
  * skipped, not buffered). */

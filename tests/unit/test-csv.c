@@ -267,6 +267,95 @@ test_honeybucket(void)
 }
 
 /* Random bytes: format-sink.h check_random_input(). */
+/* One random CSV field for test_quoted_fast(): unquoted or quoted, with the spaces, tabs,
+ * delimiters, doubled and stray quotes and unclosed quotes that separate the fast split
+ * of quoted lines from libcsv. */
+static void
+random_field(GRand *r, GString *out, char delim)
+{
+    static const char inner[] = "ab ,;\t\"x";
+    static const char plain[] = "ab ;\tx";
+    int kind = g_rand_int_range(r, 0, 10);
+    if (g_rand_int_range(r, 0, 4) == 0)
+        g_string_append(out, g_rand_boolean(r) ? " " : "\t");
+    if (kind < 4) { /* unquoted, sometimes with a stray quote */
+        for (int i = g_rand_int_range(r, 0, 6); i > 0; i--)
+            g_string_append_c(out, plain[g_rand_int_range(r, 0, sizeof(plain) - 1)]);
+        if (kind == 0 && g_rand_int_range(r, 0, 4) == 0)
+            g_string_append_c(out, '"');
+        return;
+    }
+    g_string_append_c(out, '"');
+    for (int i = g_rand_int_range(r, 0, 8); i > 0; i--) {
+        char c = inner[g_rand_int_range(r, 0, sizeof(inner) - 1)];
+        if (c == '"' && g_rand_int_range(r, 0, 3) != 0)
+            g_string_append_c(out, '"'); /* mostly doubled */
+        g_string_append_c(out, c == ',' ? delim : c);
+    }
+    if (kind == 9 && g_rand_int_range(r, 0, 3) == 0)
+        return; /* unclosed: the record continues on the next line */
+    g_string_append_c(out, '"');
+    int after = g_rand_int_range(r, 0, 8);
+    if (after == 0)
+        g_string_append(out, "  ");
+    else if (after == 1)
+        g_string_append(out, " \t");
+    else if (after == 2)
+        g_string_append_c(out, 'z'); /* bytes after the closing quote: malformed */
+    else if (after == 3)
+        g_string_append(out, " \""); /* a quote after spaces: malformed */
+}
+
+/* Quoted lines split without libcsv give what libcsv gives: seeded random records over
+ * each delimiter, with and without tight limits, are read with the fast split on and off,
+ * and the transcripts (events with every field mapped, rejects, skips) must match. */
+static void
+test_quoted_fast(void)
+{
+    static const char delims[] = ",;\t";
+    GRand *r = g_rand_new_with_seed(11);
+    for (int round = 0; round < 300; round++) {
+        char d = delims[round % 3];
+        GString *in = g_string_new(NULL);
+        g_string_append_printf(in, "key%ctime%cip%cop%cua\n", d, d, d, d);
+        for (int rec = g_rand_int_range(r, 1, 12); rec > 0; rec--) {
+            int nf = g_rand_int_range(r, 0, 8) == 0 ? g_rand_int_range(r, 1, 8) : 5;
+            for (int f = 0; f < nf; f++) {
+                if (f > 0)
+                    g_string_append_c(in, d);
+                random_field(r, in, d);
+            }
+            g_string_append(in, g_rand_int_range(r, 0, 6) == 0 ? "\r\n" : "\n");
+        }
+        KtFormatOptions opts;
+        kt_format_options_init(&opts);
+        if (round % 4 == 3) {
+            opts.max_fields = 4;
+            opts.max_line = 24;
+        }
+        kt_csv_set_quoted_fast(FALSE);
+        g_autofree char *slow = run(&opts, in->str, in->len, 0);
+        kt_csv_set_quoted_fast(TRUE);
+        g_autofree char *fast = run(&opts, in->str, in->len, 0);
+        if (g_strcmp0(slow, fast) != 0)
+            g_test_message("input:\n%s", in->str);
+        g_assert_cmpstr(fast, ==, slow);
+        g_string_free(in, TRUE);
+    }
+    g_rand_free(r);
+    /* a quoted line of exactly --max-line bytes: libcsv counts its newline and rejects it */
+    const char *edge = "key,time\n\"k1\",\"t1\"\n\"k2\",\"t2x\"\n";
+    KtFormatOptions opts;
+    kt_format_options_init(&opts);
+    opts.max_line = 10; /* "k2","t2x" is 10 bytes, "k1","t1" 9 */
+    kt_csv_set_quoted_fast(FALSE);
+    g_autofree char *slow = run(&opts, edge, strlen(edge), 0);
+    kt_csv_set_quoted_fast(TRUE);
+    g_autofree char *fast = run(&opts, edge, strlen(edge), 0);
+    g_assert_cmpstr(slow, ==, "S1\nE2 key=k1 time=t1\nR3 line_too_long\n");
+    g_assert_cmpstr(fast, ==, slow);
+}
+
 static void
 test_random(void)
 {
@@ -289,5 +378,6 @@ main(int argc, char **argv)
     g_test_add_func("/csv/describe", test_describe);
     g_test_add_func("/csv/data/honeybucket", test_honeybucket);
     g_test_add_func("/csv/bad/random", test_random);
+    g_test_add_func("/csv/quoted-fast", test_quoted_fast);
     return g_test_run();
 }
