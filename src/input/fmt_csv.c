@@ -33,6 +33,8 @@ typedef struct {
     guint quotes;         /* quote characters in it so far */
     guint nfields;        /* fields so far (counted beyond max_fields too) */
     GString *rowbuf;      /* their bytes */
+    GString *qbuf;        /* split_quoted(): fields with "" unescaped, for one line */
+    gsize qbuf_used;      /* its bytes used by the current line */
     GArray *offs;         /* gsize start, len pairs into rowbuf */
     char head[HEAD_LEN];  /* start of the record, for excerpts */
     gsize head_len;
@@ -99,10 +101,31 @@ kt_csv_set_quoted_fast(gboolean on)
     quoted_fast = on;
 }
 
+/* The body [@s, @e) of a quoted field with each "" made one quote, in p->qbuf, which is
+ * sized for the whole line (@line_len) on the line's first use (qbuf_used 0), so the views
+ * of earlier fields stay valid. */
+static KtStrView
+unescape_quotes(KtCsvParser *p, const char *s, const char *e, gsize line_len)
+{
+    if (p->qbuf_used == 0 && p->qbuf->len < line_len)
+        g_string_set_size(p->qbuf, line_len);
+    char *out = p->qbuf->str + p->qbuf_used, *o = out;
+    while (s < e) {
+        const char *q = memchr(s, '"', (gsize)(e - s));
+        const char *stop = q != NULL ? q + 1 : e; /* keep the first quote of a pair */
+        memcpy(o, s, (gsize)(stop - s));
+        o += stop - s;
+        s = q != NULL ? q + 2 : e;
+    }
+    p->qbuf_used += (gsize)(o - out);
+    return kt_sv_len(out, (gsize)(o - out));
+}
+
 /*
  * Splits a line holding quotes into p->fv as libcsv (CSV_STRICT, '\n' the only
- * terminator) would, for the common shape: every quoted field closes on this line, has no
- * doubled quote, and is followed by nothing but spaces up to the delimiter or the end;
+ * terminator) would, for the common shape: every quoted field closes on this line ("" in
+ * it standing for a quote) and is followed by nothing but spaces up to the delimiter or
+ * the end;
  * no unquoted field holds a quote; at most --max-fields fields. Anything else returns
  * KT_CSV_SLOW before a field is used, and libcsv reads the line (and its continuation),
  * so its verdicts, unescaping and errors stay the only ones. What it reproduces:
@@ -117,20 +140,32 @@ split_quoted(KtCsvParser *p, const char *line, gsize len)
 {
     const char *s = line, *end = line + len;
     guint n = 0;
+    p->qbuf_used = 0;
     for (;;) {
         while (s < end && is_trim(p, *s))
             s++;
         const char *fs, *fe, *next;
         if (s < end && *s == '"') {
             fs = s + 1;
-            fe = memchr(fs, '"', (gsize)(end - fs));
-            if (fe == NULL)
-                return KT_CSV_SLOW; /* continues on the next line, or is malformed */
+            gboolean doubled = FALSE;
+            for (const char *q = fs;; q = fe + 2) {
+                fe = memchr(q, '"', (gsize)(end - q));
+                if (fe == NULL)
+                    return KT_CSV_SLOW; /* continues on the next line, or is malformed */
+                if (fe + 1 == end || fe[1] != '"')
+                    break;
+                doubled = TRUE; /* "" stands for one quote */
+            }
             next = fe + 1;
             while (next < end && is_trim(p, *next))
                 next++;
             if (next < end && *next != p->delim)
-                return KT_CSV_SLOW; /* a doubled quote, or bytes after the closing one */
+                return KT_CSV_SLOW; /* bytes after the closing quote: libcsv rejects */
+            if (doubled) {
+                KtStrView u = unescape_quotes(p, fs, fe, len);
+                fs = u.ptr;
+                fe = u.ptr + u.len;
+            }
         } else {
             fs = s;
             next = memchr(s, p->delim, (gsize)(end - s));
@@ -427,6 +462,7 @@ csv_new(const KtFormatOptions *opts, const KtSink *sink, GError **error)
         g_error("csv_init: out of memory");
     csv_set_term_func(&p->csv, csv_is_term);
     p->rowbuf = g_string_sized_new(1024);
+    p->qbuf = g_string_sized_new(1024);
     p->offs = g_array_new(FALSE, FALSE, sizeof(gsize));
     return p;
 }
@@ -461,6 +497,7 @@ csv_free_parser(gpointer parser)
     kt_mapper_free(p->mapper);
     csv_free(&p->csv);
     g_string_free(p->rowbuf, TRUE);
+    g_string_free(p->qbuf, TRUE);
     g_array_unref(p->offs);
     g_free(p->fv);
     g_free(p);
