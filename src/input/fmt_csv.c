@@ -64,6 +64,23 @@ fv_reserve(KtCsvParser *p, guint n)
     return TRUE;
 }
 
+/* The unquoted field starting at @s, up to the next delimiter or @end, without the spaces
+ * and tabs around it (as libcsv trims them), into *@f; returns where it ends (the
+ * delimiter, or @end). */
+static inline const char *
+unquoted_field(const KtCsvParser *p, const char *s, const char *end, KtStrView *f)
+{
+    g_assert(s <= end);
+    const char *d = memchr(s, p->delim, (gsize)(end - s));
+    const char *fe = d != NULL ? d : end;
+    while (s < fe && is_trim(p, *s))
+        s++;
+    while (fe > s && is_trim(p, fe[-1]))
+        fe--;
+    *f = kt_sv_len(s, (gsize)(fe - s));
+    return d != NULL ? d : end;
+}
+
 /* Splits a line without quotes at the delimiter into p->fv; returns the number of
  * fields, or G_MAXUINT when there are more than --max-fields. */
 static guint
@@ -72,19 +89,15 @@ split_fast(KtCsvParser *p, const char *line, gsize len)
     const char *s = line, *end = line + len;
     guint n = 0;
     for (;;) {
-        const char *d = memchr(s, p->delim, (gsize)(end - s));
-        const char *fe = d != NULL ? d : end;
-        while (s < fe && is_trim(p, *s))
-            s++;
-        while (fe > s && is_trim(p, fe[-1]))
-            fe--;
+        KtStrView f;
+        const char *next = unquoted_field(p, s, end, &f);
         /* fv_cap never exceeds --max-fields, so within it no check is needed */
         if (n + 1 > p->fv_cap && !fv_reserve(p, n + 1))
             return G_MAXUINT;
-        p->fv[n++] = kt_sv_len(s, (gsize)(fe - s));
-        if (d == NULL)
+        p->fv[n++] = f;
+        if (next == end)
             return n;
-        s = d + 1;
+        s = next + 1;
     }
 }
 
@@ -143,9 +156,10 @@ split_quoted(KtCsvParser *p, const char *line, gsize len)
     for (;;) {
         while (s < end && is_trim(p, *s))
             s++;
-        const char *fs, *fe, *next;
+        KtStrView f;
+        const char *next;
         if (s < end && *s == '"') {
-            fs = s + 1;
+            const char *fs = s + 1, *fe;
             gboolean doubled = FALSE;
             for (const char *q = fs;; q = fe + 2) {
                 fe = memchr(q, '"', (gsize)(end - q));
@@ -160,25 +174,15 @@ split_quoted(KtCsvParser *p, const char *line, gsize len)
                 next++;
             if (next < end && *next != p->delim)
                 return KT_CSV_SLOW; /* bytes after the closing quote: libcsv rejects */
-            if (doubled) {
-                KtStrView u = unescape_quotes(p, fs, fe, len);
-                fs = u.ptr;
-                fe = u.ptr + u.len;
-            }
+            f = doubled ? unescape_quotes(p, fs, fe, len) : kt_sv_len(fs, (gsize)(fe - fs));
         } else {
-            fs = s;
-            next = memchr(s, p->delim, (gsize)(end - s));
-            if (next == NULL)
-                next = end;
+            next = unquoted_field(p, s, end, &f);
             if (memchr(s, '"', (gsize)(next - s)) != NULL)
                 return KT_CSV_SLOW; /* a quote inside an unquoted field: libcsv rejects */
-            fe = next;
-            while (fe > fs && is_trim(p, fe[-1]))
-                fe--;
         }
         if (n + 1 > p->fv_cap && !fv_reserve(p, n + 1))
             return KT_CSV_SLOW; /* too many fields: libcsv counts them all */
-        p->fv[n++] = kt_sv_len(fs, (gsize)(fe - fs));
+        p->fv[n++] = f;
         if (next == end)
             return n;
         s = next + 1;

@@ -596,16 +596,28 @@ render_summary(GString *s, const KtReportData *d, const KtReportOptions *o)
     kt_report_text_wrap(s, line->str, 0, 2);
 }
 
+/* Rejected lines by reason over all inputs, into @by; returns their sum. */
+static guint64
+rejects_by_reason(GPtrArray *stats, guint64 by[KT_REJECT_COUNT])
+{
+    guint64 sum = 0;
+    memset(by, 0, sizeof(guint64) * KT_REJECT_COUNT);
+    for (guint i = 0; stats != NULL && i < stats->len; i++) {
+        const KtInputStats *st = g_ptr_array_index(stats, i);
+        for (int r = 0; r < KT_REJECT_COUNT; r++) {
+            by[r] += st->by_reason[r];
+            sum += st->by_reason[r];
+        }
+    }
+    return sum;
+}
+
 /* " (missing_key 9,999, malformed 1)": rejects by reason over all inputs */
 static void
 append_reasons(GString *s, GPtrArray *stats)
 {
-    guint64 by[KT_REJECT_COUNT] = { 0 };
-    for (guint i = 0; stats != NULL && i < stats->len; i++) {
-        const KtInputStats *st = g_ptr_array_index(stats, i);
-        for (int r = 0; r < KT_REJECT_COUNT; r++)
-            by[r] += st->by_reason[r];
-    }
+    guint64 by[KT_REJECT_COUNT];
+    rejects_by_reason(stats, by);
     gboolean first = TRUE;
     for (int r = 0; r < KT_REJECT_COUNT; r++) {
         if (by[r] == 0)
@@ -659,20 +671,6 @@ render_input(GString *s, const KtReportData *d, const KtReportOptions *o)
     }
 }
 
-/* Lines rejected for want of a key, over all inputs, and all lines rejected. */
-static guint64
-missing_keys(GPtrArray *stats, guint64 *rejected)
-{
-    guint64 n = 0;
-    *rejected = 0;
-    for (guint i = 0; stats != NULL && i < stats->len; i++) {
-        const KtInputStats *st = g_ptr_array_index(stats, i);
-        n += st->by_reason[KT_REJECT_NO_KEY];
-        *rejected += st->rejected;
-    }
-    return n;
-}
-
 /* The clear statement of a clean run (or of one whose findings are all below
  * o->min_severity). When no event was read and most lines had no key, it says how to
  * name the key's field: the likeliest cause is a layout keytrail cannot guess. */
@@ -690,7 +688,8 @@ render_nothing(GString *s, const KtReportData *d, const KtReportOptions *o)
         g_string_append(line, " below it not shown.");
     } else if (r->events == 0) {
         g_string_assign(line, "Nothing found: no API key events were read.");
-        guint64 rejected, missing = missing_keys(d->stats, &rejected);
+        guint64 by[KT_REJECT_COUNT];
+        guint64 rejected = rejects_by_reason(d->stats, by), missing = by[KT_REJECT_NO_KEY];
         if (missing > 0 && missing * 2 >= rejected)
             g_string_append(line, " Most lines carry no key where keytrail looks for one: "
                                   "name its field with --field key=SOURCE (a CSV column, "
