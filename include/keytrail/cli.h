@@ -87,6 +87,21 @@ gint64 kt_pipeline_last_event_ms(KtPipeline *p);
 gboolean kt_pipeline_read_all(KtPipeline *p, GPtrArray *files, int jobs, GPtrArray *errors,
                               GError **error);
 
+/*
+ * Has the records that kt_pipeline_read() and kt_pipeline_read_all() with one job read
+ * go to p->engine while they are read, through a KtReorder of @window records (0: the
+ * default; order.h), instead of to the sorter: the same order, for inputs that come
+ * nearly in order (one log file), with no temporary files. When a record comes too late
+ * for that order, reading stops and kt_pipeline_stream_broken() tells it: the pipeline
+ * must then be freed and the inputs read again by a new one, which sorts. So only for
+ * inputs that can be read twice (regular files), and before the first read.
+ */
+void kt_pipeline_stream(KtPipeline *p, gsize window);
+
+/* TRUE when a streaming read (kt_pipeline_stream) stopped on a record out of order:
+ * the engine has judged part of the inputs, and this pipeline is of no further use. */
+gboolean kt_pipeline_stream_broken(KtPipeline *p);
+
 /* Has records judged by @n (2..KT_ENGINE_SHARDS_MAX) engines on threads of their own
  * (KtEngineShards) instead of p->engine, for one kt_pipeline_flush() (scan -j N). Call
  * before that flush. */

@@ -106,6 +106,11 @@ gboolean kt_ingest_run_path(KtIngest *in, const char *path, guint64 offset,
  * names it in messages. Same contract as kt_ingest_run_path. */
 gboolean kt_ingest_run_fd(KtIngest *in, int fd, const char *label, GError **error);
 
+/* Makes the read in progress, and any later one, end after the block being parsed as if
+ * the input ended there: for a record callback that has no use for the rest. The
+ * stage's statistics then describe part of the input; it is meant to be discarded. */
+void kt_ingest_stop(KtIngest *in);
+
 /* (transfer none) Statistics of every input read so far, in reading order. */
 GPtrArray *kt_ingest_stats(KtIngest *in);
 

@@ -19,7 +19,7 @@ typedef struct _KtSorter KtSorter;
 #define KT_SORTER_RUN_DEFAULT 131072
 
 /* Creates a sorter keeping at most @run_records records in memory (0 = default,
- * 262144 records, about 16 MiB). Cannot fail. */
+ * KT_SORTER_RUN_DEFAULT records, 8 MiB). Cannot fail. */
 KtSorter *kt_sorter_new(gsize run_records);
 void kt_sorter_free(KtSorter *s);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtSorter, kt_sorter_free)
@@ -76,6 +76,41 @@ gboolean kt_sorter_absorb(KtSorter *dst, KtSorter *src, KtSorterMap *map, GError
 
 /* Number of records currently held. */
 guint64 kt_sorter_count(const KtSorter *s);
+
+/*
+ * The streaming alternative to a sorter, for inputs that come nearly in order (one log
+ * file): hands the records on in the sorter's order while they are added, holding at
+ * most 2 * @window of them (64 bytes each) and writing no temporary file. A record may
+ * come up to @window records after records it sorts before; one that sorts before a
+ * record already handed on breaks the reorder (reorder.c).
+ *
+ * Ownership rule: the reorder owns its buffers; records passed to @fn are borrowed for
+ * the call.
+ */
+typedef struct _KtReorder KtReorder;
+
+/* Records a reorder holds in each of its two buffers by default (2 MiB each). */
+#define KT_REORDER_WINDOW_DEFAULT 32768
+
+/* Creates a reorder handing records to @fn, at most 256 a call. Cannot fail. */
+KtReorder *kt_reorder_new(gsize window, KtRecordBatchFn fn, gpointer ud);
+void kt_reorder_free(KtReorder *r);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(KtReorder, kt_reorder_free)
+
+/* Adds one record. Returns FALSE when it sorts before a record already handed on: the
+ * reorder is then broken, keeps nothing more, and the order can only be had by adding
+ * every record to a sorter. */
+gboolean kt_reorder_add(KtReorder *r, const KtRecord *rec);
+
+/* Hands on every record still held, in order (nothing when broken). Records added
+ * afterwards must sort after them. */
+void kt_reorder_finish(KtReorder *r);
+
+/* TRUE once a record came too late (kt_reorder_add returned FALSE). */
+gboolean kt_reorder_broken(const KtReorder *r);
+
+/* Records added and not handed on yet. */
+guint64 kt_reorder_count(const KtReorder *r);
 
 /* Orders two records as the sorter does (qsort-compatible). */
 int kt_record_compare(const void *a, const void *b);

@@ -10,21 +10,45 @@ typedef struct {
     KtPipeline pub;    /* what callers see */
     GError *add_error; /* first error from the sorter (temporary files) */
     gboolean parse_only; /* --stats: records are counted by ingest, not kept */
+    KtReorder *stream;   /* nullable: records go to the engine through it (kt_pipeline_stream) */
+    gboolean stream_broken; /* it met a record out of its order; reading stopped */
 } KtPipelinePriv;
-
-static void
-on_record(gpointer ud, const KtRecord *rec)
-{
-    KtPipelinePriv *p = ud;
-    if (p->add_error == NULL && !p->parse_only)
-        kt_sorter_add(p->pub.sorter, rec, &p->add_error);
-}
 
 /* in blocks, so that the engine prefetches the state of the records to come */
 static void
 to_engine(gpointer ud, const KtRecord *recs, gsize n)
 {
     kt_engine_feed_batch(ud, recs, n);
+}
+
+static void
+on_record(gpointer ud, const KtRecord *rec)
+{
+    KtPipelinePriv *p = ud;
+    if (p->stream != NULL) {
+        if (!kt_reorder_add(p->stream, rec) && !p->stream_broken) {
+            p->stream_broken = TRUE;
+            kt_ingest_stop(p->pub.ingest);
+        }
+        return;
+    }
+    if (p->add_error == NULL && !p->parse_only)
+        kt_sorter_add(p->pub.sorter, rec, &p->add_error);
+}
+
+void
+kt_pipeline_stream(KtPipeline *pub, gsize window)
+{
+    KtPipelinePriv *p = (KtPipelinePriv *)pub;
+    g_return_if_fail(p->stream == NULL && pub->shards == NULL && !p->parse_only);
+    p->stream =
+        kt_reorder_new(window > 0 ? window : KT_REORDER_WINDOW_DEFAULT, to_engine, pub->engine);
+}
+
+gboolean
+kt_pipeline_stream_broken(KtPipeline *pub)
+{
+    return ((KtPipelinePriv *)pub)->stream_broken;
 }
 
 static void
@@ -56,6 +80,7 @@ kt_pipeline_free(KtPipeline *pub)
     if (pub == NULL)
         return;
     KtPipelinePriv *p = (KtPipelinePriv *)pub;
+    kt_reorder_free(p->stream);
     kt_engine_shards_free(pub->shards);
     kt_engine_free(pub->engine);
     kt_sorter_free(pub->sorter);
@@ -111,10 +136,13 @@ kt_pipeline_flush_progress(KtPipeline *pub, KtProgress *progress, GError **error
         p->add_error = NULL;
         return FALSE;
     }
+    if (p->stream != NULL)
+        kt_reorder_finish(p->stream);
     KtFlushTo t = { to_engine, pub->engine, progress };
     if (pub->shards != NULL)
         t = (KtFlushTo){ to_shards, pub->shards, progress };
-    if (progress != NULL)
+    /* streamed records were judged while read: the reading line said it all */
+    if (progress != NULL && p->stream == NULL)
         kt_progress_judging(progress, kt_sorter_count(pub->sorter));
     gboolean ok = progress != NULL ? kt_sorter_drain_batch(pub->sorter, to_engine_counted, &t, error)
                                    : kt_sorter_drain_batch(pub->sorter, t.fn, t.ud, error);
@@ -355,6 +383,8 @@ read_sequential(KtPipelinePriv *p, GPtrArray *files, GPtrArray *errors, GError *
             g_propagate_error(error, g_steal_pointer(&p->add_error));
             return FALSE;
         }
+        if (p->stream_broken)
+            break;
     }
     return TRUE;
 }

@@ -71,6 +71,8 @@ read_inputs(KtPipeline *p, GPtrArray *files, const char *const *paths, int jobs,
         g_error_free(error);
         return KT_EXIT_INPUT;
     }
+    if (kt_pipeline_stream_broken(p))
+        return KT_EXIT_OK; /* read in part: the caller reads everything again */
     /* Files found inside a directory whose format cannot be told (a README next to the
      * logs) are skipped with a warning; named files that cannot be read are errors. */
     g_autoptr(GHashTable) named = g_hash_table_new(g_str_hash, g_str_equal);
@@ -95,32 +97,60 @@ read_inputs(KtPipeline *p, GPtrArray *files, const char *const *paths, int jobs,
     return status;
 }
 
+/* TRUE when every input of @files is a regular file, which can be read again. */
+static gboolean
+all_regular(GPtrArray *files)
+{
+    for (guint i = 0; i < files->len; i++) {
+        const char *f = g_ptr_array_index(files, i);
+        if (strcmp(f, "-") == 0 || !g_file_test(f, G_FILE_TEST_IS_REGULAR))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 /* How many engines judge the records with @jobs threads: one per thread (at most
  * KT_ENGINE_SHARDS_MAX), when every input is a regular file, which can be read again if
  * an engine reaches a finding cap (kt_engine_shards_capped()); else one. */
 static guint
 engine_threads(int jobs, GPtrArray *files)
 {
-    if (jobs <= 1)
+    if (jobs <= 1 || !all_regular(files))
         return 1;
-    for (guint i = 0; i < files->len; i++) {
-        const char *f = g_ptr_array_index(files, i);
-        if (strcmp(f, "-") == 0 || !g_file_test(f, G_FILE_TEST_IS_REGULAR))
-            return 1;
-    }
     return (guint)MIN(jobs, KT_ENGINE_SHARDS_MAX);
 }
 
-/* Reads and judges the inputs @files (nullable) with the pipeline *@p; returns the input status, or -1
- * after reporting a failure that stops the scan. With several engines that reached a
- * finding cap, reads everything again into a new pipeline (*@p) with one engine, so that
- * what is kept past the cap is what one engine keeps. */
+/*
+ * The window of records with which one thread judges @files while reading them
+ * (kt_pipeline_stream), or 0 to sort them first. Streaming needs no temporary files and
+ * saves the sort's time (docs/PERFORMANCE.md, round 9); it gives up, and the input is
+ * read again, when a record comes too late for its window. So it is tried on
+ * one regular file, which a log in time order usually is; not on several, whose order
+ * on the command line (access.log before access.log.1) is often not their time order.
+ * KT_STREAM_WINDOW (records; 0: never stream) is for tests.
+ */
+static gsize
+stream_window(int jobs, GPtrArray *files)
+{
+    const char *env = g_getenv("KT_STREAM_WINDOW");
+    gsize window = env != NULL ? (gsize)g_ascii_strtoull(env, NULL, 10) : KT_REORDER_WINDOW_DEFAULT;
+    if (jobs > 1 || files->len != 1 || !all_regular(files))
+        return 0;
+    return window;
+}
+
+/* Reads and judges the inputs @files (nullable) with the pipeline *@p; returns the input
+ * status, or -1 after reporting a failure that stops the scan. Reads everything again
+ * into a new pipeline (*@p): with several engines that reached a finding cap, with one
+ * engine, so that what is kept past the cap is what one engine keeps; and after a
+ * stream that broke (stream_window), sorting. */
 static int
 analyse(const KtCliOptions *o, GPtrArray *files, const char *const *paths, KtPipeline **p)
 {
     int jobs = o->jobs > 0 ? o->jobs : (int)g_get_num_processors();
     guint engines = o->stats || files == NULL ? 1 : engine_threads(jobs, files);
-    for (gboolean again = FALSE;; again = TRUE) {
+    gsize window = o->stats || files == NULL ? 0 : stream_window(jobs, files);
+    for (gboolean said = FALSE;;) {
         GError *error = NULL;
         if (*p == NULL && (*p = kt_pipeline_new(o, &error)) == NULL) {
             kt_cli_error("%s", error->message);
@@ -129,12 +159,21 @@ analyse(const KtCliOptions *o, GPtrArray *files, const char *const *paths, KtPip
         }
         if (engines > 1)
             kt_pipeline_use_shards(*p, o, engines);
+        if (window > 0)
+            kt_pipeline_stream(*p, window);
         /* without files (reported), an empty report and KT_EXIT_INPUT */
         g_autoptr(KtProgress) progress = kt_progress_new(files, o->quiet);
-        int status = files != NULL ? read_inputs(*p, files, paths, jobs, o, progress, !again)
-                                   : KT_EXIT_INPUT;
+        int status =
+            files != NULL ? read_inputs(*p, files, paths, jobs, o, progress, !said) : KT_EXIT_INPUT;
         if (o->stats)
             return status;
+        if (window > 0 && kt_pipeline_stream_broken(*p)) {
+            /* out of order beyond the window: read again, sorting */
+            g_clear_pointer(p, kt_pipeline_free);
+            window = 0;
+            continue;
+        }
+        said = TRUE;
         if (!kt_pipeline_flush_progress(*p, progress, &error)) {
             kt_cli_error("%s", error->message);
             g_error_free(error);

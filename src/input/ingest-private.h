@@ -28,6 +28,7 @@ struct _KtIngest {
     GArray *key_seen;       /* guint32 per key id: cur_serial of the last input that
                                added it to its statistics' key set */
     KtSink sink;            /* callbacks handed to formats */
+    gboolean stop;          /* kt_ingest_stop(): read no further block */
     gboolean warm;          /* warming a parser up (parallel parts): callbacks only count */
     guint64 warm_events;    /* events seen while warm */
     guint8 outcome_memo[1000]; /* per three-digit status: its KtOutcome + 1, 0 = not yet */

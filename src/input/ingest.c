@@ -273,6 +273,12 @@ kt_ingest_free(KtIngest *in)
     g_free(in);
 }
 
+void
+kt_ingest_stop(KtIngest *in)
+{
+    in->stop = TRUE;
+}
+
 GPtrArray *
 kt_ingest_stats(KtIngest *in)
 {

@@ -306,7 +306,7 @@ run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GEr
             ok = FALSE;
             break;
         }
-        if (n == 0)
+        if (n == 0 || in->stop)
             break;
         feeder_push(&f, buf, (gsize)n);
     }

@@ -28,7 +28,7 @@ struct _KtSorter {
                           drain or kt_sorter_spill, so the merge does not keep it) */
     gsize mem_len;     /* records in mem */
     gboolean unsorted; /* mem is not in time order */
-    gboolean ties;     /* mem may have an unsorted group of equal times (see tie_slot) */
+    gboolean ties;     /* mem may have an unsorted group of equal times (see kt_tie_slot) */
     gsize group;       /* where the last group of equal times in mem starts */
     KtRunRange range;  /* of the records in mem */
     gsize cap;         /* run size */
@@ -55,6 +55,36 @@ rec_less(const KtRecord *a, const KtRecord *b)
         return a->input < b->input;
     return a->line < b->line;
 }
+
+#define KT_TIE_SORTED 16 /* records of equal time: insertion sort up to this many */
+
+/*
+ * Where @rec, of the same time as the last record of @r[0, @len), goes: a group of equal
+ * times (frequent with timestamps in whole seconds), which starts at @group, is kept
+ * sorted as it grows, by an insertion step on records still in cache, so that
+ * kt_sort_run has no pass to make over the run. Records after the returned slot are
+ * moved up one; the caller stores @rec there. This is the stable insertion sort
+ * kt_sort_run applies to groups of up to KT_TIE_SORTED records; a larger group is left
+ * to kt_sort_run (*@ties is set, and the slot is @r[@len]).
+ */
+static inline KtRecord *
+kt_tie_slot(KtRecord *r, gsize len, gsize group, const KtRecord *rec, gboolean *ties)
+{
+    gsize j = len;
+    if (j - group >= KT_TIE_SORTED) {
+        *ties = TRUE;
+        return &r[j];
+    }
+    while (j > group && rec_less(rec, &r[j - 1])) {
+        r[j] = r[j - 1];
+        j--;
+    }
+    return &r[j];
+}
+
+/* Sorts @n records: with qsort when @unsorted (not in time order), else only their
+ * groups of equal times when @ties (some group was not kept sorted by kt_tie_slot). */
+void kt_sort_run(KtRecord *r, gsize n, gboolean unsorted, gboolean ties);
 
 /* The id @id of @space translated by @m (0 for an id the map does not know). */
 static inline guint32

@@ -18,7 +18,6 @@
 
 #define KT_RUN_DEFAULT KT_SORTER_RUN_DEFAULT
 #define KT_SEAL_MIN 16384        /* records: a drain spills an in-memory run this large first */
-#define KT_TIE_SORTED 16         /* records of equal time: insertion sort up to this many */
 #define KT_SEGMENT 4096          /* records: a run in time order is spilled in pieces this
                                     large (a power of two; see early_spill) */
 
@@ -125,29 +124,34 @@ insertion_sort(KtRecord *r, gsize n)
     }
 }
 
+void
+kt_sort_run(KtRecord *r, gsize n, gboolean unsorted, gboolean ties)
+{
+    if (unsorted) {
+        qsort(r, n, sizeof(KtRecord), kt_record_compare);
+        return;
+    }
+    if (!ties)
+        return;
+    gsize start = 0;
+    for (gsize i = 1; i <= n; i++) {
+        if (i == n || r[i].time_ms != r[start].time_ms) {
+            if (i - start > KT_TIE_SORTED)
+                qsort(r + start, i - start, sizeof(KtRecord), kt_record_compare);
+            else if (i - start > 1)
+                insertion_sort(r + start, i - start);
+            start = i;
+        }
+    }
+}
+
 /* Sorts the in-memory run; nothing to do when records came in increasing time order
  * (the usual case for one log file: kt_sorter_add notes it), only groups of equal times
  * when they came in non-decreasing order. */
 static void
 sort_mem(KtSorter *s)
 {
-    gsize n = s->mem_len;
-    if (s->unsorted) {
-        qsort(s->mem, n, sizeof(KtRecord), kt_record_compare);
-        return;
-    }
-    if (!s->ties)
-        return;
-    gsize start = 0;
-    for (gsize i = 1; i <= n; i++) {
-        if (i == n || s->mem[i].time_ms != s->mem[start].time_ms) {
-            if (i - start > KT_TIE_SORTED)
-                qsort(s->mem + start, i - start, sizeof(KtRecord), kt_record_compare);
-            else if (i - start > 1)
-                insertion_sort(s->mem + start, i - start);
-            start = i;
-        }
-    }
+    kt_sort_run(s->mem, s->mem_len, s->unsorted, s->ties);
 }
 
 /* ---- spilled run files (writing: order-run.c) ---------------------------------------- */
@@ -340,28 +344,6 @@ early_spill(KtSorter *s, GError **error)
     return TRUE;
 }
 
-/*
- * Where @rec, of the same time as the last record of mem, goes: a group of equal times
- * (frequent with timestamps in whole seconds) is kept sorted as it grows, by an
- * insertion step on records still in cache, so that sort_mem has no pass to make over
- * the run. This is the stable insertion sort sort_mem applies to groups of up to
- * KT_TIE_SORTED records; a larger group is left to sort_mem (s->ties), as before.
- */
-static KtRecord *
-tie_slot(KtSorter *s, const KtRecord *rec)
-{
-    gsize j = s->mem_len;
-    if (j - s->group >= KT_TIE_SORTED) {
-        s->ties = TRUE;
-        return &s->mem[j];
-    }
-    while (j > s->group && rec_less(rec, &s->mem[j - 1])) {
-        s->mem[j] = s->mem[j - 1];
-        j--;
-    }
-    return &s->mem[j];
-}
-
 /* What kt_sorter_add does every KT_SEGMENT records: spill a full run, else perhaps a
  * segment (early_spill). Out of line, to keep the usual add short. */
 static G_GNUC_NO_INLINE gboolean
@@ -388,7 +370,7 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
         else if (rec->time_ms < prev)
             s->unsorted = TRUE;
         else if (!s->unsorted && !s->ties)
-            slot = tie_slot(s, rec);
+            slot = kt_tie_slot(s->mem, s->mem_len, s->group, rec, &s->ties);
     } else {
         range_start(&s->range, rec);
         s->group = 0;

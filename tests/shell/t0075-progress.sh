@@ -1,7 +1,7 @@
 #!/bin/sh
 # Progress of long scans on stderr: only on a terminal, never with --quiet, never on stdout;
-# reading (bytes of the total) and then judging (events of the total), the line erased at
-# the end. A pseudo-terminal comes from script(1); KT_PROGRESS_DELAY_MS=0 draws at once.
+# reading (bytes of the total) and then judging (events of the total) unless the records
+# were judged while read, the line erased at the end. A pseudo-terminal comes from script(1); KT_PROGRESS_DELAY_MS=0 draws at once.
 . "$(dirname "$0")/../lib/tap.sh"
 
 if ! command -v script >/dev/null 2>&1; then
@@ -17,10 +17,14 @@ tty_scan() { # tty_scan OUT ERR ARGS...
     shift 2
     KT_PROGRESS_DELAY_MS=${DELAY-0} script -qec "'$KT' $* > '$out'" /dev/null > "$err" 2>&1
 }
-tty_scan "$TMP/r.json" "$TMP/tty.err" scan -j1 --output json "$TMP/a.csv"
+# one file with -j1 is judged while read (KT_STREAM_WINDOW=0: sorted first, then judged)
+KT_STREAM_WINDOW=0 tty_scan "$TMP/r.json" "$TMP/tty.err" scan -j1 --output json "$TMP/a.csv"
 grep -q "reading [0-9.]* [kM]\?B of [0-9.]* [kM]\?B" "$TMP/tty.err"; check $? "reading: bytes of the total"
 grep -q "judging [0-9.]* [kM]\? *of [0-9.]* [kM]\? *events ([0-9]*%)" "$TMP/tty.err"
 check $? "judging: events of the total"
+tty_scan "$TMP/st.json" "$TMP/st.err" scan -j1 --output json "$TMP/a.csv"
+grep -q "reading [0-9.]* [kM]\?B of [0-9.]* [kM]\?B" "$TMP/st.err" && ! grep -q "judging" "$TMP/st.err"
+check $? "judged while read: reading only"
 tail -c 4 "$TMP/tty.err" | od -c | grep -q '\\r 033   \[   K'; check $? "the line is erased at the end"
 "$KT" scan -j1 --output json "$TMP/a.csv" > "$TMP/plain.json" 2> "$TMP/plain.err"
 cmp -s "$TMP/r.json" "$TMP/plain.json"; check $? "the report on stdout is the same"

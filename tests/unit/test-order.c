@@ -403,6 +403,110 @@ test_pack_many(void)
     g_rand_free(rnd);
 }
 
+/* ---- the reorder (streaming) --------------------------------------------------------- */
+
+/* For each record of @r[0, @n), in turn, how many records before it sort after it; the
+ * largest. A Fenwick tree over the records' ranks. */
+static gsize
+max_displacement(const KtRecord *r, gsize n)
+{
+    KtRecord *sorted = g_memdup2(r, n * sizeof(KtRecord));
+    qsort(sorted, n, sizeof(KtRecord), kt_record_compare);
+    guint *tree = g_new0(guint, n + 1);
+    gsize worst = 0;
+    for (gsize j = 0; j < n; j++) {
+        KtRecord *hit = bsearch(&r[j], sorted, n, sizeof(KtRecord), kt_record_compare);
+        gsize rank = (gsize)(hit - sorted) + 1, smaller = 0;
+        for (gsize k = rank; k > 0; k -= k & -k)
+            smaller += tree[k];
+        worst = MAX(worst, j - smaller);
+        for (gsize k = rank; k <= n; k += k & -k)
+            tree[k]++;
+    }
+    g_free(tree);
+    g_free(sorted);
+    return worst;
+}
+
+/*
+ * Random logs, nearly in order: whole seconds (groups of equal times), each record
+ * late by up to a random jitter, over two inputs. A reorder that did not break hands on
+ * every record in the sorter's order, in blocks of at most 256; one that broke had a
+ * record preceded by more than 15/16 of its window of records that sort after it, and
+ * handed on records in order until then.
+ */
+static void
+test_reorder_random(void)
+{
+    GRand *rand = g_rand_new_with_seed(0x5eed);
+    const gsize windows[] = { 1, 2, 3, 16, 64, 100, 257, 1024 };
+    guint broke = 0, whole = 0;
+    for (guint trial = 0; trial < 400; trial++) {
+        gsize n = (gsize)g_rand_int_range(rand, 0, 3000);
+        gsize window = windows[g_rand_int_range(rand, 0, G_N_ELEMENTS(windows))];
+        gint jitter = g_rand_boolean(rand) ? 0 : g_rand_int_range(rand, 1, 4000);
+        gint per_second = g_rand_int_range(rand, 1, 40);
+        KtRecord *in = g_new0(KtRecord, MAX(n, 1));
+        for (gsize i = 0; i < n; i++) {
+            gint64 t = ((gint64)i / per_second) * 1000 - g_rand_int_range(rand, 0, jitter + 1);
+            in[i] = rec(t - t % 1000, g_rand_int_range(rand, 0, 50), (guint32)(i % 2), i + 1);
+        }
+        Collect c = { g_array_new(FALSE, FALSE, sizeof(KtRecord)) };
+        g_autoptr(KtReorder) r = kt_reorder_new(window, collect_batch, &c);
+        gsize added = 0;
+        while (added < n && kt_reorder_add(r, &in[added]))
+            added++;
+        gsize disp = max_displacement(in, n);
+        if (added < n) {
+            broke++;
+            g_assert_true(kt_reorder_broken(r));
+            g_assert_cmpuint(disp * 16, >, window * 15);
+            g_assert_false(kt_reorder_add(r, &in[0]));
+            kt_reorder_finish(r); /* nothing more */
+            check_sorted(c.got);
+        } else {
+            whole++;
+            g_assert_cmpuint(kt_reorder_count(r) + c.got->len, ==, n);
+            kt_reorder_finish(r);
+            g_assert_cmpuint(kt_reorder_count(r), ==, 0);
+            g_assert_false(kt_reorder_broken(r));
+            qsort(in, n, sizeof(KtRecord), kt_record_compare);
+            g_assert_cmpuint(c.got->len, ==, n);
+            if (n > 0)
+                g_assert_cmpmem(c.got->data, n * sizeof(KtRecord), in, n * sizeof(KtRecord));
+        }
+        g_array_free(c.got, TRUE);
+        g_free(in);
+    }
+    /* both outcomes were tried */
+    g_assert_cmpuint(broke, >, 20);
+    g_assert_cmpuint(whole, >, 20);
+    g_rand_free(rand);
+}
+
+/* Records after a finish continue the order; a record not after those handed on breaks
+ * the reorder, an equal one too (every record differs in its line). */
+static void
+test_reorder_edges(void)
+{
+    Collect c = { g_array_new(FALSE, FALSE, sizeof(KtRecord)) };
+    g_autoptr(KtReorder) r = kt_reorder_new(16, collect_batch, &c);
+    for (guint i = 0; i < 10; i++)
+        g_assert_true(
+            kt_reorder_add(r, &(KtRecord){ .time_ms = 1000, .tiebreak = 9 - i, .line = i + 1 }));
+    kt_reorder_finish(r);
+    g_assert_cmpuint(c.got->len, ==, 10);
+    check_sorted(c.got);
+    KtRecord late = g_array_index(c.got, KtRecord, 9);
+    g_assert_true(kt_reorder_add(r, &(KtRecord){ .time_ms = 2000, .line = 11 }));
+    g_assert_false(kt_reorder_broken(r));
+    kt_reorder_finish(r);
+    g_assert_cmpuint(c.got->len, ==, 11);
+    g_assert_false(kt_reorder_add(r, &late));
+    g_assert_true(kt_reorder_broken(r));
+    g_array_free(c.got, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -415,5 +519,7 @@ main(int argc, char **argv)
     g_test_add_func("/order/absorb", test_absorb);
     g_test_add_func("/order/round-trip", test_round_trip);
     g_test_add_func("/order/pack-many", test_pack_many);
+    g_test_add_func("/order/reorder/random", test_reorder_random);
+    g_test_add_func("/order/reorder/edges", test_reorder_edges);
     return g_test_run();
 }
