@@ -1,7 +1,7 @@
 #!/bin/sh
 # kt-engine-bench (make bench): the engine alone on records held in memory. It must read
 # the inputs as scan does and judge them as scan does: on the samples, its anomaly count
-# is scan's, for each format and with scan's options.
+# is scan's, for each format and with scan's options. And tools/bench-ab.sh, the A/B timer.
 . "$(dirname "$0")/../lib/tap.sh"
 
 EB="$KT_BUILD/kt-engine-bench"
@@ -27,4 +27,14 @@ test "$few" = "$want" && test "$few" -lt "$all"; check $? "--detectors: $few of 
 test $? -eq 2 && grep -q "none.csv" "$TMP/err"; check $? "a missing file: exit 2, named"
 "$EB" > /dev/null 2>&1
 test $? -eq 2; check $? "no file: exit 2"
+# tools/bench-ab.sh: two commands in turns, a median of each per round
+AB="$top/tools/bench-ab.sh"
+sh "$AB" -r 2 -n 3 "sleep 0.01" "python3 -c 'sum(range(3000000))'" > "$TMP/ab" 2>&1
+check $? "bench-ab.sh runs"
+test "$(grep -c "^round [12]: A [0-9.]* s, B [0-9.]* s (CPU, median of 3)$" "$TMP/ab")" = 2
+check $? "bench-ab.sh: a line per round ($(head -c 200 "$TMP/ab"))"
+awk '{ if ($7 + 0 <= $4 + 0) bad = 1 } END { exit bad }' "$TMP/ab"
+check $? "bench-ab.sh: the busy command costs more CPU than sleep"
+sh "$AB" "only one" > /dev/null 2>&1
+test $? -eq 2; check $? "bench-ab.sh with one command: exit 2"
 done_testing
