@@ -9,7 +9,7 @@
 #   make format     clang-format the C lines changed since FORMAT_BASE (default HEAD);
 #                   make format-check fails when they are not formatted
 
-PKGS      := glib-2.0 gio-2.0 libcjson ncursesw
+PKGS      := glib-2.0 gio-2.0 libcjson ncursesw libdeflate
 CC        ?= cc
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes -Wstrict-prototypes \

@@ -32,6 +32,8 @@ typedef struct {
     const char *format;             /* format name used (static string) */
     const char *preset;             /* preset used, nullable (static string) */
     gboolean gzip;                  /* the input was gzip-compressed */
+    gboolean gzip_whole;            /* ... and inflated at once, not a block at a time
+                                       (reader.c; not reported) */
     guint64 bytes;                  /* bytes read (compressed size for gzip) */
     guint64 lines;                  /* lines or records seen */
     guint64 events;                 /* accepted events */

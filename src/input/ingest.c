@@ -350,6 +350,7 @@ static void
 stats_merge(KtInputStats *d, const KtInputStats *s)
 {
     d->gzip |= s->gzip;
+    d->gzip_whole |= s->gzip_whole;
     if (d->preset == NULL)
         d->preset = s->preset;
     d->bytes += s->bytes;

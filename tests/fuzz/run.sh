@@ -16,8 +16,8 @@ if ! command -v clang >/dev/null 2>&1; then
 fi
 mkdir -p $out/obj $out/artifacts
 CFLAGS="-g -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -std=c11 \
- -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(pkg-config --cflags glib-2.0 gio-2.0 libcjson ncursesw)"
-LIBS="$(pkg-config --libs glib-2.0 gio-2.0 libcjson ncursesw) -lcsv -lm -lpthread"
+ -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Iinclude $(pkg-config --cflags glib-2.0 gio-2.0 libcjson ncursesw libdeflate)"
+LIBS="$(pkg-config --libs glib-2.0 gio-2.0 libcjson ncursesw libdeflate) -lcsv -lm -lpthread"
 objs=""
 for src in $(find src -name '*.c' ! -name main.c | sort); do
     o=$out/obj/$(echo "$src" | tr / _).o

@@ -1,11 +1,14 @@
 /* test-ingest.c - the input stage's normalization: user agents keep their own ids (over
  * --max-values too), and per-block byte checks give the answers per-line checks give. */
+#include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "keytrail/dict.h"
 #include "keytrail/ingest.h"
+
+#include "gzip-bytes.h"
 
 static void
 collect(gpointer ud, const KtRecord *r)
@@ -147,6 +150,145 @@ test_status_memo(void)
     kt_dict_free(d);
 }
 
+/* ---- gzip: inflated whole, or a block at a time ------------------------------------- */
+
+/* What reading @bytes gave: the result, the error, the statistics and every record. */
+typedef struct {
+    gboolean ok;
+    char *error;
+    guint64 lines, events, rejected, bytes;
+    gboolean whole;
+    GArray *recs;
+} GzRead;
+
+static GzRead
+gz_read(const GByteArray *bytes, guint max_ratio, const char *whole_env)
+{
+    if (whole_env != NULL)
+        g_setenv("KT_GZ_WHOLE", whole_env, TRUE);
+    else
+        g_unsetenv("KT_GZ_WHOLE");
+    KtIngestOptions opts;
+    kt_ingest_options_init(&opts);
+    opts.quiet = TRUE;
+    opts.max_gzip_ratio = max_ratio;
+    GzRead g = { .recs = g_array_new(FALSE, FALSE, sizeof(KtRecord)) };
+    GError *error = NULL;
+    g_autoptr(KtIngest) in = kt_ingest_new(&opts, NULL, collect, g.recs, &error);
+    g_assert_no_error(error);
+    int fd = temp_input((const char *)bytes->data, bytes->len);
+    g.ok = kt_ingest_run_fd(in, fd, "t.gz", &error);
+    g.error = error != NULL ? g_strdup(error->message) : NULL;
+    g_clear_error(&error);
+    close(fd);
+    const KtInputStats *st = g_ptr_array_index(kt_ingest_stats(in), 0);
+    g_assert_true(st->gzip);
+    g.lines = st->lines;
+    g.events = st->events;
+    g.rejected = st->rejected;
+    g.bytes = st->bytes;
+    g.whole = st->gzip_whole;
+    g_unsetenv("KT_GZ_WHOLE");
+    return g;
+}
+
+static void
+gz_read_clear(GzRead *g)
+{
+    g_free(g->error);
+    g_array_free(g->recs, TRUE);
+}
+
+/* A CSV log of @n lines (about 60 bytes each), with a rejected line now and then. */
+static GString *
+gz_log(guint n, guint seed)
+{
+    GString *s = g_string_new("timestamp,api_key,client_ip,operation,status\n");
+    for (guint i = 0; i < n; i++) {
+        if (i % 1000 == 999)
+            g_string_append(s, "not-a-time,sk_live_x,10.0.0.1,GET /,200\n");
+        g_string_append_printf(s, "2024-03-01T%02u:%02u:%02uZ,sk_live_k%u,10.%u.0.%u,GET /v%u,%u\n",
+                               i / 3600 % 24, i / 60 % 60, i % 60, (i + seed) % 17, seed % 7,
+                               i % 250, i % 9, i % 13 ? 200 : 403);
+    }
+    return s;
+}
+
+/*
+ * Every gzip input gives the same records, statistics and errors inflated whole (the
+ * default for a small file) as a block at a time (KT_GZ_WHOLE=0), and as when the file
+ * is over the whole-file size (KT_GZ_WHOLE=100): one member, several (the last one small,
+ * so the first guess of the size is short), bytes after the last member, a member that
+ * inflates to nothing, a truncated stream, a corrupt one, one past the ratio limit, and
+ * the same with no limit. The streams that are whole and sound are inflated whole; the
+ * others fall back, and stop where a block at a time stops.
+ */
+static void
+test_gzip_whole_same_as_stream(void)
+{
+    g_autoptr(GString) a = gz_log(3000, 1);
+    g_autoptr(GString) b = gz_log(40000, 2);
+    g_autoptr(GString) c = gz_log(5, 3);
+    GByteArray *cases[8];
+    gboolean sound[8] = { TRUE, TRUE, TRUE, TRUE, FALSE, FALSE, FALSE, TRUE };
+    guint ratio[8] = { 100, 100, 100, 100, 100, 100, 2, 0 };
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++)
+        cases[i] = g_byte_array_new();
+    gzip_append(cases[0], a->str, a->len);
+    gzip_append(cases[1], b->str, b->len); /* several members, the last one small */
+    gzip_append(cases[1], a->str, a->len);
+    gzip_append(cases[1], c->str, c->len);
+    gzip_append(cases[2], a->str, a->len); /* bytes after the member */
+    g_byte_array_append(cases[2], (const guint8 *)"trailing junk\n", 14);
+    gzip_append(cases[3], "", 0); /* an empty member, then a log */
+    gzip_append(cases[3], a->str, a->len);
+    gzip_append(cases[4], b->str, b->len); /* truncated */
+    g_byte_array_set_size(cases[4], cases[4]->len * 2 / 3);
+    gzip_append(cases[5], b->str, b->len); /* corrupt in the middle */
+    for (guint k = cases[5]->len / 2; k < cases[5]->len / 2 + 64; k++)
+        cases[5]->data[k] ^= 0x5a;
+    /* past a ratio of 2 (beyond the 8 MiB it starts at), and with no limit */
+    GString *big = g_string_new(a->str);
+    const char *body = strchr(a->str, '\n') + 1;
+    while (big->len < (10u << 20))
+        g_string_append(big, body);
+    gzip_append(cases[6], big->str, big->len);
+    gzip_append(cases[7], big->str, big->len);
+    g_string_free(big, TRUE);
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        GzRead w = gz_read(cases[i], ratio[i], NULL);
+        GzRead s = gz_read(cases[i], ratio[i], "0");
+        GzRead l = gz_read(cases[i], ratio[i], "100");
+        g_test_message("case %u: whole %d ok %d events %" G_GUINT64_FORMAT " error %s", i, w.whole,
+                       w.ok, w.events, w.error);
+        g_assert_cmpint(w.whole, ==, sound[i]);
+        g_assert_false(s.whole);
+        g_assert_false(l.whole);
+        g_assert_cmpint(w.ok, ==, sound[i]);
+        for (GzRead *o = &s; o != NULL; o = o == &s ? &l : NULL) {
+            g_assert_cmpint(w.ok, ==, o->ok);
+            g_assert_cmpstr(w.error, ==, o->error);
+            g_assert_cmpuint(w.lines, ==, o->lines);
+            g_assert_cmpuint(w.events, ==, o->events);
+            g_assert_cmpuint(w.rejected, ==, o->rejected);
+            /* refused before its end, a file held whole was read to its end */
+            if (i != 6)
+                g_assert_cmpuint(w.bytes, ==, o->bytes);
+            g_assert_cmpuint(w.recs->len, ==, o->recs->len);
+            g_assert_cmpmem(w.recs->data, w.recs->len * sizeof(KtRecord), o->recs->data,
+                            o->recs->len * sizeof(KtRecord));
+        }
+        /* the cut streams still deliver what came before the damage */
+        if (i == 4 || i == 5)
+            g_assert_cmpuint(w.events, >, 1000);
+        g_assert_cmpuint(w.events, >, 0);
+        gz_read_clear(&w);
+        gz_read_clear(&s);
+        gz_read_clear(&l);
+        g_byte_array_free(cases[i], TRUE);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -155,5 +297,6 @@ main(int argc, char **argv)
     g_test_add_func("/ingest/ua-memo-capped", test_ua_memo_capped);
     g_test_add_func("/ingest/nul-in-block", test_nul_in_block);
     g_test_add_func("/ingest/status-memo", test_status_memo);
+    g_test_add_func("/ingest/gzip-whole-same-as-stream", test_gzip_whole_same_as_stream);
     return g_test_run();
 }
