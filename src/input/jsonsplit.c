@@ -475,12 +475,136 @@ js_step(KtJsonSplitter *js, const char *p, const char *end, const char *cap)
 /* Bytes that can change the state inside an object or array element. */
 static const guint8 elem_stop[256] = {['"'] = 1, ['{'] = 1, ['}'] = 1, ['['] = 1, [']'] = 1};
 
+static gboolean simd_skip = TRUE; /* kt_json_splitter_set_simd() */
+
+void
+kt_json_splitter_set_simd(gboolean on)
+{
+    simd_skip = on;
+}
+
+#if defined(__SSE2__) && defined(__GNUC__) && G_BYTE_ORDER == G_LITTLE_ENDIAN
+#include <emmintrin.h>
+#define KT_JS_SIMD 1
+
+/* Bit i set where byte i of the 64 at @p equals @c, or @c with bit 5 clear when @fold
+ * ('{' and '[' are 0x7b and 0x5b, '}' and ']' 0x7d and 0x5d; no other byte ORed with
+ * 0x20 gives 0x7b or 0x7d). */
+static inline guint64
+eq64(const __m128i v[4], char c, gboolean fold)
+{
+    const __m128i want = _mm_set1_epi8(c), bit5 = _mm_set1_epi8(0x20);
+    guint64 m = 0;
+    for (int k = 0; k < 4; k++) {
+        __m128i x = fold ? _mm_or_si128(v[k], bit5) : v[k];
+        m |= (guint64)(guint16)_mm_movemask_epi8(_mm_cmpeq_epi8(x, want)) << (16 * k);
+    }
+    return m;
+}
+
+/* Bit i set when an odd number of bits 0..i of @x are. */
+static inline guint64
+prefix_xor(guint64 x)
+{
+    x ^= x << 1;
+    x ^= x << 2;
+    x ^= x << 4;
+    x ^= x << 8;
+    x ^= x << 16;
+    x ^= x << 32;
+    return x;
+}
+
+/* The bytes a backslash escapes, from the backslashes @bs of a block; *@carry is 1 when
+ * the block's first byte is escaped (a run of backslashes of odd length ended the last
+ * block) and is set for the next. A run of backslashes escapes every other byte from its
+ * second on: the byte after an odd-length run is escaped, after an even one it is not.
+ * Runs are told apart by the parity of where they start. */
+static inline guint64
+escaped_bytes(guint64 bs, guint64 *carry)
+{
+    const guint64 even = 0x5555555555555555ULL;
+    bs &= ~*carry; /* an escaped backslash starts no run */
+    guint64 follows = bs << 1 | *carry;
+    guint64 odd_starts = bs & ~even & ~follows;
+    guint64 even_runs;
+    *carry = __builtin_add_overflow(odd_starts, bs, &even_runs);
+    return (even ^ (even_runs << 1)) & follows;
+}
+#endif
+
+/*
+ * Inside an object or array element (js->state JS_ELEMENT, not a scalar), 64 bytes at a
+ * time: finds the first byte at or after @p that ends the element (a '}' or ']' outside
+ * strings at the element's own depth, which js_element() then closes), keeping in_str,
+ * esc, depth and too_deep as the byte loop would for the bytes before it. Returns it and
+ * sets *@found, or returns where the byte loop must take over: at the last 63 bytes of
+ * the buffer, or at a block with a backslash outside strings (malformed JSON, where the
+ * byte loop's reading of it is the reference) that the byte loop then reads.
+ *
+ * Per block: masks of quotes, backslashes, openers and closers; the bytes backslashes
+ * escape; strings as the running parity of the other quotes (a string's bytes are from
+ * its opening quote to before its closing one); then each opener and closer outside
+ * strings, in order, adjusts the depth.
+ */
+static const char *
+js_skip_element(KtJsonSplitter *js, const char *p, const char *end, gboolean *found)
+{
+    *found = FALSE;
+#ifdef KT_JS_SIMD
+    guint64 in_str = js->in_str ? ~0ULL : 0, carry = js->esc ? 1 : 0;
+    while (end - p >= 64) {
+        __m128i v[4];
+        for (int k = 0; k < 4; k++)
+            v[k] = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+        guint64 bs = eq64(v, '\\', FALSE), next_carry = carry;
+        guint64 quotes = eq64(v, '"', FALSE) & ~escaped_bytes(bs, &next_carry);
+        guint64 inside = prefix_xor(quotes) ^ in_str;
+        if ((bs & ~inside) != 0)
+            break; /* not JSON: the byte loop reads this block */
+        guint64 open = eq64(v, '{', TRUE), structural = (open | eq64(v, '}', TRUE)) & ~inside;
+        for (; structural != 0; structural &= structural - 1) {
+            int i = __builtin_ctzll(structural);
+            if ((open >> i) & 1) {
+                if (++js->depth - js->arr_depth > js->max_depth)
+                    js->too_deep = TRUE;
+            } else if (js->depth <= js->arr_depth + 1) {
+                js->in_str = js->esc = FALSE;
+                *found = TRUE;
+                return p + i;
+            } else {
+                js->depth--;
+            }
+        }
+        in_str = (guint64)((gint64)inside >> 63);
+        carry = next_carry;
+        p += 64;
+    }
+    js->in_str = in_str != 0;
+    js->esc = carry != 0;
+#else
+    (void)js;
+    (void)end;
+#endif
+    return p;
+}
+
 void
 kt_json_splitter_feed(KtJsonSplitter *js, const char *buf, gsize len)
 {
     const char *p = buf, *end = buf + len;
     const char *cap = js->capturing ? buf : NULL;
+    const char *bytewise = buf; /* the byte loop reads up to here before skipping again */
     for (; p < end; p++) {
+        if (js->state == JS_ELEMENT && !js->scalar && simd_skip && p >= bytewise) {
+            gboolean found;
+            const char *q = js_skip_element(js, p, end, &found);
+            if (!found)
+                bytewise = q + 64;
+            p = q;
+            if (p >= end)
+                break;
+        }
         /* fast paths: string bodies, and container elements between structural bytes */
         if (js->in_str && !js->esc && !js->in_key) {
             p = kt_json_find_quote(p, end);

@@ -122,5 +122,8 @@ void kt_json_splitter_feed(KtJsonSplitter *js, const char *buf, gsize len);
 /* End of input: a record cut off mid-way is rejected as truncated. */
 void kt_json_splitter_finish(KtJsonSplitter *js);
 void kt_json_splitter_free(KtJsonSplitter *js);
+/* For tests: FALSE reads elements byte by byte only, so that the 64-byte skip can be
+ * compared with it (default TRUE; not thread-safe). */
+void kt_json_splitter_set_simd(gboolean on);
 
 #endif

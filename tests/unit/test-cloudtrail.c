@@ -7,6 +7,8 @@
 
 #include "format-sink.h"
 
+#include "../../src/input/preset.h"
+
 /* Runs @data through the cloudtrail format (format-sink.h). */
 static char *
 run(const KtFormatOptions *opts, const char *data, gsize len, gsize block)
@@ -228,6 +230,159 @@ test_random(void)
     check_random_input(&kt_format_cloudtrail);
 }
 
+/* ---- the splitter's 64-byte element skip ---------------------------------------------- */
+
+/* A random JSON string body: letters, the structure bytes, escapes (quotes, runs of
+ * backslashes of every length) and long runs that cross 64-byte blocks. */
+static void
+random_string(GRand *r, GString *out)
+{
+    g_string_append_c(out, '"');
+    for (int i = g_rand_int_range(r, 0, 10); i > 0; i--) {
+        switch (g_rand_int_range(r, 0, 8)) {
+        case 0: g_string_append(out, "\\\""); break;
+        case 1: /* a run of escaped backslashes, then maybe an escaped quote */
+            for (int k = g_rand_int_range(r, 1, 5); k > 0; k--)
+                g_string_append(out, "\\\\");
+            if (g_rand_boolean(r))
+                g_string_append(out, "\\\"");
+            break;
+        case 2: g_string_append(out, "{}[],: "); break;
+        case 3:
+            for (int k = g_rand_int_range(r, 1, 90); k > 0; k--)
+                g_string_append_c(out, 'a');
+            break;
+        case 4: g_string_append(out, "\\n\\u00e9"); break;
+        default: g_string_append_c(out, "xyz b"[g_rand_int_range(r, 0, 5)]);
+        }
+    }
+    g_string_append_c(out, '"');
+}
+
+static void
+random_value(GRand *r, GString *out, int depth)
+{
+    int kind = depth > 6 ? 2 + g_rand_int_range(r, 0, 3) : g_rand_int_range(r, 0, 5);
+    if (g_rand_int_range(r, 0, 4) == 0)
+        g_string_append(out, g_rand_boolean(r) ? " " : "\n");
+    if (kind == 0 || kind == 1) {
+        g_string_append_c(out, kind == 0 ? '{' : '[');
+        for (int n = g_rand_int_range(r, 0, 5), i = 0; i < n; i++) {
+            if (i > 0)
+                g_string_append_c(out, ',');
+            if (kind == 0) {
+                random_string(r, out);
+                g_string_append_c(out, ':');
+            }
+            random_value(r, out, depth + 1);
+        }
+        g_string_append_c(out, kind == 0 ? '}' : ']');
+    } else if (kind == 2) {
+        random_string(r, out);
+    } else {
+        g_string_append(out, kind == 3 ? "12.5" : "null");
+    }
+}
+
+typedef struct {
+    GString *out;
+} SplitLog;
+
+static void
+split_rec(gpointer ud, const char *text, gsize len, guint64 index)
+{
+    g_string_append_printf(((SplitLog *)ud)->out, "E%" G_GUINT64_FORMAT " %.*s\n", index, (int)len,
+                           text);
+}
+
+static void
+split_rej(gpointer ud, guint64 line, KtReject reason, const char *detail, KtStrView excerpt)
+{
+    g_string_append_printf(((SplitLog *)ud)->out, "R%" G_GUINT64_FORMAT " %s %.*s\n", line,
+                           kt_reject_name(reason), (int)excerpt.len, excerpt.ptr);
+}
+
+static void
+split_skip(gpointer ud, guint64 line)
+{
+}
+
+/* (transfer full) What the splitter hands on for @in fed in blocks of up to @block bytes. */
+static char *
+split_all(const GString *in, gsize block, gsize max_len, guint max_depth)
+{
+    SplitLog log = { g_string_new(NULL) };
+    KtSink sink = { NULL, split_rej, split_skip, &log };
+    KtJsonSplitter *js = kt_json_splitter_new(max_len, max_depth, split_rec, &sink, &log);
+    for (gsize at = 0; at < in->len; at += block)
+        kt_json_splitter_feed(js, in->str + at, MIN(block, in->len - at));
+    kt_json_splitter_finish(js);
+    kt_json_splitter_free(js);
+    return g_string_free(log.out, FALSE);
+}
+
+/*
+ * The splitter reads elements 64 bytes at a time as it reads them byte by byte: seeded
+ * random documents (a Records envelope, a bare array, concatenated objects) of nested
+ * values with escapes, long strings and runs of backslashes, half of them then broken
+ * (bytes inserted, among them backslashes and quotes outside strings, or removed), fed in
+ * blocks of random sizes with random limits, give the same records and rejects.
+ */
+static void
+test_splitter_simd(void)
+{
+    GRand *r = g_rand_new_with_seed(64);
+    guint differ = 0;
+    for (int round = 0; round < 1500; round++) {
+        GString *in = g_string_new(NULL);
+        int shape = g_rand_int_range(r, 0, 3);
+        g_string_append(in, shape == 0 ? "{\"Records\":[" : shape == 1 ? "[" : "");
+        for (int n = g_rand_int_range(r, 0, 6), i = 0; i < n; i++) {
+            if (i > 0 && shape < 2)
+                g_string_append_c(in, ',');
+            if (g_rand_boolean(r) || shape == 2) {
+                g_string_append_c(in, '{');
+                for (int m = g_rand_int_range(r, 1, 6), k = 0; k < m; k++) {
+                    if (k > 0)
+                        g_string_append_c(in, ',');
+                    random_string(r, in);
+                    g_string_append_c(in, ':');
+                    random_value(r, in, 1);
+                }
+                g_string_append_c(in, '}');
+            } else {
+                random_value(r, in, 0);
+            }
+            if (shape == 2)
+                g_string_append_c(in, '\n');
+        }
+        g_string_append(in, shape == 0 ? "]}" : shape == 1 ? "]" : "");
+        if (round % 2 == 1) {
+            for (int e = g_rand_int_range(r, 1, 4); e > 0 && in->len > 0; e--) {
+                guint at = (guint)g_rand_int_range(r, 0, (gint32)in->len);
+                if (g_rand_int_range(r, 0, 3) == 0)
+                    g_string_erase(in, at, 1);
+                else
+                    g_string_insert_c(in, at, "\\\"{}[],: x"[g_rand_int_range(r, 0, 10)]);
+            }
+        }
+        gsize block = g_rand_boolean(r) ? in->len + 1 : (gsize)g_rand_int_range(r, 1, 300);
+        gsize max_len = g_rand_int_range(r, 0, 4) == 0 ? 200 : 0;
+        guint max_depth = g_rand_int_range(r, 0, 4) == 0 ? 3 : 0;
+        kt_json_splitter_set_simd(FALSE);
+        g_autofree char *bytes = split_all(in, MAX(block, 1), max_len, max_depth);
+        kt_json_splitter_set_simd(TRUE);
+        g_autofree char *simd = split_all(in, MAX(block, 1), max_len, max_depth);
+        if (g_strcmp0(bytes, simd) != 0)
+            g_test_message("input (blocks of %zu):\n%s", block, in->str);
+        g_assert_cmpstr(simd, ==, bytes);
+        differ += strstr(bytes, "\nR") != NULL || bytes[0] == 'R';
+        g_string_free(in, TRUE);
+    }
+    g_assert_cmpuint(differ, >, 100); /* broken documents were among them */
+    g_rand_free(r);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -238,5 +393,6 @@ main(int argc, char **argv)
     g_test_add_func("/cloudtrail/sniff", test_sniff);
     g_test_add_func("/cloudtrail/data/stratus", test_stratus);
     g_test_add_func("/cloudtrail/bad/random", test_random);
+    g_test_add_func("/cloudtrail/splitter-simd", test_splitter_simd);
     return g_test_run();
 }
