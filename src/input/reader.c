@@ -201,6 +201,8 @@ inflate_whole(KtSource *src)
     gsize size = in_len >= 4 ? (gsize)in[in_len - 4] | (gsize)in[in_len - 3] << 8 |
                                    (gsize)in[in_len - 2] << 16 | (gsize)in[in_len - 1] << 24
                              : 0;
+    if (size > limit)
+        return; /* its last member alone is larger: a block at a time */
     gsize cap = CLAMP(size + 1, (gsize)65536, limit), len = 0, pos = 0;
     guint8 *out = g_malloc(cap);
     struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();

@@ -24,6 +24,12 @@ for f in a.log a.csv rev.csv; do
     check $? "$f: the report has incidents (the comparison means something)"
 done
 
+# --leak-time: learned before, judged after, the same streaming as sorting first
+KT_STREAM_WINDOW=0 scan -q --output json --leak-time 2024-03-28T00:00:00Z "$TMP/a.log" > "$TMP/leak.sorted.json"
+scan -q --output json --leak-time 2024-03-28T00:00:00Z "$TMP/a.log" > "$TMP/leak.json"
+cmp -s "$TMP/leak.sorted.json" "$TMP/leak.json" && ! cmp -s "$TMP/leak.json" "$TMP/a.log.json"
+check $? "--leak-time: the same JSON report streaming as sorting first (and not the online one)"
+
 # no temporary files: a scan of one file in time order needs no TMPDIR; sorting does
 TMPDIR="$TMP/none" scan -q --output json "$TMP/a.log" > "$TMP/notmp.json" 2> "$TMP/notmp.err"
 check $(( $? > 1 )) "a log in order is judged with no temporary directory (stderr: $(head -c 200 "$TMP/notmp.err"))"
