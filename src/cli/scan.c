@@ -168,8 +168,13 @@ analyse(const KtCliOptions *o, GPtrArray *files, const char *const *paths, KtPip
         if (o->stats)
             return status;
         if (window > 0 && kt_pipeline_stream_broken(*p)) {
-            /* out of order beyond the window: read again, sorting */
+            /* out of order beyond the window: read again, sorting. On a terminal the
+             * progress line starts over, so say why (elsewhere nothing is said). */
             g_clear_pointer(p, kt_pipeline_free);
+            g_clear_pointer(&progress, kt_progress_free);
+            if (!o->quiet && isatty(STDERR_FILENO))
+                kt_cli_error("%s is not in time order: reading it again, sorting",
+                             (const char *)g_ptr_array_index(files, 0));
             window = 0;
             continue;
         }
