@@ -2,9 +2,10 @@
  * progress.c - progress of long scans on stderr, only when stderr is a terminal and not
  * --quiet: while reading, bytes done of the total, events/s and ETA; then, while the
  * engine judges the records (about as long again for a web log), events judged of the
- * total, unless they were judged while read (kt_pipeline_stream). Redrawn at most 5 times a second, the first time after a second (so short scans
- * stay silent). For tests, KT_PROGRESS_DELAY_MS sets that second, and a delay under 200 ms
- * also the time between draws (0: a draw per update).
+ * total, unless they were judged while read (kt_pipeline_stream). Redrawn at most 5
+ * times a second, the first time after a second (so short scans stay silent). For
+ * tests, KT_PROGRESS_DELAY_MS sets that second, and a delay under 200 ms also the time
+ * between draws (0: a draw per update).
  */
 #include <pthread.h>
 #include <stdio.h>

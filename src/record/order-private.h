@@ -82,6 +82,27 @@ kt_tie_slot(KtRecord *r, gsize len, gsize group, const KtRecord *rec, gboolean *
     return &r[j];
 }
 
+/* Where @rec goes when it joins @r[0, @len), a run filled as records come: last, noting
+ * in *@group where the last group of equal times starts and in *@unsorted a record that
+ * goes back in time, or within its group of equal times (kt_tie_slot). */
+static inline KtRecord *
+kt_run_slot(KtRecord *r, gsize len, const KtRecord *rec, gsize *group, gboolean *unsorted,
+            gboolean *ties)
+{
+    if (len == 0) {
+        *group = 0;
+        return r;
+    }
+    gint64 prev = r[len - 1].time_ms;
+    if (rec->time_ms > prev)
+        *group = len;
+    else if (rec->time_ms < prev)
+        *unsorted = TRUE;
+    else if (!*unsorted && !*ties)
+        return kt_tie_slot(r, len, *group, rec, ties);
+    return &r[len];
+}
+
 /* Sorts @n records: with qsort when @unsorted (not in time order), else only their
  * groups of equal times when @ties (some group was not kept sorted by kt_tie_slot). */
 void kt_sort_run(KtRecord *r, gsize n, gboolean unsorted, gboolean ties);

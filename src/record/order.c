@@ -361,21 +361,11 @@ kt_sorter_add(KtSorter *s, const KtRecord *rec, GError **error)
         s->mem = g_new(KtRecord, s->cap);
     if (G_UNLIKELY(s->mem_len == s->check_at) && !add_check(s, error))
         return FALSE;
-    KtRecord *slot = &s->mem[s->mem_len];
-    if (s->mem_len > 0) {
-        gint64 prev = slot[-1].time_ms;
+    if (s->mem_len > 0)
         range_add(&s->range, rec);
-        if (rec->time_ms > prev)
-            s->group = s->mem_len;
-        else if (rec->time_ms < prev)
-            s->unsorted = TRUE;
-        else if (!s->unsorted && !s->ties)
-            slot = kt_tie_slot(s->mem, s->mem_len, s->group, rec, &s->ties);
-    } else {
+    else
         range_start(&s->range, rec);
-        s->group = 0;
-    }
-    *slot = *rec;
+    *kt_run_slot(s->mem, s->mem_len, rec, &s->group, &s->unsorted, &s->ties) = *rec;
     s->mem_len++;
     s->total++;
     return TRUE;

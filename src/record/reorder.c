@@ -179,19 +179,7 @@ kt_reorder_add(KtReorder *r, const KtRecord *rec)
         r->held_len = r->fresh_len = 0;
         return FALSE;
     }
-    KtRecord *slot = &r->fresh[r->fresh_len];
-    if (r->fresh_len > 0) {
-        gint64 prev = slot[-1].time_ms;
-        if (rec->time_ms > prev)
-            r->group = r->fresh_len;
-        else if (rec->time_ms < prev)
-            r->unsorted = TRUE;
-        else if (!r->unsorted && !r->ties)
-            slot = kt_tie_slot(r->fresh, r->fresh_len, r->group, rec, &r->ties);
-    } else {
-        r->group = 0;
-    }
-    *slot = *rec;
+    *kt_run_slot(r->fresh, r->fresh_len, rec, &r->group, &r->unsorted, &r->ties) = *rec;
     r->fresh_len++;
     r->count++;
     if (r->fresh_len == r->window)
