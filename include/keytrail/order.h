@@ -80,9 +80,9 @@ guint64 kt_sorter_count(const KtSorter *s);
 /*
  * The streaming alternative to a sorter, for inputs that come nearly in order (one log
  * file): hands the records on in the sorter's order while they are added, holding at
- * most 2 * @window of them (64 bytes each) and writing no temporary file. A record may
- * come up to @window records after records it sorts before; one that sorts before a
- * record already handed on breaks the reorder (reorder.c).
+ * most 2 * @window of them (64 bytes each) and writing no temporary file. A record that
+ * comes after at most 15/16 of @window records it sorts before is put in place; one that
+ * sorts before a record already handed on breaks the reorder (reorder.c).
  *
  * Ownership rule: the reorder owns its buffers; records passed to @fn are borrowed for
  * the call.

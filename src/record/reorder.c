@@ -10,8 +10,9 @@
  * sort before all of fresh are handed on as they are; what is left of held and fresh
  * are merged, the first of them handed on until as many records as held had are, the
  * rest written to spare, which becomes held. For a log in order that merge is the last
- * group of equal times of held with the first of fresh, or nothing. A record may so
- * come up to @window records (and at most 2 * @window) after records it sorts before.
+ * group of equal times of held with the first of fresh, or nothing, and the few records
+ * of fresh in that group are handed on with held (advance()). A record that comes after
+ * at most 15/16 of @window records it sorts before is so always put in place (tested).
  * One that sorts before a record already handed on cannot be put in place any more:
  * the reorder breaks (kt_reorder_add returns FALSE), and the caller reads the input
  * again through a sorter.
