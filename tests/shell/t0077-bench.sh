@@ -26,6 +26,14 @@ for f in csv jsonl log ct; do
     grep -q "^  $f  *parse floor  *$num ns, full scan  *$num ns, engine alone  *$num ns$" "$TMP/out"
     check $? "$f: per-event line with the engine alone"
 done
+for r in "(all detectors)" "--stats (parse floor)"; do
+    grep -q -- "^keytrail scan -j1 $r ct.gz  *$num s  *$num ev/s  *$num MB/s  *$num MB RSS$" "$TMP/out"
+    check $? "gzipped CloudTrail: $r row"
+done
+grep -q "^  full scan, gzipped/plain cloudtrail (events/s)  *$num""x$" "$TMP/out"
+check $? "gzipped CloudTrail: against the plain tree"
+test "$(find "$TMP/bench/ctgz" -name '*.json.gz' | wc -l)" = "$(find "$TMP/bench/ct" -type f | wc -l)"
+check $? "gzipped CloudTrail: a .gz for every file of the tree"
 for f in csv log ct; do
     grep -q "^  speed-up -j2/-j1 on .*(wall clock)  *$num""x$" "$TMP/out" &&
         grep -q "^keytrail scan -j2 wall (all detectors) $f  *$num s" "$TMP/out"
