@@ -417,14 +417,24 @@ run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GEr
     buf = g_malloc(KT_BLOCK);
     ok = TRUE;
     for (;;) {
-        gssize n = source_read(src, buf, KT_BLOCK, error);
+        const guint8 *block = buf;
+        gssize n;
+        if (src->whole != NULL) {
+            /* inflated whole: handed on from where it lies, not copied block by block */
+            block = src->whole + src->whole_pos;
+            n = (gssize)MIN((gsize)KT_BLOCK, src->whole_len - src->whole_pos);
+            src->whole_pos += (gsize)n;
+            src->out_bytes += (guint64)n;
+        } else {
+            n = source_read(src, buf, KT_BLOCK, error);
+        }
         if (n < 0) {
             ok = FALSE;
             break;
         }
         if (n == 0 || in->stop)
             break;
-        feeder_push(&f, buf, (gsize)n);
+        feeder_push(&f, block, (gsize)n);
     }
     if (ok || !f.hold)
         f.ops->finish(f.parser);
