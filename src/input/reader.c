@@ -238,15 +238,26 @@ inflate_whole(KtSource *src)
         src->in->cur->gzip_whole = TRUE;
 }
 
+/* The next at most @cap bytes of a file inflated whole (src->whole), counted as read:
+ * returns how many, and where they lie in *@at. */
+static gsize
+whole_next(KtSource *src, gsize cap, const guint8 **at)
+{
+    gsize n = MIN(cap, src->whole_len - src->whole_pos);
+    *at = src->whole + src->whole_pos;
+    src->whole_pos += n;
+    src->out_bytes += n;
+    return n;
+}
+
 /* Reads decompressed bytes; 0 at the end, -1 on error. */
 static gssize
 source_read(KtSource *src, guint8 *buf, gsize cap, GError **error)
 {
     if (src->whole != NULL) {
-        gsize n = MIN(cap, src->whole_len - src->whole_pos);
-        memcpy(buf, src->whole + src->whole_pos, n);
-        src->whole_pos += n;
-        src->out_bytes += n;
+        const guint8 *at;
+        gsize n = whole_next(src, cap, &at);
+        memcpy(buf, at, n);
         return (gssize)n;
     }
     if (src->gz != NULL)
@@ -417,17 +428,10 @@ run_source(KtIngest *in, KtSource *src, guint64 offset, guint64 *end_offset, GEr
     buf = g_malloc(KT_BLOCK);
     ok = TRUE;
     for (;;) {
+        /* inflated whole: handed on from where it lies, not copied block by block */
         const guint8 *block = buf;
-        gssize n;
-        if (src->whole != NULL) {
-            /* inflated whole: handed on from where it lies, not copied block by block */
-            block = src->whole + src->whole_pos;
-            n = (gssize)MIN((gsize)KT_BLOCK, src->whole_len - src->whole_pos);
-            src->whole_pos += (gsize)n;
-            src->out_bytes += (guint64)n;
-        } else {
-            n = source_read(src, buf, KT_BLOCK, error);
-        }
+        gssize n = src->whole != NULL ? (gssize)whole_next(src, KT_BLOCK, &block)
+                                      : source_read(src, buf, KT_BLOCK, error);
         if (n < 0) {
             ok = FALSE;
             break;
